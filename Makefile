@@ -1,0 +1,70 @@
+# SafeServe — `make demo` runs it, `make test` tests it; both work from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := DEBUG=true $(PY) manage.py
+VENDOR := build/vendor
+
+.PHONY: setup demo test test-sqlite test-postgres lint assets messages run clean
+
+setup: $(VENV)/.installed $(VENDOR)/.copied locale/zh_Hans/LC_MESSAGES/django.mo  ## idempotent
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.package-lock.json scripts/copy_assets.sh
+	bash scripts/copy_assets.sh node_modules $(VENDOR)
+	touch $@
+
+assets: $(VENDOR)/.copied
+
+locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po $(VENV)/.installed
+	$(MANAGE) compilemessages -l zh_Hans --ignore=.venv --ignore=node_modules >/dev/null
+	touch $@
+
+messages: $(VENV)/.installed  ## refresh the translation catalogue after changing strings
+	$(MANAGE) makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules --ignore=build
+	$(MANAGE) makemessages -d djangojs -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules --ignore=build
+
+demo: setup
+	DEBUG=true $(MANAGE) migrate --noinput
+	DEBUG=true $(MANAGE) seed_demo
+	@echo "Open http://127.0.0.1:8000 — demo logins above, password demo-Pass-2026"
+	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+
+run: setup
+	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+
+test: setup
+	$(MAKE) --no-print-directory test-sqlite
+	@if [[ "$$DATABASE_URL" == postgres* ]]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "DATABASE_URL does not point at PostgreSQL: PostgreSQL run skipped"; fi
+
+test-sqlite:
+	@echo "== test suite on SQLite =="
+	env -u DATABASE_URL $(VENV)/bin/pytest -n 2 -q
+
+test-postgres:
+	@echo "== test suite on PostgreSQL ($$DATABASE_URL) =="
+	$(VENV)/bin/pytest -n 2 -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check . || true
+	$(VENV)/bin/mypy .
+	$(VENV)/bin/djlint --lint templates safeserve
+	$(MANAGE) makemigrations --check --dry-run >/dev/null
+
+clean:
+	rm -rf build node_modules $(VENV) db.sqlite3

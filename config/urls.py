@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import include, path, reverse
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from safeserve.supervision import views as supervision
+
+admin.site.site_header = "SafeServe 安服通"
+
+
+def _admin_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    # One login page for everyone, so lockout, the login log and session limits apply.
+    return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+
+
+admin.site.login = _admin_login  # type: ignore[method-assign]
+
+urlpatterns = [
+    path("", supervision.home, name="home"),
+    path("healthz", supervision.healthz, name="healthz"),
+    path("accounts/", include("safeserve.accounts.urls")),
+    path("organizations/", include("safeserve.organizations.urls")),
+    path("audit/", include("safeserve.audit.urls")),
+    path("api/v1/", include("safeserve.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("platform-admin/", admin.site.urls),
+]

@@ -1,0 +1,53 @@
+"""Fixtures shared by every app's tests: the demo world with its personas, and API clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from rest_framework.test import APIClient
+
+from safeserve.accounts.models import User
+from safeserve.supervision.demo import seed
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def world(db: Any) -> dict[str, User]:
+    """The demo counties; every demo login of DESIGN.md §6 by username."""
+    seed()
+    return {u.username: u for u in User.objects.select_related("organization")}
+
+
+@pytest.fixture
+def login(client: Client) -> Any:
+    def _login(user: User) -> Client:
+        client.force_login(user)
+        session = client.session
+        import time
+
+        from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
+
+        session[LOGIN_AT] = time.time()
+        session[LAST_SEEN] = time.time()
+        session.save()
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api() -> Any:
+    def _api(user: User | None = None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return _api

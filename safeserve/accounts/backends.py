@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+
+from safeserve.accounts.models import User
+
+
+def user_can_log_in(user: Any) -> bool:
+    """Active user of an active organization (the platform superuser has none)."""
+    if not getattr(user, "is_active", False):
+        return False
+    if user.is_superuser:
+        return True
+    org = user.organization
+    return org is not None and org.is_active
+
+
+class ModelBackend(DjangoModelBackend):
+    """Django's backend, also refusing users of deactivated organizations — for new logins
+    and for every request of an existing session, which therefore ends."""
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        return user_can_log_in(user)
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = (
+            User.objects.select_related("organization", "organization__county")
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -1,0 +1,107 @@
+"""Session lifetime: 30 minutes idle (renewed on activity) and 12 hours absolute."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from safeserve.accounts.models import LoginChannel, LoginResult
+
+LOGIN_AT = "safeserve_login_at"
+LAST_SEEN = "safeserve_last_seen"
+# Write the last-seen time at most this often, so an active user's session is not saved on
+# every request; idle detection is accurate to this many seconds.
+LAST_SEEN_GRANULARITY = 30
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _login_redirect(request: HttpRequest) -> HttpResponse:
+    url = reverse(settings.LOGIN_URL)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(f"{url}?next={request.path}")
+
+
+class SessionLifetimeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            login_at = request.session.get(LOGIN_AT)
+            last_seen = request.session.get(LAST_SEEN, login_at)
+            idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
+            absolute = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+            if login_at is None or now - login_at > absolute or now - (last_seen or 0) > idle:
+                return self._expire(request, user)
+            if now - (last_seen or 0) >= LAST_SEEN_GRANULARITY:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+    def _expire(self, request: HttpRequest, user: Any) -> HttpResponse:
+        from safeserve.accounts.services import login_record, session_forget
+
+        session_forget(session_key=request.session.session_key)
+        login_record(
+            request=request,
+            username=user.get_username(),
+            user=user,
+            result=LoginResult.TIMEOUT,
+            channel=LoginChannel.WEB,
+        )
+        logout(request)
+        if _is_api(request):
+            return JsonResponse(
+                {
+                    "code": "session_expired",
+                    "message": _("Your session has expired; please log in again."),
+                },
+                status=401,
+            )
+        messages.info(request, _("Your session has expired; please log in again."))
+        return _login_redirect(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user with a temporary password may do nothing but change it (or log out)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.must_change_password:
+            allowed = (
+                reverse("accounts:password_change"),
+                reverse("accounts:logout"),
+                reverse("api:token"),
+                "/static/",
+                "/i18n/",
+            )
+            if not request.path.startswith(allowed):
+                if _is_api(request):
+                    return JsonResponse(
+                        {
+                            "code": "password_change_required",
+                            "message": _("Change your temporary password on the web page first."),
+                        },
+                        status=403,
+                    )
+                return redirect("accounts:password_change")
+        return self.get_response(request)

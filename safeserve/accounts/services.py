@@ -1,0 +1,403 @@
+"""Users, passwords, sessions, tokens and the login log. Every write is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from safeserve.accounts.models import (
+    ApiToken,
+    LoginChannel,
+    LoginLog,
+    LoginResult,
+    User,
+    UserSession,
+)
+from safeserve.audit.actions import register_actions
+from safeserve.audit.services import audit_record, diff
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.http import client_ip, user_agent
+from safeserve.organizations.access import require
+from safeserve.organizations.models import Organization, OrganizationKind, Role
+from safeserve.organizations.permissions import can_manage_users_of
+
+register_actions(
+    {
+        "user.created": gettext_lazy("User created"),
+        "user.updated": gettext_lazy("User updated"),
+        "user.deactivated": gettext_lazy("User deactivated"),
+        "user.reactivated": gettext_lazy("User reactivated"),
+        "user.password_reset": gettext_lazy("Password reset by administrator"),
+        "user.password_changed": gettext_lazy("Password changed"),
+        "auth.login": gettext_lazy("Logged in"),
+        "auth.login_failed": gettext_lazy("Login failed"),
+        "auth.locked": gettext_lazy("Login refused: account locked"),
+        "auth.login_inactive": gettext_lazy("Login refused: account deactivated"),
+        "auth.logout": gettext_lazy("Logged out"),
+        "auth.timeout": gettext_lazy("Session timed out"),
+        "auth.token_issued": gettext_lazy("API token issued"),
+        "auth.token_revoked": gettext_lazy("API token revoked"),
+    }
+)
+
+# Which roles exist in which kind of organization: experts belong to providers only.
+ROLES_BY_KIND: dict[str, list[str]] = {
+    OrganizationKind.COUNTY_OFFICE: [Role.ADMIN, Role.OFFICER, Role.LEADER, Role.VIEWER],
+    OrganizationKind.TOWNSHIP: [Role.ADMIN, Role.OFFICER, Role.LEADER, Role.VIEWER],
+    OrganizationKind.DEPARTMENT: [Role.ADMIN, Role.OFFICER, Role.LEADER, Role.VIEWER],
+    OrganizationKind.PROVIDER: [Role.ADMIN, Role.OFFICER, Role.LEADER, Role.EXPERT, Role.VIEWER],
+    OrganizationKind.ENTERPRISE: [Role.ADMIN, Role.OFFICER, Role.LEADER, Role.VIEWER],
+    OrganizationKind.EVALUATOR: [Role.ADMIN, Role.OFFICER, Role.LEADER, Role.VIEWER],
+}
+
+_LOGIN_ACTIONS = {
+    LoginResult.SUCCESS: "auth.login",
+    LoginResult.FAILED: "auth.login_failed",
+    LoginResult.LOCKED: "auth.locked",
+    LoginResult.INACTIVE: "auth.login_inactive",
+    LoginResult.LOGOUT: "auth.logout",
+    LoginResult.TIMEOUT: "auth.timeout",
+}
+
+
+def user_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "phone": user.phone,
+        "organization_id": user.organization_id,
+        "role": user.role,
+        "is_active": user.is_active,
+    }
+
+
+def generate_temporary_password() -> str:
+    """14 characters from letters and digits, always passing the password validators."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(14))
+        if (
+            any(c.islower() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.isdigit() for c in candidate)
+        ):
+            return candidate
+
+
+def _check_role(organization: Organization, role: str) -> None:
+    if role not in ROLES_BY_KIND.get(organization.kind, []):
+        raise ApplicationError(
+            "role_not_allowed",
+            _("The role %(role)s does not exist in a %(kind)s.")
+            % {
+                "role": Role(role).label if role in Role.values else role,
+                "kind": organization.get_kind_display(),
+            },
+            errors={"role": [_("Choose another role.")]},
+            status=400,
+        )
+
+
+def _password_errors(password: str, user: User) -> list[str]:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
+# --- Sessions and tokens ---------------------------------------------------------------
+
+
+def session_register(*, user: User, session_key: str) -> None:
+    UserSession.objects.get_or_create(session_key=session_key, defaults={"user": user})
+
+
+def session_forget(*, session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+def sessions_end_all(*, user: User) -> int:
+    """Ends every session and API token of the user (deactivation, password reset)."""
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user).delete()
+    return len(keys)
+
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def token_issue(*, user: User) -> tuple[str, ApiToken]:
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        digest=token_digest(key),
+        expires_at=timezone.now() + settings.API_TOKEN_TTL,
+    )
+    audit_record(
+        action="auth.token_issued", actor=user, obj=user, after={"expires_at": token.expires_at}
+    )
+    return key, token
+
+
+@transaction.atomic
+def token_revoke(*, user: User, token: ApiToken) -> None:
+    token.delete()
+    audit_record(action="auth.token_revoked", actor=user, obj=user)
+
+
+# --- Login log --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def login_record(
+    *,
+    request: HttpRequest,
+    username: str,
+    result: str,
+    channel: str = LoginChannel.WEB,
+    user: User | None = None,
+) -> LoginLog:
+    """Records a login attempt, logout or timeout in the login log and the audit trail."""
+    if user is None and username:
+        user = User.objects.select_related("organization").filter(username=username).first()
+    county_id = user.organization.county_id if user and user.organization else None
+    entry = LoginLog.objects.create(
+        username=username[:150],
+        user=user,
+        county_id=county_id,
+        ip=client_ip(request),
+        user_agent=user_agent(request),
+        result=result,
+        channel=channel,
+    )
+    audit_record(
+        action=_LOGIN_ACTIONS[LoginResult(result)],
+        actor=user
+        if result in (LoginResult.SUCCESS, LoginResult.LOGOUT, LoginResult.TIMEOUT)
+        else (user.username if user else username[:150]),
+        obj=user,
+        county_id=county_id,
+        organization_id=user.organization_id if user else None,
+        after={"channel": channel},
+    )
+    return entry
+
+
+# --- Users ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    organization: Organization,
+    username: str,
+    full_name: str,
+    role: str,
+    email: str = "",
+    phone: str = "",
+    password: str | None = None,
+) -> tuple[User, str | None]:
+    """Creates a user. Without ``password`` a temporary one is generated, returned once, and
+    must be changed at first login."""
+    require(can_manage_users_of(actor, organization))
+    if not organization.is_active:
+        raise ApplicationError(
+            "organization_inactive", _("This organization is deactivated; reactivate it first.")
+        )
+    _check_role(organization, role)
+    username = username.strip()
+    if User.objects.filter(username=username).exists():
+        raise ApplicationError(
+            "duplicate_username",
+            _("The username %(u)s is already taken.") % {"u": username},
+            errors={"username": [_("Choose another username.")]},
+            status=400,
+        )
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        email=email.strip(),
+        phone=phone.strip(),
+        organization=organization,
+        role=role,
+    )
+    temporary = None
+    if password is None:
+        temporary = generate_temporary_password()
+        password = temporary
+        user.must_change_password = True
+    problems = _password_errors(password, user)
+    if problems:
+        raise ApplicationError(
+            "weak_password", " ".join(problems), errors={"password": problems}, status=400
+        )
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(
+        action="user.created",
+        actor=actor,
+        obj=user,
+        county_id=organization.county_id,
+        after=user_snapshot(user),
+    )
+    return user, temporary
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    full_name: str,
+    role: str,
+    email: str = "",
+    phone: str = "",
+) -> User:
+    target = User.objects.select_for_update().select_related("organization").get(pk=user.pk)
+    assert target.organization is not None
+    require(can_manage_users_of(actor, target.organization))
+    _check_role(target.organization, role)
+    if target.pk == actor.pk and role != target.role:
+        raise ApplicationError("cannot_change_own_role", _("You cannot change your own role."))
+    before = user_snapshot(target)
+    target.full_name, target.role = full_name.strip(), role
+    target.email, target.phone = email.strip(), phone.strip()
+    target.full_clean(exclude=["password"])
+    target.save(update_fields=["full_name", "role", "email", "phone"])
+    old, new = diff(before, user_snapshot(target))
+    if new:
+        audit_record(
+            action="user.updated",
+            actor=actor,
+            obj=target,
+            county_id=target.organization.county_id,
+            before=old,
+            after=new,
+        )
+    return target
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User, reason: str) -> User:
+    """Deactivates the account and ends all its sessions and tokens at once."""
+    target = User.objects.select_for_update().select_related("organization").get(pk=user.pk)
+    assert target.organization is not None
+    require(can_manage_users_of(actor, target.organization))
+    if not reason.strip():
+        raise ApplicationError(
+            "reason_required",
+            _("Please give a reason."),
+            errors={"reason": [_("This field is required.")]},
+            status=400,
+        )
+    if target.pk == actor.pk:
+        raise ApplicationError("cannot_deactivate_self", _("You cannot deactivate yourself."))
+    if not target.is_active:
+        raise ApplicationError("already_inactive", _("This user is already deactivated."))
+    target.is_active = False
+    target.deactivated_at = timezone.now()
+    target.save(update_fields=["is_active", "deactivated_at"])
+    ended = sessions_end_all(user=target)
+    audit_record(
+        action="user.deactivated",
+        actor=actor,
+        obj=target,
+        county_id=target.organization.county_id,
+        before={"is_active": True},
+        after={"is_active": False, "sessions_ended": ended},
+        reason=reason.strip(),
+    )
+    return target
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> User:
+    target = User.objects.select_for_update().select_related("organization").get(pk=user.pk)
+    assert target.organization is not None
+    require(can_manage_users_of(actor, target.organization))
+    if target.is_active:
+        raise ApplicationError("already_active", _("This user is already active."))
+    target.is_active = True
+    target.deactivated_at = None
+    target.save(update_fields=["is_active", "deactivated_at"])
+    audit_record(
+        action="user.reactivated",
+        actor=actor,
+        obj=target,
+        county_id=target.organization.county_id,
+        before={"is_active": False},
+        after={"is_active": True},
+    )
+    return target
+
+
+@transaction.atomic
+def user_reset_password(*, actor: User, user: User) -> str:
+    """Sets a temporary password (shown once to the administrator), forces a change at next
+    login, and ends the user's sessions and tokens."""
+    target = User.objects.select_for_update().select_related("organization").get(pk=user.pk)
+    assert target.organization is not None
+    require(can_manage_users_of(actor, target.organization))
+    temporary = generate_temporary_password()
+    target.set_password(temporary)
+    target.must_change_password = True
+    target.save(update_fields=["password", "must_change_password"])
+    ended = sessions_end_all(user=target)
+    audit_record(
+        action="user.password_reset",
+        actor=actor,
+        obj=target,
+        county_id=target.organization.county_id,
+        after={"sessions_ended": ended},
+    )
+    return temporary
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
+    target = User.objects.select_for_update().get(pk=user.pk)
+    if not target.check_password(old_password):
+        raise ApplicationError(
+            "wrong_password",
+            _("The current password is wrong."),
+            errors={"old_password": [_("The current password is wrong.")]},
+            status=400,
+        )
+    if old_password == new_password:
+        raise ApplicationError(
+            "same_password",
+            _("Choose a password different from the current one."),
+            errors={"new_password1": [_("Choose a new password.")]},
+            status=400,
+        )
+    problems = _password_errors(new_password, target)
+    if problems:
+        raise ApplicationError(
+            "weak_password", " ".join(problems), errors={"new_password1": problems}, status=400
+        )
+    target.set_password(new_password)
+    target.must_change_password = False
+    target.save(update_fields=["password", "must_change_password"])
+    audit_record(action="user.password_changed", actor=target, obj=target)
+    return target

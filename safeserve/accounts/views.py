@@ -1,0 +1,304 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from safeserve.accounts import selectors, services
+from safeserve.accounts.forms import (
+    LoginForm,
+    LoginLogFilterForm,
+    PasswordChangeForm,
+    ReasonForm,
+    UserFilterForm,
+    UserForm,
+)
+from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
+from safeserve.accounts.models import LoginResult, User
+from safeserve.accounts.request import AuthedRequest
+from safeserve.audit.selectors import history_for
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.forms import apply_error
+from safeserve.common.pagination import paginate, query_without_page
+from safeserve.organizations.access import get_visible, require
+from safeserve.organizations.models import Organization
+from safeserve.organizations.permissions import (
+    can_manage_any_users,
+    can_manage_users_of,
+    can_read_county_logs,
+)
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)  # logs in with a new session key
+        now = time.time()
+        self.request.session[LOGIN_AT] = now
+        self.request.session[LAST_SEEN] = now
+        self.request.session.save()
+        user = form.get_user()
+        services.session_register(user=user, session_key=self.request.session.session_key or "")
+        services.login_record(
+            request=self.request, username=user.username, user=user, result=LoginResult.SUCCESS
+        )
+        return response
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        username = (self.request.POST.get("username") or "").strip()
+        if username:
+            if getattr(self.request, "axes_locked_out", False):
+                result = LoginResult.LOCKED
+            elif form.refused_inactive:
+                result = LoginResult.INACTIVE
+            else:
+                result = LoginResult.FAILED
+            services.login_record(request=self.request, username=username, result=result)
+        return super().form_invalid(form)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.session_forget(session_key=request.session.session_key)
+        services.login_record(
+            request=request,
+            username=request.user.get_username(),
+            user=request.user,
+            result=LoginResult.LOGOUT,
+        )
+        logout(request)
+        messages.info(request, _("You have logged out."))
+    return redirect("accounts:login")
+
+
+@login_required
+def password_change(request: AuthedRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_change_password(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+# --- User management --------------------------------------------------------------------
+
+
+def _manageable_organizations(user: User) -> Any:
+    orgs = Organization.objects.visible_to(user).filter(is_active=True).select_related("county")
+    return [org for org in orgs if can_manage_users_of(user, org)]
+
+
+@login_required
+def user_list(request: AuthedRequest) -> HttpResponse:
+    require(can_manage_any_users(request.user))
+    filters = UserFilterForm(request.GET)
+    filters.is_valid()
+    users = selectors.user_list(
+        viewer=request.user,
+        filters=filters.cleaned_data,
+    )
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "page": paginate(request, users),
+            "filters": filters,
+            "query": query_without_page(request),
+        },
+    )
+
+
+@login_required
+def user_create(request: AuthedRequest) -> HttpResponse:
+    actor: User = request.user
+    require(can_manage_any_users(actor))
+    choices = _manageable_organizations(actor)
+    initial_org = request.GET.get("organization")
+
+    class CreateForm(UserForm):
+        organization = forms.TypedChoiceField(
+            label=_("Organization"),
+            coerce=int,
+            choices=[(o.pk, f"{o.name}（{o.get_kind_display()}）") for o in choices],
+        )
+        field_order = ["organization", "username", "full_name", "role", "email", "phone"]
+
+    form = CreateForm(request.POST or None, initial={"organization": initial_org})
+    if request.method == "POST" and form.is_valid():
+        organization = next(o for o in choices if o.pk == form.cleaned_data["organization"])
+        try:
+            user, temporary = services.user_create(
+                actor=actor,
+                organization=organization,
+                username=form.cleaned_data["username"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return render(
+                request,
+                "accounts/temporary_password.html",
+                {"target": user, "temporary": temporary, "created": True},
+            )
+    return render(request, "accounts/user_form.html", {"form": form, "creating": True})
+
+
+def _user_for(request: HttpRequest, pk: int) -> User:
+    return get_visible(
+        User.objects.select_related("organization", "organization__county"), request.user, pk=pk
+    )
+
+
+@login_required
+def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk)
+    assert target.organization is not None or target.is_superuser
+    can_manage = target.organization is not None and can_manage_users_of(
+        request.user, target.organization
+    )
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "target": target,
+            "can_manage": can_manage,
+            "history": history_for(target),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@login_required
+def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk)
+    require(
+        target.organization is not None and can_manage_users_of(request.user, target.organization)
+    )
+    assert target.organization is not None
+    roles = services.ROLES_BY_KIND[target.organization.kind]
+    form = UserForm(
+        request.POST or None,
+        roles=roles,
+        editing=True,
+        initial={
+            "full_name": target.full_name,
+            "role": target.role,
+            "email": target.email,
+            "phone": target.phone,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(
+                actor=request.user,
+                user=target,
+                **form.cleaned_data,
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("accounts:user_detail", pk=target.pk)
+    return render(request, "accounts/user_form.html", {"form": form, "target": target})
+
+
+@login_required
+@require_POST
+def user_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk)
+    require(
+        target.organization is not None and can_manage_users_of(request.user, target.organization)
+    )
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give a reason for deactivating the user."))
+        return redirect("accounts:user_detail", pk=target.pk)
+    try:
+        services.user_deactivate(
+            actor=request.user,
+            user=target,
+            reason=form.cleaned_data["reason"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The user is deactivated and all their sessions ended."))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@login_required
+@require_POST
+def user_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk)
+    require(
+        target.organization is not None and can_manage_users_of(request.user, target.organization)
+    )
+    try:
+        services.user_reactivate(actor=request.user, user=target)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The user is active again."))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@login_required
+@require_POST
+def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk)
+    require(
+        target.organization is not None and can_manage_users_of(request.user, target.organization)
+    )
+    temporary = services.user_reset_password(actor=request.user, user=target)
+    return render(
+        request,
+        "accounts/temporary_password.html",
+        {"target": target, "temporary": temporary, "created": False},
+    )
+
+
+@login_required
+def login_log(request: AuthedRequest) -> HttpResponse:
+    require(can_read_county_logs(request.user))
+    filters = LoginLogFilterForm(request.GET)
+    filters.is_valid()
+    entries = selectors.login_log_list(
+        viewer=request.user,
+        filters=filters.cleaned_data,
+    )
+    return render(
+        request,
+        "accounts/login_log.html",
+        {
+            "page": paginate(request, entries),
+            "filters": filters,
+            "query": query_without_page(request),
+        },
+    )

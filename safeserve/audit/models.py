@@ -1,0 +1,133 @@
+"""Append-only, hash-chained audit trail (DESIGN.md §3 "Audit", R19).
+
+Each county has its own chain (and the platform one more), so counties never serialise each
+other's writes. An event stores the canonical text it was hashed from; verification re-hashes
+that text and compares it with the columns, so neither can be edited unnoticed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
+
+GENESIS_HASH = "0" * 64
+PLATFORM_CHAIN = "platform"
+
+
+class AuditChain(models.Model):
+    """The head of one chain; appending locks this row only."""
+
+    key = models.CharField(primary_key=True, max_length=40)
+    county = models.OneToOneField(
+        "organizations.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("audit chain")
+        verbose_name_plural = _("audit chains")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def visible_to(self, user: User) -> AuditEventQuerySet:
+        """The county office reads its county's chain; everyone else reads events only
+        through the history panel of an object they can already see."""
+        from safeserve.organizations.permissions import can_read_county_logs
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        if not can_read_county_logs(user) or user.organization is None:
+            return self.none()
+        return self.filter(county_id=user.organization.county_id)
+
+
+class AuditEvent(models.Model):
+    chain = models.ForeignKey(AuditChain, on_delete=models.PROTECT, related_name="events")
+    seq = models.BigIntegerField(_("sequence"))
+    created_at = models.DateTimeField(_("time"))
+    # Plain references without database constraints: users and organizations are never
+    # deleted, and an append-only row must never be touched by a cascade.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
+    county = models.ForeignKey(
+        "organizations.Region",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("county"),
+    )
+    action = models.CharField(_("action"), max_length=80)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object ID"), max_length=40, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    canonical = models.TextField()
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-seq"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_unique_seq"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="audit_event_seq_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["object_type", "object_id", "-created_at"], name="audit_event_object_idx"
+            ),
+            models.Index(fields=["county", "-created_at"], name="audit_event_county_time_idx"),
+            models.Index(fields=["actor", "-created_at"], name="audit_event_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain_id}#{self.seq} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        from safeserve.audit.actions import action_label
+
+        return str(action_label(self.action))

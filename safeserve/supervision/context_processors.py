@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from safeserve.supervision.navigation import navigation_for
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = navigation_for(user)
+    current = request.path
+    active = max(
+        (i for i in items if current.startswith(i.url)), key=lambda i: len(i.url), default=None
+    )
+    return {"nav_items": items, "nav_active": active.url_name if active else None}

@@ -1,0 +1,295 @@
+"""The demo counties (``manage.py seed_demo``). Natural keys throughout: re-running changes
+nothing. Later capabilities extend this module."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from safeserve.accounts.models import User
+from safeserve.audit.services import audit_bulk_load
+from safeserve.common.choices import HighRiskSector
+from safeserve.organizations.models import (
+    Organization,
+    OrganizationKind,
+    Region,
+    RegionLevel,
+    Role,
+    SupervisedSector,
+)
+
+DEMO_PASSWORD = "demo-Pass-2026"  # noqa: S105 — published demo credential (DESIGN.md §6)
+
+PROVINCE = ("990000", "示范省")
+CITY = ("990100", "示范市")
+DEMO_COUNTY = ("990121", "安平县")
+OTHER_COUNTY = ("990122", "长宁县")
+TOWNSHIPS = {
+    DEMO_COUNTY[0]: [
+        ("990121001", "东山街道"),
+        ("990121100", "城关镇"),
+        ("990121101", "青石镇"),
+        ("990121102", "河口镇"),
+        ("990121103", "白沙镇"),
+        ("990121104", "石门镇"),
+        ("990121200", "龙泉乡"),
+        ("990121201", "柳溪乡"),
+    ],
+    OTHER_COUNTY[0]: [
+        ("990122100", "城关镇"),
+        ("990122101", "永和镇"),
+        ("990122102", "清水镇"),
+        ("990122200", "桃源乡"),
+    ],
+}
+DEPARTMENTS = [
+    # name suffix, sectors, fallback for major hazards outside the high-risk sectors (R12)
+    (
+        "应急管理局",
+        [HighRiskSector.MINING, HighRiskSector.HAZARDOUS_GOODS, HighRiskSector.METALLURGY_TRADE],
+        True,
+    ),
+    ("住房和城乡建设局", [HighRiskSector.CONSTRUCTION], False),
+    ("交通运输局", [HighRiskSector.ROAD_TRANSPORT], False),
+]
+
+
+@dataclass
+class Login:
+    username: str
+    full_name: str
+    organization: str
+    role: str
+    why: str
+
+
+@dataclass
+class SeedResult:
+    created: dict[str, int] = field(default_factory=dict)
+    logins: list[Login] = field(default_factory=list)
+
+    def count(self, what: str, created: bool) -> None:
+        if created:
+            self.created[what] = self.created.get(what, 0) + 1
+
+
+def _region(code: str, name: str, level: str, parent: Region | None, result: SeedResult) -> Region:
+    region, created = Region.objects.get_or_create(
+        code=code, defaults={"name": name, "level": level, "parent": parent}
+    )
+    result.count("regions", created)
+    return region
+
+
+def _org(
+    name: str, kind: str, county: Region, region: Region, result: SeedResult, **extra: object
+) -> Organization:
+    org, created = Organization.objects.get_or_create(
+        county=county, name=name, defaults={"kind": kind, "region": region, **extra}
+    )
+    result.count("organizations", created)
+    return org
+
+
+def _user(
+    username: str,
+    full_name: str,
+    org: Organization | None,
+    role: str,
+    why: str,
+    result: SeedResult,
+    phone: str = "",
+) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(
+            username=username,
+            full_name=full_name,
+            organization=org,
+            role=role,
+            phone=phone,
+            is_superuser=org is None,
+            is_staff=org is None,
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        result.count("users", True)
+    result.logins.append(Login(username, full_name, org.name if org else "平台", role, why))
+    return user
+
+
+def _county(
+    code: str, name: str, city: Region, result: SeedResult
+) -> tuple[Region, dict[str, Organization]]:
+    county = _region(code, name, RegionLevel.COUNTY, city, result)
+    orgs: dict[str, Organization] = {}
+    orgs["office"] = _org(
+        f"{name}安全生产委员会办公室",
+        OrganizationKind.COUNTY_OFFICE,
+        county,
+        county,
+        result,
+        address=f"{name}人民路1号",
+        contact_phone="0570-6012345",
+    )
+    for t_code, t_name in TOWNSHIPS[code]:
+        township = _region(t_code, t_name, RegionLevel.TOWNSHIP, county, result)
+        orgs[t_name] = _org(
+            f"{name}{t_name}人民政府", OrganizationKind.TOWNSHIP, county, township, result
+        )
+    for suffix, sectors, fallback in DEPARTMENTS:
+        dept = _org(
+            f"{name}{suffix}",
+            OrganizationKind.DEPARTMENT,
+            county,
+            county,
+            result,
+            is_fallback_department=fallback,
+        )
+        for sector in sectors:
+            _, created = SupervisedSector.objects.get_or_create(
+                county=county, sector=sector, defaults={"organization": dept}
+            )
+            result.count("supervised sectors", created)
+        orgs[suffix] = dept
+    return county, orgs
+
+
+@transaction.atomic
+def seed() -> SeedResult:
+    result = SeedResult()
+    province = _region(*PROVINCE, RegionLevel.PROVINCE, None, result)
+    city = _region(*CITY, RegionLevel.CITY, province, result)
+    county, orgs = _county(*DEMO_COUNTY, city, result)
+    other_county, other_orgs = _county(*OTHER_COUNTY, city, result)
+    chengguan = Region.objects.get(code="990121100")
+
+    provider = _org(
+        "安平安科安全技术咨询有限公司",
+        OrganizationKind.PROVIDER,
+        county,
+        county,
+        result,
+        address="安平县城关镇科技路18号",
+        contact_phone="0570-6023456",
+    )
+    other_provider = _org(
+        "恒信安全评价有限公司",
+        OrganizationKind.PROVIDER,
+        county,
+        county,
+        result,
+        address="示范市高新区创业大道88号",
+        contact_phone="0570-8034567",
+    )
+    enterprise = _org(
+        "安平县恒丰纺织有限公司",
+        OrganizationKind.ENTERPRISE,
+        county,
+        chengguan,
+        result,
+        address="安平县城关镇工业园区纺织路6号",
+        contact_phone="0570-6045678",
+    )
+    evaluator = _org(
+        "华正工程咨询评估有限公司",
+        OrganizationKind.EVALUATOR,
+        county,
+        county,
+        result,
+        address="示范市中山路200号",
+    )
+
+    R = Role
+    _user(
+        "county_officer",
+        "周建平",
+        orgs["office"],
+        R.OFFICER,
+        "县安委办：监督、审批、处罚",
+        result,
+        "13905701001",
+    )
+    _user("county_leader", "陈卫东", orgs["office"], R.LEADER, "县安委办领导：审批、签发", result)
+    _user(
+        "township_officer",
+        "王丽娟",
+        orgs["城关镇"],
+        R.OFFICER,
+        "城关镇：非高危企业购买服务",
+        result,
+        "13905701002",
+    )
+    _user("township_leader", "刘志强", orgs["城关镇"], R.LEADER, "城关镇领导：审批、签约", result)
+    _user(
+        "department_officer",
+        "赵海燕",
+        orgs["应急管理局"],
+        R.OFFICER,
+        "应急管理局：高危企业购买服务、重大隐患督办",
+        result,
+    )
+    _user("department_leader", "孙国庆", orgs["应急管理局"], R.LEADER, "应急管理局领导", result)
+    _user(
+        "housing_officer",
+        "钱文斌",
+        orgs["住房和城乡建设局"],
+        R.OFFICER,
+        "住建局（建筑施工）",
+        result,
+    )
+    _user(
+        "transport_officer",
+        "吴晓东",
+        orgs["交通运输局"],
+        R.OFFICER,
+        "交通运输局（道路运输）",
+        result,
+    )
+    _user(
+        "provider_admin",
+        "郑宏伟",
+        provider,
+        R.ADMIN,
+        "服务机构管理员：合同、盖章",
+        result,
+        "13905701003",
+    )
+    _user("provider_leader", "冯德明", provider, R.LEADER, "服务机构负责人：签约、盖章", result)
+    _user("expert", "何振华", provider, R.EXPERT, "专家：现场检查、签名", result, "13905701004")
+    _user("expert2", "林晓梅", provider, R.EXPERT, "专家：现场检查、签名", result, "13905701005")
+    _user(
+        "other_provider_admin",
+        "高立新",
+        other_provider,
+        R.ADMIN,
+        "另一服务机构：不得转包、数据范围",
+        result,
+    )
+    _user("other_expert", "马俊杰", other_provider, R.EXPERT, "另一机构专家", result)
+    _user("enterprise_user", "黄秀英", enterprise, R.OFFICER, "企业：接收通知、整改", result)
+    _user("evaluator", "罗文博", evaluator, R.OFFICER, "第三方评估机构：再评估", result)
+    _user(
+        "other_county_officer",
+        "谢天宇",
+        other_orgs["office"],
+        R.OFFICER,
+        "长宁县安委办：跨县隔离",
+        result,
+    )
+    _user("admin", "平台管理员", None, R.ADMIN, "平台超级管理员", result)
+
+    if result.created:
+        digest = hashlib.sha256(repr(sorted(result.created.items())).encode()).hexdigest()
+        for county_region in (county, other_county):
+            audit_bulk_load(
+                action="audit.bulk_load",
+                actor="seed_demo",
+                county_id=county_region.pk,
+                count=sum(result.created.values()),
+                checksum=digest,
+                description="seed_demo",
+            )
+    return result

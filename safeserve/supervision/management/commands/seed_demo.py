@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from safeserve.organizations.models import Role
+from safeserve.supervision.demo import DEMO_PASSWORD, seed
+
+
+class Command(BaseCommand):
+    help = "Create the two demo counties and every demo login (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = seed()
+        if result.created:
+            made = ", ".join(f"{n} {what}" for what, n in sorted(result.created.items()))
+            self.stdout.write(self.style.SUCCESS(f"Created {made}."))
+        else:
+            self.stdout.write("Demo data already present; nothing changed.")
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        for login in result.logins:
+            role = Role(login.role).label
+            self.stdout.write(f"  {login.username:<22} {login.organization} · {role} — {login.why}")

@@ -1,0 +1,51 @@
+"""The navigation: each entry is shown only to users whose role can use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.organizations.permissions import can_manage_any_users, can_read_county_logs
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url_name: str
+    icon: str
+    allowed: Callable[[Any], bool]
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+def _any_user(user: Any) -> bool:
+    return True
+
+
+def _has_organization_scope(user: Any) -> bool:
+    from safeserve.organizations.models import GOVERNMENT_KINDS
+
+    return bool(
+        user.is_superuser or (user.organization and user.organization.kind in GOVERNMENT_KINDS)
+    )
+
+
+NAV_ITEMS = [
+    NavItem(_("Home"), "home", "bi-house", _any_user),
+    NavItem(_("Organizations"), "organizations:list", "bi-building", _has_organization_scope),
+    NavItem(_("Users"), "accounts:user_list", "bi-people", can_manage_any_users),
+    NavItem(_("Login log"), "accounts:login_log", "bi-box-arrow-in-right", can_read_county_logs),
+    NavItem(_("Audit trail"), "audit:list", "bi-journal-check", can_read_county_logs),
+]
+
+
+def navigation_for(user: Any) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAV_ITEMS if item.allowed(user)]

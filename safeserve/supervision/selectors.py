@@ -1,0 +1,122 @@
+"""Figures for each organization kind's landing page, from the data that user can see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.accounts.models import LoginLog, LoginResult, User
+from safeserve.audit.models import AuditEvent
+from safeserve.organizations.models import Organization, OrganizationKind, Role
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: Any
+    value: int
+    url: str | None = None
+    tone: str = "primary"
+
+
+def _today_start() -> datetime:
+    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+
+
+def landing_figures(user: User) -> list[Figure]:
+    org = user.organization
+    orgs = Organization.objects.visible_to(user).aggregate(
+        townships=Count("pk", filter=Q(kind=OrganizationKind.TOWNSHIP, is_active=True)),
+        departments=Count("pk", filter=Q(kind=OrganizationKind.DEPARTMENT, is_active=True)),
+        providers=Count("pk", filter=Q(kind=OrganizationKind.PROVIDER, is_active=True)),
+        enterprises=Count("pk", filter=Q(kind=OrganizationKind.ENTERPRISE, is_active=True)),
+        evaluators=Count("pk", filter=Q(kind=OrganizationKind.EVALUATOR, is_active=True)),
+    )
+    own_users = (
+        User.objects.filter(organization=org).aggregate(
+            active=Count("pk", filter=Q(is_active=True)),
+            experts=Count("pk", filter=Q(is_active=True, role=Role.EXPERT)),
+        )
+        if org
+        else {"active": 0, "experts": 0}
+    )
+    org_list = reverse("organizations:list")
+    figures: list[Figure] = []
+    kind = org.kind if org else None
+
+    if user.is_superuser or kind == OrganizationKind.COUNTY_OFFICE:
+        today = _today_start()
+        logins = (
+            LoginLog.objects.visible_to(user)
+            .filter(created_at__gte=today)
+            .aggregate(
+                ok=Count("pk", filter=Q(result=LoginResult.SUCCESS)),
+                failed=Count("pk", filter=Q(result__in=[LoginResult.FAILED, LoginResult.LOCKED])),
+            )
+        )
+        county_users = User.objects.visible_to(user).filter(is_active=True).count()
+        events = AuditEvent.objects.visible_to(user).filter(created_at__gte=today).count()
+        figures += [
+            Figure(_("Townships"), orgs["townships"], f"{org_list}?kind=township"),
+            Figure(_("County departments"), orgs["departments"], f"{org_list}?kind=department"),
+            Figure(_("Service providers"), orgs["providers"], f"{org_list}?kind=provider"),
+            Figure(
+                _("Enterprises with accounts"), orgs["enterprises"], f"{org_list}?kind=enterprise"
+            ),
+            Figure(_("Third-party evaluators"), orgs["evaluators"], f"{org_list}?kind=evaluator"),
+            Figure(_("Active users in the county"), county_users, reverse("accounts:user_list")),
+            Figure(
+                _("Successful logins today"),
+                logins["ok"],
+                reverse("accounts:login_log") + "?result=success",
+                "success",
+            ),
+            Figure(
+                _("Failed logins today"),
+                logins["failed"],
+                reverse("accounts:login_log") + "?result=failed",
+                "danger" if logins["failed"] else "secondary",
+            ),
+            Figure(_("Audited actions today"), events, reverse("audit:list"), "secondary"),
+        ]
+    elif kind in (OrganizationKind.TOWNSHIP, OrganizationKind.DEPARTMENT):
+        figures += [
+            Figure(
+                _("Active users of my organization"),
+                own_users["active"],
+                reverse("accounts:user_list") if user.role == Role.ADMIN else None,
+            ),
+            Figure(_("County departments"), orgs["departments"], f"{org_list}?kind=department"),
+            Figure(_("Service providers"), orgs["providers"], f"{org_list}?kind=provider"),
+        ]
+        if kind == OrganizationKind.TOWNSHIP:
+            figures.append(
+                Figure(
+                    _("Enterprises with accounts in my jurisdiction"),
+                    orgs["enterprises"],
+                    f"{org_list}?kind=enterprise",
+                )
+            )
+    elif kind == OrganizationKind.PROVIDER:
+        figures += [
+            Figure(
+                _("Active users of my organization"),
+                own_users["active"],
+                reverse("accounts:user_list") if user.role == Role.ADMIN else None,
+            ),
+            Figure(_("Experts with accounts"), own_users["experts"]),
+        ]
+    else:
+        figures.append(
+            Figure(
+                _("Active users of my organization"),
+                own_users["active"],
+                reverse("accounts:user_list") if user.role == Role.ADMIN else None,
+            )
+        )
+    return figures
