@@ -29,7 +29,7 @@ def _is_api(request: HttpRequest) -> bool:
 
 def _login_redirect(request: HttpRequest) -> HttpResponse:
     url = reverse(settings.LOGIN_URL)
-    if getattr(request, "htmx", False):
+    if request.headers.get("HX-Request") == "true":
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response

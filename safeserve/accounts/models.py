@@ -15,8 +15,8 @@ from safeserve.organizations.models import Organization, OrganizationKind, Role
 
 class UserQuerySet(models.QuerySet["User"]):
     def visible_to(self, user: User) -> UserQuerySet:
-        """Users one may see: oneself, one's own organization's users (its admin), and for the
-        county office every user of organizations in its county."""
+        """Users one may see: the colleagues of one's own organization, and for the county
+        office's acting roles every user of organizations in its county."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -24,9 +24,7 @@ class UserQuerySet(models.QuerySet["User"]):
         org = user.organization
         if org is None or not org.is_active:
             return self.none()
-        visible = Q(pk=user.pk)
-        if user.role == Role.ADMIN:
-            visible |= Q(organization_id=org.pk)
+        visible = Q(organization_id=org.pk)
         if org.kind == OrganizationKind.COUNTY_OFFICE and user.role in (
             Role.ADMIN,
             Role.OFFICER,

@@ -274,7 +274,9 @@ def user_update(
     email: str = "",
     phone: str = "",
 ) -> User:
-    target = User.objects.select_for_update().select_related("organization").get(pk=user.pk)
+    target = (
+        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
+    )
     assert target.organization is not None
     require(can_manage_users_of(actor, target.organization))
     _check_role(target.organization, role)
@@ -301,7 +303,9 @@ def user_update(
 @transaction.atomic
 def user_deactivate(*, actor: User, user: User, reason: str) -> User:
     """Deactivates the account and ends all its sessions and tokens at once."""
-    target = User.objects.select_for_update().select_related("organization").get(pk=user.pk)
+    target = (
+        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
+    )
     assert target.organization is not None
     require(can_manage_users_of(actor, target.organization))
     if not reason.strip():
@@ -333,7 +337,9 @@ def user_deactivate(*, actor: User, user: User, reason: str) -> User:
 
 @transaction.atomic
 def user_reactivate(*, actor: User, user: User) -> User:
-    target = User.objects.select_for_update().select_related("organization").get(pk=user.pk)
+    target = (
+        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
+    )
     assert target.organization is not None
     require(can_manage_users_of(actor, target.organization))
     if target.is_active:
@@ -356,7 +362,9 @@ def user_reactivate(*, actor: User, user: User) -> User:
 def user_reset_password(*, actor: User, user: User) -> str:
     """Sets a temporary password (shown once to the administrator), forces a change at next
     login, and ends the user's sessions and tokens."""
-    target = User.objects.select_for_update().select_related("organization").get(pk=user.pk)
+    target = (
+        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
+    )
     assert target.organization is not None
     require(can_manage_users_of(actor, target.organization))
     temporary = generate_temporary_password()

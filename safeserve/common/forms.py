@@ -6,15 +6,12 @@ from safeserve.common.exceptions import ApplicationError
 
 
 def apply_error(form: forms.Form, error: ApplicationError) -> None:
-    """Shows a service's refusal on the form: on the named fields, else above the form."""
-    placed = False
+    """Shows a service's refusal on the form: its message above the form, and the details
+    beside the fields they concern."""
+    form.add_error(None, error.message)
     for field, messages in error.errors.items():
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed or not error.errors:
-        form.add_error(None, error.message)
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
 
 
 class BootstrapFormMixin:

@@ -36,12 +36,9 @@ class RegionQuerySet(models.QuerySet["Region"]):
         county = org.county
         if county is None:
             return self.none()
-        ancestors = [county.pk]
-        if county.parent_id:
-            ancestors.append(county.parent_id)
-            if county.parent and county.parent.parent_id:
-                ancestors.append(county.parent.parent_id)
-        return self.filter(Q(pk__in=ancestors) | Q(parent_id=county.pk))
+        # GB/T 2260: a county's province and city codes are its first two and four digits.
+        ancestors = [county.code[:2] + "0000", county.code[:4] + "00"]
+        return self.filter(Q(pk=county.pk) | Q(parent_id=county.pk) | Q(code__in=ancestors))
 
 
 class Region(models.Model):

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from safeserve.accounts.models import User
+from safeserve.audit.models import AuditEvent
+from safeserve.organizations.models import Role
+
+
+@pytest.mark.parametrize(
+    ("username", "list_page", "detail", "edit"),
+    [
+        # persona             user list  township_officer's page  its edit page
+        ("county_officer", 200, 200, 200),
+        ("county_leader", 200, 200, 200),
+        ("township_officer", 403, 200, 403),  # own page, not an admin
+        ("department_officer", 403, 404, 404),
+        ("provider_admin", 200, 404, 404),
+        ("expert", 403, 404, 404),
+        ("enterprise_user", 403, 404, 404),
+        ("evaluator", 403, 404, 404),
+        ("other_county_officer", 200, 404, 404),
+        ("admin", 200, 200, 200),
+    ],
+)
+def test_user_pages_by_persona(world, login, username, list_page, detail, edit):
+    client = login(world[username])
+    target = world["township_officer"]
+    assert client.get(reverse("accounts:user_list")).status_code == list_page
+    assert client.get(reverse("accounts:user_detail", args=[target.pk])).status_code == detail
+    assert client.get(reverse("accounts:user_edit", args=[target.pk])).status_code == edit
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [
+        ("county_officer", 200),  # provider in its county
+        ("provider_admin", 200),  # its own organization's admin
+        ("provider_leader", 403),  # same organization, not admin
+        ("township_officer", 404),
+        ("other_provider_admin", 404),
+        ("other_county_officer", 404),
+    ],
+)
+def test_who_manages_the_providers_users(world, login, username, status):
+    target = world["expert"]
+    response = login(world[username]).get(reverse("accounts:user_edit", args=[target.pk]))
+    assert response.status_code == status
+
+
+def test_provider_admin_lists_only_its_own_users(world, login):
+    page = login(world["provider_admin"]).get(reverse("accounts:user_list")).content.decode()
+    assert "expert2" in page and "other_expert" not in page and "county_officer" not in page
+
+
+def test_creating_a_user_shows_a_temporary_password_once(world, login):
+    client = login(world["provider_admin"])
+    org = world["provider_admin"].organization
+    response = client.post(
+        reverse("accounts:user_create"),
+        {
+            "organization": org.pk,
+            "username": "expert3",
+            "full_name": "许文杰",
+            "role": "expert",
+            "phone": "13800001111",
+        },
+    )
+    assert response.status_code == 200
+    temporary = response.context["temporary"]
+    assert len(temporary) == 14
+    user = User.objects.get(username="expert3")
+    assert user.must_change_password and user.check_password(temporary)
+    assert AuditEvent.objects.get(action="user.created", object_id=str(user.pk)).after["phone"] == (
+        "138****1111"
+    )
+
+    # the new user must change the password before anything else
+    fresh = Client()
+    fresh.post("/accounts/login/", {"username": "expert3", "password": temporary})
+    assert fresh.get("/").url == reverse("accounts:password_change")
+    assert fresh.get("/api/v1/users/me/").json()["code"] == "password_change_required"
+    response = fresh.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": temporary,
+            "new_password1": "Xu-wenjie-2026!",
+            "new_password2": "Xu-wenjie-2026!",
+        },
+    )
+    assert response.status_code == 302
+    assert fresh.get("/").status_code == 200
+
+
+def test_an_admin_cannot_create_users_in_another_organization(world, login):
+    client = login(world["provider_admin"])
+    other = world["other_provider_admin"].organization
+    response = client.post(
+        reverse("accounts:user_create"),
+        {"organization": other.pk, "username": "sneaky", "full_name": "某人", "role": "expert"},
+    )
+    assert response.status_code == 200  # the organization is not among the choices
+    assert not User.objects.filter(username="sneaky").exists()
+
+
+def test_roles_must_fit_the_kind_of_organization(world, login):
+    org = world["township_officer"].organization
+    response = login(world["county_officer"]).post(
+        reverse("accounts:user_create"),
+        {"organization": org.pk, "username": "wrong_role", "full_name": "某人", "role": "expert"},
+    )
+    assert "不设“专家”角色" in response.content.decode()
+    assert not User.objects.filter(username="wrong_role").exists()
+
+
+def test_a_taken_username_is_refused(world, login):
+    org = world["township_officer"].organization
+    response = login(world["county_officer"]).post(
+        reverse("accounts:user_create"),
+        {"organization": org.pk, "username": "expert", "full_name": "某人", "role": "officer"},
+    )
+    assert "用户名 expert 已被使用" in response.content.decode()
+
+
+def test_reset_password_ends_sessions_and_forces_a_change(world, login):
+    victim = Client()
+    victim.post("/accounts/login/", {"username": "township_officer", "password": "demo-Pass-2026"})
+    assert victim.get("/").status_code == 200
+    response = login(world["county_officer"]).post(
+        reverse("accounts:user_reset_password", args=[world["township_officer"].pk])
+    )
+    temporary = response.context["temporary"]
+    assert victim.get("/").status_code == 302
+    world["township_officer"].refresh_from_db()
+    assert world["township_officer"].check_password(temporary)
+    assert world["township_officer"].must_change_password
+
+
+def test_deactivate_needs_a_reason_and_not_oneself(world, login):
+    client = login(world["county_officer"])
+    target = world["township_officer"]
+    client.post(reverse("accounts:user_deactivate", args=[target.pk]), {"reason": ""})
+    target.refresh_from_db()
+    assert target.is_active
+    client.post(
+        reverse("accounts:user_deactivate", args=[world["county_officer"].pk]), {"reason": "测试"}
+    )
+    world["county_officer"].refresh_from_db()
+    assert world["county_officer"].is_active
+    client.post(reverse("accounts:user_deactivate", args=[target.pk]), {"reason": "调离"})
+    target.refresh_from_db()
+    assert not target.is_active
+    event = AuditEvent.objects.get(action="user.deactivated", object_id=str(target.pk))
+    assert event.reason == "调离"
+    page = client.get(reverse("accounts:user_detail", args=[target.pk])).content.decode()
+    assert "停用用户" in page and "调离" in page
+    client.post(reverse("accounts:user_reactivate", args=[target.pk]))
+    target.refresh_from_db()
+    assert target.is_active
+
+
+def test_a_weak_password_is_refused_with_the_reason(world, login):
+    client = login(world["county_officer"])
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "demo-Pass-2026",
+            "new_password1": "12345678901",
+            "new_password2": "12345678901",
+        },
+    )
+    assert response.status_code == 200
+    assert "密码" in response.content.decode()
+    world["county_officer"].refresh_from_db()
+    assert world["county_officer"].check_password("demo-Pass-2026")
+
+
+def test_the_user_list_costs_the_same_queries_for_n_and_2n_rows(world, login):
+    client = login(world["county_officer"])
+    org = world["township_officer"].organization
+    url = reverse("accounts:user_list")
+
+    def add(n: int, start: int) -> None:
+        User.objects.bulk_create(
+            User(username=f"bulk{start + i}", full_name="批量", role=Role.VIEWER, organization=org)
+            for i in range(n)
+        )
+
+    add(10, 0)
+    with CaptureQueriesContext(connection) as n_rows:
+        client.get(url)
+    add(10, 10)
+    with CaptureQueriesContext(connection) as two_n_rows:
+        client.get(url)
+    assert len(n_rows) == len(two_n_rows)

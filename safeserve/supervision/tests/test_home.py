@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from safeserve.accounts.models import User
+from safeserve.audit.models import AuditEvent
+from safeserve.audit.services import audit_record
+from safeserve.organizations.models import Organization
+from safeserve.supervision.demo import seed
+
+NAV = {
+    # persona: the navigation it sees, written out by hand
+    "county_officer": ["首页", "单位管理", "用户管理", "登录日志", "审计日志"],
+    "county_leader": ["首页", "单位管理", "用户管理", "登录日志", "审计日志"],
+    "township_officer": ["首页", "单位管理"],
+    "department_officer": ["首页", "单位管理"],
+    "provider_admin": ["首页", "用户管理"],
+    "expert": ["首页"],
+    "enterprise_user": ["首页"],
+    "evaluator": ["首页"],
+    "other_county_officer": ["首页", "单位管理", "用户管理", "登录日志", "审计日志"],
+    "admin": ["首页", "单位管理", "用户管理", "登录日志", "审计日志"],
+}
+
+
+@pytest.mark.parametrize(("username", "expected"), NAV.items())
+def test_navigation_shows_only_what_the_role_can_use(world, login, username, expected):
+    response = login(world[username]).get("/")
+    assert [str(item.label) for item in response.context["nav_items"]] == expected
+
+
+def test_county_landing_counts_its_own_county(world, login):
+    response = login(world["county_officer"]).get("/")
+    figures = {str(f.label): f.value for f in response.context["figures"]}
+    assert figures["乡镇（街道）"] == 8
+    assert figures["县有关部门"] == 3
+    assert figures["服务机构"] == 2
+    assert figures["已开通账号的企业"] == 1
+    assert (
+        figures["全县正常用户"]
+        == User.objects.filter(
+            organization__county=world["county_officer"].organization.county, is_active=True
+        ).count()
+    )
+    other = login(world["other_county_officer"]).get("/")
+    other_figures = {str(f.label): f.value for f in other.context["figures"]}
+    assert other_figures["乡镇（街道）"] == 4 and other_figures["服务机构"] == 0
+
+
+@pytest.mark.parametrize(
+    ("username", "label", "value"),
+    [
+        ("township_officer", "辖区内已开通账号的企业", 1),
+        ("township_officer", "本单位正常用户", 2),
+        ("department_officer", "县有关部门", 3),
+        ("provider_admin", "已开通账号的专家", 2),
+        ("enterprise_user", "本单位正常用户", 1),
+        ("evaluator", "本单位正常用户", 1),
+    ],
+)
+def test_each_kind_has_its_landing_figures(world, login, username, label, value):
+    figures = {str(f.label): f.value for f in login(world[username]).get("/").context["figures"]}
+    assert figures[label] == value
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [
+        ("county_officer", 200),
+        ("county_leader", 200),
+        ("township_officer", 403),
+        ("department_officer", 403),
+        ("provider_admin", 403),
+        ("expert", 403),
+        ("enterprise_user", 403),
+        ("evaluator", 403),
+        ("other_county_officer", 200),
+        ("admin", 200),
+    ],
+)
+def test_who_reads_the_audit_trail(world, login, username, status):
+    assert login(world[username]).get(reverse("audit:list")).status_code == status
+
+
+def test_the_audit_trail_is_the_own_countys(world, login):
+    audit_record(action="test.mine", actor=world["county_officer"], reason="本县事件")
+    audit_record(action="test.theirs", actor=world["other_county_officer"], reason="外县事件")
+    page = login(world["county_officer"]).get(reverse("audit:list")).content.decode()
+    assert "本县事件" in page and "外县事件" not in page
+
+
+def test_the_audit_trail_costs_the_same_queries_for_n_and_2n_rows(world, login):
+    client = login(world["county_officer"])
+    for n in range(10):
+        audit_record(action="test.event", actor=world["county_officer"], after={"n": n})
+    with CaptureQueriesContext(connection) as n_rows:
+        client.get(reverse("audit:list"))
+    for n in range(10):
+        audit_record(action="test.event", actor=world["county_officer"], after={"n": n})
+    with CaptureQueriesContext(connection) as two_n_rows:
+        client.get(reverse("audit:list"))
+    assert len(n_rows) == len(two_n_rows)
+
+
+def test_seed_demo_is_idempotent(world):
+    counts = (Organization.objects.count(), User.objects.count(), AuditEvent.objects.count())
+    result = seed()
+    assert result.created == {}
+    assert (
+        Organization.objects.count(),
+        User.objects.count(),
+        AuditEvent.objects.count(),
+    ) == counts
+    assert {login.username for login in result.logins} >= {
+        "county_officer",
+        "county_leader",
+        "township_officer",
+        "township_leader",
+        "department_officer",
+        "department_leader",
+        "housing_officer",
+        "transport_officer",
+        "provider_admin",
+        "provider_leader",
+        "expert",
+        "expert2",
+        "other_provider_admin",
+        "other_expert",
+        "enterprise_user",
+        "evaluator",
+        "other_county_officer",
+        "admin",
+    }
+
+
+def test_seed_demo_command_prints_the_logins(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "county_officer" in out and "demo-Pass-2026" in out
+    call_command("verify_audit")
