@@ -14,7 +14,7 @@ from safeserve.audit.services import audit_record
 from safeserve.audit.verification import verify_all
 
 
-def _tamper(sql: str, params: list[object]) -> None:
+def _tamper(sql: str, params: list[str | int]) -> None:
     """Edit a stored event the way a database administrator could, past the trigger."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
