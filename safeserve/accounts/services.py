@@ -25,7 +25,7 @@ from safeserve.accounts.models import (
     User,
     UserSession,
 )
-from safeserve.audit.actions import register_actions
+from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import client_ip, user_agent
@@ -33,6 +33,7 @@ from safeserve.organizations.access import require
 from safeserve.organizations.models import Organization, OrganizationKind, Role
 from safeserve.organizations.permissions import can_manage_users_of
 
+register_object_types({"accounts.user": gettext_lazy("User")})
 register_actions(
     {
         "user.created": gettext_lazy("User created"),

@@ -11,8 +11,20 @@ _LABELS: dict[str, Any] = {
 }
 
 
+_OBJECT_TYPES: dict[str, Any] = {}
+
+
 def register_actions(labels: dict[str, Any]) -> None:
     _LABELS.update(labels)
+
+
+def register_object_types(labels: dict[str, Any]) -> None:
+    """Names of the kinds of record events are about (``app_label.model``)."""
+    _OBJECT_TYPES.update(labels)
+
+
+def object_type_choices() -> list[tuple[str, Any]]:
+    return sorted(_OBJECT_TYPES.items())
 
 
 def action_label(action: str) -> Any:

@@ -40,14 +40,22 @@ class OrganizationForm(BootstrapFormMixin, forms.Form):
         error_messages={"invalid": _("Enter digits only, e.g. 0570-1234567.")},
     )
 
-    def __init__(self, *args: Any, county: Region, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        county: Region,
+        editing: bool = False,
+        platform: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["region"]).queryset = Region.objects.filter(
             parent=county, level=RegionLevel.TOWNSHIP
         ).order_by("code")
         cast(forms.ModelChoiceField, self.fields["region"]).empty_label = _("(the county itself)")
         cast(forms.ChoiceField, self.fields["kind"]).choices = [
-            (k.value, k.label) for k in COUNTY_CREATABLE_KINDS
+            (k.value, k.label)
+            for k in ([OrganizationKind.COUNTY_OFFICE] if platform else []) + COUNTY_CREATABLE_KINDS
         ]
         if editing:
             del self.fields["kind"]

@@ -181,6 +181,11 @@ class Organization(BaseModel):
                 condition=Q(is_fallback_department=True),
                 name="organization_one_fallback_department_per_county",
             ),
+            models.UniqueConstraint(
+                fields=["county"],
+                condition=Q(kind="county_office"),
+                name="organization_one_office_per_county",
+            ),
             models.CheckConstraint(
                 condition=Q(is_fallback_department=False) | Q(kind="department"),
                 name="organization_fallback_is_department",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from safeserve.audit.actions import register_actions
+from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
@@ -26,6 +26,7 @@ from safeserve.organizations.permissions import can_manage_organizations
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
+register_object_types({"organizations.organization": gettext_lazy("Organization")})
 register_actions(
     {
         "organization.created": gettext_lazy("Organization created"),
@@ -130,6 +131,21 @@ def _check_fallback(org: Organization) -> None:
         )
 
 
+def _check_one_office(org: Organization) -> None:
+    if org.kind != OrganizationKind.COUNTY_OFFICE:
+        return
+    if (
+        Organization.objects.filter(county_id=org.county_id, kind=org.kind)
+        .exclude(pk=org.pk)
+        .exists()
+    ):
+        raise ApplicationError(
+            "county_office_exists",
+            _("This county already has its work-safety office."),
+            errors={"kind": [_("Choose another kind.")]},
+        )
+
+
 def _check_name_free(org: Organization) -> None:
     clash = Organization.objects.filter(county_id=org.county_id, name=org.name)
     if org.pk:
@@ -192,6 +208,7 @@ def organization_create(
         contact_phone=contact_phone.strip(),
     )
     _check_name_free(org)
+    _check_one_office(org)
     _check_fallback(org)
     org.full_clean()
     org.save()

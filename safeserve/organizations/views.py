@@ -19,11 +19,18 @@ from safeserve.common.pagination import paginate, query_without_page
 from safeserve.organizations import selectors, services
 from safeserve.organizations.access import get_visible, require
 from safeserve.organizations.forms import OrganizationFilterForm, OrganizationForm
-from safeserve.organizations.models import Organization, Region
+from safeserve.organizations.models import Organization, Region, RegionLevel
 from safeserve.organizations.permissions import can_manage_organizations, can_manage_users_of
 
 
-def _county_of(request: AuthedRequest) -> Region:
+def _creation_county(request: AuthedRequest) -> Region | None:
+    """The county a new organization belongs to: the county office's own; the platform
+    administrator picks one (None until picked)."""
+    if request.user.is_superuser:
+        picked = request.GET.get("county", "")
+        if not picked.isdigit():
+            return None
+        return Region.objects.filter(pk=int(picked), level=RegionLevel.COUNTY).first()
     org = request.user.organization
     if org is None or org.county is None:
         raise PermissionDenied
@@ -82,8 +89,13 @@ def organization_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def organization_create(request: AuthedRequest) -> HttpResponse:
     require(can_manage_organizations(request.user))
-    county = _county_of(request)
-    form = OrganizationForm(request.POST or None, county=county)
+    county = _creation_county(request)
+    if county is None:
+        counties = Region.objects.filter(level=RegionLevel.COUNTY).select_related("parent")
+        return render(
+            request, "organizations/organization_county_pick.html", {"counties": counties}
+        )
+    form = OrganizationForm(request.POST or None, county=county, platform=request.user.is_superuser)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -103,7 +115,7 @@ def organization_create(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Organization created. Now add its users."))
             return redirect("organizations:detail", pk=org.pk)
-    return render(request, "organizations/organization_form.html", {"form": form})
+    return render(request, "organizations/organization_form.html", {"form": form, "county": county})
 
 
 @login_required

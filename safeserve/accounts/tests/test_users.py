@@ -197,3 +197,43 @@ def test_the_user_list_costs_the_same_queries_for_n_and_2n_rows(world, login):
     with CaptureQueriesContext(connection) as two_n_rows:
         client.get(url)
     assert len(n_rows) == len(two_n_rows)
+
+
+@pytest.mark.parametrize(
+    ("username", "status", "deactivated"),
+    [
+        ("county_officer", 302, True),
+        ("township_leader", 403, False),  # sees the colleague, may not manage
+        ("department_officer", 404, False),
+        ("provider_admin", 404, False),
+        ("other_county_officer", 404, False),
+    ],
+)
+def test_who_may_deactivate_a_township_officer(world, login, username, status, deactivated):
+    target = world["township_officer"]
+    response = login(world[username]).post(
+        reverse("accounts:user_deactivate", args=[target.pk]), {"reason": "调离"}
+    )
+    target.refresh_from_db()
+    assert response.status_code == status
+    assert target.is_active is not deactivated
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [
+        ("county_officer", 302),
+        ("township_officer", 403),
+        ("provider_admin", 404),
+        ("other_county_officer", 404),
+        ("enterprise_user", 404),
+    ],
+)
+def test_who_may_deactivate_an_organization(world, login, username, status):
+    org = world["evaluator"].organization
+    if username == "enterprise_user":
+        org = world["township_officer"].organization
+    response = login(world[username]).post(
+        reverse("organizations:deactivate", args=[org.pk]), {"reason": "测试"}
+    )
+    assert response.status_code == status

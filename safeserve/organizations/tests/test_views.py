@@ -40,7 +40,7 @@ def _chengguan(world) -> Organization:
         ("enterprise_user", 404, 404, 403),
         ("evaluator", 404, 404, 403),
         ("other_county_officer", 404, 404, 200),
-        ("admin", 200, 200, 403),
+        ("admin", 200, 200, 200),
     ],
 )
 def test_organization_pages_by_persona(world, login, username, detail, edit, create):
@@ -221,3 +221,17 @@ def test_the_list_costs_the_same_queries_for_n_and_2n_rows(world, login):
     with CaptureQueriesContext(connection) as two_n_rows:
         assert client.get(url).status_code == 200
     assert len(n_rows) == len(two_n_rows)
+
+
+def test_the_platform_admin_opens_a_new_county(world, login):
+    client = login(world["admin"])
+    picker = client.get(reverse("organizations:create"))
+    assert "长宁县" in picker.content.decode()
+    county = Region.objects.get(code="990122")
+    url = reverse("organizations:create") + f"?county={county.pk}"
+    response = client.post(url, {"name": "长宁县第二安委办", "kind": "county_office"})
+    assert "本县已有安委办" in response.content.decode()
+    assert not Organization.objects.filter(name="长宁县第二安委办").exists()
+    response = client.post(url, {"name": "长宁县市场监督管理局", "kind": "department"})
+    assert response.status_code == 302
+    assert Organization.objects.get(name="长宁县市场监督管理局").county == county
