@@ -20,8 +20,15 @@ def _clear_cache() -> None:
 
 @pytest.fixture
 def world(db: Any) -> dict[str, User]:
-    """The demo counties; every demo login of DESIGN.md §6 by username."""
-    seed()
+    """The demo counties; every demo login of DESIGN.md §6 by username (no directory)."""
+    seed(directory=False)
+    return {u.username: u for u in User.objects.select_related("organization")}
+
+
+@pytest.fixture
+def directory(world: dict[str, User]) -> dict[str, User]:
+    """The demo world with its providers, experts and a few dozen enterprises per county."""
+    seed(enterprises=(40, 10))
     return {u.username: u for u in User.objects.select_related("organization")}
 
 

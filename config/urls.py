@@ -22,6 +22,8 @@ urlpatterns = [
     path("healthz", supervision.healthz, name="healthz"),
     path("accounts/", include("safeserve.accounts.urls")),
     path("organizations/", include("safeserve.organizations.urls")),
+    path("enterprises/", include("safeserve.enterprises.urls")),
+    path("providers/", include("safeserve.providers.urls")),
     path("audit/", include("safeserve.audit.urls")),
     path("api/v1/", include("safeserve.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

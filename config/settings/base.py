@@ -48,11 +48,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     # The chain, in dependency order (DESIGN.md §3): later apps may import earlier ones.
     "safeserve.common",
     "safeserve.audit",
     "safeserve.organizations",
     "safeserve.accounts",
+    "safeserve.enterprises",
+    "safeserve.providers",
     "safeserve.supervision",
     "safeserve.api",
 ]
@@ -195,6 +199,19 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# --- Background tasks -------------------------------------------------------------------
+# django-tasks with its database backend: `manage.py db_worker` runs them (make demo starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Uploads ----------------------------------------------------------------------------
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 10, minimum=1) * 1024 * 1024
+# A spreadsheet is a zip: bound what it may unpack to (zip bombs) and how many parts it has.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 200, minimum=1) * 1024 * 1024
+IMPORT_MAX_ZIP_ENTRIES = 2000
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50000, minimum=1)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 # --- Email ------------------------------------------------------------------------------
 _email = dj_database_url.urlparse.urlparse(env_str("EMAIL_URL", "console://"))
 if _email.scheme == "console":
@@ -274,6 +291,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "HighRiskSectorEnum": "safeserve.common.choices.HighRiskSector",
+        "OrganizationKindEnum": "safeserve.organizations.models.OrganizationKind",
+        "RoleEnum": "safeserve.organizations.models.Role",
+        "EnterpriseStatusEnum": "safeserve.enterprises.models.EnterpriseStatus",
+        "ImportStatusEnum": "safeserve.enterprises.models.ImportStatus",
+        "CertificateKindEnum": "safeserve.providers.models.CertificateKind",
+        "QualificationTypeEnum": "safeserve.providers.models.QualificationType",
+        "SpecialtyEnum": "safeserve.providers.models.Specialty",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------

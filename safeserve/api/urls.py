@@ -2,7 +2,14 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from safeserve.accounts.api import TokenView, UserViewSet
+from safeserve.enterprises.api import (
+    EnterpriseImportJobView,
+    EnterpriseImportView,
+    EnterpriseViewSet,
+    SectorRuleViewSet,
+)
 from safeserve.organizations.api import OrganizationViewSet, RegionViewSet
+from safeserve.providers.api import ExpertViewSet, ProviderViewSet, QualificationViewSet
 
 app_name = "api"
 
@@ -11,8 +18,19 @@ router.include_root_view = False
 router.register("regions", RegionViewSet, basename="region")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("users", UserViewSet, basename="user")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("sector-rules", SectorRuleViewSet, basename="sector-rule")
+router.register("providers", ProviderViewSet, basename="provider")
+router.register("qualifications", QualificationViewSet, basename="qualification")
+router.register("experts", ExpertViewSet, basename="expert")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("enterprises/import/", EnterpriseImportView.as_view(), name="enterprise-import"),
+    path(
+        "enterprises/import/<int:pk>/",
+        EnterpriseImportJobView.as_view(),
+        name="enterprise-import-job",
+    ),
     path("", include(router.urls)),
 ]

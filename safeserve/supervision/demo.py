@@ -157,8 +157,42 @@ def _county(
     return county, orgs
 
 
+DEMO_ENTERPRISES = 1500
+OTHER_COUNTY_ENTERPRISES = 300
+PROVINCE_COUNTIES = 10
+PROVINCE_ENTERPRISES = 100_000
+PROVINCE_TOWNSHIP_NAMES = [
+    "城关镇",
+    "东城街道",
+    "西城街道",
+    "新河镇",
+    "石桥镇",
+    "黄土岭乡",
+    "双溪镇",
+    "马家铺镇",
+    "清泉乡",
+    "南山镇",
+]
+PROVINCE_COUNTY_NAMES = [
+    "青原县",
+    "云溪县",
+    "松阳县",
+    "白石县",
+    "临川县",
+    "桐庐县",
+    "望江县",
+    "龙门县",
+    "溪口县",
+    "宁远县",
+]
+HENGFENG_USCC_SERIAL = 0  # the demo enterprise behind `enterprise_user`
+
+
 @transaction.atomic
-def seed() -> SeedResult:
+def seed(scale: str = "county", *, directory: bool = True,
+         enterprises: tuple[int, int] = (DEMO_ENTERPRISES, OTHER_COUNTY_ENTERPRISES)) -> SeedResult:
+    """The demo world. Tests pass ``directory=False`` for organizations and logins only, or
+    fewer ``enterprises`` (demo county, other county)."""
     result = SeedResult()
     province = _region(*PROVINCE, RegionLevel.PROVINCE, None, result)
     city = _region(*CITY, RegionLevel.CITY, province, result)
@@ -281,6 +315,11 @@ def seed() -> SeedResult:
     )
     _user("admin", "平台管理员", None, R.ADMIN, "平台超级管理员", result)
 
+    if directory:
+        _seed_directory(result, county, other_county, enterprise, enterprises)
+    if scale == "province":
+        _seed_province(result, city)
+
     if result.created:
         digest = hashlib.sha256(repr(sorted(result.created.items())).encode()).hexdigest()
         for county_region in (county, other_county):
@@ -293,3 +332,59 @@ def seed() -> SeedResult:
                 description="seed_demo",
             )
     return result
+
+
+def _seed_directory(
+    result: SeedResult,
+    county: Region,
+    other_county: Region,
+    enterprise_org: Organization,
+    counts: tuple[int, int],
+) -> None:
+    from safeserve.enterprises.demo import demo_uscc, seed_enterprises
+    from safeserve.enterprises.models import Enterprise
+    from safeserve.providers.demo import seed_providers
+
+    for what, n in seed_providers({county.code: county, other_county.code: other_county}).items():
+        if n:
+            result.created[what] = result.created.get(what, 0) + n
+    chengguan = Region.objects.get(code="990121100")
+    hengfeng = {
+        "uscc": demo_uscc(county.code, HENGFENG_USCC_SERIAL),
+        "name": enterprise_org.name,
+        "township": chengguan,
+        "industry_code": "C1711",
+        "is_key": True,
+        "dust_explosion": True,
+        "ammonia_refrigeration": False,
+        "confined_space": False,
+        "legal_representative": "黄建华",
+        "address": enterprise_org.address,
+        "employees": 260,
+        "contact_name": "黄秀英",
+        "contact_phone": "13905701006",
+        "status": "operating",
+    }
+    made = seed_enterprises(county, counts[0], seed=121, fixed=[hengfeng])
+    made += seed_enterprises(other_county, counts[1], seed=122)
+    if made:
+        result.created["enterprises"] = result.created.get("enterprises", 0) + made
+    Enterprise.objects.filter(uscc=hengfeng["uscc"], organization__isnull=True).update(
+        organization=enterprise_org
+    )
+
+
+def _seed_province(result: SeedResult, city: Region) -> None:
+    """~10 more counties and 100k enterprises, for benchmarks at province scale."""
+    from safeserve.enterprises.demo import seed_enterprises
+
+    per_county = PROVINCE_ENTERPRISES // PROVINCE_COUNTIES
+    for index, name in enumerate(PROVINCE_COUNTY_NAMES[:PROVINCE_COUNTIES]):
+        code = f"9902{index + 31:02d}"
+        county = _region(code, name, RegionLevel.COUNTY, city, result)
+        _org(f"{name}安全生产委员会办公室", OrganizationKind.COUNTY_OFFICE, county, county, result)
+        for t_index, t_name in enumerate(PROVINCE_TOWNSHIP_NAMES):
+            _region(f"{code}{100 + t_index:03d}", t_name, RegionLevel.TOWNSHIP, county, result)
+        made = seed_enterprises(county, per_county, seed=1000 + index)
+        if made:
+            result.created["enterprises"] = result.created.get("enterprises", 0) + made

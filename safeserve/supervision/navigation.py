@@ -9,7 +9,9 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.enterprises.permissions import can_read_directory
 from safeserve.organizations.permissions import can_manage_any_users, can_read_county_logs
+from safeserve.providers.permissions import can_read_register
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,26 @@ def _has_organization_scope(user: Any) -> bool:
     )
 
 
+def _is_provider_staff(user: Any) -> bool:
+    return bool(
+        user.organization and user.organization.kind == "provider" and user.role != "expert"
+    )
+
+
+def _reads_provider_register(user: Any) -> bool:
+    return (
+        can_read_register(user)
+        and not _is_provider_staff(user)
+        and not (user.organization and user.organization.kind == "provider")
+    )
+
+
 NAV_ITEMS = [
     NavItem(_("Home"), "home", "bi-house", _any_user),
+    NavItem(_("Enterprises"), "enterprises:list", "bi-buildings", can_read_directory),
+    NavItem(_("My organization"), "providers:mine", "bi-briefcase", _is_provider_staff),
+    NavItem(_("Providers"), "providers:list", "bi-patch-check", _reads_provider_register),
+    NavItem(_("Experts"), "providers:expert_list", "bi-person-badge", can_read_register),
     NavItem(_("Organizations"), "organizations:list", "bi-building", _has_organization_scope),
     NavItem(_("Users"), "accounts:user_list", "bi-people", can_manage_any_users),
     NavItem(_("Login log"), "accounts:login_log", "bi-box-arrow-in-right", can_read_county_logs),

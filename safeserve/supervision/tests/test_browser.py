@@ -51,7 +51,8 @@ def test_county_and_township_officers_see_different_navigation(live_server, brow
     page = context.new_page()
 
     county_nav = _log_in(page, base, "county_officer")
-    assert county_nav == ["首页", "单位管理", "用户管理", "登录日志", "审计日志"]
+    assert county_nav == ["首页", "企业名录", "服务机构", "专家库", "单位管理", "用户管理", "登录日志",
+                          "审计日志"]
     assert "安平县安全生产委员会办公室" in page.inner_text("[data-testid=current-organization]")
     page.click("text=单位管理")
     assert page.locator("table").inner_text().count("人民政府") == 8
@@ -61,7 +62,7 @@ def test_county_and_township_officers_see_different_navigation(live_server, brow
     page.wait_for_url(f"{base}/accounts/login/")
 
     township_nav = _log_in(page, base, "township_officer")
-    assert township_nav == ["首页", "单位管理"]
+    assert township_nav == ["首页", "企业名录", "服务机构", "专家库", "单位管理"]
     assert township_nav != county_nav
     response = page.goto(f"{base}/audit/")
     assert response is not None and response.status == 403

@@ -9,8 +9,17 @@ from safeserve.supervision.demo import DEMO_PASSWORD, seed
 class Command(BaseCommand):
     help = "Create the two demo counties and every demo login (idempotent)."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--scale",
+            choices=["county", "province"],
+            default="county",
+            help="county: the two demo counties; province: ten more counties and 100k "
+            "enterprises (for benchmarks).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        result = seed()
+        result = seed(scale=options["scale"])
         if result.created:
             made = ", ".join(f"{n} {what}" for what, n in sorted(result.created.items()))
             self.stdout.write(self.style.SUCCESS(f"Created {made}."))

@@ -1,0 +1,59 @@
+"""Pinyin initials for search, covering every reading of polyphonic characters
+(长 cháng/zhǎng, 重 zhòng/chóng, 行 xíng/háng …), so 长城 is found by "cc" and "zc"."""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from typing import Any
+
+from pypinyin import Style, pinyin
+
+# Names with many polyphonic characters would explode combinatorially; past this many
+# variants the rarer readings are dropped (the first reading of each character is kept).
+MAX_VARIANTS = 32
+
+
+def _keep(text: str) -> Any:
+    """Characters without a reading (digits, Latin letters) stand for themselves, one each."""
+    return list(text)
+
+
+def initials_variants(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text or "")
+    # Character by character: pypinyin's phrase dictionary would otherwise pick one reading
+    # for a known word (长城 → cc only), and users type what they think it reads.
+    phrase = pinyin(text, style=Style.FIRST_LETTER, errors=_keep)
+    options: list[list[str]] = []
+    for index, char in enumerate(text):
+        readings = pinyin(char, style=Style.FIRST_LETTER, heteronym=True, errors=_keep)
+        alternatives = [r for group in readings for r in group]
+        if index < len(phrase) and phrase[index]:
+            alternatives.insert(0, phrase[index][0])  # the likeliest reading first
+        letters = sorted(
+            {a[:1].lower() for a in alternatives if a and a[:1].isalnum()},
+            key=lambda letter: alternatives[0][:1].lower() != letter,
+        )
+        if letters:
+            options.append(letters)
+    # The likeliest reading first, then every variant with one other reading, then with two:
+    # a rare reading of 有 or 司 must not crowd out 长 read as zhǎng.
+    primary = [letters[0] for letters in options]
+    variants = ["".join(primary)]
+    others = [(i, letter) for i, letters in enumerate(options) for letter in letters[1:]]
+    for deviations in (1, 2):
+        for combination in itertools.combinations(others, deviations):
+            if len({i for i, _letter in combination}) < deviations:
+                continue
+            variant = primary.copy()
+            for i, letter in combination:
+                variant[i] = letter
+            variants.append("".join(variant))
+            if len(variants) >= MAX_VARIANTS:
+                return variants
+    return variants
+
+
+def initials_index(text: str) -> str:
+    """Space-separated variants, searched with a substring match."""
+    return " ".join(dict.fromkeys(initials_variants(text)))

@@ -1,0 +1,379 @@
+"""Enterprise import jobs: upload → background validation of every row → all-or-nothing write.
+
+Nothing is written unless every row is valid; a refused import leaves a row report (row,
+column, value, reason) and the directory exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from safeserve.audit.services import audit_bulk_load
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.pinyin import initials_index
+from safeserve.enterprises import validation as v
+from safeserve.enterprises.industry import SectorResolver, division_sections
+from safeserve.enterprises.models import Enterprise, ImportJob, ImportStatus
+from safeserve.enterprises.permissions import can_import_enterprises
+from safeserve.enterprises.spreadsheets import HEADERS, REQUIRED, check_upload
+from safeserve.organizations.access import require
+from safeserve.organizations.models import OrganizationKind, Region, RegionLevel
+
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
+
+logger = logging.getLogger(__name__)
+PROGRESS_EVERY = 100
+MAX_REPORTED_ERRORS = 2000
+FIELD_LABELS = {key: header for header, key in HEADERS.items()}
+WRITE_FIELDS = [
+    "name",
+    "township",
+    "industry_code",
+    "sector",
+    "legal_representative",
+    "address",
+    "is_key",
+    "dust_explosion",
+    "ammonia_refrigeration",
+    "confined_space",
+    "employees",
+    "contact_name",
+    "contact_phone",
+    "status",
+    "pinyin_initials",
+]
+MAX_LENGTHS = {"name": 120, "legal_representative": 40, "address": 200, "contact_name": 40}
+
+
+@transaction.atomic
+def import_job_create(*, actor: User, upload: IO[bytes], filename: str, size: int) -> ImportJob:
+    """Checks the file (size, format, zip bomb) and queues it. The caller enqueues the task."""
+    require(can_import_enterprises(actor))
+    check_upload(upload, size)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: upload.read(65536), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    org = actor.organization
+    assert org is not None and org.county_id is not None
+    job = ImportJob(
+        county_id=org.county_id,
+        organization=org,
+        created_by=actor,
+        filename=filename[:200],
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+    job.file.save(f"enterprises-{digest.hexdigest()[:16]}.xlsx", File(upload), save=False)
+    job.save()
+    return job
+
+
+@dataclass
+class RowReport:
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, row: int, column: str, value: Any, reason: str) -> None:
+        self.count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            shown = "" if value is None else str(value)
+            self.errors.append(
+                {"row": row, "column": column, "value": shown[:100], "reason": reason}
+            )
+
+
+class _Context:
+    """What validating one row needs, loaded once per job."""
+
+    def __init__(self, job: ImportJob) -> None:
+        self.job = job
+        org = job.organization
+        townships = Region.objects.filter(parent_id=job.county_id, level=RegionLevel.TOWNSHIP)
+        self.townships_by_key: dict[str, Region] = {}
+        for township in townships:
+            self.townships_by_key[township.name] = township
+            self.townships_by_key[township.code] = township
+        self.own_township_id = org.region_id if org.kind == OrganizationKind.TOWNSHIP else None
+        self.divisions = division_sections()
+        self.resolver = SectorResolver(job.county_id)
+        self.seen: dict[str, int] = {}
+
+
+def _parse_row(
+    ctx: _Context, number: int, raw: dict[str, Any], report: RowReport
+) -> dict[str, Any] | None:
+    values: dict[str, Any] = {}
+    before = report.count
+
+    def fail(key: str, value: Any, reason: str) -> None:
+        report.add(number, FIELD_LABELS[key], value, reason)
+
+    for key in ("name", "legal_representative", "address", "contact_name"):
+        try:
+            values[key] = v.limit(v.text(raw.get(key)), MAX_LENGTHS[key])
+        except ValidationError as exc:
+            fail(key, raw.get(key), exc.messages[0])
+    if values.get("name") == "":
+        fail("name", raw.get("name"), _("The enterprise name is missing."))
+
+    cell = raw.get("uscc")
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        fail(
+            "uscc",
+            cell,
+            _(
+                "Excel stored this code as a number and lost digits; set the "
+                "column to Text and type the code again."
+            ),
+        )
+    else:
+        try:
+            values["uscc"] = v.validate_uscc(cell)
+        except ValidationError as exc:
+            fail("uscc", cell, exc.messages[0])
+        else:
+            first = ctx.seen.get(values["uscc"])
+            if first is not None:
+                fail("uscc", cell, _("Same code as row %(row)d.") % {"row": first})
+            else:
+                ctx.seen[values["uscc"]] = number
+
+    township_key = v.text(raw.get("township"))
+    township = ctx.townships_by_key.get(township_key)
+    if not township_key:
+        fail("township", township_key, _("The township is missing."))
+    elif township is None:
+        fail("township", township_key, _("No township of this county has this name or code."))
+    elif ctx.own_township_id is not None and township.pk != ctx.own_township_id:
+        fail(
+            "township",
+            township_key,
+            _("A township imports only the enterprises of its own jurisdiction."),
+        )
+    else:
+        values["township"] = township
+
+    try:
+        values["industry_code"] = v.validate_industry_code(raw.get("industry_code"), ctx.divisions)
+    except ValidationError as exc:
+        fail("industry_code", raw.get("industry_code"), exc.messages[0])
+
+    for key in ("is_key", "dust_explosion", "ammonia_refrigeration", "confined_space"):
+        try:
+            values[key] = v.parse_yes_no(raw.get(key))
+        except ValidationError as exc:
+            fail(key, raw.get(key), exc.messages[0])
+    try:
+        values["employees"] = v.parse_employees(raw.get("employees"))
+    except ValidationError as exc:
+        fail("employees", raw.get("employees"), exc.messages[0])
+    try:
+        values["contact_phone"] = v.validate_phone(raw.get("contact_phone"))
+    except ValidationError as exc:
+        fail("contact_phone", raw.get("contact_phone"), exc.messages[0])
+    try:
+        values["status"] = v.parse_status(raw.get("status"))
+    except ValidationError as exc:
+        fail("status", raw.get("status"), exc.messages[0])
+    return values if report.count == before else None
+
+
+def _read_rows(job: ImportJob, report: RowReport) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+    """Reads the sheet as values (openpyxl read-only mode, formulas not evaluated)."""
+    job.file.open("rb")
+    try:
+        workbook = load_workbook(job.file, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None) or ()
+        headers = [v.text(h) for h in header_row]
+        missing = [h for h in REQUIRED if h not in headers]
+        if missing:
+            report.add(
+                1,
+                "、".join(missing),
+                "",
+                _("Missing columns: %(cols)s. Use the template.") % {"cols": "、".join(missing)},
+            )
+            return [], 0
+        index = {HEADERS[h]: i for i, h in enumerate(headers) if h in HEADERS}
+        result: list[tuple[int, dict[str, Any]]] = []
+        for number, row in enumerate(rows, start=2):
+            if row is None or all(c is None or v.text(c) == "" for c in row):
+                continue
+            if len(result) >= settings.IMPORT_MAX_ROWS:
+                report.add(
+                    number,
+                    "",
+                    "",
+                    _("More than %(n)d rows; split the file.") % {"n": settings.IMPORT_MAX_ROWS},
+                )
+                break
+            result.append(
+                (number, {key: row[i] if i < len(row) else None for key, i in index.items()})
+            )
+        workbook.close()
+        return result, len(result)
+    finally:
+        job.file.close()
+
+
+def _set_progress(job: ImportJob, **fields: Any) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    for key, value in fields.items():
+        setattr(job, key, value)
+
+
+def import_job_run(job_id: int) -> ImportJob:
+    """Validates every row, then writes all of them in one short transaction — or none."""
+    job = ImportJob.objects.select_related(
+        "organization", "created_by", "created_by__organization"
+    ).get(pk=job_id)
+    if job.status != ImportStatus.QUEUED:
+        return job
+    try:
+        return _run(job)
+    except Exception:
+        logger.exception("enterprise import %s failed", job.pk)
+        _set_progress(
+            job,
+            status=ImportStatus.ERROR,
+            finished_at=timezone.now(),
+            errors=[
+                {
+                    "row": "",
+                    "column": "",
+                    "value": "",
+                    "reason": _(
+                        "The import stopped on an internal error; nothing "
+                        "was imported. Try again or tell the administrator."
+                    ),
+                }
+            ],
+            error_count=1,
+        )
+        return job
+
+
+def _run(job: ImportJob) -> ImportJob:
+    _set_progress(job, status=ImportStatus.VALIDATING)
+    report = RowReport()
+    try:
+        rows, total = _read_rows(job, report)
+    except Exception:  # a damaged workbook that passed the zip checks
+        logger.info("unreadable workbook in import %s", job.pk, exc_info=True)
+        rows, total = [], 0
+        report.add(
+            1,
+            "",
+            "",
+            _(
+                "The file cannot be read as a spreadsheet. Save it again from "
+                "Excel or WPS as .xlsx."
+            ),
+        )
+    _set_progress(job, total_rows=total)
+    if total == 0 and not report.count:
+        report.add(2, "", "", _("The sheet has no enterprise rows."))
+    ctx = _Context(job)
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for position, (number, raw) in enumerate(rows, start=1):
+        values = _parse_row(ctx, number, raw, report)
+        if values is not None:
+            parsed.append((number, values))
+        if position % PROGRESS_EVERY == 0:
+            _set_progress(job, processed_rows=position)
+    _set_progress(job, processed_rows=total)
+
+    # Codes already registered: update them if the importer may edit them, else refuse the
+    # row without saying anything about the existing enterprise (R14).
+    actor = job.created_by
+    codes = [values["uscc"] for _n, values in parsed]
+    existing = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=codes)}
+    visible = set(
+        Enterprise.objects.visible_to(actor).filter(uscc__in=codes).values_list("uscc", flat=True)
+    )
+    for number, values in parsed:
+        found = existing.get(values["uscc"])
+        if found is not None and (found.uscc not in visible or found.county_id != job.county_id):
+            report.add(
+                number,
+                FIELD_LABELS["uscc"],
+                values["uscc"],
+                _(
+                    "This code is already registered by another unit; it cannot be "
+                    "imported here. Ask the county work-safety office."
+                ),
+            )
+
+    if report.count:
+        _set_progress(
+            job,
+            status=ImportStatus.FAILED,
+            errors=report.errors,
+            error_count=report.count,
+            finished_at=timezone.now(),
+        )
+        return job
+    created, updated = _write(job, parsed, existing, ctx.resolver)
+    _set_progress(
+        job,
+        status=ImportStatus.SUCCEEDED,
+        created_count=created,
+        updated_count=updated,
+        finished_at=timezone.now(),
+    )
+    return job
+
+
+@transaction.atomic
+def _write(
+    job: ImportJob,
+    parsed: list[tuple[int, dict[str, Any]]],
+    existing: dict[str, Enterprise],
+    resolver: SectorResolver,
+) -> tuple[int, int]:
+    new: list[Enterprise] = []
+    changed: list[Enterprise] = []
+    for _number, values in parsed:
+        enterprise = existing.get(values["uscc"]) or Enterprise(
+            county_id=job.county_id, uscc=values["uscc"]
+        )
+        for key, value in values.items():
+            if key != "uscc":
+                setattr(enterprise, key, value)
+        if not enterprise.sector_overridden:
+            enterprise.sector = resolver.sector_for(enterprise.industry_code)
+        enterprise.pinyin_initials = initials_index(enterprise.name)
+        (changed if enterprise.pk else new).append(enterprise)
+    now = timezone.now()
+    for enterprise in changed:
+        enterprise.updated_at = now
+    Enterprise.objects.bulk_create(new, batch_size=1000)
+    Enterprise.objects.bulk_update(changed, [*WRITE_FIELDS, "updated_at"], batch_size=1000)
+    audit_bulk_load(
+        action="enterprise.imported",
+        actor=job.created_by,
+        county_id=job.county_id,
+        count=len(new) + len(changed),
+        checksum=job.sha256,
+        description=f"import job {job.pk}: {len(new)} created, {len(changed)} updated",
+    )
+    return len(new), len(changed)
+
+
+def import_error(message: str) -> ApplicationError:
+    return ApplicationError("invalid_upload", message, errors={"file": [message]}, status=400)

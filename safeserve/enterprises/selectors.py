@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from safeserve.common.choices import HighRiskSector
+from safeserve.enterprises.models import Enterprise
+from safeserve.organizations.models import OrganizationKind, Region, RegionLevel
+
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
+
+NOT_HIGH_RISK = "none"
+
+
+def search_filter(term: str) -> Q:
+    """Name substring, USCC prefix, or pinyin initials (every reading of polyphones)."""
+    term = unicodedata.normalize("NFKC", term).strip()
+    query = Q(name__contains=term)
+    compact = term.replace(" ", "")
+    if compact.isascii() and compact.isalnum():
+        query |= Q(uscc__startswith=compact.upper()) | Q(pinyin_initials__contains=compact.lower())
+    return query
+
+
+def enterprise_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[Enterprise]:
+    qs = Enterprise.objects.visible_to(viewer).select_related("township")
+    term = (filters.get("q") or "").strip()
+    if term:
+        qs = qs.filter(search_filter(term))
+    if filters.get("township"):
+        qs = qs.filter(township_id=filters["township"])
+    sector = filters.get("sector")
+    if sector == NOT_HIGH_RISK:
+        qs = qs.filter(sector="")
+    elif sector:
+        qs = qs.filter(sector=sector)
+    if filters.get("is_key") in ("1", "0", True, False):
+        qs = qs.filter(is_key=filters["is_key"] in ("1", True))
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    for flag in ("dust_explosion", "ammonia_refrigeration", "confined_space"):
+        if filters.get(flag):
+            qs = qs.filter(**{flag: True})
+    return qs.order_by("name", "pk")
+
+
+def townships_for(user: User) -> QuerySet[Region]:
+    """The townships a user may pick: its own for a township, else its county's."""
+    qs = Region.objects.filter(level=RegionLevel.TOWNSHIP).order_by("code")
+    if user.is_superuser:
+        return qs
+    org = user.organization
+    if org is None:
+        return qs.none()
+    if org.kind == OrganizationKind.TOWNSHIP:
+        return qs.filter(pk=org.region_id or 0)
+    return qs.filter(parent_id=org.county_id)
+
+
+def export_rows(queryset: QuerySet[Enterprise]) -> Iterator[list[Any]]:
+    """Rows for the spreadsheet, read in chunks so 100k enterprises never sit in memory."""
+    from safeserve.enterprises.spreadsheets import export_row
+
+    township_names = dict(
+        Region.objects.filter(level=RegionLevel.TOWNSHIP).values_list("pk", "name")
+    )
+    sector_labels = {value: str(label) for value, label in HighRiskSector.choices}
+    for enterprise in queryset.select_related(None).iterator(chunk_size=2000):
+        yield export_row(enterprise, township_names, sector_labels)

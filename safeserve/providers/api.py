@@ -1,0 +1,495 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from safeserve.accounts.models import User
+from safeserve.accounts.request import actor_of
+from safeserve.api.parsing import body_dict
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.masking import mask_id_number, mask_phone
+from safeserve.common.models import policy_for
+from safeserve.organizations.access import get_visible, require
+from safeserve.providers import selectors, services
+from safeserve.providers.models import (
+    CertificateKind,
+    Expert,
+    LegalEntityKind,
+    Provider,
+    ProviderAdmission,
+    Qualification,
+    QualificationType,
+    Specialty,
+    ViolationSource,
+)
+from safeserve.providers.permissions import (
+    can_edit_provider,
+    can_read_register,
+    can_see_personal_data,
+    is_county_office_actor,
+)
+
+
+def _county_id(request: Request) -> int | None:
+    org = actor_of(request).organization
+    return org.county_id if org else None
+
+
+class QualificationSerializer(serializers.ModelSerializer[Qualification]):
+    state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Qualification
+        fields = [
+            "id",
+            "provider",
+            "type",
+            "certificate_no",
+            "issuer",
+            "valid_from",
+            "valid_to",
+            "scope",
+            "state",
+        ]
+
+    def get_state(self, obj: Qualification) -> str:
+        warning = self.context.get("warning_days", 30)
+        return obj.state_on(timezone.localdate(), warning)
+
+
+class ProviderSerializer(serializers.ModelSerializer[Provider]):
+    qualifications = QualificationSerializer(many=True, read_only=True)
+    admission_status = serializers.CharField(read_only=True, default=None)
+    recent_violations = serializers.IntegerField(read_only=True, default=None)
+    debarred = serializers.BooleanField(read_only=True, default=None)
+    contact_phone = serializers.SerializerMethodField()
+    attestation_complete = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Provider
+        fields = [
+            "id",
+            "name",
+            "uscc",
+            "legal_entity_kind",
+            "is_independent_legal_person",
+            "legal_representative",
+            "premises_address",
+            "premises_area",
+            "contact_name",
+            "contact_phone",
+            "attestation_statement",
+            "attestation_signer",
+            "attestation_date",
+            "attestation_complete",
+            "qualifications",
+            "admission_status",
+            "recent_violations",
+            "debarred",
+        ]
+
+    def get_contact_phone(self, obj: Provider) -> str:
+        user = self.context["request"].user
+        if is_county_office_actor(user) or can_edit_provider(user, obj):
+            return obj.contact_phone
+        return mask_phone(obj.contact_phone)
+
+
+class ProviderInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=120)
+    uscc = serializers.CharField(max_length=40)
+    legal_entity_kind = serializers.ChoiceField(choices=LegalEntityKind.choices)
+    is_independent_legal_person = serializers.BooleanField(required=False, default=True)
+    legal_representative = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    premises_address = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    premises_area = serializers.DecimalField(
+        max_digits=9, decimal_places=1, min_value=0, required=False, allow_null=True, default=None
+    )
+    contact_name = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    contact_phone = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, default=""
+    )
+    attestation_statement = serializers.CharField(required=False, allow_blank=True, default="")
+    attestation_signer = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    attestation_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class QualificationInput(serializers.Serializer[Any]):
+    type = serializers.ChoiceField(choices=QualificationType.choices)
+    certificate_no = serializers.CharField(max_length=60)
+    issuer = serializers.CharField(max_length=80)
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField()
+    scope = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ProviderFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="contains")
+
+    class Meta:
+        model = Provider
+        fields = ["name", "uscc"]
+
+
+class ProviderViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Provider]
+):
+    serializer_class = ProviderSerializer
+    filterset_class = ProviderFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.serializer_class.Meta.model.objects.none()
+        require(can_read_register(actor_of(self.request)))
+        return selectors.provider_list(viewer=actor_of(self.request), filters={}).order_by("pk")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {
+            **super().get_serializer_context(),
+            "warning_days": policy_for(_county_id(self.request)).qualification_warning_days,
+        }
+
+    def get_object(self) -> Provider:
+        return get_visible(self.get_queryset(), actor_of(self.request), pk=self.kwargs["pk"])
+
+    def _out(self, provider: Provider) -> Any:
+        return ProviderSerializer(
+            self.get_object() if self.kwargs.get("pk") else self.get_queryset().get(pk=provider.pk),
+            context=self.get_serializer_context(),
+        ).data
+
+    @extend_schema(request=ProviderInput, responses={201: ProviderSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A provider organization registers its own profile."""
+        data = ProviderInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        provider = services.provider_register(
+            actor=actor_of(request), data=services.ProviderData(**data.validated_data)
+        )
+        return Response(self._out(provider), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProviderInput, responses=ProviderSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        provider = self.get_object()
+        require(can_edit_provider(actor_of(request), provider))
+        current = {k: getattr(provider, k) for k in services.ProviderData.__dataclass_fields__}
+        data = ProviderInput(data={**current, **body_dict(request)})
+        data.is_valid(raise_exception=True)
+        services.provider_update(
+            actor=actor_of(request),
+            provider=provider,
+            data=services.ProviderData(**data.validated_data),
+        )
+        return Response(self._out(provider))
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        request=inline_serializer(
+            "AdmissionInput", {"reason": serializers.CharField(required=False)}
+        ),
+        responses=ProviderSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def admit(self, request: Request, pk: str | None = None) -> Response:
+        provider = self.get_object()
+        services.provider_set_admission(
+            actor=actor_of(request),
+            provider=provider,
+            admit=True,
+            reason=str(body_dict(request).get("reason", "")),
+        )
+        return Response(self._out(provider))
+
+    @extend_schema(
+        request=inline_serializer("RemovalInput", {"reason": serializers.CharField()}),
+        responses=ProviderSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def remove(self, request: Request, pk: str | None = None) -> Response:
+        provider = self.get_object()
+        services.provider_set_admission(
+            actor=actor_of(request),
+            provider=provider,
+            admit=False,
+            reason=str(body_dict(request).get("reason", "")),
+        )
+        return Response(self._out(provider))
+
+    @extend_schema(
+        request=inline_serializer(
+            "ViolationInput",
+            {
+                "occurred_on": serializers.DateField(),
+                "source": serializers.ChoiceField(choices=ViolationSource.choices),
+                "description": serializers.CharField(),
+            },
+        ),
+        responses={201: None},
+    )
+    @action(detail=True, methods=["post"])
+    def violations(self, request: Request, pk: str | None = None) -> Response:
+        provider = self.get_object()
+
+        class Input(serializers.Serializer[Any]):
+            occurred_on = serializers.DateField()
+            source = serializers.ChoiceField(choices=ViolationSource.choices)  # type: ignore[assignment]
+            description = serializers.CharField(max_length=2000)
+
+        data = Input(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        record = services.violation_record(
+            actor=actor_of(request), provider=provider, **data.validated_data
+        )
+        return Response({"id": record.pk}, status=status.HTTP_201_CREATED)
+
+
+class QualificationFilter(django_filters.FilterSet):
+    class Meta:
+        model = Qualification
+        fields = ["provider", "type"]
+
+
+class QualificationViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Qualification]
+):
+    serializer_class = QualificationSerializer
+    filterset_class = QualificationFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.serializer_class.Meta.model.objects.none()
+        actor = actor_of(self.request)
+        require(can_read_register(actor))
+        return Qualification.objects.filter(provider__in=Provider.objects.visible_to(actor))
+
+    def get_object(self) -> Qualification:
+        obj = self.get_queryset().filter(pk=self.kwargs["pk"]).select_related("provider").first()
+        if obj is None:
+            from django.http import Http404
+
+            raise Http404
+        return obj
+
+    @extend_schema(request=QualificationInput, responses={201: QualificationSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        actor = actor_of(request)
+        org = actor.organization
+        provider = Provider.objects.filter(organization=org).first() if org else None
+        if provider is None:
+            raise ApplicationError(
+                "not_a_provider", "only a provider adds its qualifications", status=403
+            )
+        data = QualificationInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        qualification = services.qualification_add(
+            actor=actor, provider=provider, data=services.QualificationData(**data.validated_data)
+        )
+        return Response(QualificationSerializer(qualification).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=QualificationInput, responses=QualificationSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        qualification = self.get_object()
+        require(can_edit_provider(actor_of(request), qualification.provider))
+        current = {
+            k: getattr(qualification, k) for k in services.QualificationData.__dataclass_fields__
+        }
+        data = QualificationInput(data={**current, **body_dict(request)})
+        data.is_valid(raise_exception=True)
+        updated = services.qualification_update(
+            actor=actor_of(request),
+            qualification=qualification,
+            data=services.QualificationData(**data.validated_data),
+        )
+        return Response(QualificationSerializer(updated).data)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+
+class CertificateSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=CertificateKind.choices)
+    number = serializers.CharField(max_length=60)
+    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ExpertSerializer(serializers.ModelSerializer[Expert]):
+    id_number = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    specialties = serializers.SerializerMethodField()
+    certificates = serializers.SerializerMethodField()
+    employer_name = serializers.CharField(source="employer.name", default=None, read_only=True)
+    pool_status = serializers.CharField(read_only=True, default=None)
+
+    class Meta:
+        model = Expert
+        fields = [
+            "id",
+            "name",
+            "id_number",
+            "phone",
+            "title",
+            "employer",
+            "employer_name",
+            "user",
+            "is_active",
+            "specialties",
+            "certificates",
+            "pool_status",
+        ]
+
+    def _personal(self, obj: Expert) -> bool:
+        return can_see_personal_data(self.context["request"].user, obj)
+
+    def get_id_number(self, obj: Expert) -> str:
+        return obj.id_number if self._personal(obj) else mask_id_number(obj.id_number)
+
+    def get_phone(self, obj: Expert) -> str:
+        return obj.phone if self._personal(obj) else mask_phone(obj.phone)
+
+    def get_specialties(self, obj: Expert) -> list[str]:
+        return sorted(obj.specialty_values)
+
+    def get_certificates(self, obj: Expert) -> list[dict[str, Any]]:
+        return [
+            {"kind": c.kind, "number": c.number, "valid_until": c.valid_until}
+            for c in obj.certificates.all()
+        ]
+
+
+class ExpertInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=40)
+    id_number = serializers.CharField(max_length=30)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    is_active = serializers.BooleanField(required=False, default=True)
+    specialties = serializers.ListField(
+        child=serializers.ChoiceField(choices=Specialty.choices), required=False, default=list
+    )
+    certificates = CertificateSerializer(many=True, required=False, default=list)
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class ExpertFilter(django_filters.FilterSet):
+    specialty = django_filters.ChoiceFilter(
+        field_name="specialties__specialty", choices=Specialty.choices
+    )
+    name = django_filters.CharFilter(lookup_expr="contains")
+
+    class Meta:
+        model = Expert
+        fields = ["employer", "is_active", "name", "specialty"]
+
+
+class ExpertViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Expert]
+):
+    serializer_class = ExpertSerializer
+    filterset_class = ExpertFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.serializer_class.Meta.model.objects.none()
+        require(can_read_register(actor_of(self.request)))
+        return selectors.expert_list(viewer=actor_of(self.request), filters={}).order_by("pk")
+
+    def get_object(self) -> Expert:
+        return get_visible(self.get_queryset(), actor_of(self.request), pk=self.kwargs["pk"])
+
+    def _out(self, expert: Expert) -> Any:
+        fresh = self.get_queryset().get(pk=expert.pk)
+        return ExpertSerializer(fresh, context={"request": self.request}).data
+
+    @extend_schema(request=ExpertInput, responses={201: ExpertSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        actor = actor_of(request)
+        org = actor.organization
+        provider = Provider.objects.filter(organization=org).first() if org else None
+        if provider is None:
+            raise ApplicationError(
+                "not_a_provider", "only a provider registers its experts", status=403
+            )
+        data = ExpertInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        expert = services.expert_create(
+            actor=actor, provider=provider, data=services.ExpertData(**data.validated_data)
+        )
+        return Response(self._out(expert), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ExpertInput, responses=ExpertSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        expert = self.get_object()
+        current = {
+            "name": expert.name,
+            "id_number": expert.id_number,
+            "phone": expert.phone,
+            "title": expert.title,
+            "is_active": expert.is_active,
+            "specialties": expert.specialty_values,
+            "user": expert.user_id,
+            "certificates": [
+                {"kind": c.kind, "number": c.number, "valid_until": c.valid_until}
+                for c in expert.certificates.all()
+            ],
+        }
+        data = ExpertInput(data={**current, **body_dict(request)})
+        data.is_valid(raise_exception=True)
+        services.expert_update(
+            actor=actor_of(request), expert=expert, data=services.ExpertData(**data.validated_data)
+        )
+        return Response(self._out(expert))
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+    def _pool(self, request: Request, verb: str) -> Response:
+        expert = self.get_object()
+        services.expert_pool_change(
+            actor=actor_of(request),
+            expert=expert,
+            verb=verb,
+            reason=str(body_dict(request).get("reason", "")),
+        )
+        return Response(self._out(expert))
+
+    @extend_schema(request=None, responses=ExpertSerializer)
+    @action(detail=True, methods=["post"])
+    def admit(self, request: Request, pk: str | None = None) -> Response:
+        return self._pool(request, "admit")
+
+    @extend_schema(
+        request=inline_serializer("SuspendInput", {"reason": serializers.CharField()}),
+        responses=ExpertSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, pk: str | None = None) -> Response:
+        return self._pool(request, "suspend")
+
+    @extend_schema(request=None, responses=ExpertSerializer)
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request: Request, pk: str | None = None) -> Response:
+        return self._pool(request, "reinstate")
+
+
+__all__ = ["ExpertViewSet", "ProviderAdmission", "ProviderViewSet", "QualificationViewSet"]

@@ -1,0 +1,437 @@
+"""Providers, their qualifications and the expert pool (DESIGN.md §1, §2; R1's inputs).
+
+Provider and Expert are platform-wide records (qualifications are valid nationwide); admission
+to a county's register, violation records, debarments and pool membership belong to the county
+that recorded them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.common.choices import HighRiskSector
+from safeserve.common.models import BaseModel
+from safeserve.organizations.models import (
+    PURCHASER_KINDS,
+    Organization,
+    OrganizationKind,
+    Region,
+)
+
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
+
+
+class LegalEntityKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise legal person")
+    INSTITUTION = "institution", _("Public institution")
+    SOCIAL = "social_org", _("Social organization")
+    OTHER = "other", _("Other")
+
+
+class QualificationType(models.TextChoices):
+    SAFETY_EVALUATION = "safety_evaluation", _("Safety evaluation (安全评价)")
+    TESTING = "testing_inspection", _("Work-safety testing and inspection (安全生产检测检验)")
+    OCCUPATIONAL = (
+        "occupational_health",
+        _("Occupational-health technical service (职业卫生技术服务)"),
+    )
+    OTHER_TECHNICAL = "other_technical", _("Other nationally recognised technical qualification")
+    RESEARCH = "research", _("Recognised research qualification")
+    EDUCATION = "education", _("Recognised education or training qualification")
+
+
+class Specialty(models.TextChoices):
+    """An expert's specialties: the high-risk sectors plus technical fields."""
+
+    MINING = HighRiskSector.MINING.value, _("Mining")
+    METALLURGY_TRADE = HighRiskSector.METALLURGY_TRADE.value, _("Metallurgy, industry and trade")
+    CONSTRUCTION = HighRiskSector.CONSTRUCTION.value, _("Construction")
+    ROAD_TRANSPORT = HighRiskSector.ROAD_TRANSPORT.value, _("Road transport")
+    HAZARDOUS_GOODS = HighRiskSector.HAZARDOUS_GOODS.value, _("Hazardous chemicals")
+    ELECTRICAL = "electrical", _("Electrical")
+    FIRE = "fire", _("Fire safety")
+    SPECIAL_EQUIPMENT = "special_equipment", _("Special equipment")
+    OCCUPATIONAL_HEALTH = "occupational_health", _("Occupational health")
+    EMERGENCY_RESCUE = "emergency_rescue", _("Emergency rescue")
+
+
+class CertificateKind(models.TextChoices):
+    REGISTERED_SAFETY_ENGINEER = "registered_safety_engineer", _("Registered safety engineer")
+    SAFETY_EVALUATOR = "safety_evaluator", _("Safety evaluator")
+    PROFESSIONAL_TITLE = "professional_title", _("Professional title certificate")
+    OTHER = "other", _("Other certificate")
+
+
+def _org_of(user: User) -> Organization | None:
+    if not user.is_authenticated:
+        return None
+    org = user.organization
+    return org if org is not None and org.is_active else None
+
+
+class ProviderQuerySet(models.QuerySet["Provider"]):
+    def visible_to(self, user: User) -> ProviderQuerySet:
+        """County office: providers registered in or applying to its county. Purchasers: the
+        county's admitted register (they need it for R1). A provider: itself."""
+        if user.is_authenticated and user.is_superuser:
+            return self.all()
+        org = _org_of(user)
+        if org is None:
+            return self.none()
+        if org.kind == OrganizationKind.COUNTY_OFFICE:
+            return self.filter(
+                Q(admissions__county_id=org.county_id) | Q(organization__county_id=org.county_id)
+            ).distinct()
+        if org.kind in PURCHASER_KINDS:
+            return self.filter(
+                admissions__county_id=org.county_id, admissions__status=AdmissionStatus.ADMITTED
+            )
+        if org.kind == OrganizationKind.PROVIDER:
+            return self.filter(organization_id=org.pk)
+        return self.none()
+
+
+class Provider(BaseModel):
+    organization = models.OneToOneField(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="provider",
+        verbose_name=_("login organization"),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    legal_entity_kind = models.CharField(
+        _("kind of legal entity"),
+        max_length=12,
+        choices=LegalEntityKind.choices,
+        default=LegalEntityKind.ENTERPRISE,
+    )
+    is_independent_legal_person = models.BooleanField(
+        _("independent legal person"),
+        default=True,
+        help_text=_("Bears civil liability independently (政府采购法 第22条)."),
+    )
+    legal_representative = models.CharField(_("legal representative"), max_length=40, blank=True)
+    premises_address = models.CharField(_("premises address"), max_length=200, blank=True)
+    premises_area = models.DecimalField(
+        _("premises area (m²)"), max_digits=9, decimal_places=1, null=True, blank=True
+    )
+    contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # R1 condition 6: the provider's signed attestation that it meets the other legal conditions.
+    attestation_statement = models.TextField(_("attestation"), blank=True)
+    attestation_signer = models.CharField(_("signed by"), max_length=40, blank=True)
+    attestation_date = models.DateField(_("signed on"), null=True, blank=True)
+    attestation_file = models.FileField(
+        _("signed attestation (scan)"), upload_to="providers/attestations/%Y/", blank=True
+    )
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def attestation_complete(self) -> bool:
+        return bool(
+            self.attestation_statement
+            and self.attestation_signer
+            and self.attestation_date
+            and self.attestation_file
+        )
+
+
+class ProviderEquipment(models.Model):
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="equipment")
+    name = models.CharField(_("equipment"), max_length=80)
+    model = models.CharField(_("model"), max_length=60, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    calibrated_until = models.DateField(_("calibration valid until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("equipment")
+        verbose_name_plural = _("equipment")
+
+    def __str__(self) -> str:
+        return f"{self.name} ×{self.quantity}"
+
+
+class QualificationState(models.TextChoices):
+    VALID = "valid", _("Valid")
+    EXPIRING = "expiring", _("Expiring soon")
+    EXPIRED = "expired", _("Expired")
+    NOT_YET = "not_yet", _("Not yet valid")
+
+
+class Qualification(BaseModel):
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="qualifications")
+    type = models.CharField(_("type"), max_length=24, choices=QualificationType.choices)
+    certificate_no = models.CharField(_("certificate number"), max_length=60)
+    issuer = models.CharField(_("issued by"), max_length=80)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"))
+    scope = models.TextField(_("scope"), blank=True)
+    scan = models.FileField(_("scan"), upload_to="providers/qualifications/%Y/", blank=True)
+
+    class Meta:
+        ordering = ["provider", "type", "-valid_to"]
+        verbose_name = _("qualification")
+        verbose_name_plural = _("qualifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "certificate_no"], name="qualification_unique_certificate"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=models.F("valid_from")),
+                name="qualification_period_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["valid_to"], name="qualification_valid_to_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.certificate_no}"
+
+    def state_on(self, day: dt.date | None = None, warning_days: int = 30) -> str:
+        day = day or timezone.localdate()
+        if self.valid_from > day:
+            return QualificationState.NOT_YET
+        if self.valid_to < day:
+            return QualificationState.EXPIRED
+        if (self.valid_to - day).days <= warning_days:
+            return QualificationState.EXPIRING
+        return QualificationState.VALID
+
+    @property
+    def state(self) -> str:
+        return self.state_on()
+
+
+class AdmissionStatus(models.TextChoices):
+    ADMITTED = "admitted", _("Admitted")
+    REMOVED = "removed", _("Removed")
+
+
+class ProviderAdmission(BaseModel):
+    """A county's register (准入) entry for a provider."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="admissions")
+    status = models.CharField(_("status"), max_length=10, choices=AdmissionStatus.choices)
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("county admission")
+        verbose_name_plural = _("county admissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "provider"], name="admission_unique_per_county"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}@{self.county_id}: {self.status}"
+
+
+class ViolationSource(models.TextChoices):
+    PENALTY = "penalty", _("Administrative penalty")
+    INSPECTION = "inspection", _("Supervision inspection")
+    COMPLAINT = "complaint", _("Complaint or report")
+    EVALUATION = "evaluation", _("Performance evaluation")
+    OTHER = "other", _("Other")
+
+
+class ViolationRecord(BaseModel):
+    """违法违纪记录 recorded by a county (R1 condition 4 looks back over these)."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="violations")
+    occurred_on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=12, choices=ViolationSource.choices)
+    description = models.TextField(_("description"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_on"]
+        verbose_name = _("violation record")
+        verbose_name_plural = _("violation records")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.get_source_display()}"
+
+
+class Debarment(BaseModel):
+    """不得承接: a county-wide ban (created by sanctions, R17; read-only in the directory)."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="debarments")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("debarment")
+        verbose_name_plural = _("debarments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="debarment_period_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on}–{self.ends_on}"
+
+    def is_active_on(self, day: dt.date | None = None) -> bool:
+        day = day or timezone.localdate()
+        return self.starts_on <= day <= self.ends_on
+
+
+class ExpertQuerySet(models.QuerySet["Expert"]):
+    def visible_to(self, user: User) -> ExpertQuerySet:
+        """County office: its pool and the experts of providers in its register; purchasers:
+        the experts of admitted providers and the pool (names, titles, specialties — never
+        ID numbers or phones); a provider: its own experts; an expert: their own profile."""
+        if user.is_authenticated and user.is_superuser:
+            return self.all()
+        org = _org_of(user)
+        if org is None:
+            return self.none()
+        if org.kind == OrganizationKind.COUNTY_OFFICE:
+            return self.filter(
+                Q(pool_memberships__county_id=org.county_id)
+                | Q(employer__admissions__county_id=org.county_id)
+                | Q(employer__organization__county_id=org.county_id)
+            ).distinct()
+        if org.kind in PURCHASER_KINDS:
+            return self.filter(
+                Q(pool_memberships__county_id=org.county_id)
+                | Q(
+                    employer__admissions__county_id=org.county_id,
+                    employer__admissions__status=AdmissionStatus.ADMITTED,
+                )
+            ).distinct()
+        if org.kind == OrganizationKind.PROVIDER:
+            from safeserve.organizations.models import Role
+
+            if user.role == Role.EXPERT:
+                return self.filter(user_id=user.pk)
+            return self.filter(employer__organization_id=org.pk)
+        return self.none()
+
+
+class Expert(BaseModel):
+    name = models.CharField(_("name"), max_length=40)
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    title = models.CharField(_("professional title"), max_length=40, blank=True)
+    employer = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="experts",
+        null=True,
+        blank=True,
+        verbose_name=_("employing provider"),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="expert",
+        null=True,
+        blank=True,
+        verbose_name=_("login account"),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Still working; inactive experts do no tasks.")
+    )
+
+    objects = ExpertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def specialty_values(self) -> list[str]:
+        return [s.specialty for s in self.specialties.all()]
+
+    def specialty_labels(self) -> list[str]:
+        return [str(Specialty(s).label) for s in sorted(self.specialty_values)]
+
+
+class ExpertSpecialty(models.Model):
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="specialties")
+    specialty = models.CharField(_("specialty"), max_length=24, choices=Specialty.choices)
+
+    class Meta:
+        verbose_name = _("specialty")
+        verbose_name_plural = _("specialties")
+        constraints = [
+            models.UniqueConstraint(fields=["expert", "specialty"], name="expert_specialty_unique")
+        ]
+        indexes = [models.Index(fields=["specialty"], name="expert_specialty_idx")]
+
+    def __str__(self) -> str:
+        return self.get_specialty_display()
+
+
+class ExpertCertificate(models.Model):
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="certificates")
+    kind = models.CharField(_("kind"), max_length=30, choices=CertificateKind.choices)
+    number = models.CharField(_("certificate number"), max_length=60)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class PoolStatus(models.TextChoices):
+    ADMITTED = "admitted", _("In the pool")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class ExpertPoolMembership(BaseModel):
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="pool_memberships")
+    status = models.CharField(_("status"), max_length=10, choices=PoolStatus.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("pool membership")
+        verbose_name_plural = _("pool memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "expert"], name="pool_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id}@{self.county_id}: {self.status}"

@@ -1,0 +1,69 @@
+"""Who may change what among providers and experts (WORKFLOWS.md "Directory")."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from safeserve.organizations.models import (
+    ACTING_ROLES,
+    GOVERNMENT_KINDS,
+    OrganizationKind,
+    Role,
+)
+
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
+    from safeserve.providers.models import Expert, Provider
+
+
+def _org_kind(user: User) -> str | None:
+    if not user.is_authenticated or user.organization is None or not user.organization.is_active:
+        return None
+    return user.organization.kind
+
+
+def can_read_register(user: User) -> bool:
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return _org_kind(user) in GOVERNMENT_KINDS or _org_kind(user) == OrganizationKind.PROVIDER
+
+
+def is_county_office_actor(user: User) -> bool:
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return _org_kind(user) == OrganizationKind.COUNTY_OFFICE and user.role in ACTING_ROLES
+
+
+def can_edit_provider(user: User, provider: Provider) -> bool:
+    """The provider maintains its own profile, qualifications, premises and equipment."""
+    return (
+        _org_kind(user) == OrganizationKind.PROVIDER
+        and user.organization_id == provider.organization_id
+        and user.role in ACTING_ROLES
+    )
+
+
+def can_register_provider(user: User) -> bool:
+    """A provider organization's first profile is filled in by its own staff."""
+    return _org_kind(user) == OrganizationKind.PROVIDER and user.role in ACTING_ROLES
+
+
+def can_edit_expert(user: User, expert: Expert) -> bool:
+    return expert.employer is not None and can_edit_provider(user, expert.employer)
+
+
+def can_see_personal_data(user: User, expert: Expert) -> bool:
+    """ID number and phone: the county office, the employing provider's admin, the expert."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or (expert.user_id is not None and expert.user_id == user.pk):
+        return True
+    kind = _org_kind(user)
+    if kind == OrganizationKind.COUNTY_OFFICE:
+        return True  # the caller fetched the expert through the county office's scope
+    return (
+        kind == OrganizationKind.PROVIDER
+        and user.role == Role.ADMIN
+        and expert.employer is not None
+        and expert.employer.organization_id == user.organization_id
+    )

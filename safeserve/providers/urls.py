@@ -1,0 +1,31 @@
+from django.urls import path
+
+from safeserve.providers import views
+
+app_name = "providers"
+
+urlpatterns = [
+    path("", views.provider_list, name="list"),
+    path("mine/", views.provider_mine, name="mine"),
+    path("<int:pk>/", views.provider_detail, name="detail"),
+    path("<int:pk>/edit/", views.provider_edit, name="edit"),
+    path("<int:pk>/equipment/", views.provider_equipment, name="equipment"),
+    path("<int:pk>/qualifications/new/", views.qualification_form, name="qualification_add"),
+    path(
+        "<int:pk>/qualifications/<int:qualification_pk>/",
+        views.qualification_form,
+        name="qualification_edit",
+    ),
+    path(
+        "<int:pk>/qualifications/<int:qualification_pk>/delete/",
+        views.qualification_delete,
+        name="qualification_delete",
+    ),
+    path("<int:pk>/admission/<str:verb>/", views.provider_admission, name="admission"),
+    path("<int:pk>/violations/", views.provider_violation, name="violation"),
+    path("experts/", views.expert_list, name="expert_list"),
+    path("experts/new/", views.expert_create, name="expert_create"),
+    path("experts/<int:pk>/", views.expert_detail, name="expert_detail"),
+    path("experts/<int:pk>/edit/", views.expert_edit, name="expert_edit"),
+    path("experts/<int:pk>/pool/<str:verb>/", views.expert_pool, name="expert_pool"),
+]

@@ -1,0 +1,454 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from safeserve.accounts.models import User
+from safeserve.accounts.request import AuthedRequest
+from safeserve.audit.selectors import history_for
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.forms import apply_error
+from safeserve.common.lib.masking import mask_id_number, mask_phone
+from safeserve.common.models import policy_for
+from safeserve.common.pagination import paginate, query_without_page
+from safeserve.organizations.access import get_visible, require
+from safeserve.organizations.models import OrganizationKind, Role
+from safeserve.providers import selectors, services
+from safeserve.providers.forms import (
+    AdmissionForm,
+    EquipmentFormSet,
+    ExpertFilterForm,
+    ExpertForm,
+    ProviderFilterForm,
+    ProviderForm,
+    QualificationForm,
+    ViolationForm,
+)
+from safeserve.providers.models import (
+    Debarment,
+    Expert,
+    ExpertPoolMembership,
+    Provider,
+    ProviderAdmission,
+    Qualification,
+    ViolationRecord,
+)
+from safeserve.providers.permissions import (
+    can_edit_expert,
+    can_edit_provider,
+    can_read_register,
+    can_register_provider,
+    can_see_personal_data,
+    is_county_office_actor,
+)
+
+
+def _county_id(request: AuthedRequest) -> int | None:
+    org = request.user.organization
+    return org.county_id if org else None
+
+
+@login_required
+def provider_list(request: AuthedRequest) -> HttpResponse:
+    require(can_read_register(request.user))
+    filters = ProviderFilterForm(request.GET)
+    filters.is_valid()
+    providers = selectors.provider_list(viewer=request.user, filters=filters.cleaned_data)
+    warning = policy_for(_county_id(request)).qualification_warning_days
+    return render(
+        request,
+        "providers/provider_list.html",
+        {
+            "page": paginate(request, providers),
+            "filters": filters,
+            "query": query_without_page(request),
+            "warning_days": warning,
+            "today": timezone.localdate(),
+            "lookback_years": policy_for(_county_id(request)).violation_lookback_years,
+        },
+    )
+
+
+@login_required
+def provider_mine(request: AuthedRequest) -> HttpResponse:
+    """A provider's own profile, or the form to create it."""
+    org = request.user.organization
+    if org is None or org.kind != OrganizationKind.PROVIDER:
+        raise Http404
+    provider = Provider.objects.filter(organization=org).first()
+    if provider is not None:
+        return redirect("providers:detail", pk=provider.pk)
+    require(can_register_provider(request.user))
+    form = ProviderForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"name": org.name, "is_independent_legal_person": True},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            provider = services.provider_register(
+                actor=request.user,
+                data=form.to_data(),
+                attestation_file=form.cleaned_data["attestation_file"],
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Profile saved. Add your qualifications and experts."))
+            return redirect("providers:detail", pk=provider.pk)
+    return render(request, "providers/provider_form.html", {"form": form})
+
+
+def _provider_for(request: AuthedRequest, pk: int) -> Provider:
+    return get_visible(Provider.objects.select_related("organization"), request.user, pk=pk)
+
+
+@login_required
+def provider_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    provider = _provider_for(request, pk)
+    county_id = _county_id(request)
+    policy = policy_for(county_id)
+    today = timezone.localdate()
+    qualifications = [
+        (q, q.state_on(today, policy.qualification_warning_days))
+        for q in provider.qualifications.order_by("type", "-valid_to")
+    ]
+    county_office = is_county_office_actor(request.user)
+    return render(
+        request,
+        "providers/provider_detail.html",
+        {
+            "provider": provider,
+            "can_edit": can_edit_provider(request.user, provider),
+            "county_office": county_office,
+            "qualifications": qualifications,
+            "equipment": provider.equipment.all(),
+            "admission": ProviderAdmission.objects.filter(
+                provider=provider, county_id=county_id
+            ).first(),
+            "violations": ViolationRecord.objects.filter(
+                provider=provider, county_id=county_id
+            ).select_related("recorded_by"),
+            "lookback_start": selectors.lookback_start(county_id, today),
+            "debarments": Debarment.objects.filter(provider=provider, county_id=county_id),
+            "today": today,
+            "experts": provider.experts.order_by("name").prefetch_related("specialties"),
+            "contact_phone": provider.contact_phone
+            if (county_office or can_edit_provider(request.user, provider))
+            else mask_phone(provider.contact_phone),
+            "admission_form": AdmissionForm(),
+            "violation_form": ViolationForm(),
+            "history": history_for(provider),
+        },
+    )
+
+
+@login_required
+def provider_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    provider = _provider_for(request, pk)
+    require(can_edit_provider(request.user, provider))
+    initial = {k: getattr(provider, k) for k in ProviderForm.base_fields if k != "attestation_file"}
+    form = ProviderForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.provider_update(
+                actor=request.user,
+                provider=provider,
+                data=form.to_data(),
+                attestation_file=form.cleaned_data["attestation_file"],
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("providers:detail", pk=provider.pk)
+    return render(request, "providers/provider_form.html", {"form": form, "provider": provider})
+
+
+@login_required
+def provider_equipment(request: AuthedRequest, pk: int) -> HttpResponse:
+    provider = _provider_for(request, pk)
+    require(can_edit_provider(request.user, provider))
+    initial = [
+        {
+            "name": e.name,
+            "model": e.model,
+            "quantity": e.quantity,
+            "calibrated_until": e.calibrated_until,
+        }
+        for e in provider.equipment.all()
+    ]
+    formset = EquipmentFormSet(request.POST or None, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        items = [
+            f.cleaned_data
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        for item in items:
+            item.pop("DELETE", None)
+        services.provider_set_equipment(actor=request.user, provider=provider, items=items)
+        messages.success(request, _("Equipment list saved."))
+        return redirect("providers:detail", pk=provider.pk)
+    return render(
+        request, "providers/equipment_form.html", {"formset": formset, "provider": provider}
+    )
+
+
+@login_required
+def qualification_form(
+    request: AuthedRequest, pk: int, qualification_pk: int | None = None
+) -> HttpResponse:
+    provider = _provider_for(request, pk)
+    require(can_edit_provider(request.user, provider))
+    qualification = None
+    initial: dict[str, Any] = {}
+    if qualification_pk is not None:
+        qualification = Qualification.objects.filter(pk=qualification_pk, provider=provider).first()
+        if qualification is None:
+            raise Http404
+        initial = {
+            k: getattr(qualification, k) for k in QualificationForm.base_fields if k != "scan"
+        }
+    form = QualificationForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if qualification is None:
+                services.qualification_add(
+                    actor=request.user,
+                    provider=provider,
+                    data=form.to_data(),
+                    scan=form.cleaned_data["scan"],
+                )
+            else:
+                services.qualification_update(
+                    actor=request.user,
+                    qualification=qualification,
+                    data=form.to_data(),
+                    scan=form.cleaned_data["scan"],
+                )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Qualification saved."))
+            return redirect("providers:detail", pk=provider.pk)
+    return render(
+        request,
+        "providers/qualification_form.html",
+        {"form": form, "provider": provider, "qualification": qualification},
+    )
+
+
+@login_required
+@require_POST
+def qualification_delete(request: AuthedRequest, pk: int, qualification_pk: int) -> HttpResponse:
+    provider = _provider_for(request, pk)
+    require(can_edit_provider(request.user, provider))
+    qualification = Qualification.objects.filter(pk=qualification_pk, provider=provider).first()
+    if qualification is None:
+        raise Http404
+    services.qualification_delete(actor=request.user, qualification=qualification)
+    messages.success(request, _("Qualification deleted."))
+    return redirect("providers:detail", pk=provider.pk)
+
+
+@login_required
+@require_POST
+def provider_admission(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
+    provider = _provider_for(request, pk)
+    require(is_county_office_actor(request.user))
+    if verb not in ("admit", "remove"):
+        raise Http404
+    form = AdmissionForm(request.POST)
+    form.is_valid()
+    try:
+        services.provider_set_admission(
+            actor=request.user,
+            provider=provider,
+            admit=verb == "admit",
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("Admitted to the county register.")
+            if verb == "admit"
+            else _("Removed from the county register."),
+        )
+    return redirect("providers:detail", pk=provider.pk)
+
+
+@login_required
+@require_POST
+def provider_violation(request: AuthedRequest, pk: int) -> HttpResponse:
+    provider = _provider_for(request, pk)
+    require(is_county_office_actor(request.user))
+    form = ViolationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Fill in the date, source and description of the violation."))
+        return redirect("providers:detail", pk=provider.pk)
+    try:
+        services.violation_record(actor=request.user, provider=provider, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Violation recorded."))
+    return redirect("providers:detail", pk=provider.pk)
+
+
+# --- Experts ------------------------------------------------------------------------------
+
+
+@login_required
+def expert_list(request: AuthedRequest) -> HttpResponse:
+    require(can_read_register(request.user))
+    filters = ExpertFilterForm(request.GET)
+    filters.is_valid()
+    experts = selectors.expert_list(viewer=request.user, filters=filters.cleaned_data)
+    org = request.user.organization
+    own_provider = (
+        Provider.objects.filter(organization=org).first()
+        if org and org.kind == OrganizationKind.PROVIDER
+        else None
+    )
+    page = paginate(request, experts)
+    rows = [(e, can_see_personal_data(request.user, e)) for e in page]
+    return render(
+        request,
+        "providers/expert_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "query": query_without_page(request),
+            "can_create": own_provider is not None
+            and can_edit_provider(request.user, own_provider),
+        },
+    )
+
+
+def _expert_for(request: AuthedRequest, pk: int) -> Expert:
+    return get_visible(
+        Expert.objects.select_related(
+            "employer", "employer__organization", "user"
+        ).prefetch_related(
+            "specialties",
+            "certificates",
+            Prefetch("pool_memberships", queryset=ExpertPoolMembership.objects.all()),
+        ),
+        request.user,
+        pk=pk,
+    )
+
+
+def _accounts_for(provider: Provider, expert: Expert | None = None) -> Any:
+    taken = Expert.objects.exclude(user=None)
+    if expert is not None:
+        taken = taken.exclude(pk=expert.pk)
+    return User.objects.filter(
+        organization_id=provider.organization_id, role=Role.EXPERT, is_active=True
+    ).exclude(pk__in=taken.values("user_id"))
+
+
+@login_required
+def expert_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    expert = _expert_for(request, pk)
+    personal = can_see_personal_data(request.user, expert)
+    county_id = _county_id(request)
+    membership = next((m for m in expert.pool_memberships.all() if m.county_id == county_id), None)
+    return render(
+        request,
+        "providers/expert_detail.html",
+        {
+            "expert": expert,
+            "id_number": expert.id_number if personal else mask_id_number(expert.id_number),
+            "phone": expert.phone if personal else mask_phone(expert.phone),
+            "can_edit": can_edit_expert(request.user, expert),
+            "county_office": is_county_office_actor(request.user),
+            "membership": membership,
+            "history": history_for(expert),
+        },
+    )
+
+
+@login_required
+def expert_create(request: AuthedRequest) -> HttpResponse:
+    org = request.user.organization
+    provider = Provider.objects.filter(organization=org).first() if org else None
+    if provider is None:
+        raise Http404
+    require(can_edit_provider(request.user, provider))
+    form = ExpertForm(
+        request.POST or None, accounts=_accounts_for(provider), initial={"is_active": True}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            expert = services.expert_create(
+                actor=request.user, provider=provider, data=form.to_data()
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Expert registered."))
+            return redirect("providers:expert_detail", pk=expert.pk)
+    return render(request, "providers/expert_form.html", {"form": form})
+
+
+@login_required
+def expert_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    expert = _expert_for(request, pk)
+    require(can_edit_expert(request.user, expert))
+    assert expert.employer is not None
+    certificate = expert.certificates.first()
+    initial = {
+        "name": expert.name,
+        "id_number": expert.id_number,
+        "phone": expert.phone,
+        "title": expert.title,
+        "specialties": expert.specialty_values,
+        "user": expert.user,
+        "is_active": expert.is_active,
+        "certificate_kind": certificate.kind if certificate else "",
+        "certificate_number": certificate.number if certificate else "",
+        "certificate_valid_until": certificate.valid_until if certificate else None,
+    }
+    form = ExpertForm(
+        request.POST or None, accounts=_accounts_for(expert.employer, expert), initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.expert_update(actor=request.user, expert=expert, data=form.to_data())
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("providers:expert_detail", pk=expert.pk)
+    return render(request, "providers/expert_form.html", {"form": form, "expert": expert})
+
+
+@login_required
+@require_POST
+def expert_pool(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
+    expert = _expert_for(request, pk)
+    require(is_county_office_actor(request.user))
+    if verb not in ("admit", "suspend", "reinstate"):
+        raise Http404
+    try:
+        services.expert_pool_change(
+            actor=request.user, expert=expert, verb=verb, reason=request.POST.get("reason", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Pool status saved."))
+    return redirect("providers:expert_detail", pk=expert.pk)
