@@ -115,11 +115,8 @@ def test_seed_demo_is_idempotent(directory):
               Enterprise.objects.count(), Provider.objects.count(), Expert.objects.count())
     result = seed(enterprises=(40, 10))
     assert result.created == {}
-    assert (
-        Organization.objects.count(),
-        User.objects.count(),
-        AuditEvent.objects.count(),
-    ) == counts
+    assert (Organization.objects.count(), User.objects.count(), AuditEvent.objects.count(),
+            Enterprise.objects.count(), Provider.objects.count(), Expert.objects.count()) == counts
     assert {login.username for login in result.logins} >= {
         "county_officer",
         "county_leader",
