@@ -18,6 +18,18 @@ def _clear_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """The flush after a transactional (browser) test also empties the tables data
+    migrations fill; put the GB/T 4754 reference data back for the tests that use the db."""
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+        from safeserve.enterprises.reference import ensure_gbt4754
+
+        request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames
+                                else "db")
+        ensure_gbt4754()
+
+
 @pytest.fixture
 def world(db: Any) -> dict[str, User]:
     """The demo counties; every demo login of DESIGN.md §6 by username (no directory)."""

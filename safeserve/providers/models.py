@@ -95,6 +95,10 @@ class ProviderQuerySet(models.QuerySet["Provider"]):
                 admissions__county_id=org.county_id, admissions__status=AdmissionStatus.ADMITTED
             )
         if org.kind == OrganizationKind.PROVIDER:
+            from safeserve.organizations.models import Role
+
+            if user.role == Role.EXPERT:  # an expert sees its tasks and its own profile only
+                return self.none()
             return self.filter(organization_id=org.pk)
         return self.none()
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -72,6 +73,7 @@ def provider_list(request: AuthedRequest) -> HttpResponse:
             "query": query_without_page(request),
             "warning_days": warning,
             "today": timezone.localdate(),
+            "warn_until": timezone.localdate() + timedelta(days=warning),
             "lookback_years": policy_for(_county_id(request)).violation_lookback_years,
         },
     )

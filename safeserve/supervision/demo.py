@@ -189,8 +189,12 @@ HENGFENG_USCC_SERIAL = 0  # the demo enterprise behind `enterprise_user`
 
 
 @transaction.atomic
-def seed(scale: str = "county", *, directory: bool = True,
-         enterprises: tuple[int, int] = (DEMO_ENTERPRISES, OTHER_COUNTY_ENTERPRISES)) -> SeedResult:
+def seed(
+    scale: str = "county",
+    *,
+    directory: bool = True,
+    enterprises: tuple[int, int] = (DEMO_ENTERPRISES, OTHER_COUNTY_ENTERPRISES),
+) -> SeedResult:
     """The demo world. Tests pass ``directory=False`` for organizations and logins only, or
     fewer ``enterprises`` (demo county, other county)."""
     result = SeedResult()

@@ -111,12 +111,24 @@ def test_seed_demo_is_idempotent(directory):
     from safeserve.enterprises.models import Enterprise
     from safeserve.providers.models import Expert, Provider
 
-    counts = (Organization.objects.count(), User.objects.count(), AuditEvent.objects.count(),
-              Enterprise.objects.count(), Provider.objects.count(), Expert.objects.count())
+    counts = (
+        Organization.objects.count(),
+        User.objects.count(),
+        AuditEvent.objects.count(),
+        Enterprise.objects.count(),
+        Provider.objects.count(),
+        Expert.objects.count(),
+    )
     result = seed(enterprises=(40, 10))
     assert result.created == {}
-    assert (Organization.objects.count(), User.objects.count(), AuditEvent.objects.count(),
-            Enterprise.objects.count(), Provider.objects.count(), Expert.objects.count()) == counts
+    assert (
+        Organization.objects.count(),
+        User.objects.count(),
+        AuditEvent.objects.count(),
+        Enterprise.objects.count(),
+        Provider.objects.count(),
+        Expert.objects.count(),
+    ) == counts
     assert {login.username for login in result.logins} >= {
         "county_officer",
         "county_leader",

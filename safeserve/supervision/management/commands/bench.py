@@ -1,0 +1,125 @@
+"""``manage.py bench``: queries per page and server time of the directory's heavy reads.
+
+Measures on whatever data the database holds (``seed_demo`` for county scale, ``seed_demo
+--scale province`` for 100k enterprises). Times are medians of several runs through Django's
+test client (full middleware, templates, serialization); "raw SQL" re-runs the slowest query
+of the same request directly on the database, to show what the ORM and rendering add.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
+from safeserve.accounts.models import User
+from safeserve.enterprises.models import Enterprise
+
+
+def _client(user: User) -> Client:
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    session = client.session
+    session[LOGIN_AT] = session[LAST_SEEN] = time.time() + 3600  # no idle expiry mid-bench
+    session.save()
+    return client
+
+
+def _measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
+    client.get(url)  # warm caches and connections
+    times = []
+    queries = 0
+    slowest: tuple[float, str] = (0.0, "")
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get(url)
+            if hasattr(response, "streaming_content"):
+                for _chunk in response.streaming_content:
+                    pass
+            times.append(time.perf_counter() - start)
+        if response.status_code != 200:
+            raise CommandError(f"{url} answered {response.status_code}")
+        queries = len(captured)
+        for query in captured.captured_queries:
+            if float(query["time"]) > slowest[0] and query["sql"].lstrip().upper().startswith(
+                "SELECT"
+            ):
+                slowest = (float(query["time"]), query["sql"])
+    raw = []
+    if slowest[1]:
+        with connection.cursor() as cursor:
+            for _ in range(repeat):
+                start = time.perf_counter()
+                cursor.execute(slowest[1])
+                cursor.fetchall()
+                raw.append(time.perf_counter() - start)
+    return {
+        "queries": queries,
+        "median_ms": statistics.median(times) * 1000,
+        "raw_ms": statistics.median(raw) * 1000 if raw else 0.0,
+    }
+
+
+class Command(BaseCommand):
+    help = "Benchmark the enterprise list page, list API, pinyin search and export."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--user",
+            default="county_officer",
+            help="whose scope to measure (county_officer: one county; admin: every county)",
+        )
+        parser.add_argument("--repeat", type=int, default=15)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = User.objects.select_related("organization").filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError("Run manage.py seed_demo first.")
+        admin = User.objects.filter(is_superuser=True).first()
+        client = _client(user)
+        repeat = options["repeat"]
+        visible = Enterprise.objects.visible_to(user).count()
+        sample = Enterprise.objects.visible_to(user).order_by("pk").first()
+        initials = sample.pinyin_initials.split(" ")[0][2:6] if sample else "hf"
+        deep_page = max(1, visible // 50 - 1)
+        rows = [
+            ("enterprise list page 1", client, "/enterprises/", repeat),
+            (
+                f"enterprise list page {deep_page}",
+                client,
+                f"/enterprises/?page={deep_page}",
+                repeat,
+            ),
+            ("list API (50 per page)", client, "/api/v1/enterprises/", repeat),
+            (f"pinyin search '{initials}'", client, f"/enterprises/?q={initials}", repeat),
+            ("name search '纺织'", client, "/enterprises/?q=纺织", repeat),
+            ("USCC prefix search", client, "/enterprises/?q=91990121MA00", repeat),
+            (f"export all ({visible} rows)", client, "/enterprises/export/", max(1, repeat // 5)),
+        ]
+        if admin is not None:
+            rows.append(
+                (
+                    "admin changelist (all counties)",
+                    _client(admin),
+                    "/platform-admin/enterprises/enterprise/",
+                    repeat,
+                )
+            )
+        self.stdout.write(
+            f"database: {connection.vendor}; user: {user.username}; "
+            f"enterprises in scope: {visible}; total: {Enterprise.objects.count()}"
+        )
+        self.stdout.write(f"{'what':<36}{'queries':>8}{'median ms':>12}{'raw SQL ms':>12}")
+        for label, bench_client, url, times in rows:
+            result = _measure(bench_client, url, times)
+            self.stdout.write(
+                f"{label:<36}{result['queries']:>8}{result['median_ms']:>12.1f}"
+                f"{result['raw_ms']:>12.1f}"
+            )
