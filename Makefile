@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := DEBUG=true $(PY) manage.py
 VENDOR := build/vendor
 
-.PHONY: setup demo test test-sqlite test-postgres lint assets messages run clean
+.PHONY: setup demo test test-sqlite test-postgres lint assets messages run bench clean
 
 setup: $(VENV)/.installed $(VENDOR)/.copied locale/zh_Hans/LC_MESSAGES/django.mo  ## idempotent
 
@@ -37,14 +37,23 @@ messages: $(VENV)/.installed  ## refresh the translation catalogue after changin
 	$(MANAGE) makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules --ignore=build
 	$(MANAGE) makemessages -d djangojs -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules --ignore=build
 
-demo: setup
-	DEBUG=true $(MANAGE) migrate --noinput
-	DEBUG=true $(MANAGE) seed_demo
+demo: setup  ## migrate, seed the demo counties, run the task worker and the server
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
 	@echo "Open http://127.0.0.1:8000 — demo logins above, password demo-Pass-2026"
-	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+	@$(MANAGE) db_worker --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) runserver 127.0.0.1:8000
 
 run: setup
-	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:8000
+
+bench: setup  ## figures for the note: county scale, then province scale (100k enterprises)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) bench
+	$(MANAGE) seed_demo --scale province
+	$(MANAGE) bench --user admin
 
 test: setup
 	$(MAKE) --no-print-directory test-sqlite

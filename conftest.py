@@ -25,8 +25,9 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
     if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
         from safeserve.enterprises.reference import ensure_gbt4754
 
-        request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames
-                                else "db")
+        request.getfixturevalue(
+            "transactional_db" if "transactional_db" in request.fixturenames else "db"
+        )
         ensure_gbt4754()
 
 

@@ -6,7 +6,7 @@ import django_filters
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
+from safeserve.api.viewsets import ScopedViewSet
 from safeserve.audit.services import audit_record
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
@@ -152,25 +153,16 @@ class EnterpriseFilter(django_filters.FilterSet):
         return queryset.filter(sector="" if value == selectors.NOT_HIGH_RISK else value)
 
 
-class EnterpriseViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Enterprise]
-):
+class EnterpriseViewSet(ScopedViewSet):
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return self.serializer_class.Meta.model.objects.none()
-        require(can_read_directory(actor_of(self.request)))
-        return Enterprise.objects.visible_to(actor_of(self.request)).select_related("township")
+    def can_read(self, actor: Any) -> bool:
+        # Lists and exports are for the government kinds; an enterprise reads its own record.
+        return can_read_directory(actor) or self.action in ("retrieve", "partial_update")
 
-    def get_object(self) -> Enterprise:
-        return get_visible(
-            Enterprise.objects.select_related("township"),
-            actor_of(self.request),
-            pk=self.kwargs["pk"],
-        )
+    def scoped_queryset(self, actor: Any) -> Any:
+        return Enterprise.objects.visible_to(actor).select_related("township")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self._out(self.get_object()))
@@ -205,9 +197,6 @@ class EnterpriseViewSet(
             data=services.EnterpriseData(**data.validated_data),
         )
         return Response(self._out(enterprise))
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(request=SectorOverrideInput, responses=EnterpriseSerializer)
     @action(detail=True, methods=["post"], url_path="override-sector")

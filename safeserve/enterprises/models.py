@@ -167,6 +167,8 @@ class Enterprise(BaseModel):
         indexes = [
             models.Index(fields=["county", "township", "name"], name="enterprise_county_twp_idx"),
             models.Index(fields=["county", "sector", "is_key"], name="enterprise_sector_key_idx"),
+            # The lists sort by name; with the key this serves ORDER BY name, id LIMIT n.
+            models.Index(fields=["name", "id"], name="enterprise_name_id_idx"),
             # USCC prefix search (LIKE 'x%') needs the pattern operator class on PostgreSQL.
             models.Index(
                 fields=["uscc"],

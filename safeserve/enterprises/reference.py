@@ -16,21 +16,31 @@ def load_gbt4754(division_model: Any, rule_model: Any) -> None:
         for row in csv.DictReader(handle):
             division_model.objects.update_or_create(
                 code=row["division"],
-                defaults={"section": row["section"], "section_name": row["section_name"],
-                          "name": row["division_name"]},
+                defaults={
+                    "section": row["section"],
+                    "section_name": row["section_name"],
+                    "name": row["division_name"],
+                },
             )
             if row["suggested_high_risk_sector"]:
                 rule_model.objects.update_or_create(
-                    county=None, prefix=row["division"],
-                    defaults={"sector": row["suggested_high_risk_sector"],
-                              "name": row["division_name"]},
+                    county=None,
+                    prefix=row["division"],
+                    defaults={
+                        "sector": row["suggested_high_risk_sector"],
+                        "name": row["division_name"],
+                    },
                 )
     with open(DATA / "gbt4754_2017_classes.csv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             rule_model.objects.update_or_create(
-                county=None, prefix=row["code"][1:],
-                defaults={"sector": row["suggested_high_risk_sector"], "name": row["name"],
-                          "note": row["note"][:200]},
+                county=None,
+                prefix=row["code"][1:],
+                defaults={
+                    "sector": row["suggested_high_risk_sector"],
+                    "name": row["name"],
+                    "note": row["note"][:200],
+                },
             )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, TypeVar, cast
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -23,7 +23,10 @@ M = TypeVar("M", bound=models.Model)
 
 def get_visible(queryset: models.QuerySet[M], user: Any, **lookup: Any) -> M:
     scoped = queryset.visible_to(user)  # type: ignore[attr-defined]
-    obj = scoped.filter(**lookup).first()
+    try:
+        obj = scoped.filter(**lookup).first()
+    except (ValueError, TypeError, ValidationError):  # e.g. /api/v1/users/abc/
+        obj = None
     if obj is None:
         raise Http404(_("Not found, or outside your data scope."))
     return cast(M, obj)

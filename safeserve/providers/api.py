@@ -5,7 +5,7 @@ from typing import Any
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,10 +13,11 @@ from rest_framework.response import Response
 from safeserve.accounts.models import User
 from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
+from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_id_number, mask_phone
 from safeserve.common.models import policy_for
-from safeserve.organizations.access import get_visible, require
+from safeserve.organizations.access import require
 from safeserve.providers import selectors, services
 from safeserve.providers.models import (
     CertificateKind,
@@ -146,18 +147,15 @@ class ProviderFilter(django_filters.FilterSet):
         fields = ["name", "uscc"]
 
 
-class ProviderViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Provider]
-):
+class ProviderViewSet(ScopedViewSet):
     serializer_class = ProviderSerializer
     filterset_class = ProviderFilter
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return self.serializer_class.Meta.model.objects.none()
-        require(can_read_register(actor_of(self.request)))
-        return selectors.provider_list(viewer=actor_of(self.request), filters={}).order_by("pk")
+    def can_read(self, actor: Any) -> bool:
+        return can_read_register(actor)
+
+    def scoped_queryset(self, actor: Any) -> Any:
+        return selectors.provider_list(viewer=actor, filters={}).order_by("pk")
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {
@@ -165,14 +163,9 @@ class ProviderViewSet(
             "warning_days": policy_for(_county_id(self.request)).qualification_warning_days,
         }
 
-    def get_object(self) -> Provider:
-        return get_visible(self.get_queryset(), actor_of(self.request), pk=self.kwargs["pk"])
-
     def _out(self, provider: Provider) -> Any:
-        return ProviderSerializer(
-            self.get_object() if self.kwargs.get("pk") else self.get_queryset().get(pk=provider.pk),
-            context=self.get_serializer_context(),
-        ).data
+        fresh = self.get_queryset().get(pk=provider.pk)
+        return ProviderSerializer(fresh, context=self.get_serializer_context()).data
 
     @extend_schema(request=ProviderInput, responses={201: ProviderSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -197,9 +190,6 @@ class ProviderViewSet(
             data=services.ProviderData(**data.validated_data),
         )
         return Response(self._out(provider))
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(
         request=inline_serializer(
@@ -267,27 +257,17 @@ class QualificationFilter(django_filters.FilterSet):
         fields = ["provider", "type"]
 
 
-class QualificationViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Qualification]
-):
+class QualificationViewSet(ScopedViewSet):
     serializer_class = QualificationSerializer
     filterset_class = QualificationFilter
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return self.serializer_class.Meta.model.objects.none()
-        actor = actor_of(self.request)
-        require(can_read_register(actor))
-        return Qualification.objects.filter(provider__in=Provider.objects.visible_to(actor))
+    def can_read(self, actor: Any) -> bool:
+        return can_read_register(actor)
 
-    def get_object(self) -> Qualification:
-        obj = self.get_queryset().filter(pk=self.kwargs["pk"]).select_related("provider").first()
-        if obj is None:
-            from django.http import Http404
-
-            raise Http404
-        return obj
+    def scoped_queryset(self, actor: Any) -> Any:
+        return Qualification.objects.filter(
+            provider__in=Provider.objects.visible_to(actor)
+        ).select_related("provider")
 
     @extend_schema(request=QualificationInput, responses={201: QualificationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -320,9 +300,6 @@ class QualificationViewSet(
             data=services.QualificationData(**data.validated_data),
         )
         return Response(QualificationSerializer(updated).data)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
 
 
 class CertificateSerializer(serializers.Serializer[Any]):
@@ -401,21 +378,15 @@ class ExpertFilter(django_filters.FilterSet):
         fields = ["employer", "is_active", "name", "specialty"]
 
 
-class ExpertViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Expert]
-):
+class ExpertViewSet(ScopedViewSet):
     serializer_class = ExpertSerializer
     filterset_class = ExpertFilter
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return self.serializer_class.Meta.model.objects.none()
-        require(can_read_register(actor_of(self.request)))
-        return selectors.expert_list(viewer=actor_of(self.request), filters={}).order_by("pk")
+    def can_read(self, actor: Any) -> bool:
+        return can_read_register(actor)
 
-    def get_object(self) -> Expert:
-        return get_visible(self.get_queryset(), actor_of(self.request), pk=self.kwargs["pk"])
+    def scoped_queryset(self, actor: Any) -> Any:
+        return selectors.expert_list(viewer=actor, filters={}).order_by("pk")
 
     def _out(self, expert: Expert) -> Any:
         fresh = self.get_queryset().get(pk=expert.pk)
@@ -459,9 +430,6 @@ class ExpertViewSet(
             actor=actor_of(request), expert=expert, data=services.ExpertData(**data.validated_data)
         )
         return Response(self._out(expert))
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
 
     def _pool(self, request: Request, verb: str) -> Response:
         expert = self.get_object()

@@ -99,7 +99,7 @@ class ViolationForm(BootstrapFormMixin, forms.Form):
 
 
 class ExpertForm(BootstrapFormMixin, forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=_("Full name"), max_length=40)
     id_number = forms.CharField(label=_("ID number"), max_length=30)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     title = forms.CharField(

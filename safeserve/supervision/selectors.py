@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.models import LoginLog, LoginResult, User
 from safeserve.audit.models import AuditEvent
+from safeserve.enterprises.models import Enterprise
 from safeserve.organizations.models import Organization, OrganizationKind, Role
 
 
@@ -48,6 +49,23 @@ def landing_figures(user: User) -> list[Figure]:
     org_list = reverse("organizations:list")
     figures: list[Figure] = []
     kind = org.kind if org else None
+    directory: list[Figure] = []
+    if user.is_superuser or kind in (
+        OrganizationKind.COUNTY_OFFICE,
+        OrganizationKind.TOWNSHIP,
+        OrganizationKind.DEPARTMENT,
+    ):
+        enterprises = Enterprise.objects.visible_to(user).aggregate(
+            total=Count("pk"),
+            key=Count("pk", filter=Q(is_key=True)),
+            high_risk=Count("pk", filter=~Q(sector="")),
+        )
+        listing = reverse("enterprises:list")
+        directory = [
+            Figure(_("Enterprises in the directory"), enterprises["total"], listing),
+            Figure(_("Key enterprises"), enterprises["key"], f"{listing}?is_key=1", "warning"),
+            Figure(_("High-risk enterprises"), enterprises["high_risk"], listing, "danger"),
+        ]
 
     if user.is_superuser or kind == OrganizationKind.COUNTY_OFFICE:
         today = _today_start()
@@ -61,6 +79,7 @@ def landing_figures(user: User) -> list[Figure]:
         )
         county_users = User.objects.visible_to(user).filter(is_active=True).count()
         events = AuditEvent.objects.visible_to(user).filter(created_at__gte=today).count()
+        figures += directory
         figures += [
             Figure(_("Townships"), orgs["townships"], f"{org_list}?kind=township"),
             Figure(_("County departments"), orgs["departments"], f"{org_list}?kind=department"),
@@ -85,6 +104,7 @@ def landing_figures(user: User) -> list[Figure]:
             Figure(_("Audited actions today"), events, reverse("audit:list"), "secondary"),
         ]
     elif kind in (OrganizationKind.TOWNSHIP, OrganizationKind.DEPARTMENT):
+        figures += directory
         figures += [
             Figure(
                 _("Active users of my organization"),

@@ -156,3 +156,15 @@ def test_seed_demo_command_prints_the_logins(db, capsys):
     out = capsys.readouterr().out
     assert "county_officer" in out and "demo-Pass-2026" in out
     call_command("verify_audit")
+
+
+@pytest.mark.parametrize("username", ["county_officer", "township_officer", "department_officer"])
+def test_purchasers_and_the_office_see_directory_figures_of_their_scope(directory, login, username):
+    from safeserve.enterprises.models import Enterprise
+
+    user = directory[username]
+    figures = {str(f.label): f.value for f in login(user).get("/").context["figures"]}
+    visible = Enterprise.objects.visible_to(user)
+    assert figures["名录内企业"] == visible.count()
+    assert figures["重点企业"] == visible.filter(is_key=True).count()
+    assert figures["高危行业企业"] == visible.exclude(sector="").count()

@@ -8,6 +8,7 @@ of the same request directly on the database, to show what the ORM and rendering
 
 from __future__ import annotations
 
+import resource
 import statistics
 import time
 from typing import Any
@@ -123,3 +124,5 @@ class Command(BaseCommand):
                 f"{label:<36}{result['queries']:>8}{result['median_ms']:>12.1f}"
                 f"{result['raw_ms']:>12.1f}"
             )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(f"peak memory of this process (export included): {peak:.0f} MB")
