@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.models import User
 from safeserve.common.forms import BootstrapFormMixin
+from safeserve.common.lib.uploads import validate_scan
 from safeserve.enterprises.validation import validate_phone
 from safeserve.providers.models import (
     CertificateKind,
@@ -58,6 +59,9 @@ class ProviderForm(BootstrapFormMixin, forms.Form):
     def clean_contact_phone(self) -> str:
         return validate_phone(self.cleaned_data["contact_phone"])
 
+    def clean_attestation_file(self) -> Any:
+        return validate_scan(self.cleaned_data.get("attestation_file"))
+
     def to_data(self) -> ProviderData:
         values = {k: v for k, v in self.cleaned_data.items() if k != "attestation_file"}
         return ProviderData(**values)
@@ -83,6 +87,9 @@ class QualificationForm(BootstrapFormMixin, forms.Form):
         label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     scan = forms.FileField(label=_("Scan of the certificate"), required=False)
+
+    def clean_scan(self) -> Any:
+        return validate_scan(self.cleaned_data.get("scan"))
 
     def to_data(self) -> QualificationData:
         return QualificationData(**{k: v for k, v in self.cleaned_data.items() if k != "scan"})

@@ -6,7 +6,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -454,3 +455,21 @@ def expert_pool(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     else:
         messages.success(request, _("Pool status saved."))
     return redirect("providers:expert_detail", pk=expert.pk)
+
+
+@login_required
+def provider_document(request: AuthedRequest, pk: int, what: str,
+                      qualification_pk: int | None = None) -> HttpResponseBase:
+    """A provider's scans, served only to those who can see the provider."""
+    provider = _provider_for(request, pk)
+    if what == "attestation":
+        document = provider.attestation_file
+    else:
+        qualification = Qualification.objects.filter(pk=qualification_pk, provider=provider).first()
+        if qualification is None:
+            raise Http404
+        document = qualification.scan
+    if not document:
+        raise Http404
+    return FileResponse(document.open("rb"), as_attachment=False,
+                        filename=document.name.rsplit("/", 1)[-1])
