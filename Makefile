@@ -70,7 +70,7 @@ test-postgres:
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check . || true
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/djlint --lint templates safeserve
 	$(MANAGE) makemigrations --check --dry-run >/dev/null

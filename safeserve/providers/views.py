@@ -458,8 +458,9 @@ def expert_pool(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
 
 
 @login_required
-def provider_document(request: AuthedRequest, pk: int, what: str,
-                      qualification_pk: int | None = None) -> HttpResponseBase:
+def provider_document(
+    request: AuthedRequest, pk: int, what: str, qualification_pk: int | None = None
+) -> HttpResponseBase:
     """A provider's scans, served only to those who can see the provider."""
     provider = _provider_for(request, pk)
     if what == "attestation":
@@ -471,5 +472,6 @@ def provider_document(request: AuthedRequest, pk: int, what: str,
         document = qualification.scan
     if not document:
         raise Http404
-    return FileResponse(document.open("rb"), as_attachment=False,
-                        filename=document.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        document.open("rb"), as_attachment=False, filename=document.name.rsplit("/", 1)[-1]
+    )

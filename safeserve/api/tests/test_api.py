@@ -314,8 +314,15 @@ def test_healthz_reports_the_database(db, client):
     assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
 
 
-@pytest.mark.parametrize("url", ["/api/v1/users/abc/", "/api/v1/organizations/1x/",
-                                 "/api/v1/enterprises/abc/", "/api/v1/experts/%20/",
-                                 "/api/v1/regions/-1/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/users/abc/",
+        "/api/v1/organizations/1x/",
+        "/api/v1/enterprises/abc/",
+        "/api/v1/experts/%20/",
+        "/api/v1/regions/-1/",
+    ],
+)
 def test_a_malformed_id_is_a_404_not_a_500(world, api, url):
     assert api(world["county_officer"]).get(url).status_code == 404

@@ -20,8 +20,9 @@ def validate_scan(upload: Any) -> Any:
     if upload is None:
         return upload
     if upload.size > MAX_SCAN_BYTES:
-        raise ValidationError(_("The scan is larger than 10 MB; scan at a lower resolution."),
-                              code="scan_too_large")
+        raise ValidationError(
+            _("The scan is larger than 10 MB; scan at a lower resolution."), code="scan_too_large"
+        )
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)

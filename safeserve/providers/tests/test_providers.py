@@ -393,13 +393,21 @@ def test_register_and_expert_lists_cost_the_same_queries_for_n_and_2n_rows(
 
 @pytest.mark.parametrize(
     ("username", "status"),
-    [("provider_admin", 200), ("county_officer", 200), ("township_officer", 200),
-     ("other_provider_admin", 404), ("enterprise_user", 404), ("other_county_officer", 404)],
+    [
+        ("provider_admin", 200),
+        ("county_officer", 200),
+        ("township_officer", 200),
+        ("other_provider_admin", 404),
+        ("enterprise_user", 404),
+        ("other_county_officer", 404),
+    ],
 )
-def test_the_attestation_scan_is_served_only_within_scope(providers, directory, login, username,
-                                                          status):
+def test_the_attestation_scan_is_served_only_within_scope(
+    providers, directory, login, username, status
+):
     response = login(directory[username]).get(
-        reverse("providers:attestation", args=[providers[ELIGIBLE].pk]))
+        reverse("providers:attestation", args=[providers[ELIGIBLE].pk])
+    )
     assert response.status_code == status
     if status == 200:
         assert b"".join(response.streaming_content).startswith(b"%PDF")
@@ -410,13 +418,19 @@ def test_scans_must_be_pdf_or_images(providers, directory, login):
 
     client = login(directory["provider_admin"])
     url = reverse("providers:qualification_add", args=[providers[ELIGIBLE].pk])
-    data = {"type": "research", "certificate_no": "R-1", "issuer": "示范省科技厅",
-            "valid_from": "2026-01-01", "valid_to": "2029-01-01"}
+    data = {
+        "type": "research",
+        "certificate_no": "R-1",
+        "issuer": "示范省科技厅",
+        "valid_from": "2026-01-01",
+        "valid_to": "2029-01-01",
+    }
     bad = client.post(url, {**data, "scan": SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf")})
     assert "PDF、PNG 或 JPEG" in bad.content.decode()
     good = client.post(url, {**data, "scan": SimpleUploadedFile("x.pdf", b"%PDF-1.4 demo")})
     assert good.status_code == 302
     qualification = Qualification.objects.get(certificate_no="R-1")
-    response = client.get(reverse("providers:qualification_scan",
-                                  args=[providers[ELIGIBLE].pk, qualification.pk]))
+    response = client.get(
+        reverse("providers:qualification_scan", args=[providers[ELIGIBLE].pk, qualification.pk])
+    )
     assert response.status_code == 200
