@@ -215,7 +215,9 @@ def qualification_form(
     qualification = None
     initial: dict[str, Any] = {}
     if qualification_pk is not None:
-        qualification = Qualification.objects.filter(pk=qualification_pk, provider=provider).first()
+        qualification = Qualification.objects.filter(
+            pk=qualification_pk or 0, provider=provider
+        ).first()
         if qualification is None:
             raise Http404
         initial = {
@@ -466,12 +468,16 @@ def provider_document(
     if what == "attestation":
         document = provider.attestation_file
     else:
-        qualification = Qualification.objects.filter(pk=qualification_pk, provider=provider).first()
+        qualification = Qualification.objects.filter(
+            pk=qualification_pk or 0, provider=provider
+        ).first()
         if qualification is None:
             raise Http404
         document = qualification.scan
     if not document:
         raise Http404
     return FileResponse(
-        document.open("rb"), as_attachment=False, filename=document.name.rsplit("/", 1)[-1]
+        document.open("rb"),
+        as_attachment=False,
+        filename=(document.name or "scan").rsplit("/", 1)[-1],
     )
