@@ -20,6 +20,7 @@ admin.site.login = _admin_login  # type: ignore[method-assign]
 urlpatterns = [
     path("", supervision.home, name="home"),
     path("healthz", supervision.healthz, name="healthz"),
+    path("policy/", supervision.county_policy, name="county_policy"),
     path("accounts/", include("safeserve.accounts.urls")),
     path("organizations/", include("safeserve.organizations.urls")),
     path("enterprises/", include("safeserve.enterprises.urls")),

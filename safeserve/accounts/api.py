@@ -78,6 +78,12 @@ class TokenView(APIView):
             raise ApplicationError(
                 "invalid_credentials", _("Wrong username or password."), status=400
             )
+        if user.must_change_password:
+            raise ApplicationError(
+                "password_change_required",
+                _("Change your temporary password on the web page first."),
+                status=403,
+            )
         services.login_record(
             request=django_request,
             username=username,
@@ -138,10 +144,10 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
 class UserCreateInput(serializers.Serializer[Any]):
     organization = serializers.IntegerField()
-    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=60)
+    username = serializers.RegexField(r"^[A-Za-z0-9_.@+-]+\Z", max_length=60)
     full_name = serializers.CharField(max_length=60)
     role = serializers.ChoiceField(choices=Role.choices)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     phone = serializers.RegexField(
         r"^[0-9+\-]{5,20}$", required=False, allow_blank=True, default=""
     )
@@ -150,7 +156,7 @@ class UserCreateInput(serializers.Serializer[Any]):
 class UserUpdateInput(serializers.Serializer[Any]):
     full_name = serializers.CharField(max_length=60)
     role = serializers.ChoiceField(choices=Role.choices)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     phone = serializers.RegexField(r"^[0-9+\-]{5,20}$", required=False, allow_blank=True)
 
 

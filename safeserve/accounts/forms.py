@@ -73,12 +73,16 @@ class PasswordChangeForm(BootstrapFormMixin, forms.Form):
 
 
 class UserForm(BootstrapFormMixin, forms.Form):
-    username = forms.CharField(
-        label=_("Username"), max_length=60, help_text=_("Letters, digits and @/./+/-/_ only.")
+    username = forms.RegexField(
+        regex=r"^[A-Za-z0-9_.@+-]+\Z",
+        label=_("Username"),
+        max_length=60,
+        help_text=_("Letters, digits and @/./+/-/_ only."),
+        error_messages={"invalid": _("Letters, digits and @/./+/-/_ only.")},
     )
     full_name = forms.CharField(label=_("Full name"), max_length=60)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    email = forms.EmailField(label=_("Email"), required=False)
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
     phone = forms.RegexField(
         label=_("Phone"),
         required=False,

@@ -29,6 +29,7 @@ from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import client_ip, user_agent
+from safeserve.common.validation import clean_model
 from safeserve.organizations.access import require
 from safeserve.organizations.models import Organization, OrganizationKind, Role
 from safeserve.organizations.permissions import can_manage_users_of
@@ -253,7 +254,7 @@ def user_create(
             "weak_password", " ".join(problems), errors={"password": problems}, status=400
         )
     user.set_password(password)
-    user.full_clean(exclude=["password"])
+    clean_model(user, exclude=["password"])
     user.save()
     audit_record(
         action="user.created",
@@ -286,7 +287,7 @@ def user_update(
     before = user_snapshot(target)
     target.full_name, target.role = full_name.strip(), role
     target.email, target.phone = email.strip(), phone.strip()
-    target.full_clean(exclude=["password"])
+    clean_model(target, exclude=["password"])
     target.save(update_fields=["full_name", "role", "email", "phone"])
     old, new = diff(before, user_snapshot(target))
     if new:

@@ -28,6 +28,7 @@ from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
+from safeserve.common.lib.masking import mask_phone
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.organizations.access import get_visible, require
 from safeserve.organizations.models import Organization
@@ -189,7 +190,13 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "target": target,
             "can_manage": can_manage,
-            "history": history_for(target),
+            # Colleagues see each other's names; phones and history only managers and oneself.
+            "phone": target.phone
+            if (can_manage or target.pk == request.user.pk)
+            else mask_phone(target.phone),
+            "history": history_for(target, request.user)
+            if (can_manage or target.pk == request.user.pk)
+            else [],
             "reason_form": ReasonForm(),
         },
     )

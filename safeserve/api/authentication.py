@@ -44,6 +44,10 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid or expired token; request a new one."))
         if not user_can_log_in(token.user):
             raise exceptions.AuthenticationFailed(_("This account has been deactivated."))
+        if token.user.must_change_password:
+            raise exceptions.PermissionDenied(
+                _("Change your temporary password on the web page first.")
+            )
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token

@@ -10,6 +10,7 @@ from safeserve.enterprises.api import (
 )
 from safeserve.organizations.api import OrganizationViewSet, RegionViewSet
 from safeserve.providers.api import ExpertViewSet, ProviderViewSet, QualificationViewSet
+from safeserve.supervision.api import CountyPolicyView
 
 app_name = "api"
 
@@ -26,6 +27,7 @@ router.register("experts", ExpertViewSet, basename="expert")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("county-policy/", CountyPolicyView.as_view(), name="county-policy"),
     path("enterprises/import/", EnterpriseImportView.as_view(), name="enterprise-import"),
     path(
         "enterprises/import/<int:pk>/",

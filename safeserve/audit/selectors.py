@@ -9,17 +9,23 @@ from safeserve.audit.models import AuditEvent
 HISTORY_LIMIT = 50
 
 
-def history_for(obj: models.Model, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
+def history_for(obj: models.Model, viewer: Any, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
     """The events about one object, newest first, for its history panel.
 
-    The caller has already fetched ``obj`` through data scope, so the panel is scoped like the
-    object. One query, whatever the number of events.
+    The caller has already fetched ``obj`` through data scope. Platform-wide records (providers,
+    experts) also collect events from other counties, so only the viewer's own county's events
+    (and platform events) are shown; login events only to the county office. One query.
     """
-    return list(
-        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-        .select_related("actor")
-        .order_by("-created_at", "-seq")[:limit]
-    )
+    from safeserve.organizations.permissions import can_read_county_logs
+
+    events = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    if not viewer.is_superuser:
+        org = viewer.organization
+        county_id = org.county_id if org is not None else None
+        events = events.filter(models.Q(county_id=county_id) | models.Q(county__isnull=True))
+        if not can_read_county_logs(viewer):
+            events = events.exclude(action__startswith="auth.")
+    return list(events.select_related("actor").order_by("-created_at", "-seq")[:limit])
 
 
 def event_list(*, user: Any, filters: dict[str, Any]) -> models.QuerySet[AuditEvent]:

@@ -30,13 +30,85 @@ class CountyPolicy(BaseModel):
     qualification_warning_days = models.PositiveSmallIntegerField(
         _("warn of expiring qualifications (days ahead)"), default=30
     )
+    # 财政部令第102号 第24条: contracts normally ≤ 1 year, ≤ 3 years for continuing services.
+    contract_max_years = models.PositiveSmallIntegerField(
+        _("longest contract term (years)"), default=3
+    )
+    # 政府采购法 第49条: supplementary contracts ≤ 10 % of the original amount.
+    amendment_max_percent = models.PositiveSmallIntegerField(
+        _("largest cumulative amendment increase (%)"), default=10
+    )
+    expert_workload_cap = models.PositiveIntegerField(
+        _("enterprise-visits per expert per year (capacity cap)"),
+        default=240,
+        help_text=_(
+            "R8: a provider may not take a contract that pushes its planned visits per "
+            "active employed expert above this."
+        ),
+    )
+    pass_score = models.PositiveSmallIntegerField(_("evaluation pass score"), default=60)
+    tier_excellent_score = models.PositiveSmallIntegerField(_("score for the top tier"), default=90)
+    tier_good_score = models.PositiveSmallIntegerField(_("score for the second tier"), default=75)
+    ban_years = models.PositiveSmallIntegerField(
+        _("ban after a failed evaluation (years)"), default=2
+    )
+    # 安全生产事故隐患排查治理暂行规定: major hazards reported without delay; 24 h locally.
+    major_hazard_report_hours = models.PositiveSmallIntegerField(
+        _("major-hazard report deadline (hours from discovery)"), default=24
+    )
+    verification_window_days = models.PositiveSmallIntegerField(
+        _("department acceptance window (days after submission)"), default=10
+    )
+    general_rectification_days = models.PositiveSmallIntegerField(
+        _("default deadline for general hazards (days)"), default=30
+    )
+    evaluation_reply_days = models.PositiveSmallIntegerField(
+        _("provider's window to reply to an evaluation (days)"), default=10
+    )
+    annual_submission_month = models.PositiveSmallIntegerField(
+        _("annual submission deadline: month"), default=12
+    )
+    annual_submission_day = models.PositiveSmallIntegerField(
+        _("annual submission deadline: day"), default=31
+    )
 
     class Meta:
         verbose_name = _("county policy")
         verbose_name_plural = _("county policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pass_score__lte=100), name="policy_pass_score_max_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tier_good_score__lte=models.F("tier_excellent_score")),
+                name="policy_tiers_ordered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"policy of {self.county_id}"
+
+
+# The values a county office edits, in page order, with the range each may take. Where a
+# national rule sets a ceiling the county may be stricter, never looser.
+POLICY_LIMITS: dict[str, tuple[int, int]] = {
+    "contract_max_years": (1, 3),  # 财政部令第102号 第24条
+    "amendment_max_percent": (0, 10),  # 政府采购法 第49条
+    "expert_workload_cap": (1, 10000),
+    "violation_lookback_years": (3, 10),  # 政府采购法 第22条: at least three years
+    "qualification_warning_days": (0, 365),
+    "pass_score": (1, 100),
+    "tier_excellent_score": (1, 100),
+    "tier_good_score": (1, 100),
+    "ban_years": (1, 5),
+    "major_hazard_report_hours": (1, 72),
+    "verification_window_days": (1, 60),
+    "general_rectification_days": (1, 365),
+    "evaluation_reply_days": (1, 60),
+    "annual_submission_month": (1, 12),
+    "annual_submission_day": (1, 31),
+}
+POLICY_FIELDS = list(POLICY_LIMITS)
 
 
 def policy_for(county_id: int | None) -> CountyPolicy:

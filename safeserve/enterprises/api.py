@@ -90,7 +90,9 @@ class EnterpriseInput(serializers.Serializer[Any]):
     dust_explosion = serializers.BooleanField(required=False, default=False)
     ammonia_refrigeration = serializers.BooleanField(required=False, default=False)
     confined_space = serializers.BooleanField(required=False, default=False)
-    employees = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    employees = serializers.IntegerField(
+        min_value=0, max_value=10_000_000, required=False, allow_null=True, default=None
+    )
     contact_name = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default=""
     )
@@ -329,6 +331,7 @@ class SectorRuleViewSet(viewsets.ReadOnlyModelViewSet[SectorRule]):
 
     serializer_class = SectorRuleSerializer
     pagination_class = None
+    lookup_value_regex = r"\d+"
 
     def _county_id(self) -> int | None:
         org = actor_of(self.request).organization

@@ -43,7 +43,9 @@ class EnterpriseForm(BootstrapFormMixin, forms.Form):
         label=_("Legal representative"), max_length=40, required=False
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    employees = forms.IntegerField(label=_("Employees"), min_value=0, required=False)
+    employees = forms.IntegerField(
+        label=_("Employees"), min_value=0, max_value=10_000_000, required=False
+    )
     contact_name = forms.CharField(label=_("Contact person"), max_length=40, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=EnterpriseStatus.choices)

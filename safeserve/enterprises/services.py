@@ -14,6 +14,7 @@ from safeserve.audit.services import ObjectRef, audit_record, diff
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.pinyin import initials_index
+from safeserve.common.validation import clean_model
 from safeserve.enterprises.industry import SectorResolver, parse_industry_code
 from safeserve.enterprises.models import Enterprise, SectorRule
 from safeserve.enterprises.permissions import (
@@ -171,7 +172,7 @@ def enterprise_create(*, actor: User, data: EnterpriseData) -> Enterprise:
     enterprise = Enterprise(county=county)
     _apply(enterprise, data, SectorResolver(county.pk))
     check_department_sector(actor, enterprise.sector)
-    enterprise.full_clean()
+    clean_model(enterprise)
     enterprise.save()
     audit_record(
         action="enterprise.created",
@@ -194,7 +195,7 @@ def enterprise_update(*, actor: User, enterprise: Enterprise, data: EnterpriseDa
     before = enterprise_snapshot(target)
     _apply(target, data, SectorResolver(target.county_id))
     check_department_sector(actor, target.sector)
-    target.full_clean()
+    clean_model(target)
     target.save()
     old, new = diff(before, enterprise_snapshot(target))
     if new:
@@ -273,6 +274,12 @@ def enterprise_open_account(*, actor: User, enterprise: Enterprise) -> Organizat
     target.organization = org
     target.save(update_fields=["organization", "updated_at"])
     audit_record(
+        action="organization.created",
+        actor=actor,
+        obj=org,
+        after={"name": org.name, "kind": org.kind, "enterprise_id": target.pk},
+    )
+    audit_record(
         action="enterprise.account_opened",
         actor=actor,
         obj=target,
@@ -284,8 +291,9 @@ def enterprise_open_account(*, actor: User, enterprise: Enterprise) -> Organizat
 # --- The county's industry → sector mapping ------------------------------------------------
 
 
-def _recompute_sectors(county_id: int, prefix: str) -> int:
-    """Re-derives the sector of the county's enterprises under ``prefix`` (not overridden)."""
+def _recompute_sectors(county_id: int, prefix: str) -> list[int]:
+    """Re-derives the sector of the county's enterprises under ``prefix`` (not overridden);
+    returns the ids of those whose sector changed."""
     resolver = SectorResolver(county_id)
     changed = []
     code_prefix = str(parse_industry_code(prefix))  # with its section letter, as stored
@@ -298,7 +306,7 @@ def _recompute_sectors(county_id: int, prefix: str) -> int:
             enterprise.sector = sector
             changed.append(enterprise)
     Enterprise.objects.bulk_update(changed, ["sector"], batch_size=1000)
-    return len(changed)
+    return [e.pk for e in changed]
 
 
 def _clean_prefix(prefix: str) -> str:
@@ -359,9 +367,10 @@ def sector_rule_save(
     rule.prefix, rule.sector, rule.note = digits, sector, note.strip()[:200]
     rule.name = rule.name or _division_name(digits)
     rule.save()
-    changed = _recompute_sectors(county.pk, digits)
+    changed_ids = _recompute_sectors(county.pk, digits)
     if old_prefix != digits:
-        changed += _recompute_sectors(county.pk, old_prefix)
+        changed_ids += _recompute_sectors(county.pk, old_prefix)
+    changed = len(changed_ids)
     audit_record(
         action="sector_rule.saved",
         actor=actor,
@@ -373,6 +382,7 @@ def sector_rule_save(
             "sector": sector,
             "note": rule.note,
             "enterprises_changed": changed,
+            "enterprise_ids": changed_ids[:1000],
         },
     )
     return rule, changed
@@ -386,14 +396,15 @@ def sector_rule_delete(*, actor: User, rule: SectorRule) -> int:
     ref = ObjectRef("enterprises.sectorrule", str(rule.pk), str(rule))
     prefix, sector = rule.prefix, rule.sector
     rule.delete()
-    changed = _recompute_sectors(county.pk, prefix)
+    changed_ids = _recompute_sectors(county.pk, prefix)
+    changed = len(changed_ids)
     audit_record(
         action="sector_rule.deleted",
         actor=actor,
         obj=ref,
         county_id=county.pk,
         before={"prefix": prefix, "sector": sector},
-        after={"enterprises_changed": changed},
+        after={"enterprises_changed": changed, "enterprise_ids": changed_ids[:1000]},
     )
     return changed
 

@@ -103,7 +103,7 @@ def enterprise_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                     "sector": enterprise.sector if enterprise.sector_overridden else RESTORE_MAPPING
                 }
             ),
-            "history": history_for(enterprise),
+            "history": history_for(enterprise, request.user),
         },
     )
 
@@ -233,7 +233,8 @@ def import_start(request: AuthedRequest) -> HttpResponse:
     form = ImportForm()
     status = 200
     if request.method == "POST":
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = str(request.META.get("CONTENT_LENGTH") or "0")
+        declared = int(length) if length.isdigit() else 0
         if declared > settings.IMPORT_MAX_BYTES + 65536:
             form.add_error(
                 None,

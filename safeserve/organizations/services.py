@@ -13,6 +13,7 @@ from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.validation import clean_model
 from safeserve.organizations.access import require
 from safeserve.organizations.models import (
     Organization,
@@ -210,7 +211,7 @@ def organization_create(
     _check_name_free(org)
     _check_one_office(org)
     _check_fallback(org)
-    org.full_clean()
+    clean_model(org)
     org.save()
     _assign_sectors(org, sectors)
     audit_record(
@@ -249,7 +250,7 @@ def organization_update(
     org.contact_phone = contact_phone.strip()
     _check_name_free(org)
     _check_fallback(org)
-    org.full_clean()
+    clean_model(org)
     org.save(
         update_fields=[
             "name",

@@ -80,7 +80,7 @@ def organization_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "users": users,
             "can_manage_users": can_manage_users,
             "can_edit": can_manage_organizations(request.user) and org.county_id is not None,
-            "history": history_for(org),
+            "history": history_for(org, request.user),
             "masked_phone": mask_phone(org.contact_phone),
         },
     )

@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from faker import Faker
-from stdnum.cn import ric
 
 from safeserve.accounts.models import User
+from safeserve.common.lib import idnumber
 from safeserve.common.lib import uscc as uscc_lib
 from safeserve.organizations.models import Organization, OrganizationKind, Region
 from safeserve.providers.models import (
@@ -149,8 +149,8 @@ TITLES = ["高级工程师", "工程师", "正高级工程师", "注册安全工
 
 def _id_number(rng: random.Random, serial: int) -> str:
     birth = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randint(0, 365 * 30))
-    body = f"990121{birth:%Y%m%d}{serial % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    # A real county code (the demo county's codes start with 99, which no ID number uses).
+    return idnumber.complete(f"330802{birth:%Y%m%d}{serial % 1000:03d}")
 
 
 def seed_providers(counties: dict[str, Region]) -> dict[str, int]:

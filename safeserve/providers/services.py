@@ -12,12 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from stdnum.cn import ric
 
 from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib import idnumber
 from safeserve.common.lib import uscc as uscc_lib
+from safeserve.common.validation import clean_model
 from safeserve.organizations.access import require
 from safeserve.providers.models import (
     AdmissionStatus,
@@ -139,7 +140,7 @@ def provider_register(
         )
     provider = Provider(organization=org)
     _apply_provider(provider, data, attestation_file)
-    provider.full_clean()
+    clean_model(provider)
     provider.save()
     audit_record(
         action="provider.registered",
@@ -163,7 +164,7 @@ def provider_update(
     require(can_edit_provider(actor, target))
     before = provider_snapshot(target)
     _apply_provider(target, data, attestation_file)
-    target.full_clean()
+    clean_model(target)
     target.save()
     old, new = diff(before, provider_snapshot(target))
     if new:
@@ -237,7 +238,7 @@ def qualification_add(
     )
     if scan is not None:
         qualification.scan = scan
-    qualification.full_clean()
+    clean_model(qualification)
     qualification.save()
     audit_record(
         action="qualification.added",
@@ -264,7 +265,7 @@ def qualification_update(
         setattr(target, key, value.strip() if isinstance(value, str) else value)
     if scan is not None:
         target.scan = scan
-    target.full_clean()
+    clean_model(target)
     target.save()
     old, new = diff(before, {k: getattr(target, k) for k in QualificationData.__dataclass_fields__})
     if new or scan is not None:
@@ -386,9 +387,7 @@ class ExpertData:
 
 def validate_id_number(value: str) -> str:
     number = uscc_lib.normalise(value)
-    try:
-        return str(ric.validate(number))
-    except Exception:  # stdnum raises several ValidationError subclasses
+    if not idnumber.is_valid(number):
         raise _field_error(
             "invalid_id_number",
             "id_number",
@@ -396,7 +395,8 @@ def validate_id_number(value: str) -> str:
                 "This is not a valid resident ID number (18 characters, with a valid "
                 "birth date and check digit)."
             ),
-        ) from None
+        )
+    return number
 
 
 def expert_snapshot(expert: Expert) -> dict[str, Any]:
@@ -461,7 +461,7 @@ def expert_create(*, actor: User, provider: Provider, data: ExpertData) -> Exper
     require(can_edit_provider(actor, provider))
     expert = Expert(employer=provider)
     _apply_expert(expert, data, provider)
-    expert.full_clean()
+    clean_model(expert)
     expert.save()
     _save_expert_children(expert, data)
     audit_record(
@@ -476,12 +476,14 @@ def expert_create(*, actor: User, provider: Provider, data: ExpertData) -> Exper
 
 @transaction.atomic
 def expert_update(*, actor: User, expert: Expert, data: ExpertData) -> Expert:
-    target = Expert.objects.select_for_update().select_related("employer").get(pk=expert.pk)
+    target = (
+        Expert.objects.select_for_update(of=("self",)).select_related("employer").get(pk=expert.pk)
+    )
     require(can_edit_expert(actor, target))
     assert target.employer is not None
     before = expert_snapshot(target)
     _apply_expert(target, data, target.employer)
-    target.full_clean()
+    clean_model(target)
     target.save()
     _save_expert_children(target, data)
     old, new = diff(before, expert_snapshot(target))

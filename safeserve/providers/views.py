@@ -149,7 +149,7 @@ def provider_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             else mask_phone(provider.contact_phone),
             "admission_form": AdmissionForm(),
             "violation_form": ViolationForm(),
-            "history": history_for(provider),
+            "history": history_for(provider, request.user),
         },
     )
 
@@ -381,7 +381,7 @@ def expert_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit_expert(request.user, expert),
             "county_office": is_county_office_actor(request.user),
             "membership": membership,
-            "history": history_for(expert),
+            "history": history_for(expert, request.user),
         },
     )
 
@@ -414,7 +414,7 @@ def expert_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     expert = _expert_for(request, pk)
     require(can_edit_expert(request.user, expert))
     assert expert.employer is not None
-    certificate = expert.certificates.first()
+    certificate = expert.certificates.order_by("pk").first()
     initial = {
         "name": expert.name,
         "id_number": expert.id_number,
@@ -432,7 +432,13 @@ def expert_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.expert_update(actor=request.user, expert=expert, data=form.to_data())
+            data = form.to_data()
+            # The form edits the first certificate; the others stay as they are.
+            data.certificates += [
+                {"kind": c.kind, "number": c.number, "valid_until": c.valid_until}
+                for c in list(expert.certificates.order_by("pk"))[1:]
+            ]
+            services.expert_update(actor=request.user, expert=expert, data=data)
         except ApplicationError as exc:
             apply_error(form, exc)
         else:

@@ -4,16 +4,22 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from safeserve.organizations.permissions import can_read_county_logs
 from safeserve.supervision.navigation import navigation_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "audit_details_visible": False}
     items = navigation_for(user)
     current = request.path
     active = max(
         (i for i in items if current.startswith(i.url)), key=lambda i: len(i.url), default=None
     )
-    return {"nav_items": items, "nav_active": active.url_name if active else None}
+    return {
+        "nav_items": items,
+        "nav_active": active.url_name if active else None,
+        # IP addresses in history panels: only for those who read the county's logs.
+        "audit_details_visible": can_read_county_logs(user),
+    }

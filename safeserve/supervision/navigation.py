@@ -60,6 +60,7 @@ NAV_ITEMS = [
     NavItem(_("Experts"), "providers:expert_list", "bi-person-badge", can_read_register),
     NavItem(_("Organizations"), "organizations:list", "bi-building", _has_organization_scope),
     NavItem(_("Users"), "accounts:user_list", "bi-people", can_manage_any_users),
+    NavItem(_("County policy"), "county_policy", "bi-sliders", can_read_county_logs),
     NavItem(_("Login log"), "accounts:login_log", "bi-box-arrow-in-right", can_read_county_logs),
     NavItem(_("Audit trail"), "audit:list", "bi-journal-check", can_read_county_logs),
 ]

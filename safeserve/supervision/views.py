@@ -1,13 +1,27 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from safeserve.accounts.request import AuthedRequest
+from safeserve.audit.selectors import history_for
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.forms import apply_error
+from safeserve.common.models import POLICY_FIELDS, CountyPolicy, policy_for
+from safeserve.organizations.access import require
+from safeserve.supervision.forms import CountyPolicyForm
 from safeserve.supervision.selectors import landing_figures
+from safeserve.supervision.services import (
+    can_edit_policy,
+    can_read_policy,
+    county_policy_update,
+    policy_snapshot,
+)
 
 
 @login_required
@@ -34,3 +48,39 @@ def healthz(request: HttpRequest) -> HttpResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_required
+def county_policy(request: AuthedRequest) -> HttpResponse:
+    require(can_read_policy(request.user))
+    org = request.user.organization
+    county_id = org.county_id if org else None
+    policy = policy_for(county_id)
+    can_edit = can_edit_policy(request.user)
+    form = CountyPolicyForm(request.POST or None, initial=policy_snapshot(policy))
+    if request.method == "POST":
+        require(can_edit)
+        if form.is_valid():
+            values = {k: v for k, v in form.cleaned_data.items() if k in POLICY_FIELDS}
+            try:
+                county_policy_update(
+                    actor=request.user, values=values, reason=form.cleaned_data["reason"]
+                )
+            except ApplicationError as exc:
+                apply_error(form, exc)
+            else:
+                messages.success(request, _("County policy saved."))
+                return redirect("county_policy")
+    rows = [
+        (CountyPolicy._meta.get_field(f).verbose_name, getattr(policy, f)) for f in POLICY_FIELDS
+    ]
+    return render(
+        request,
+        "supervision/county_policy.html",
+        {
+            "form": form,
+            "rows": rows,
+            "can_edit": can_edit,
+            "history": history_for(policy, request.user) if policy.pk else [],
+        },
+    )

@@ -356,13 +356,11 @@ def test_who_edits_an_expert(directory, login, username, status):
 
 
 def _bulk_experts(provider, start, n):
-    from stdnum.cn import ric
+    from safeserve.common.lib import idnumber
 
     for i in range(n):
-        body = f"11010119800101{start + i:03d}"
-        Expert.objects.create(
-            name=f"批量{start + i}", id_number=body + ric.calc_check_digit(body), employer=provider
-        )
+        number = idnumber.complete(f"11010119800101{start + i:03d}")
+        Expert.objects.create(name=f"批量{start + i}", id_number=number, employer=provider)
 
 
 def test_register_and_expert_lists_cost_the_same_queries_for_n_and_2n_rows(
@@ -434,3 +432,30 @@ def test_scans_must_be_pdf_or_images(providers, directory, login):
         reverse("providers:qualification_scan", args=[providers[ELIGIBLE].pk, qualification.pk])
     )
     assert response.status_code == 200
+
+
+def test_a_seeded_expert_can_be_edited(directory, api):
+    expert = Expert.objects.filter(employer__name=ELIGIBLE, user__isnull=True).first()
+    response = api(directory["provider_admin"]).patch(
+        f"/api/v1/experts/{expert.pk}/", {"title": "高级工程师"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["title"] == "高级工程师"
+
+
+def test_editing_an_expert_on_the_page_keeps_certificates_the_form_does_not_show(directory, login):
+    from safeserve.providers.models import ExpertCertificate
+
+    expert = Expert.objects.filter(employer__name=ELIGIBLE, user__isnull=True).first()
+    ExpertCertificate.objects.filter(expert=expert).delete()
+    ExpertCertificate.objects.create(expert=expert, kind="registered_safety_engineer", number="C-1")
+    ExpertCertificate.objects.create(expert=expert, kind="safety_evaluator", number="C-2")
+    client = login(directory["provider_admin"])
+    form = client.get(reverse("providers:expert_edit", args=[expert.pk])).context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, "")}
+    data["title"] = "正高级工程师"
+    data["specialties"] = form.initial["specialties"]
+    data["user"] = ""
+    data["is_active"] = "on"
+    response = client.post(reverse("providers:expert_edit", args=[expert.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert sorted(c.number for c in expert.certificates.all()) == ["C-1", "C-2"]

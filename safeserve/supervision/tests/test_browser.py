@@ -63,6 +63,7 @@ def test_county_and_township_officers_see_different_navigation(live_server, brow
         "专家库",
         "单位管理",
         "用户管理",
+        "政策参数",
         "登录日志",
         "审计日志",
     ]

@@ -12,7 +12,17 @@ from safeserve.audit.services import audit_record
 from safeserve.organizations.models import Organization
 from safeserve.supervision.demo import seed
 
-ALL = ["首页", "企业名录", "服务机构", "专家库", "单位管理", "用户管理", "登录日志", "审计日志"]
+ALL = [
+    "首页",
+    "企业名录",
+    "服务机构",
+    "专家库",
+    "单位管理",
+    "用户管理",
+    "政策参数",
+    "登录日志",
+    "审计日志",
+]
 NAV = {
     # persona: the navigation it sees, written out by hand
     "county_officer": ALL,

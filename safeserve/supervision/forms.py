@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.common.forms import BootstrapFormMixin
+from safeserve.common.models import POLICY_LIMITS, CountyPolicy
+
+
+class CountyPolicyForm(BootstrapFormMixin, forms.Form):
+    """One whole-number field per policy value, labelled and bounded from the model."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, (low, high) in POLICY_LIMITS.items():
+            model_field = CountyPolicy._meta.get_field(name)
+            self.fields[name] = forms.IntegerField(
+                label=str(model_field.verbose_name).capitalize(),
+                min_value=low,
+                max_value=high,
+                help_text=str(getattr(model_field, "help_text", "")),
+            )
+            self.fields[name].widget.attrs["class"] = "form-control"
+        self.fields["reason"] = forms.CharField(
+            label=_("Reason for the change"), max_length=300, required=False
+        )
+        self.fields["reason"].widget.attrs["class"] = "form-control"
