@@ -111,6 +111,15 @@ POLICY_LIMITS: dict[str, tuple[int, int]] = {
 POLICY_FIELDS = list(POLICY_LIMITS)
 
 
+def policy_label(field: str) -> str:
+    model_field = CountyPolicy._meta.get_field(field)
+    return str(getattr(model_field, "verbose_name", field))
+
+
+def policy_help(field: str) -> str:
+    return str(getattr(CountyPolicy._meta.get_field(field), "help_text", ""))
+
+
 def policy_for(county_id: int | None) -> CountyPolicy:
     """The county's policy, or the defaults (unsaved) when it has not set one."""
     if county_id is not None:

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.forms import BootstrapFormMixin
-from safeserve.common.models import POLICY_LIMITS, CountyPolicy
+from safeserve.common.models import POLICY_LIMITS, policy_help, policy_label
 
 
 class CountyPolicyForm(BootstrapFormMixin, forms.Form):
@@ -15,12 +15,11 @@ class CountyPolicyForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, (low, high) in POLICY_LIMITS.items():
-            model_field = CountyPolicy._meta.get_field(name)
             self.fields[name] = forms.IntegerField(
-                label=str(model_field.verbose_name).capitalize(),
+                label=policy_label(name).capitalize(),
                 min_value=low,
                 max_value=high,
-                help_text=str(getattr(model_field, "help_text", "")),
+                help_text=policy_help(name),
             )
             self.fields[name].widget.attrs["class"] = "form-control"
         self.fields["reason"] = forms.CharField(

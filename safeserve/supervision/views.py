@@ -12,7 +12,7 @@ from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
-from safeserve.common.models import POLICY_FIELDS, CountyPolicy, policy_for
+from safeserve.common.models import POLICY_FIELDS, policy_for, policy_label
 from safeserve.organizations.access import require
 from safeserve.supervision.forms import CountyPolicyForm
 from safeserve.supervision.selectors import landing_figures
@@ -71,9 +71,7 @@ def county_policy(request: AuthedRequest) -> HttpResponse:
             else:
                 messages.success(request, _("County policy saved."))
                 return redirect("county_policy")
-    rows = [
-        (CountyPolicy._meta.get_field(f).verbose_name, getattr(policy, f)) for f in POLICY_FIELDS
-    ]
+    rows = [(policy_label(f), getattr(policy, f)) for f in POLICY_FIELDS]
     return render(
         request,
         "supervision/county_policy.html",

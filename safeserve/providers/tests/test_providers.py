@@ -446,6 +446,7 @@ def test_editing_an_expert_on_the_page_keeps_certificates_the_form_does_not_show
     from safeserve.providers.models import ExpertCertificate
 
     expert = Expert.objects.filter(employer__name=ELIGIBLE, user__isnull=True).first()
+    assert expert is not None
     ExpertCertificate.objects.filter(expert=expert).delete()
     ExpertCertificate.objects.create(expert=expert, kind="registered_safety_engineer", number="C-1")
     ExpertCertificate.objects.create(expert=expert, kind="safety_evaluator", number="C-2")
