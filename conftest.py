@@ -41,6 +41,13 @@ def world(db: Any) -> dict[str, User]:
 @pytest.fixture
 def directory(world: dict[str, User]) -> dict[str, User]:
     """The demo world with its providers, experts and a few dozen enterprises per county."""
+    seed(enterprises=(40, 10), procurement=False)
+    return {u.username: u for u in User.objects.select_related("organization")}
+
+
+@pytest.fixture
+def demo(world: dict[str, User]) -> dict[str, User]:
+    """The whole demo chain so far: directory plus plans and projects."""
     seed(enterprises=(40, 10))
     return {u.username: u for u in User.objects.select_related("organization")}
 

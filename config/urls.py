@@ -25,6 +25,7 @@ urlpatterns = [
     path("organizations/", include("safeserve.organizations.urls")),
     path("enterprises/", include("safeserve.enterprises.urls")),
     path("providers/", include("safeserve.providers.urls")),
+    path("procurement/", include("safeserve.procurement.urls")),
     path("audit/", include("safeserve.audit.urls")),
     path("api/v1/", include("safeserve.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

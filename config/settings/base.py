@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "safeserve.accounts",
     "safeserve.enterprises",
     "safeserve.providers",
+    "safeserve.procurement",
     "safeserve.supervision",
     "safeserve.api",
 ]

@@ -9,6 +9,7 @@ from safeserve.enterprises.api import (
     SectorRuleViewSet,
 )
 from safeserve.organizations.api import OrganizationViewSet, RegionViewSet
+from safeserve.procurement.api import PurchasePlanViewSet, PurchaseProjectViewSet
 from safeserve.providers.api import ExpertViewSet, ProviderViewSet, QualificationViewSet
 from safeserve.supervision.api import CountyPolicyView
 
@@ -24,6 +25,8 @@ router.register("sector-rules", SectorRuleViewSet, basename="sector-rule")
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("qualifications", QualificationViewSet, basename="qualification")
 router.register("experts", ExpertViewSet, basename="expert")
+router.register("purchase-plans", PurchasePlanViewSet, basename="purchase-plan")
+router.register("purchase-projects", PurchaseProjectViewSet, basename="purchase-project")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -192,6 +192,7 @@ HENGFENG_USCC_SERIAL = 0  # the demo enterprise behind `enterprise_user`
 def seed(
     scale: str = "county",
     *,
+    procurement: bool = True,
     directory: bool = True,
     enterprises: tuple[int, int] = (DEMO_ENTERPRISES, OTHER_COUNTY_ENTERPRISES),
 ) -> SeedResult:
@@ -321,6 +322,12 @@ def seed(
 
     if directory:
         _seed_directory(result, county, other_county, enterprise, enterprises)
+    if directory and procurement:
+        from safeserve.procurement.demo import seed_procurement
+
+        plans = seed_procurement()
+        if plans:
+            result.created["purchase plans"] = plans
     if scale == "province":
         _seed_province(result, city)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.enterprises.permissions import can_read_directory
 from safeserve.organizations.permissions import can_manage_any_users, can_read_county_logs
+from safeserve.procurement.permissions import can_read_procurement
 from safeserve.providers.permissions import can_read_register
 
 
@@ -54,6 +55,13 @@ def _reads_provider_register(user: Any) -> bool:
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", "bi-house", _any_user),
+    NavItem(_("Purchase plans"), "procurement:plan_list", "bi-journal-text", can_read_procurement),
+    NavItem(
+        _("Purchase projects"),
+        "procurement:project_list",
+        "bi-briefcase-fill",
+        can_read_procurement,
+    ),
     NavItem(_("Enterprises"), "enterprises:list", "bi-buildings", can_read_directory),
     NavItem(_("My organization"), "providers:mine", "bi-briefcase", _is_provider_staff),
     NavItem(_("Providers"), "providers:list", "bi-patch-check", _reads_provider_register),

@@ -14,26 +14,38 @@ from safeserve.audit.models import AuditEvent
 register = template.Library()
 
 
-def _label(model: Any, key: str) -> str:
+def _field(model: Any, key: str) -> Any:
     if model is not None:
         for name in (key, key.removesuffix("_id")):
             try:
-                return str(model._meta.get_field(name).verbose_name)
+                field = model._meta.get_field(name)
             except FieldDoesNotExist:
                 continue
-    return key
+            if hasattr(field, "verbose_name"):  # not a reverse relation
+                return field
+    return None
 
 
-def _show(value: Any) -> str:
+def _label(model: Any, key: str) -> str:
+    field = _field(model, key)
+    return str(field.verbose_name) if field is not None else key
+
+
+def _show(value: Any, field: Any = None) -> str:
     if value is None or value == "":
         return "—"
     if value is True:
         return _("yes")
     if value is False:
         return _("no")
+    choices = dict(field.flatchoices) if field is not None and field.choices else {}
     if isinstance(value, list):
-        return "、".join(str(v) for v in value) or "—"
-    return str(value)
+        return "、".join(str(choices.get(v, v)) for v in value) or "—"
+    if isinstance(value, dict):
+        if "passed" in value:  # a stored check, e.g. eligibility
+            return str(_("passed")) if value["passed"] else str(_("failed"))
+        return "；".join(f"{k}: {v}" for k, v in value.items())
+    return str(choices.get(value, value))
 
 
 @register.simple_tag
@@ -45,11 +57,14 @@ def audit_changes(event: AuditEvent) -> list[tuple[str, str, str]]:
     before = event.before or {}
     after = event.after or {}
     keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-    return [
-        (
-            _label(model, key),
-            _show(before.get(key)) if key in before else "",
-            _show(after.get(key)) if key in after else "",
+    rows = []
+    for key in keys:
+        field = _field(model, key)
+        rows.append(
+            (
+                _label(model, key),
+                _show(before.get(key), field) if key in before else "",
+                _show(after.get(key), field) if key in after else "",
+            )
         )
-        for key in keys
-    ]
+    return rows

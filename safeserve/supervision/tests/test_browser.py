@@ -58,6 +58,8 @@ def test_county_and_township_officers_see_different_navigation(live_server, brow
     county_nav = _log_in(page, base, "county_officer")
     assert county_nav == [
         "首页",
+        "购买计划",
+        "购买项目",
         "企业名录",
         "服务机构",
         "专家库",
@@ -76,7 +78,15 @@ def test_county_and_township_officers_see_different_navigation(live_server, brow
     page.wait_for_url(f"{base}/accounts/login/")
 
     township_nav = _log_in(page, base, "township_officer")
-    assert township_nav == ["首页", "企业名录", "服务机构", "专家库", "单位管理"]
+    assert township_nav == [
+        "首页",
+        "购买计划",
+        "购买项目",
+        "企业名录",
+        "服务机构",
+        "专家库",
+        "单位管理",
+    ]
     assert township_nav != county_nav
     response = page.goto(f"{base}/audit/")
     assert response is not None and response.status == 403

@@ -14,6 +14,8 @@ from safeserve.supervision.demo import seed
 
 ALL = [
     "首页",
+    "购买计划",
+    "购买项目",
     "企业名录",
     "服务机构",
     "专家库",
@@ -27,8 +29,24 @@ NAV = {
     # persona: the navigation it sees, written out by hand
     "county_officer": ALL,
     "county_leader": ALL,
-    "township_officer": ["首页", "企业名录", "服务机构", "专家库", "单位管理"],
-    "department_officer": ["首页", "企业名录", "服务机构", "专家库", "单位管理"],
+    "township_officer": [
+        "首页",
+        "购买计划",
+        "购买项目",
+        "企业名录",
+        "服务机构",
+        "专家库",
+        "单位管理",
+    ],
+    "department_officer": [
+        "首页",
+        "购买计划",
+        "购买项目",
+        "企业名录",
+        "服务机构",
+        "专家库",
+        "单位管理",
+    ],
     "provider_admin": ["首页", "本机构", "专家库", "用户管理"],
     "expert": ["首页", "专家库"],
     "enterprise_user": ["首页"],
@@ -129,7 +147,7 @@ def test_seed_demo_is_idempotent(directory):
         Provider.objects.count(),
         Expert.objects.count(),
     )
-    result = seed(enterprises=(40, 10))
+    result = seed(enterprises=(40, 10), procurement=False)
     assert result.created == {}
     assert (
         Organization.objects.count(),
