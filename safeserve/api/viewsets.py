@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import mixins, viewsets
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -42,6 +43,13 @@ class ScopedViewSet(
         if obj is None:
             raise Http404
         return obj
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Every write goes through a service; a subclass that allows one overrides this.
+        raise MethodNotAllowed(request.method or "POST")
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise MethodNotAllowed(request.method or "PATCH")
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.partial_update(request, *args, **kwargs)

@@ -90,6 +90,7 @@ class MemberInput(serializers.Serializer[Any]):
 
 class PurchasePlanViewSet(ScopedViewSet):
     serializer_class = PlanSerializer
+    http_method_names = ["get", "post", "put", "head", "options"]
 
     def can_read(self, actor: Any) -> bool:
         return can_read_procurement(actor)
