@@ -5,6 +5,7 @@ from django.urls import include, path, reverse
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from safeserve.contracts import views as contract_views
 from safeserve.supervision import views as supervision
 
 admin.site.site_header = "SafeServe 安服通"
@@ -26,6 +27,8 @@ urlpatterns = [
     path("enterprises/", include("safeserve.enterprises.urls")),
     path("providers/", include("safeserve.providers.urls")),
     path("procurement/", include("safeserve.procurement.urls")),
+    path("contracts/", include("safeserve.contracts.urls")),
+    path("public/", contract_views.public_contracts, name="public_contracts"),
     path("audit/", include("safeserve.audit.urls")),
     path("api/v1/", include("safeserve.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

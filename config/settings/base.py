@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "safeserve.enterprises",
     "safeserve.providers",
     "safeserve.procurement",
+    "safeserve.contracts",
     "safeserve.supervision",
     "safeserve.api",
 ]

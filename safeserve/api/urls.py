@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from safeserve.accounts.api import TokenView, UserViewSet
+from safeserve.contracts.api import ContractViewSet
 from safeserve.enterprises.api import (
     EnterpriseImportJobView,
     EnterpriseImportView,
@@ -27,6 +28,7 @@ router.register("qualifications", QualificationViewSet, basename="qualification"
 router.register("experts", ExpertViewSet, basename="expert")
 router.register("purchase-plans", PurchasePlanViewSet, basename="purchase-plan")
 router.register("purchase-projects", PurchaseProjectViewSet, basename="purchase-project")
+router.register("contracts", ContractViewSet, basename="contract")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -193,6 +193,7 @@ def seed(
     scale: str = "county",
     *,
     procurement: bool = True,
+    contracts: bool = True,
     directory: bool = True,
     enterprises: tuple[int, int] = (DEMO_ENTERPRISES, OTHER_COUNTY_ENTERPRISES),
 ) -> SeedResult:
@@ -328,6 +329,12 @@ def seed(
         plans = seed_procurement()
         if plans:
             result.created["purchase plans"] = plans
+        if contracts:
+            from safeserve.contracts.demo import seed_contracts
+
+            signed = seed_contracts()
+            if signed:
+                result.created["contracts"] = signed
     if scale == "province":
         _seed_province(result, city)
 

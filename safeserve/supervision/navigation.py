@@ -53,6 +53,10 @@ def _reads_provider_register(user: Any) -> bool:
     )
 
 
+def _sees_contracts(user: Any) -> bool:
+    return can_read_procurement(user) or _is_provider_staff(user)
+
+
 NAV_ITEMS = [
     NavItem(_("Home"), "home", "bi-house", _any_user),
     NavItem(_("Purchase plans"), "procurement:plan_list", "bi-journal-text", can_read_procurement),
@@ -62,6 +66,7 @@ NAV_ITEMS = [
         "bi-briefcase-fill",
         can_read_procurement,
     ),
+    NavItem(_("Contracts"), "contracts:list", "bi-file-earmark-text", _sees_contracts),
     NavItem(_("Enterprises"), "enterprises:list", "bi-buildings", can_read_directory),
     NavItem(_("My organization"), "providers:mine", "bi-briefcase", _is_provider_staff),
     NavItem(_("Providers"), "providers:list", "bi-patch-check", _reads_provider_register),

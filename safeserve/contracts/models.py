@@ -1,0 +1,182 @@
+"""Contracts with every required term (R6), signed by both parties after the budget (R3) and
+capacity (R8) checks, changed only by recorded amendments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.common.models import BaseModel
+from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
+
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SIGNED = "signed", _("Signed")
+    IN_SERVICE = "in_service", _("In service")
+    COMPLETED = "completed", _("Completed")
+    EVALUATED = "evaluated", _("Evaluated")
+    CLOSED = "closed", _("Closed")
+    TERMINATED = "terminated", _("Terminated")
+
+
+ACTIVE_STATUSES = (ContractStatus.SIGNED, ContractStatus.IN_SERVICE)
+
+
+class ContractQuerySet(models.QuerySet["Contract"]):
+    def visible_to(self, user: User) -> ContractQuerySet:
+        """County office: its county; purchaser: its own; provider: its own (not experts,
+        who see their tasks); evaluators: those assigned to them (with re-evaluation)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        org = user.organization
+        if org is None or not org.is_active:
+            return self.none()
+        if org.kind == OrganizationKind.COUNTY_OFFICE:
+            return self.filter(county_id=org.county_id)
+        if org.kind in PURCHASER_KINDS:
+            return self.filter(purchaser_id=org.pk)
+        if org.kind == OrganizationKind.PROVIDER:
+            from safeserve.organizations.models import Role
+
+            if user.role == Role.EXPERT:
+                return self.none()
+            return self.filter(provider__organization_id=org.pk)
+        return self.none()
+
+
+class Contract(BaseModel):
+    project = models.OneToOneField(
+        "procurement.PurchaseProject",
+        on_delete=models.PROTECT,
+        related_name="contract",
+        verbose_name=_("purchase project"),
+    )
+    purchaser = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("purchaser")
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("provider"),
+    )
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("contract number"), max_length=60, blank=True)
+    # The terms 财政部令第102号 第23条 requires (R6):
+    subject_matter = models.TextField(_("subject matter"), blank=True)
+    quantity = models.CharField(_("quantity"), max_length=200, blank=True)
+    quality_requirements = models.TextField(_("quality requirements"), blank=True)
+    period_start = models.DateField(_("service from"), null=True, blank=True)
+    period_end = models.DateField(_("service until"), null=True, blank=True)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    payment_method = models.TextField(_("payment method"), blank=True)
+    rights_obligations = models.TextField(_("rights and obligations"), blank=True)
+    liability = models.TextField(_("liability for breach"), blank=True)
+    planned_visits = models.PositiveIntegerField(
+        _("enterprise visits planned per year"),
+        default=0,
+        help_text=_("Counts towards the provider's capacity (R8)."),
+    )
+    pass_score = models.PositiveSmallIntegerField(_("evaluation pass score"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ContractStatus.choices, default=ContractStatus.DRAFT
+    )
+    purchaser_signed_at = models.DateTimeField(null=True, blank=True)
+    purchaser_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    provider_signed_at = models.DateTimeField(null=True, blank=True)
+    provider_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    terminated_reason = models.TextField(_("reason for termination"), blank=True)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="contract_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(period_end__isnull=True)
+                | Q(period_start__isnull=True)
+                | Q(period_end__gte=models.F("period_start")),
+                name="contract_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"合同 {self.pk}"
+
+    @property
+    def current_amount(self) -> Decimal:
+        return self.amount + sum((a.amount_delta for a in self.amendments.all()), Decimal(0))
+
+
+class EvaluationCriterion(models.Model):
+    """绩效评估标准 written into the contract: name, weight, requirement, method."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("criterion"), max_length=100)
+    weight = models.PositiveSmallIntegerField(_("weight"))
+    requirement = models.CharField(_("requirement"), max_length=300)
+    method = models.CharField(_("method"), max_length=300)
+
+    class Meta:
+        ordering = ["contract", "pk"]
+        verbose_name = _("evaluation criterion")
+        verbose_name_plural = _("evaluation criteria")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight})"
+
+
+class Installment(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="installments")
+    sequence = models.PositiveSmallIntegerField(_("installment"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    condition = models.CharField(_("payable when"), max_length=300)
+
+    class Meta:
+        ordering = ["contract", "sequence"]
+        verbose_name = _("installment")
+        verbose_name_plural = _("installments")
+
+    def __str__(self) -> str:
+        return f"{self.sequence}: {self.amount}"
+
+
+class Amendment(BaseModel):
+    """A recorded change of a signed contract (政府采购法 第49条 for amounts)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="amendments")
+    reason = models.TextField(_("reason"))
+    changes = models.TextField(_("what changes"))
+    amount_delta = models.DecimalField(
+        _("change of amount (yuan)"), max_digits=14, decimal_places=2, default=Decimal(0)
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["contract", "created_at"]
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.amount_delta}"

@@ -1,0 +1,504 @@
+"""Contracts: drafting every term, two-party signing with R3/R6/R8 re-checked under a lock,
+amendments within 政府采购法 第49条, start and termination."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from safeserve.audit.actions import register_actions, register_object_types
+from safeserve.audit.services import audit_record, diff
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.models import policy_for
+from safeserve.common.validation import clean_model
+from safeserve.contracts.models import (
+    ACTIVE_STATUSES,
+    Amendment,
+    Contract,
+    ContractStatus,
+    EvaluationCriterion,
+    Installment,
+)
+from safeserve.organizations.access import require
+from safeserve.organizations.models import OrganizationKind, Role
+from safeserve.procurement.models import ProjectStatus, PurchaseProject
+from safeserve.procurement.permissions import is_purchaser_leader_of, is_purchaser_of
+from safeserve.providers.models import Expert, Provider
+
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
+
+register_object_types({"contracts.contract": gettext_lazy("Contract")})
+register_actions(
+    {
+        "contract.drafted": gettext_lazy("Contract drafted"),
+        "contract.terms_saved": gettext_lazy("Contract terms saved"),
+        "contract.confirmed": gettext_lazy("Signature confirmed"),
+        "contract.signed": gettext_lazy("Contract signed by both parties"),
+        "contract.started": gettext_lazy("Service started"),
+        "contract.terminated": gettext_lazy("Contract terminated"),
+        "contract.amended": gettext_lazy("Contract amended"),
+    }
+)
+
+TERM_FIELDS = {
+    # field: label used in "what is missing" (R6)
+    "subject_matter": gettext_lazy("subject matter"),
+    "quantity": gettext_lazy("quantity"),
+    "quality_requirements": gettext_lazy("quality requirements"),
+    "period_start": gettext_lazy("service period"),
+    "period_end": gettext_lazy("service period"),
+    "payment_method": gettext_lazy("payment method"),
+    "rights_obligations": gettext_lazy("rights and obligations"),
+    "liability": gettext_lazy("liability for breach"),
+}
+
+
+def is_provider_signatory(user: User, contract: Contract) -> bool:
+    org = user.organization if user.is_authenticated else None
+    return bool(
+        org
+        and org.is_active
+        and org.kind == OrganizationKind.PROVIDER
+        and org.pk == contract.provider.organization_id
+        and user.role in (Role.LEADER, Role.ADMIN)
+    )
+
+
+@dataclass
+class Terms:
+    number: str = ""
+    subject_matter: str = ""
+    quantity: str = ""
+    quality_requirements: str = ""
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    amount: Decimal | None = None
+    payment_method: str = ""
+    rights_obligations: str = ""
+    liability: str = ""
+    planned_visits: int = 0
+
+
+def contract_snapshot(contract: Contract) -> dict[str, Any]:
+    return {k: getattr(contract, k) for k in Terms.__dataclass_fields__}
+
+
+@transaction.atomic
+def contract_draft(*, actor: User, project: PurchaseProject) -> Contract:
+    """The draft of an awarded project's contract, with the award amount and content."""
+    locked = (
+        PurchaseProject.objects.select_for_update(of=("self",))
+        .select_related("awarded_provider")
+        .get(pk=project.pk)
+    )
+    require(is_purchaser_of(actor, locked.purchaser_id))
+    if locked.status != ProjectStatus.AWARDED or locked.awarded_provider is None:
+        raise ApplicationError(
+            "project_not_awarded", _("A contract is drafted only for an awarded project.")
+        )
+    if Contract.objects.filter(project=locked).exists():
+        raise ApplicationError("contract_exists", _("This project already has its contract."))
+    contract = Contract.objects.create(
+        project=locked,
+        purchaser_id=locked.purchaser_id,
+        provider=locked.awarded_provider,
+        county_id=locked.county_id,
+        amount=locked.award_amount or Decimal("0.01"),
+        subject_matter=locked.service_content,
+    )
+    audit_record(
+        action="contract.drafted",
+        actor=actor,
+        obj=contract,
+        after={"project_id": locked.pk, "amount": contract.amount},
+    )
+    return contract
+
+
+def _parse_lines(text: str, parts: int, field: str) -> list[list[str]]:
+    rows = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.replace("｜", "|").split("|")]
+        if len(cells) != parts or not all(cells):
+            raise ApplicationError(
+                "malformed_lines",
+                _("Line %(n)d: write %(parts)d parts separated by |.")
+                % {"n": number, "parts": parts},
+                errors={field: [_("Line %(n)d is not in the expected form.") % {"n": number}]},
+                status=400,
+            )
+        rows.append(cells)
+    return rows
+
+
+def parse_criteria(text: str) -> list[EvaluationCriterion]:
+    """One criterion per line: name | weight | requirement | method."""
+    criteria = []
+    for name, weight, requirement, method in _parse_lines(text, 4, "criteria"):
+        if not weight.isdigit() or not 1 <= int(weight) <= 100:
+            raise ApplicationError(
+                "invalid_weight",
+                _("A weight is a whole number 1–100."),
+                errors={"criteria": [_("Check the weights.")]},
+                status=400,
+            )
+        criteria.append(
+            EvaluationCriterion(
+                name=name[:100],
+                weight=int(weight),
+                requirement=requirement[:300],
+                method=method[:300],
+            )
+        )
+    return criteria
+
+
+def parse_installments(text: str) -> list[Installment]:
+    """One installment per line: amount | payable when."""
+    installments = []
+    for sequence, (amount, condition) in enumerate(_parse_lines(text, 2, "installments"), 1):
+        try:
+            value = Decimal(amount)
+        except ArithmeticError:
+            value = Decimal(-1)
+        if not value.is_finite() or value <= 0 or value > Decimal("999999999999"):
+            raise ApplicationError(
+                "invalid_installment",
+                _("An installment is a positive amount."),
+                errors={"installments": [_("Check the amounts.")]},
+                status=400,
+            )
+        installments.append(
+            Installment(
+                sequence=sequence, amount=value.quantize(Decimal("0.01")), condition=condition[:300]
+            )
+        )
+    return installments
+
+
+@transaction.atomic
+def contract_save_terms(
+    *, actor: User, contract: Contract, terms: Terms, criteria: str, installments: str
+) -> Contract:
+    """Draft contracts only; a signed one changes through amendments."""
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    require(is_purchaser_of(actor, locked.purchaser_id))
+    if locked.status != ContractStatus.DRAFT:
+        raise ApplicationError(
+            "contract_signed", _("A signed contract changes only through an amendment.")
+        )
+    parsed_criteria = parse_criteria(criteria)
+    parsed_installments = parse_installments(installments)
+    before = contract_snapshot(locked)
+    for key, value in asdict(terms).items():
+        if value is not None or key in ("period_start", "period_end"):
+            setattr(locked, key, value.strip() if isinstance(value, str) else value)
+    # Any change of terms withdraws a confirmation already given: both sign the same text.
+    locked.purchaser_signed_at = locked.provider_signed_at = None
+    locked.purchaser_signed_by = locked.provider_signed_by = None
+    clean_model(locked)
+    locked.save()
+    locked.criteria.all().delete()
+    for item in parsed_criteria:
+        item.contract = locked
+    EvaluationCriterion.objects.bulk_create(parsed_criteria)
+    locked.installments.all().delete()
+    for installment in parsed_installments:
+        installment.contract = locked
+    Installment.objects.bulk_create(parsed_installments)
+    old, new = diff(before, contract_snapshot(locked))
+    audit_record(
+        action="contract.terms_saved",
+        actor=actor,
+        obj=locked,
+        before=old,
+        after={
+            **new,
+            "criteria": [f"{c.name}:{c.weight}" for c in parsed_criteria],
+            "installments": [str(i.amount) for i in parsed_installments],
+        },
+    )
+    return locked
+
+
+def missing_terms(contract: Contract) -> list[str]:
+    """R6: what the contract still lacks before it can be signed."""
+    missing = []
+    for field, label in TERM_FIELDS.items():
+        if not getattr(contract, field) and str(label) not in missing:
+            missing.append(str(label))
+    criteria = list(contract.criteria.all())
+    if not criteria:
+        missing.append(_("performance evaluation criteria"))
+    elif sum(c.weight for c in criteria) != 100:
+        missing.append(
+            _("criteria weights adding up to 100 (now %(n)d)")
+            % {"n": sum(c.weight for c in criteria)}
+        )
+    installments = list(contract.installments.all())
+    if installments and sum(i.amount for i in installments) != contract.amount:
+        missing.append(_("installments adding up to the amount"))
+    return missing
+
+
+def _budget_remaining(contract: Contract) -> Decimal:
+    """R3: the item's budget less every other live contract under it."""
+    item = contract.project.item
+    others = (
+        Contract.objects.filter(project__item=item)
+        .exclude(pk=contract.pk)
+        .exclude(status__in=[ContractStatus.DRAFT, ContractStatus.TERMINATED])
+    )
+    committed = sum((c.current_amount for c in others.prefetch_related("amendments")), Decimal(0))
+    return item.budget - committed
+
+
+def provider_workload(provider_id: int, year: int, extra_visits: int = 0) -> tuple[int, int]:
+    """R8: enterprise visits planned in ``year`` across the provider's signed contracts (plus
+    ``extra_visits``), and its active employed experts."""
+    visits = (
+        Contract.objects.filter(
+            provider_id=provider_id,
+            status__in=ACTIVE_STATUSES,
+            period_start__year__lte=year,
+            period_end__year__gte=year,
+        ).aggregate(total=Sum("planned_visits"))["total"]
+        or 0
+    )
+    experts = Expert.objects.filter(employer_id=provider_id, is_active=True).count()
+    return visits + extra_visits, experts
+
+
+def _check_before_signing(contract: Contract) -> None:
+    missing = missing_terms(contract)
+    if missing:
+        raise ApplicationError(
+            "terms_missing",
+            _("The contract cannot be signed yet; it lacks: %(missing)s.")
+            % {"missing": "、".join(missing)},
+        )
+    policy = policy_for(contract.county_id)
+    assert contract.period_start is not None and contract.period_end is not None
+    limit = contract.period_start.replace(
+        year=contract.period_start.year + policy.contract_max_years
+    )
+    if contract.period_end >= limit:
+        # 财政部令第102号 第24条: at most three years (the county may set less).
+        raise ApplicationError(
+            "term_too_long",
+            _("The service period may last at most %(n)d years.")
+            % {"n": policy.contract_max_years},
+        )
+    remaining = _budget_remaining(contract)
+    if contract.amount > remaining:
+        raise ApplicationError(
+            "over_budget",
+            _("The amount %(a)s exceeds what remains of the plan item's budget (%(r)s).")
+            % {"a": contract.amount, "r": remaining},
+        )
+    visits, experts = provider_workload(
+        contract.provider_id, contract.period_start.year, contract.planned_visits
+    )
+    cap = policy.expert_workload_cap
+    if experts == 0 or visits / experts > cap:
+        # R8 量力而行: the provider must not take more than its experts can do.
+        raise ApplicationError(
+            "over_capacity",
+            _(
+                "Over capacity: %(v)d enterprise visits planned in %(y)d for %(e)d active "
+                "employed experts is %(per)s per expert; the county's cap is %(cap)d."
+            )
+            % {
+                "v": visits,
+                "y": contract.period_start.year,
+                "e": experts,
+                "per": f"{visits / experts:.0f}" if experts else "∞",
+                "cap": cap,
+            },
+        )
+
+
+@transaction.atomic
+def contract_sign(*, actor: User, contract: Contract) -> Contract:
+    """Each party confirms; the second confirmation re-checks R6, R3 and R8 under a lock on
+    the contract and the provider's other contracts, then the contract is signed."""
+    # Lock the provider first, always: it serialises every signing of its contracts, so two
+    # purchasers cannot both squeeze under the capacity cap (R8), and one lock order means no
+    # deadlock between them.
+    Provider.objects.select_for_update().filter(pk=contract.provider_id).first()
+    Contract.objects.select_for_update().filter(pk=contract.pk).first()
+    locked = Contract.objects.select_related("project", "project__item", "provider").get(
+        pk=contract.pk
+    )
+    purchaser_side = is_purchaser_leader_of(actor, locked.purchaser_id)
+    provider_side = is_provider_signatory(actor, locked)
+    require(purchaser_side or provider_side)
+    if locked.status != ContractStatus.DRAFT:
+        raise ApplicationError(
+            "already_signed",
+            _("The contract is already %(s)s.") % {"s": locked.get_status_display()},
+        )
+    _check_before_signing(locked)
+    now = timezone.now()
+    side = "purchaser" if purchaser_side else "provider"
+    if purchaser_side:
+        locked.purchaser_signed_at, locked.purchaser_signed_by = now, actor
+    else:
+        locked.provider_signed_at, locked.provider_signed_by = now, actor
+    fields = [f"{side}_signed_at", f"{side}_signed_by", "updated_at"]
+    audit_record(action="contract.confirmed", actor=actor, obj=locked, after={"side": side})
+    if locked.purchaser_signed_at and locked.provider_signed_at:
+        locked.status = ContractStatus.SIGNED
+        locked.signed_on = timezone.localdate()
+        locked.pass_score = policy_for(locked.county_id).pass_score  # fixed at signing (R6)
+        fields += ["status", "signed_on", "pass_score"]
+        PurchaseProject.objects.filter(pk=locked.project_id).update(status=ProjectStatus.CONTRACTED)
+        audit_record(
+            action="contract.signed",
+            actor=actor,
+            obj=locked,
+            before={"status": ContractStatus.DRAFT},
+            after={
+                "status": ContractStatus.SIGNED,
+                "amount": locked.amount,
+                "pass_score": locked.pass_score,
+            },
+        )
+    locked.save(update_fields=fields)
+    return locked
+
+
+@transaction.atomic
+def contract_start(*, actor: Any, contract: Contract, today: dt.date | None = None) -> Contract:
+    """signed → in service, by the purchaser or the daily job on the start date."""
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    if actor is not None:
+        require(is_purchaser_of(actor, locked.purchaser_id))
+    if locked.status != ContractStatus.SIGNED:
+        raise ApplicationError("not_signed", _("Only a signed contract starts service."))
+    locked.status = ContractStatus.IN_SERVICE
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="contract.started",
+        actor=actor or "run_daily",
+        obj=locked,
+        before={"status": ContractStatus.SIGNED},
+        after={"status": locked.status},
+    )
+    return locked
+
+
+@transaction.atomic
+def contract_terminate(
+    *, actor: User, contract: Contract, reason: str, liability: str = ""
+) -> Contract:
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    require(is_purchaser_leader_of(actor, locked.purchaser_id))
+    if locked.status not in (ContractStatus.DRAFT, *ACTIVE_STATUSES):
+        raise ApplicationError(
+            "cannot_terminate",
+            _("Not possible while the contract is %(s)s.") % {"s": locked.get_status_display()},
+        )
+    if not reason.strip():
+        raise ApplicationError(
+            "reason_required",
+            _("Please give a reason."),
+            errors={"reason": [_("This field is required.")]},
+            status=400,
+        )
+    before = locked.status
+    locked.status = ContractStatus.TERMINATED
+    locked.terminated_reason = reason.strip()
+    locked.save(update_fields=["status", "terminated_reason", "updated_at"])
+    audit_record(
+        action="contract.terminated",
+        actor=actor,
+        obj=locked,
+        before={"status": before},
+        after={"status": locked.status, "liability": liability.strip()},
+        reason=reason.strip(),
+    )
+    return locked
+
+
+@transaction.atomic
+def contract_amend(
+    *,
+    actor: User,
+    contract: Contract,
+    reason: str,
+    changes: str,
+    amount_delta: Decimal = Decimal(0),
+) -> Amendment:
+    """Signed or in-service contracts only; the cumulative increase stays within the county's
+    ratio (政府采购法 第49条: 10 %) and the plan item's budget."""
+    locked = (
+        Contract.objects.select_for_update().select_related("project__item").get(pk=contract.pk)
+    )
+    require(is_purchaser_of(actor, locked.purchaser_id) or is_provider_signatory(actor, locked))
+    if locked.status not in ACTIVE_STATUSES:
+        raise ApplicationError(
+            "cannot_amend", _("Only a signed or in-service contract is amended.")
+        )
+    if not reason.strip() or not changes.strip():
+        raise ApplicationError(
+            "amendment_incomplete",
+            _("Give the reason and what changes."),
+            errors={"reason": [_("This field is required.")]},
+            status=400,
+        )
+    increase = sum((a.amount_delta for a in locked.amendments.all()), Decimal(0)) + amount_delta
+    ratio = policy_for(locked.county_id).amendment_max_percent
+    ceiling = (locked.amount * ratio / 100).quantize(Decimal("0.01"))
+    if increase > ceiling:
+        raise ApplicationError(
+            "amendment_over_limit",
+            _(
+                "Amendments would add %(inc)s in all, more than %(ratio)d %% of the original "
+                "amount (%(ceiling)s)."
+            )
+            % {"inc": increase, "ratio": ratio, "ceiling": ceiling},
+        )
+    if locked.amount + increase <= 0:
+        raise ApplicationError("amount_not_positive", _("The amount must stay above zero."))
+    if amount_delta > 0 and locked.current_amount + amount_delta > _budget_remaining(locked):
+        raise ApplicationError(
+            "over_budget", _("The amendment would exceed the plan item's budget.")
+        )
+    amendment = Amendment.objects.create(
+        contract=locked,
+        reason=reason.strip(),
+        changes=changes.strip(),
+        amount_delta=amount_delta,
+        created_by=actor,
+    )
+    audit_record(
+        action="contract.amended",
+        actor=actor,
+        obj=locked,
+        after={"amount_delta": amount_delta, "changes": changes.strip()},
+        reason=reason.strip(),
+    )
+    return amendment
+
+
+def start_due_contracts(today: dt.date | None = None) -> int:
+    """For ``manage.py run_daily``: signed contracts whose service starts today or earlier."""
+    today = today or timezone.localdate()
+    started = 0
+    due = Contract.objects.filter(status=ContractStatus.SIGNED, period_start__lte=today)
+    for contract in due.only("pk"):
+        contract_start(actor=None, contract=contract, today=today)
+        started += 1
+    return started

@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from safeserve.accounts.request import AuthedRequest
+from safeserve.audit.selectors import history_for
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.forms import apply_error
+from safeserve.common.pagination import paginate, query_without_page
+from safeserve.contracts import services
+from safeserve.contracts.forms import AmendmentForm, TermsForm
+from safeserve.contracts.models import ACTIVE_STATUSES, Contract, ContractStatus
+from safeserve.organizations.access import get_visible, require
+from safeserve.procurement.models import PurchaseProject
+from safeserve.procurement.permissions import is_purchaser_leader_of, is_purchaser_of
+
+
+def _contract_for(request: AuthedRequest, pk: int) -> Contract:
+    return get_visible(
+        Contract.objects.select_related(
+            "purchaser",
+            "provider",
+            "project",
+            "project__item",
+            "purchaser_signed_by",
+            "provider_signed_by",
+        ),
+        request.user,
+        pk=pk,
+    )
+
+
+@login_required
+def contract_list(request: AuthedRequest) -> HttpResponse:
+    contracts = (
+        Contract.objects.visible_to(request.user)
+        .select_related("purchaser", "provider")
+        .order_by("-created_at", "-pk")
+    )
+    return render(
+        request,
+        "contracts/contract_list.html",
+        {"page": paginate(request, contracts), "query": query_without_page(request)},
+    )
+
+
+@login_required
+@require_POST
+def contract_draft(request: AuthedRequest, project_pk: int) -> HttpResponse:
+    project = get_visible(PurchaseProject.objects.all(), request.user, pk=project_pk)
+    try:
+        contract = services.contract_draft(actor=request.user, project=project)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("procurement:project_detail", pk=project.pk)
+    return redirect("contracts:detail", pk=contract.pk)
+
+
+@login_required
+def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    contract = _contract_for(request, pk)
+    user = request.user
+    draft = contract.status == ContractStatus.DRAFT
+    purchaser = is_purchaser_of(user, contract.purchaser_id)
+    criteria = list(contract.criteria.all())
+    installments = list(contract.installments.all())
+    form = TermsForm(
+        initial={
+            **services.contract_snapshot(contract),
+            "criteria": "\n".join(
+                f"{c.name} | {c.weight} | {c.requirement} | {c.method}" for c in criteria
+            ),
+            "installments": "\n".join(f"{i.amount} | {i.condition}" for i in installments),
+        }
+    )
+    can_sign = draft and (
+        is_purchaser_leader_of(user, contract.purchaser_id)
+        or services.is_provider_signatory(user, contract)
+    )
+    return render(
+        request,
+        "contracts/contract_detail.html",
+        {
+            "contract": contract,
+            "criteria": criteria,
+            "installments": installments,
+            "amendments": contract.amendments.select_related("created_by"),
+            "missing": services.missing_terms(contract) if draft else [],
+            "form": form,
+            "can_edit": purchaser and draft,
+            "can_sign": can_sign,
+            "can_amend": contract.status in ACTIVE_STATUSES
+            and (purchaser or services.is_provider_signatory(user, contract)),
+            "can_terminate": is_purchaser_leader_of(user, contract.purchaser_id)
+            and contract.status in (ContractStatus.DRAFT, *ACTIVE_STATUSES),
+            "can_start": purchaser and contract.status == ContractStatus.SIGNED,
+            "amendment_form": AmendmentForm(),
+            "history": history_for(contract, user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def contract_terms(request: AuthedRequest, pk: int) -> HttpResponse:
+    contract = _contract_for(request, pk)
+    require(is_purchaser_of(request.user, contract.purchaser_id))
+    form = TermsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contract_save_terms(
+                actor=request.user,
+                contract=contract,
+                terms=form.to_terms(),
+                criteria=form.cleaned_data["criteria"],
+                installments=form.cleaned_data["installments"],
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Terms saved."))
+            return redirect("contracts:detail", pk=contract.pk)
+    return render(
+        request, "contracts/contract_terms.html", {"form": form, "contract": contract}, status=400
+    )
+
+
+@login_required
+@require_POST
+def contract_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
+    contract = _contract_for(request, pk)
+    try:
+        if verb == "sign":
+            services.contract_sign(actor=request.user, contract=contract)
+        elif verb == "start":
+            services.contract_start(actor=request.user, contract=contract)
+        elif verb == "terminate":
+            services.contract_terminate(
+                actor=request.user,
+                contract=contract,
+                reason=request.POST.get("reason", ""),
+                liability=request.POST.get("liability", ""),
+            )
+        elif verb == "amend":
+            form = AmendmentForm(request.POST)
+            if not form.is_valid():
+                raise ApplicationError(
+                    "amendment_incomplete", _("Give the reason and what changes."), status=400
+                )
+            services.contract_amend(
+                actor=request.user,
+                contract=contract,
+                reason=form.cleaned_data["reason"],
+                changes=form.cleaned_data["changes"],
+                amount_delta=form.cleaned_data["amount_delta"] or Decimal(0),
+            )
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("contracts:detail", pk=contract.pk)
+
+
+def public_contracts(request: HttpRequest) -> HttpResponse:
+    """政府采购信息公开: signed contracts, without login (parties, subject, amount, period)."""
+    contracts = (
+        Contract.objects.exclude(status__in=[ContractStatus.DRAFT])
+        .exclude(signed_on__isnull=True)
+        .select_related("purchaser", "provider", "county")
+        .order_by("-signed_on", "-pk")
+    )
+    return render(
+        request,
+        "contracts/public_contracts.html",
+        {"page": paginate(request, contracts), "query": query_without_page(request)},
+    )
