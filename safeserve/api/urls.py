@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from safeserve.accounts.api import TokenView, UserViewSet
 from safeserve.contracts.api import ContractViewSet
+from safeserve.contracts.coverage_api import CoverageView
 from safeserve.enterprises.api import (
     EnterpriseImportJobView,
     EnterpriseImportView,
@@ -33,6 +34,7 @@ router.register("contracts", ContractViewSet, basename="contract")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("county-policy/", CountyPolicyView.as_view(), name="county-policy"),
+    path("coverage/", CoverageView.as_view(), name="coverage"),
     path("enterprises/import/", EnterpriseImportView.as_view(), name="enterprise-import"),
     path(
         "enterprises/import/<int:pk>/",

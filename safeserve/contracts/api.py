@@ -3,6 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -12,8 +14,10 @@ from rest_framework.response import Response
 from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
+from safeserve.common.exceptions import ApplicationError
 from safeserve.contracts import services
 from safeserve.contracts.models import Contract
+from safeserve.enterprises.models import Enterprise
 from safeserve.organizations.access import get_visible
 from safeserve.procurement.models import PurchaseProject
 
@@ -101,6 +105,27 @@ class AmendInput(serializers.Serializer[Any]):
     amount_delta = serializers.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
 
 
+class CoverageInput(serializers.Serializer[Any]):
+    enterprises = serializers.ListField(
+        child=serializers.IntegerField(), default=list, max_length=5000
+    )
+    usccs = serializers.ListField(
+        child=serializers.CharField(max_length=40), default=list, max_length=5000
+    )
+
+
+class PaymentInput(serializers.Serializer[Any]):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    paid_on = serializers.DateField()
+    installment = serializers.IntegerField(required=False, allow_null=True, default=None)
+    voucher = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
+class DeductionInput(serializers.Serializer[Any]):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    reason = serializers.CharField(max_length=2000)
+
+
 class ContractViewSet(ScopedViewSet):
     serializer_class = ContractSerializer
 
@@ -182,4 +207,108 @@ class ContractViewSet(ScopedViewSet):
         data = AmendInput(data=body_dict(request))
         data.is_valid(raise_exception=True)
         services.contract_amend(actor=actor_of(request), contract=contract, **data.validated_data)
+        return Response(self._out(contract))
+
+    def _coverage_rows(self, contract: Contract) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": c.enterprise_id,
+                "name": c.enterprise.name,
+                "uscc": c.enterprise.uscc,
+                "township": c.enterprise.township.name,
+                "is_key": c.enterprise.is_key,
+            }
+            for c in contract.coverage.select_related(
+                "enterprise", "enterprise__township"
+            ).order_by("enterprise__name")
+        ]
+
+    @extend_schema(request=CoverageInput, responses={200: None, 201: None})
+    @action(detail=True, methods=["get", "post"])
+    def enterprises(self, request: Request, pk: str | None = None) -> Response:
+        """GET the coverage list; POST ``enterprises`` (ids) or ``usccs`` to add (all or
+        none, R9), or ``remove`` (an id) to take one off."""
+        contract = self.get_object()
+        if request.method == "GET":
+            return Response(self._coverage_rows(contract))
+        body = body_dict(request)
+        visible = Enterprise.objects.visible_to(actor_of(request))
+        if body.get("remove") is not None:
+            removed = str(body.get("remove"))
+            enterprise = visible.filter(pk=int(removed)).first() if removed.isdigit() else None
+            if enterprise is None:
+                raise Http404
+            services.coverage_remove(
+                actor=actor_of(request), contract=contract, enterprise=enterprise
+            )
+            return Response(self._coverage_rows(contract))
+        data = CoverageInput(data=body)
+        data.is_valid(raise_exception=True)
+        ids = data.validated_data["enterprises"]
+        codes = [c.strip().upper() for c in data.validated_data["usccs"]]
+        found = list(visible.filter(pk__in=ids)) + list(visible.filter(uscc__in=codes))
+        missing = sorted(
+            {str(i) for i in ids} - {str(e.pk) for e in found}
+            | set(codes) - {e.uscc for e in found}
+        )
+        if missing:
+            raise ApplicationError(
+                "unknown_enterprises",
+                _("Not in your directory: %(codes)s. Nothing was added.")
+                % {"codes": "、".join(missing[:20])},
+                errors={"enterprises": missing[:50]},
+                status=400,
+            )
+        services.coverage_add(actor=actor_of(request), contract=contract, enterprises=found)
+        return Response(self._coverage_rows(contract), status=status.HTTP_201_CREATED)
+
+    def _balance(self, contract: Contract) -> Response:
+        paid, deducted, payable = services.payable_balance(contract)
+        return Response(
+            {"paid": str(paid), "deducted": str(deducted), "payable": str(payable)},
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=PaymentInput, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def payments(self, request: Request, pk: str | None = None) -> Response:
+        contract = self.get_object()
+        data = PaymentInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        installment = contract.installments.filter(pk=values["installment"] or 0).first()
+        services.payment_record(
+            actor=actor_of(request),
+            contract=contract,
+            amount=values["amount"],
+            paid_on=values["paid_on"],
+            installment=installment,
+            voucher=values["voucher"],
+        )
+        return self._balance(contract)
+
+    @extend_schema(request=DeductionInput, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def deductions(self, request: Request, pk: str | None = None) -> Response:
+        contract = self.get_object()
+        data = DeductionInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        services.deduction_record(
+            actor=actor_of(request),
+            contract=contract,
+            amount=data.validated_data["amount"],
+            reason=data.validated_data["reason"],
+        )
+        return self._balance(contract)
+
+    @extend_schema(request=None, responses=ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        contract = services.contract_complete(actor=actor_of(request), contract=self.get_object())
+        return Response(self._out(contract))
+
+    @extend_schema(request=None, responses=ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        contract = services.contract_close(actor=actor_of(request), contract=self.get_object())
         return Response(self._out(contract))

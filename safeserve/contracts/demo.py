@@ -9,6 +9,7 @@ from django.utils import timezone
 from safeserve.accounts.models import User
 from safeserve.contracts import services
 from safeserve.contracts.models import Contract
+from safeserve.enterprises.models import Enterprise
 from safeserve.procurement.models import ProjectStatus, PurchaseProject
 
 
@@ -57,4 +58,20 @@ def seed_contracts() -> int:
     services.contract_sign(actor=users["township_leader"], contract=contract)
     services.contract_sign(actor=users["provider_leader"], contract=contract)
     services.start_due_contracts(today)
+    # Cover the township's key enterprises outside the high-risk sectors, except two: the
+    # coverage page then shows a gap to close.
+    key = list(
+        Enterprise.objects.filter(
+            township_id=contract.purchaser.region_id,
+            is_key=True,
+            sector="",
+        )
+        .exclude(status="closed")
+        .order_by("name")
+    )
+    services.coverage_add(
+        actor=users["township_officer"],
+        contract=contract,
+        enterprises=key[:-2] if len(key) > 2 else key,
+    )
     return 1

@@ -180,3 +180,79 @@ class Amendment(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.contract_id}: {self.amount_delta}"
+
+
+class Payment(BaseModel):
+    """资金支付 against an installment; never more than the amount less deductions (R3)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="payments")
+    installment = models.ForeignKey(
+        Installment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("installment"),
+    )
+    paid_on = models.DateField(_("paid on"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    voucher = models.CharField(_("voucher number"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["contract", "paid_on", "pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paid_on} {self.amount}"
+
+
+class Deduction(BaseModel):
+    """扣减经费: recorded by hand now, by failed evaluations later (R17)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="deductions")
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["contract", "created_at"]
+        verbose_name = _("deduction")
+        verbose_name_plural = _("deductions")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="deduction_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"-{self.amount}"
+
+
+class ContractEnterprise(models.Model):
+    """服务对象清单: an enterprise a contract covers (R9)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="coverage")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="coverages"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("covered enterprise")
+        verbose_name_plural = _("covered enterprises")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "enterprise"], name="coverage_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}:{self.enterprise_id}"

@@ -502,3 +502,245 @@ def start_due_contracts(today: dt.date | None = None) -> int:
         contract_start(actor=None, contract=contract, today=today)
         started += 1
     return started
+
+
+# --- Payments and deductions (R3 专款专用) ---------------------------------------------------
+
+register_actions(
+    {
+        "contract.payment_recorded": gettext_lazy("Payment recorded"),
+        "contract.deduction_recorded": gettext_lazy("Fund deduction recorded"),
+        "contract.completed": gettext_lazy("Service completed"),
+        "contract.closed": gettext_lazy("Contract closed"),
+    }
+)
+
+
+def payable_balance(contract: Contract) -> tuple[Decimal, Decimal, Decimal]:
+    """(paid, deducted, still payable) — payable = amount (after amendments) − deductions − paid."""
+    paid = contract.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    deducted = contract.deductions.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return paid, deducted, contract.current_amount - deducted - paid
+
+
+def _money(value: Decimal | None, field: str) -> Decimal:
+    if value is None or not value.is_finite() or value <= 0:
+        raise ApplicationError(
+            "amount_positive",
+            _("The amount must be more than zero."),
+            errors={field: [_("The amount must be more than zero.")]},
+            status=400,
+        )
+    return value
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor: User,
+    contract: Contract,
+    amount: Decimal,
+    paid_on: dt.date,
+    installment: Installment | None = None,
+    voucher: str = "",
+) -> Any:
+    from safeserve.contracts.models import Payment
+
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    require(is_purchaser_of(actor, locked.purchaser_id))
+    if locked.status in (ContractStatus.DRAFT, ContractStatus.TERMINATED, ContractStatus.CLOSED):
+        raise ApplicationError("cannot_pay", _("Payments are made on a signed contract only."))
+    amount = _money(amount, "amount")
+    if installment is not None and installment.contract_id != locked.pk:
+        raise ApplicationError(
+            "invalid_installment", _("That installment belongs to another contract."), status=400
+        )
+    _paid, _deducted, payable = payable_balance(locked)
+    if amount > payable:
+        # R3: payments never exceed the contract amount less deductions (专款专用).
+        raise ApplicationError(
+            "over_payable",
+            _("Only %(p)s can still be paid (amount less deductions and earlier payments).")
+            % {"p": payable},
+            errors={"amount": [_("Over what can still be paid.")]},
+        )
+    payment = Payment.objects.create(
+        contract=locked,
+        installment=installment,
+        amount=amount,
+        paid_on=paid_on,
+        voucher=voucher.strip()[:60],
+        recorded_by=actor,
+    )
+    audit_record(
+        action="contract.payment_recorded",
+        actor=actor,
+        obj=locked,
+        after={
+            "amount": amount,
+            "paid_on": paid_on,
+            "voucher": payment.voucher,
+            "installment": installment.sequence if installment else None,
+        },
+    )
+    return payment
+
+
+@transaction.atomic
+def deduction_record(*, actor: User, contract: Contract, amount: Decimal, reason: str) -> Any:
+    from safeserve.contracts.models import Deduction
+
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    require(is_purchaser_of(actor, locked.purchaser_id))
+    if locked.status == ContractStatus.DRAFT:
+        raise ApplicationError("cannot_deduct", _("Deductions apply to a signed contract."))
+    amount = _money(amount, "amount")
+    if not reason.strip():
+        raise ApplicationError(
+            "reason_required",
+            _("Please give a reason."),
+            errors={"reason": [_("This field is required.")]},
+            status=400,
+        )
+    paid, deducted, _payable = payable_balance(locked)
+    if deducted + amount > locked.current_amount - paid:
+        raise ApplicationError(
+            "over_deduction",
+            _("Deductions cannot exceed what has not been paid (%(r)s).")
+            % {"r": locked.current_amount - paid - deducted},
+        )
+    deduction = Deduction.objects.create(
+        contract=locked, amount=amount, reason=reason.strip(), recorded_by=actor
+    )
+    audit_record(
+        action="contract.deduction_recorded",
+        actor=actor,
+        obj=locked,
+        after={"amount": amount},
+        reason=reason.strip(),
+    )
+    return deduction
+
+
+@transaction.atomic
+def contract_complete(*, actor: User, contract: Contract) -> Contract:
+    """in service → completed, when the service period has ended (tasks arrive later)."""
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    require(is_purchaser_of(actor, locked.purchaser_id))
+    if locked.status != ContractStatus.IN_SERVICE:
+        raise ApplicationError("not_in_service", _("Only a contract in service is completed."))
+    if locked.period_end and locked.period_end > timezone.localdate():
+        raise ApplicationError(
+            "period_not_ended", _("The service period ends on %(d)s.") % {"d": locked.period_end}
+        )
+    locked.status = ContractStatus.COMPLETED
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="contract.completed",
+        actor=actor,
+        obj=locked,
+        before={"status": ContractStatus.IN_SERVICE},
+        after={"status": locked.status},
+    )
+    return locked
+
+
+@transaction.atomic
+def contract_close(*, actor: User, contract: Contract) -> Contract:
+    """evaluated → closed, once every payment is settled."""
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    require(is_purchaser_of(actor, locked.purchaser_id))
+    if locked.status != ContractStatus.EVALUATED:
+        raise ApplicationError("not_evaluated", _("A contract is closed after its evaluation."))
+    _paid, _deducted, payable = payable_balance(locked)
+    if payable > 0:
+        raise ApplicationError(
+            "payments_open", _("%(p)s is still to be paid or deducted.") % {"p": payable}
+        )
+    locked.status = ContractStatus.CLOSED
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="contract.closed",
+        actor=actor,
+        obj=locked,
+        before={"status": ContractStatus.EVALUATED},
+        after={"status": locked.status},
+    )
+    return locked
+
+
+# --- Coverage (R9) ------------------------------------------------------------------------
+
+register_actions(
+    {
+        "contract.coverage_added": gettext_lazy("Enterprises added to the coverage list"),
+        "contract.coverage_removed": gettext_lazy("Enterprise removed from the coverage list"),
+    }
+)
+
+
+def coverage_refusal(contract: Contract, enterprise: Any) -> str | None:
+    """Why the contract's purchaser may not cover this enterprise, or None (R9)."""
+    purchaser = contract.purchaser
+    if enterprise.county_id != contract.county_id:
+        return _("not in this county")
+    if purchaser.kind == OrganizationKind.TOWNSHIP:
+        if enterprise.township_id != purchaser.region_id:
+            return _("outside the township's jurisdiction")
+        if enterprise.sector:
+            return _("a high-risk enterprise (%(s)s): the supervising department covers it") % {
+                "s": enterprise.get_sector_display()
+            }
+        return None
+    sectors = {s.sector for s in purchaser.supervised_sectors.all()}
+    if enterprise.sector not in sectors:
+        return _("not in a sector this department supervises")
+    return None
+
+
+@transaction.atomic
+def coverage_add(*, actor: User, contract: Contract, enterprises: list[Any]) -> int:
+    """Adds enterprises to the coverage list, all or none; returns how many were new."""
+    from safeserve.contracts.models import ContractEnterprise
+
+    locked = Contract.objects.select_for_update().select_related("purchaser").get(pk=contract.pk)
+    require(is_purchaser_of(actor, locked.purchaser_id))
+    if locked.status in (ContractStatus.TERMINATED, ContractStatus.CLOSED):
+        raise ApplicationError("contract_ended", _("The contract has ended."))
+    refused = [
+        (e, reason) for e in enterprises if (reason := coverage_refusal(locked, e)) is not None
+    ]
+    if refused:
+        listed = "；".join(f"{e.name}：{reason}" for e, reason in refused[:20])
+        raise ApplicationError(
+            "coverage_refused",
+            _("%(n)d enterprises cannot be covered by this contract: %(list)s")
+            % {"n": len(refused), "list": listed},
+        )
+    existing = set(locked.coverage.values_list("enterprise_id", flat=True))
+    new = [e for e in {e.pk: e for e in enterprises}.values() if e.pk not in existing]
+    ContractEnterprise.objects.bulk_create(
+        ContractEnterprise(contract=locked, enterprise=e, added_by=actor) for e in new
+    )
+    if new:
+        audit_record(
+            action="contract.coverage_added",
+            actor=actor,
+            obj=locked,
+            after={"count": len(new), "enterprise_ids": [e.pk for e in new][:1000]},
+        )
+    return len(new)
+
+
+@transaction.atomic
+def coverage_remove(*, actor: User, contract: Contract, enterprise: Any) -> None:
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    require(is_purchaser_of(actor, locked.purchaser_id))
+    deleted, _rows = locked.coverage.filter(enterprise=enterprise).delete()
+    if deleted:
+        audit_record(
+            action="contract.coverage_removed",
+            actor=actor,
+            obj=locked,
+            before={"enterprise_id": enterprise.pk, "name": enterprise.name},
+        )

@@ -6,6 +6,10 @@ app_name = "contracts"
 
 urlpatterns = [
     path("", views.contract_list, name="list"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("coverage/export/", views.coverage_export, name="coverage_export"),
+    path("<int:pk>/coverage/", views.coverage_change, name="coverage_change"),
+    path("<int:pk>/money/<str:what>/", views.money, name="money"),
     path("draft/<int:project_pk>/", views.contract_draft, name="draft"),
     path("<int:pk>/", views.contract_detail, name="detail"),
     path("<int:pk>/terms/", views.contract_terms, name="terms"),

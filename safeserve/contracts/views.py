@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,12 +16,19 @@ from safeserve.audit.selectors import history_for
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
 from safeserve.common.pagination import paginate, query_without_page
-from safeserve.contracts import services
+from safeserve.contracts import selectors, services
 from safeserve.contracts.forms import AmendmentForm, TermsForm
 from safeserve.contracts.models import ACTIVE_STATUSES, Contract, ContractStatus
+from safeserve.enterprises import selectors as enterprise_selectors
+from safeserve.enterprises.models import Enterprise
+from safeserve.enterprises.spreadsheets import write_rows
 from safeserve.organizations.access import get_visible, require
 from safeserve.procurement.models import PurchaseProject
-from safeserve.procurement.permissions import is_purchaser_leader_of, is_purchaser_of
+from safeserve.procurement.permissions import (
+    can_read_procurement,
+    is_purchaser_leader_of,
+    is_purchaser_of,
+)
 
 
 def _contract_for(request: AuthedRequest, pk: int) -> Contract:
@@ -103,6 +112,19 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_start": purchaser and contract.status == ContractStatus.SIGNED,
             "amendment_form": AmendmentForm(),
             "history": history_for(contract, user),
+            "is_purchaser": purchaser,
+            "coverage": contract.coverage.select_related(
+                "enterprise", "enterprise__township"
+            ).order_by("enterprise__name")[:500],
+            "coverage_count": contract.coverage.count(),
+            "balance": services.payable_balance(contract),
+            "payments": contract.payments.select_related("installment"),
+            "deductions": contract.deductions.all(),
+            "can_cover": purchaser
+            and contract.status not in (ContractStatus.TERMINATED, ContractStatus.CLOSED),
+            "can_pay": purchaser
+            and contract.status
+            not in (ContractStatus.DRAFT, ContractStatus.TERMINATED, ContractStatus.CLOSED),
         },
     )
 
@@ -141,6 +163,10 @@ def contract_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
             services.contract_sign(actor=request.user, contract=contract)
         elif verb == "start":
             services.contract_start(actor=request.user, contract=contract)
+        elif verb == "complete":
+            services.contract_complete(actor=request.user, contract=contract)
+        elif verb == "close":
+            services.contract_close(actor=request.user, contract=contract)
         elif verb == "terminate":
             services.contract_terminate(
                 actor=request.user,
@@ -183,3 +209,133 @@ def public_contracts(request: HttpRequest) -> HttpResponse:
         "contracts/public_contracts.html",
         {"page": paginate(request, contracts), "query": query_without_page(request)},
     )
+
+
+def _year(request: HttpRequest) -> int:
+    from django.utils import timezone
+
+    value = request.GET.get("year", "")
+    return (
+        int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
+    )
+
+
+@login_required
+def coverage(request: AuthedRequest) -> HttpResponse:
+    require(can_read_procurement(request.user))
+    report = selectors.coverage_report(viewer=request.user, year=_year(request))
+    return render(request, "contracts/coverage.html", {"report": report})
+
+
+@login_required
+def coverage_export(request: AuthedRequest) -> HttpResponseBase:
+    require(can_read_procurement(request.user))
+    report = selectors.coverage_report(viewer=request.user, year=_year(request))
+    rows = (
+        [g["name"], g["uscc"], g["township"], g["sector"] or "非高危", g["purchaser"]]
+        for g in report.gaps
+    )
+    handle = write_rows(
+        ["企业名称", "统一社会信用代码", "所在乡镇", "高危行业", "负责购买主体"],
+        rows,
+        f"{report.year}年未覆盖重点企业",
+    )
+    from safeserve.enterprises.views import _xlsx_response
+
+    return _xlsx_response(handle, f"未覆盖重点企业-{report.year}.xlsx")
+
+
+@login_required
+@require_POST
+def coverage_change(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Adds enterprises by the directory's filters, or by a pasted list of codes; or removes
+    one."""
+    contract = _contract_for(request, pk)
+    require(is_purchaser_of(request.user, contract.purchaser_id))
+    visible = Enterprise.objects.visible_to(request.user)
+    try:
+        if request.POST.get("remove"):
+            enterprise = (
+                visible.filter(pk=request.POST["remove"]).first()
+                if request.POST["remove"].isdigit()
+                else None
+            )
+            if enterprise is None:
+                raise Http404
+            services.coverage_remove(actor=request.user, contract=contract, enterprise=enterprise)
+            messages.success(request, _("Removed from the coverage list."))
+        elif request.POST.get("codes", "").strip():
+            codes = [c.strip().upper() for c in request.POST["codes"].split() if c.strip()]
+            found = list(visible.filter(uscc__in=codes))
+            unknown = sorted(set(codes) - {e.uscc for e in found})
+            if unknown:
+                raise ApplicationError(
+                    "unknown_codes",
+                    _("Not in your directory: %(codes)s. Nothing was added.")
+                    % {"codes": "、".join(unknown[:20])},
+                )
+            added = services.coverage_add(actor=request.user, contract=contract, enterprises=found)
+            messages.success(request, _("%(n)d enterprises added.") % {"n": added})
+        else:
+            filters: dict[str, Any] = {
+                k: str(request.POST.get(k, "")) for k in ("sector", "is_key", "q")
+            }
+            township = str(request.POST.get("township", ""))
+            filters["township"] = int(township) if township.isdigit() else None
+            found = list(
+                enterprise_selectors.enterprise_list(viewer=request.user, filters=filters).exclude(
+                    status="closed"
+                )[:5000]
+            )
+            added = services.coverage_add(actor=request.user, contract=contract, enterprises=found)
+            messages.success(request, _("%(n)d enterprises added.") % {"n": added})
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("contracts:detail", pk=contract.pk)
+
+
+@login_required
+@require_POST
+def money(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
+    contract = _contract_for(request, pk)
+    try:
+        amount = Decimal(request.POST.get("amount", "") or "x")
+    except ArithmeticError:
+        amount = Decimal(0)
+    try:
+        if what == "payment":
+            from datetime import date
+
+            paid_on_text = request.POST.get("paid_on", "")
+            try:
+                paid_on = date.fromisoformat(paid_on_text)
+            except ValueError:
+                raise ApplicationError(
+                    "invalid_date", _("Enter the payment date."), status=400
+                ) from None
+            sequence = request.POST.get("installment", "")
+            installment = (
+                contract.installments.filter(pk=sequence).first() if sequence.isdigit() else None
+            )
+            services.payment_record(
+                actor=request.user,
+                contract=contract,
+                amount=amount,
+                paid_on=paid_on,
+                installment=installment,
+                voucher=request.POST.get("voucher", ""),
+            )
+        elif what == "deduction":
+            services.deduction_record(
+                actor=request.user,
+                contract=contract,
+                amount=amount,
+                reason=request.POST.get("reason", ""),
+            )
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("contracts:detail", pk=contract.pk)

@@ -89,8 +89,8 @@ class EnterpriseStatus(models.TextChoices):
 class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
     def visible_to(self, user: User) -> EnterpriseQuerySet:
         """WORKFLOWS.md: county office → its county; township → its jurisdiction; department →
-        the enterprises of its sectors; enterprise → itself. Providers see the enterprises
-        their contracts cover (added with contracts); evaluators see none."""
+        the enterprises of its sectors; enterprise → itself; provider → the enterprises its
+        contracts cover; evaluators see none."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -107,6 +107,13 @@ class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
             return self.filter(county_id=org.county_id, sector__in=sectors)
         if org.kind == OrganizationKind.ENTERPRISE:
             return self.filter(organization_id=org.pk)
+        if org.kind == OrganizationKind.PROVIDER:
+            from safeserve.organizations.models import Role
+
+            if user.role == Role.EXPERT:  # experts see the enterprises of their tasks (later)
+                return self.none()
+            # The enterprises its contracts cover (the coverage list lives in contracts).
+            return self.filter(coverages__contract__provider__organization_id=org.pk).distinct()
         return self.none()
 
 

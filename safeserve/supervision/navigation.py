@@ -67,6 +67,7 @@ NAV_ITEMS = [
         can_read_procurement,
     ),
     NavItem(_("Contracts"), "contracts:list", "bi-file-earmark-text", _sees_contracts),
+    NavItem(_("Coverage"), "contracts:coverage", "bi-pie-chart", can_read_procurement),
     NavItem(_("Enterprises"), "enterprises:list", "bi-buildings", can_read_directory),
     NavItem(_("My organization"), "providers:mine", "bi-briefcase", _is_provider_staff),
     NavItem(_("Providers"), "providers:list", "bi-patch-check", _reads_provider_register),

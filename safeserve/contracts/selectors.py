@@ -1,0 +1,122 @@
+"""Coverage (R9): key enterprises covered / total per purchaser and county-wide, and gaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from safeserve.contracts.models import Contract, ContractEnterprise, ContractStatus
+from safeserve.enterprises.models import Enterprise, EnterpriseStatus
+from safeserve.organizations.models import Organization, OrganizationKind, SupervisedSector
+
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
+
+LIVE = [
+    ContractStatus.SIGNED,
+    ContractStatus.IN_SERVICE,
+    ContractStatus.COMPLETED,
+    ContractStatus.EVALUATED,
+    ContractStatus.CLOSED,
+]
+
+
+@dataclass
+class PurchaserCoverage:
+    purchaser_id: int
+    name: str
+    kind: str
+    total: int = 0
+    covered: int = 0
+    gaps: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return round(self.covered * 100 / self.total) if self.total else 100
+
+
+@dataclass
+class CoverageReport:
+    year: int
+    rows: list[PurchaserCoverage]
+    unassigned: list[dict[str, Any]]
+
+    @property
+    def total(self) -> int:
+        return sum(r.total for r in self.rows) + len(self.unassigned)
+
+    @property
+    def covered(self) -> int:
+        return sum(r.covered for r in self.rows)
+
+    @property
+    def gaps(self) -> list[dict[str, Any]]:
+        return [g for r in self.rows for g in r.gaps] + self.unassigned
+
+
+def coverage_report(*, viewer: User, year: int) -> CoverageReport:
+    """Key enterprises (operating or suspended) against the live contracts of the year. Each
+    is the responsibility of its township (not high-risk) or of the department supervising
+    its sector. A purchaser sees its own row; the county office sees every row. Five queries,
+    whatever the number of enterprises."""
+    org = viewer.organization
+    county_id = org.county_id if org else None
+    townships = {
+        o.region_id: o
+        for o in Organization.objects.filter(
+            county_id=county_id, kind=OrganizationKind.TOWNSHIP, is_active=True
+        )
+    }
+    departments = {
+        s.sector: s.organization
+        for s in SupervisedSector.objects.filter(county_id=county_id).select_related("organization")
+    }
+    contracts = Contract.objects.filter(
+        county_id=county_id,
+        status__in=LIVE,
+        period_start__year__lte=year,
+        period_end__year__gte=year,
+    )
+    covered_ids = set(
+        ContractEnterprise.objects.filter(contract__in=contracts).values_list(
+            "enterprise_id", flat=True
+        )
+    )
+    rows: dict[int, PurchaserCoverage] = {}
+    unassigned = []
+    enterprises = (
+        Enterprise.objects.filter(county_id=county_id, is_key=True)
+        .exclude(status=EnterpriseStatus.CLOSED)
+        .select_related("township")
+        .order_by("township__code", "name")
+    )
+    for enterprise in enterprises:
+        purchaser = (
+            departments.get(enterprise.sector)
+            if enterprise.sector
+            else townships.get(enterprise.township_id)
+        )
+        entry = {
+            "id": enterprise.pk,
+            "name": enterprise.name,
+            "uscc": enterprise.uscc,
+            "township": enterprise.township.name,
+            "sector": enterprise.get_sector_display(),
+            "purchaser": purchaser.name if purchaser else "",
+        }
+        if purchaser is None:
+            unassigned.append(entry)
+            continue
+        row = rows.setdefault(
+            purchaser.pk, PurchaserCoverage(purchaser.pk, purchaser.name, purchaser.kind)
+        )
+        row.total += 1
+        if enterprise.pk in covered_ids:
+            row.covered += 1
+        else:
+            row.gaps.append(entry)
+    ordered = sorted(rows.values(), key=lambda r: (r.kind, r.name))
+    if org is not None and org.kind != OrganizationKind.COUNTY_OFFICE and not viewer.is_superuser:
+        ordered = [r for r in ordered if r.purchaser_id == org.pk]
+        unassigned = []
+    return CoverageReport(year, ordered, unassigned)
