@@ -256,3 +256,44 @@ class ContractEnterprise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id}:{self.enterprise_id}"
+
+
+class EngagementRole(models.TextChoices):
+    LEAD = "lead", _("Lead expert")
+    MEMBER = "member", _("Member")
+
+
+class Engagement(BaseModel):
+    """聘请: an expert from outside the provider, engaged by it for one named contract (R7)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="engagements")
+    expert = models.ForeignKey(
+        "providers.Expert", on_delete=models.PROTECT, related_name="engagements"
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=EngagementRole.choices, default=EngagementRole.MEMBER
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    agreement = models.FileField(_("engagement agreement (scan)"), upload_to="engagements/%Y/")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "expert"],
+                condition=Q(ended_at__isnull=True),
+                name="engagement_one_open_per_contract",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="engagement_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id}@{self.contract_id}"

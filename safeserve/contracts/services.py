@@ -744,3 +744,194 @@ def coverage_remove(*, actor: User, contract: Contract, enterprise: Any) -> None
             obj=locked,
             before={"enterprise_id": enterprise.pk, "name": enterprise.name},
         )
+
+
+# --- Engagements (R7: no subcontracting) -----------------------------------------------------
+
+register_actions(
+    {
+        "contract.expert_engaged": gettext_lazy("Outside expert engaged"),
+        "contract.engagement_ended": gettext_lazy("Engagement ended"),
+    }
+)
+
+
+def is_provider_staff_of(user: User, contract: Contract) -> bool:
+    org = user.organization if user.is_authenticated else None
+    return bool(
+        org
+        and org.is_active
+        and org.pk == contract.provider.organization_id
+        and user.role in (Role.ADMIN, Role.LEADER, Role.OFFICER)
+    )
+
+
+def engagement_candidates(contract: Contract) -> Any:
+    """Experts of the contract county's pool, active, employed elsewhere (or independent)."""
+    from safeserve.providers.models import PoolStatus
+
+    return (
+        Expert.objects.filter(
+            is_active=True,
+            pool_memberships__county_id=contract.county_id,
+            pool_memberships__status=PoolStatus.ADMITTED,
+        )
+        .exclude(employer_id=contract.provider_id)
+        .select_related("employer")
+        .order_by("name")
+    )
+
+
+def experts_allowed(contract: Contract, on_date: dt.date | None = None) -> Any:
+    """R7: the experts who may work on the contract's tasks — the provider's own active
+    employees and the experts it engaged for this contract, on the date. Nobody else, and no
+    other provider."""
+    on_date = on_date or timezone.localdate()
+    from django.db.models import Q as Q_
+
+    return (
+        Expert.objects.filter(is_active=True)
+        .filter(
+            Q_(employer_id=contract.provider_id)
+            | Q_(
+                engagements__contract=contract,
+                engagements__ended_at__isnull=True,
+                engagements__starts_on__lte=on_date,
+                engagements__ends_on__gte=on_date,
+            )
+        )
+        .distinct()
+    )
+
+
+@transaction.atomic
+def engagement_create(
+    *,
+    actor: User,
+    contract: Contract,
+    expert: Expert,
+    role: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    agreement: Any,
+) -> Any:
+    from safeserve.contracts.models import Engagement, EngagementRole
+    from safeserve.providers.models import ExpertPoolMembership, PoolStatus
+
+    locked = Contract.objects.select_for_update().select_related("provider").get(pk=contract.pk)
+    org = actor.organization
+    require(
+        bool(
+            org
+            and org.pk == locked.provider.organization_id
+            and actor.role in (Role.ADMIN, Role.LEADER, Role.OFFICER)
+        )
+    )
+    if locked.status not in (ContractStatus.DRAFT, *ACTIVE_STATUSES):
+        raise ApplicationError("contract_ended", _("The contract has ended."))
+    if role not in EngagementRole.values:
+        raise ApplicationError(
+            "invalid_role",
+            _("Choose the expert's role."),
+            status=400,
+            errors={"role": [_("Choose the expert's role.")]},
+        )
+    if expert.employer_id == locked.provider_id:
+        raise ApplicationError(
+            "own_expert",
+            _("Your own experts need no engagement."),
+            errors={"expert": [_("Choose an expert from outside.")]},
+            status=400,
+        )
+    if not expert.is_active:
+        raise ApplicationError("expert_inactive", _("This expert is not active."))
+    in_pool = ExpertPoolMembership.objects.filter(
+        county_id=locked.county_id, expert=expert, status=PoolStatus.ADMITTED
+    ).exists()
+    if not in_pool:
+        raise ApplicationError(
+            "not_in_pool", _("Only experts in this county's pool can be engaged.")
+        )
+    if ends_on < starts_on:
+        raise ApplicationError(
+            "period_reversed",
+            _("The end date must not be before the start date."),
+            errors={"ends_on": [_("Check the dates.")]},
+            status=400,
+        )
+    if (
+        locked.period_start
+        and locked.period_end
+        and (starts_on < locked.period_start or ends_on > locked.period_end)
+    ):
+        raise ApplicationError(
+            "outside_period",
+            _("The engagement must fall within the contract's service period."),
+            errors={"starts_on": [_("Check the dates.")]},
+            status=400,
+        )
+    if agreement is None:
+        raise ApplicationError(
+            "agreement_missing",
+            _("Attach the signed engagement agreement."),
+            errors={"agreement": [_("This field is required.")]},
+            status=400,
+        )
+    if Engagement.objects.filter(contract=locked, expert=expert, ended_at__isnull=True).exists():
+        raise ApplicationError(
+            "already_engaged", _("This expert is already engaged for the contract.")
+        )
+    engagement = Engagement.objects.create(
+        contract=locked,
+        expert=expert,
+        role=role,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        agreement=agreement,
+        created_by=actor,
+    )
+    audit_record(
+        action="contract.expert_engaged",
+        actor=actor,
+        obj=locked,
+        county_id=locked.county_id,
+        after={
+            "expert_id": expert.pk,
+            "expert": expert.name,
+            "role": role,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+        },
+    )
+    return engagement
+
+
+@transaction.atomic
+def engagement_end(*, actor: User, engagement: Any, reason: str) -> Any:
+    locked = (
+        type(engagement)
+        .objects.select_for_update()
+        .select_related("contract__provider")
+        .get(pk=engagement.pk)
+    )
+    org = actor.organization
+    require(
+        bool(
+            org
+            and org.pk == locked.contract.provider.organization_id
+            and actor.role in (Role.ADMIN, Role.LEADER, Role.OFFICER)
+        )
+    )
+    if locked.ended_at is not None:
+        raise ApplicationError("already_ended", _("The engagement has already ended."))
+    locked.ended_at = timezone.now()
+    locked.save(update_fields=["ended_at", "updated_at"])
+    audit_record(
+        action="contract.engagement_ended",
+        actor=actor,
+        obj=locked.contract,
+        county_id=locked.contract.county_id,
+        after={"expert_id": locked.expert_id},
+        reason=reason.strip(),
+    )
+    return locked

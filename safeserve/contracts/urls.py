@@ -10,6 +10,7 @@ urlpatterns = [
     path("coverage/export/", views.coverage_export, name="coverage_export"),
     path("<int:pk>/coverage/", views.coverage_change, name="coverage_change"),
     path("<int:pk>/money/<str:what>/", views.money, name="money"),
+    path("<int:pk>/engagements/", views.engagement, name="engagement"),
     path("draft/<int:project_pk>/", views.contract_draft, name="draft"),
     path("<int:pk>/", views.contract_detail, name="detail"),
     path("<int:pk>/terms/", views.contract_terms, name="terms"),

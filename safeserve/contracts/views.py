@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
+from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.contracts import selectors, services
 from safeserve.contracts.forms import AmendmentForm, TermsForm
@@ -113,6 +115,17 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "amendment_form": AmendmentForm(),
             "history": history_for(contract, user),
             "is_purchaser": purchaser,
+            "allowed_experts": services.experts_allowed(contract)
+            .select_related("employer")
+            .order_by("name")[:200],
+            "engagements": contract.engagements.select_related(
+                "expert", "expert__employer"
+            ).order_by("-created_at"),
+            "can_engage": services.is_provider_staff_of(user, contract)
+            and contract.status in (ContractStatus.DRAFT, *ACTIVE_STATUSES),
+            "engage_candidates": services.engagement_candidates(contract)
+            if services.is_provider_staff_of(user, contract)
+            else [],
             "coverage": contract.coverage.select_related(
                 "enterprise", "enterprise__township"
             ).order_by("enterprise__name")[:500],
@@ -334,6 +347,64 @@ def money(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
             )
         else:
             raise Http404
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("contracts:detail", pk=contract.pk)
+
+
+@login_required
+@require_POST
+def engagement(request: AuthedRequest, pk: int) -> HttpResponse:
+    contract = _contract_for(request, pk)
+    from datetime import date
+
+    try:
+        if request.POST.get("end"):
+            engaged = (
+                contract.engagements.filter(pk=request.POST["end"]).first()
+                if request.POST["end"].isdigit()
+                else None
+            )
+            if engaged is None:
+                raise Http404
+            services.engagement_end(
+                actor=request.user, engagement=engaged, reason=request.POST.get("reason", "")
+            )
+        else:
+            expert_id = request.POST.get("expert", "")
+            expert = (
+                services.engagement_candidates(contract).filter(pk=expert_id).first()
+                if expert_id.isdigit()
+                else None
+            )
+            if expert is None:
+                raise ApplicationError(
+                    "choose_expert", _("Choose an expert from the county's pool."), status=400
+                )
+            try:
+                starts_on = date.fromisoformat(request.POST.get("starts_on", ""))
+                ends_on = date.fromisoformat(request.POST.get("ends_on", ""))
+            except ValueError:
+                raise ApplicationError("invalid_date", _("Enter both dates."), status=400) from None
+            agreement = request.FILES.get("agreement")
+            if agreement is not None:
+                try:
+                    validate_scan(agreement)
+                except ValidationError as exc:
+                    raise ApplicationError(
+                        "invalid_file", " ".join(exc.messages), status=415
+                    ) from None
+            services.engagement_create(
+                actor=request.user,
+                contract=contract,
+                expert=expert,
+                role=request.POST.get("role", "member"),
+                starts_on=starts_on,
+                ends_on=ends_on,
+                agreement=agreement,
+            )
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:

@@ -1,0 +1,91 @@
+"""R7: only the provider's own experts or experts it engaged for the contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from safeserve.common.exceptions import ApplicationError
+from safeserve.contracts import services
+from safeserve.contracts.tests.test_coverage_and_money import signed  # noqa: F401 — fixture
+from safeserve.procurement.tests.conftest import TODAY
+from safeserve.providers.models import Expert, ExpertPoolMembership
+
+
+def _outsider():
+    return Expert.objects.filter(employer__name="恒信安全评价有限公司").first()
+
+
+def _engage(demo, contract, expert, **changes):
+    values = {
+        "actor": demo["provider_admin"],
+        "contract": contract,
+        "expert": expert,
+        "role": "member",
+        "starts_on": TODAY,
+        "ends_on": TODAY + dt.timedelta(days=90),
+        "agreement": SimpleUploadedFile("agreement.pdf", b"%PDF-1.4 agreement"),
+    }
+    values.update(changes)
+    return services.engagement_create(**values)
+
+
+def test_own_employees_are_allowed_and_outsiders_only_when_engaged(demo, signed):  # noqa: F811
+    allowed = set(services.experts_allowed(signed).values_list("pk", flat=True))
+    own = set(
+        Expert.objects.filter(employer=signed.provider, is_active=True).values_list("pk", flat=True)
+    )
+    assert allowed == own
+    outsider = _outsider()
+    _engage(demo, signed, outsider)
+    assert outsider.pk in set(services.experts_allowed(signed).values_list("pk", flat=True))
+    assert outsider.pk not in set(
+        services.experts_allowed(signed, TODAY + dt.timedelta(days=91)).values_list("pk", flat=True)
+    )
+
+
+def test_another_provider_cannot_engage_or_act_under_the_contract(demo, signed):  # noqa: F811
+    with pytest.raises(PermissionDenied):
+        _engage(demo, signed, _outsider(), actor=demo["other_provider_admin"])
+    with pytest.raises(PermissionDenied):
+        _engage(demo, signed, _outsider(), actor=demo["township_officer"])
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("own", "own_expert"),
+        ("suspended", "not_in_pool"),
+        ("no_agreement", "agreement_missing"),
+        ("reversed", "period_reversed"),
+        ("outside", "outside_period"),
+    ],
+)
+def test_bad_engagements_are_refused(demo, signed, case, code):  # noqa: F811
+    expert = _outsider()
+    changes: dict[str, object] = {}
+    if case == "own":
+        expert = Expert.objects.filter(employer=signed.provider).first()
+    elif case == "suspended":
+        ExpertPoolMembership.objects.filter(expert=expert).update(status="suspended")
+    elif case == "no_agreement":
+        changes = {"agreement": None}
+    elif case == "reversed":
+        changes = {"ends_on": TODAY - dt.timedelta(days=1)}
+    elif case == "outside":
+        changes = {"ends_on": TODAY + dt.timedelta(days=800)}
+    with pytest.raises(ApplicationError) as refused:
+        _engage(demo, signed, expert, **changes)
+    assert refused.value.code == code
+
+
+def test_an_engagement_is_ended_and_the_page_shows_it(demo, signed, login):  # noqa: F811
+    engagement = _engage(demo, signed, _outsider())
+    services.engagement_end(actor=demo["provider_admin"], engagement=engagement, reason="完成")
+    assert _outsider().pk not in set(services.experts_allowed(signed).values_list("pk", flat=True))
+    page = login(demo["provider_admin"]).get(reverse("contracts:detail", args=[signed.pk]))
+    assert "不得转包" in page.content.decode()
