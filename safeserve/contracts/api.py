@@ -3,11 +3,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,6 +17,7 @@ from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.uploads import validate_scan
 from safeserve.contracts import services
 from safeserve.contracts.models import Contract
 from safeserve.enterprises.models import Enterprise
@@ -124,6 +127,13 @@ class PaymentInput(serializers.Serializer[Any]):
 class DeductionInput(serializers.Serializer[Any]):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     reason = serializers.CharField(max_length=2000)
+
+
+class EngagementInput(serializers.Serializer[Any]):
+    expert = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=["lead", "member"], default="member")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
 
 
 class ContractViewSet(ScopedViewSet):
@@ -312,3 +322,63 @@ class ContractViewSet(ScopedViewSet):
     def close(self, request: Request, pk: str | None = None) -> Response:
         contract = services.contract_close(actor=actor_of(request), contract=self.get_object())
         return Response(self._out(contract))
+
+    @extend_schema(
+        request=inline_serializer(
+            "EngagementInput",
+            {
+                "expert": serializers.IntegerField(),
+                "role": serializers.CharField(),
+                "starts_on": serializers.DateField(),
+                "ends_on": serializers.DateField(),
+                "agreement": serializers.FileField(),
+            },
+        ),
+        responses={200: None, 201: None},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def engagements(self, request: Request, pk: str | None = None) -> Response:
+        """R7: GET the experts allowed on the contract; POST (multipart) to engage one from
+        the county pool."""
+        contract = self.get_object()
+        if request.method == "POST":
+            data = EngagementInput(data=body_dict(request))
+            data.is_valid(raise_exception=True)
+            values = data.validated_data
+            expert = services.engagement_candidates(contract).filter(pk=values["expert"]).first()
+            if expert is None:
+                raise ApplicationError(
+                    "choose_expert",
+                    _("Choose an expert from the county's pool."),
+                    errors={"expert": ["not in the county's pool"]},
+                    status=400,
+                )
+            agreement = request.FILES.get("agreement")
+            if agreement is not None:
+                try:
+                    validate_scan(agreement)
+                except DjangoValidationError as exc:
+                    raise ApplicationError(
+                        "invalid_file", " ".join(exc.messages), status=415
+                    ) from None
+            services.engagement_create(
+                actor=actor_of(request),
+                contract=contract,
+                expert=expert,
+                role=values["role"],
+                starts_on=values["starts_on"],
+                ends_on=values["ends_on"],
+                agreement=agreement,
+            )
+        allowed = services.experts_allowed(contract).select_related("employer").order_by("name")
+        rows = [
+            {"id": e.pk, "name": e.name, "engaged": e.employer_id != contract.provider_id}
+            for e in allowed
+        ]
+        return Response(
+            rows, status=status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
+        )

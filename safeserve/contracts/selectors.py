@@ -120,3 +120,55 @@ def coverage_report(*, viewer: User, year: int) -> CoverageReport:
         ordered = [r for r in ordered if r.purchaser_id == org.pk]
         unassigned = []
     return CoverageReport(year, ordered, unassigned)
+
+
+def budget_execution(*, viewer: User, year: int) -> list[Any]:
+    """R3 per plan item of the year: budget, contracted (signed contracts, amendments
+    included), paid, deducted and remaining. Three queries, whatever the number of items."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from safeserve.contracts.models import Amendment, Deduction, Payment
+    from safeserve.procurement.models import PlanItem, PurchasePlan
+
+    plans = PurchasePlan.objects.visible_to(viewer).filter(year=year)
+    items = list(
+        PlanItem.objects.filter(plan__in=plans)
+        .select_related("plan", "plan__purchaser")
+        .order_by("plan__purchaser__name", "pk")
+    )
+    live = Contract.objects.filter(project__item__in=items).exclude(
+        status__in=[ContractStatus.DRAFT, ContractStatus.TERMINATED]
+    )
+    contracted = dict(
+        live.values("project__item")
+        .annotate(total=Sum("amount"))
+        .values_list("project__item", "total")
+    )
+    for key, total in (
+        Amendment.objects.filter(contract__in=live)
+        .values("contract__project__item")
+        .annotate(total=Sum("amount_delta"))
+        .values_list("contract__project__item", "total")
+    ):
+        contracted[key] = contracted.get(key, Decimal(0)) + total
+    paid = dict(
+        Payment.objects.filter(contract__in=live)
+        .values("contract__project__item")
+        .annotate(total=Sum("amount"))
+        .values_list("contract__project__item", "total")
+    )
+    deducted = dict(
+        Deduction.objects.filter(contract__in=live)
+        .values("contract__project__item")
+        .annotate(total=Sum("amount"))
+        .values_list("contract__project__item", "total")
+    )
+    for item in items:
+        item_any: Any = item
+        item_any.contracted = contracted.get(item.pk, Decimal(0))
+        item_any.paid = paid.get(item.pk, Decimal(0))
+        item_any.deducted = deducted.get(item.pk, Decimal(0))
+        item_any.remaining = item.budget - item_any.contracted
+    return items

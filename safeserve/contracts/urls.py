@@ -7,6 +7,7 @@ app_name = "contracts"
 urlpatterns = [
     path("", views.contract_list, name="list"),
     path("coverage/", views.coverage, name="coverage"),
+    path("budget/", views.budget, name="budget"),
     path("coverage/export/", views.coverage_export, name="coverage_export"),
     path("<int:pk>/coverage/", views.coverage_change, name="coverage_change"),
     path("<int:pk>/money/<str:what>/", views.money, name="money"),

@@ -410,3 +410,14 @@ def engagement(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Saved."))
     return redirect("contracts:detail", pk=contract.pk)
+
+
+@login_required
+def budget(request: AuthedRequest) -> HttpResponse:
+    require(can_read_procurement(request.user))
+    year = _year(request)
+    return render(
+        request,
+        "contracts/budget.html",
+        {"year": year, "items": selectors.budget_execution(viewer=request.user, year=year)},
+    )

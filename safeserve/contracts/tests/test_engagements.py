@@ -89,3 +89,90 @@ def test_an_engagement_is_ended_and_the_page_shows_it(demo, signed, login):  # n
     assert _outsider().pk not in set(services.experts_allowed(signed).values_list("pk", flat=True))
     page = login(demo["provider_admin"]).get(reverse("contracts:detail", args=[signed.pk]))
     assert "不得转包" in page.content.decode()
+
+
+def test_engagements_through_the_api(demo, signed, api):  # noqa: F811
+    client = api(demo["provider_admin"])
+    listed = client.get(f"/api/v1/contracts/{signed.pk}/engagements/").json()
+    assert listed and not any(row["engaged"] for row in listed)
+    outsider = _outsider()
+    response = client.post(
+        f"/api/v1/contracts/{signed.pk}/engagements/",
+        {
+            "expert": outsider.pk,
+            "role": "member",
+            "starts_on": str(TODAY),
+            "ends_on": str(TODAY + dt.timedelta(days=30)),
+            "agreement": SimpleUploadedFile("a.pdf", b"%PDF-1.4 a"),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201
+    assert any(row["engaged"] and row["id"] == outsider.pk for row in response.json())
+    bad = client.post(
+        f"/api/v1/contracts/{signed.pk}/engagements/",
+        {
+            "expert": outsider.pk,
+            "role": "member",
+            "starts_on": str(TODAY),
+            "ends_on": str(TODAY),
+            "agreement": SimpleUploadedFile("a.exe", b"MZ"),
+        },
+        format="multipart",
+    )
+    assert bad.status_code == 415
+
+
+def test_budget_execution_and_contract_lists_keep_their_query_counts(demo, signed, login):  # noqa: F811
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from safeserve.contracts.models import Contract
+    from safeserve.procurement.models import PlanItem, PurchaseProject
+
+    services.payment_record(
+        actor=demo["township_officer"], contract=signed, amount=Decimal("1000"), paid_on=TODAY
+    )
+    client = login(demo["county_officer"])
+    page = client.get(reverse("contracts:budget"))
+    row = next(i for i in page.context["items"] if i.pk == signed.project.item_id)
+    assert (row.contracted, row.paid) == (Decimal("328000"), Decimal("1000"))
+
+    def count(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def grow(n):
+        plan = signed.project.item.plan
+        for _ in range(n):
+            item = PlanItem.objects.create(
+                plan=plan, category="training", content="x", budget=Decimal("100")
+            )
+            project = PurchaseProject.objects.create(
+                item=item,
+                purchaser=signed.purchaser,
+                county=signed.county,
+                title="x",
+                service_content="x",
+                enterprise_scope="x",
+                status="awarded",
+                awarded_provider=signed.provider,
+                award_amount=Decimal("10"),
+            )
+            Contract.objects.create(
+                project=project,
+                purchaser=signed.purchaser,
+                provider=signed.provider,
+                county=signed.county,
+                amount=Decimal("10"),
+                status="signed",
+            )
+
+    urls = [reverse("contracts:list"), reverse("contracts:budget"), reverse("contracts:coverage")]
+    grow(3)
+    first = [count(u) for u in urls]
+    grow(3)
+    assert [count(u) for u in urls] == first
