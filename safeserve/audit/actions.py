@@ -13,6 +13,26 @@ _LABELS: dict[str, Any] = {
 
 _OBJECT_TYPES: dict[str, Any] = {}
 
+# Labels for before/after keys that are not fields of the event's model.
+_KEYS: dict[str, Any] = {
+    "count": _("Count"),
+    "n": _("Count"),
+    "rows": _("Rows"),
+    "enterprise_ids": _("Enterprises"),
+    "enterprise_id": _("Enterprise"),
+    "enterprises_changed": _("Enterprises changed"),
+    "sessions_ended": _("Sessions ended"),
+    "side": _("Signing party"),
+    "criteria": _("Evaluation criteria"),
+    "installments": _("Installments"),
+    "filters": _("Filters"),
+    "file": _("File"),
+    "source": _("Source"),
+    "changes": _("Changes"),
+    "amount_delta": _("Change in amount"),
+    "members": _("Members"),
+}
+
 
 def register_actions(labels: dict[str, Any]) -> None:
     _LABELS.update(labels)
@@ -21,6 +41,14 @@ def register_actions(labels: dict[str, Any]) -> None:
 def register_object_types(labels: dict[str, Any]) -> None:
     """Names of the kinds of record events are about (``app_label.model``)."""
     _OBJECT_TYPES.update(labels)
+
+
+def register_keys(labels: dict[str, Any]) -> None:
+    _KEYS.update(labels)
+
+
+def key_label(key: str) -> Any:
+    return _KEYS.get(key, key)
 
 
 def object_type_choices() -> list[tuple[str, Any]]:

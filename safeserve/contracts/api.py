@@ -21,6 +21,7 @@ from safeserve.common.lib.uploads import validate_scan
 from safeserve.contracts import services
 from safeserve.contracts.models import Contract
 from safeserve.enterprises.models import Enterprise
+from safeserve.enterprises.spreadsheets import codes_from_upload
 from safeserve.organizations.access import get_visible
 from safeserve.procurement.models import PurchaseProject
 
@@ -236,8 +237,8 @@ class ContractViewSet(ScopedViewSet):
     @extend_schema(request=CoverageInput, responses={200: None, 201: None})
     @action(detail=True, methods=["get", "post"])
     def enterprises(self, request: Request, pk: str | None = None) -> Response:
-        """GET the coverage list; POST ``enterprises`` (ids) or ``usccs`` to add (all or
-        none, R9), or ``remove`` (an id) to take one off."""
+        """GET the coverage list; POST ``enterprises`` (ids), ``usccs`` or a multipart
+        ``file`` (.xlsx) to add (all or none, R9), or ``remove`` (an id) to take one off."""
         contract = self.get_object()
         if request.method == "GET":
             return Response(self._coverage_rows(contract))
@@ -252,10 +253,14 @@ class ContractViewSet(ScopedViewSet):
                 actor=actor_of(request), contract=contract, enterprise=enterprise
             )
             return Response(self._coverage_rows(contract))
-        data = CoverageInput(data=body)
-        data.is_valid(raise_exception=True)
-        ids = data.validated_data["enterprises"]
-        codes = [c.strip().upper() for c in data.validated_data["usccs"]]
+        upload = request.FILES.get("file")
+        if upload is not None:
+            ids, codes = [], codes_from_upload(upload, upload.size or 0)
+        else:
+            data = CoverageInput(data=body)
+            data.is_valid(raise_exception=True)
+            ids = data.validated_data["enterprises"]
+            codes = [c.strip().upper() for c in data.validated_data["usccs"]]
         found = list(visible.filter(pk__in=ids)) + list(visible.filter(uscc__in=codes))
         missing = sorted(
             {str(i) for i in ids} - {str(e.pk) for e in found}

@@ -23,7 +23,7 @@ from safeserve.contracts.forms import AmendmentForm, TermsForm
 from safeserve.contracts.models import ACTIVE_STATUSES, Contract, ContractStatus
 from safeserve.enterprises import selectors as enterprise_selectors
 from safeserve.enterprises.models import Enterprise
-from safeserve.enterprises.spreadsheets import write_rows
+from safeserve.enterprises.spreadsheets import codes_from_upload, write_rows
 from safeserve.organizations.access import get_visible, require
 from safeserve.procurement.models import PurchaseProject
 from safeserve.procurement.permissions import (
@@ -31,6 +31,9 @@ from safeserve.procurement.permissions import (
     is_purchaser_leader_of,
     is_purchaser_of,
 )
+
+# One click adds at most this many; a wider filter is refused rather than cut short.
+COVERAGE_ADD_LIMIT = 5000
 
 
 def _contract_for(request: AuthedRequest, pk: int) -> Contract:
@@ -277,8 +280,13 @@ def coverage_change(request: AuthedRequest, pk: int) -> HttpResponse:
                 raise Http404
             services.coverage_remove(actor=request.user, contract=contract, enterprise=enterprise)
             messages.success(request, _("Removed from the coverage list."))
-        elif request.POST.get("codes", "").strip():
-            codes = [c.strip().upper() for c in request.POST["codes"].split() if c.strip()]
+        elif request.POST.get("codes", "").strip() or request.FILES.get("file"):
+            upload = request.FILES.get("file")
+            codes = (
+                codes_from_upload(upload, upload.size or 0)
+                if upload is not None
+                else [c.strip().upper() for c in request.POST["codes"].split() if c.strip()]
+            )
             found = list(visible.filter(uscc__in=codes))
             unknown = sorted(set(codes) - {e.uscc for e in found})
             if unknown:
@@ -298,8 +306,17 @@ def coverage_change(request: AuthedRequest, pk: int) -> HttpResponse:
             found = list(
                 enterprise_selectors.enterprise_list(viewer=request.user, filters=filters).exclude(
                     status="closed"
-                )[:5000]
+                )[: COVERAGE_ADD_LIMIT + 1]
             )
+            if len(found) > COVERAGE_ADD_LIMIT:
+                raise ApplicationError(
+                    "too_many_matches",
+                    _(
+                        "More than %(n)d enterprises match; narrow the filter (township, sector or "
+                        "name). Nothing was added."
+                    )
+                    % {"n": COVERAGE_ADD_LIMIT},
+                )
             added = services.coverage_add(actor=request.user, contract=contract, enterprises=found)
             messages.success(request, _("%(n)d enterprises added.") % {"n": added})
     except ApplicationError as exc:

@@ -11,13 +11,14 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
+from safeserve.enterprises.validation import text
 
 COLUMNS = [
     # header, key, required, width
@@ -89,6 +90,44 @@ def check_upload(handle: IO[bytes], size: int) -> None:
         )
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         raise save_as_xlsx_error()
+
+
+def codes_from_upload(handle: IO[bytes], size: int) -> list[str]:
+    """The unified social credit codes listed in an uploaded .xlsx: the column headed
+    统一社会信用代码 if there is one (so a directory export can be uploaded as it is),
+    otherwise the first column. Order kept, duplicates dropped."""
+    check_upload(handle, size)
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [text(cell) for cell in next(rows, None) or ()]
+        column = header.index("统一社会信用代码") if "统一社会信用代码" in header else 0
+        codes: list[str] = []
+        if column == 0 and header and "统一社会信用代码" not in header and header[0]:
+            codes.append(header[0].upper())  # no header row: the first line is a code too
+        for row in rows:
+            value = text(row[column]) if row and column < len(row) else ""
+            if value:
+                codes.append(value.upper())
+            if len(codes) > settings.IMPORT_MAX_ROWS:
+                raise ApplicationError(
+                    "too_many_rows",
+                    _("More than %(n)d rows; split the file.") % {"n": settings.IMPORT_MAX_ROWS},
+                    status=400,
+                )
+        workbook.close()
+    except (KeyError, ValueError, zipfile.BadZipFile, OSError):
+        raise save_as_xlsx_error() from None
+    if not codes:
+        raise ApplicationError(
+            "no_codes",
+            _(
+                "The file lists no unified social credit codes: put them in the first column "
+                "or under the heading 统一社会信用代码."
+            ),
+            status=400,
+        )
+    return list(dict.fromkeys(codes))
 
 
 def template_workbook(townships: list[str]) -> Workbook:

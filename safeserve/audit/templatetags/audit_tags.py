@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
+from safeserve.audit.actions import key_label
 from safeserve.audit.models import AuditEvent
 
 register = template.Library()
@@ -28,7 +29,7 @@ def _field(model: Any, key: str) -> Any:
 
 def _label(model: Any, key: str) -> str:
     field = _field(model, key)
-    return str(field.verbose_name) if field is not None else key
+    return str(field.verbose_name) if field is not None else str(key_label(key))
 
 
 def _show(value: Any, field: Any = None) -> str:

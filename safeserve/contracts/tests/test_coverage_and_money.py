@@ -182,3 +182,107 @@ def test_coverage_and_payments_through_the_api(demo, signed, api):
         .status_code
         == 403
     )
+
+
+def _xlsx(rows):
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    handle = io.BytesIO()
+    workbook.save(handle)
+    handle.seek(0)
+    handle.name = "list.xlsx"
+    return handle
+
+
+def _flash(response):
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def test_coverage_by_uploaded_list_is_all_or_nothing(demo, signed, login):
+    own = _enterprises(township__code="990121100", sector="")[:3]
+    client = login(demo["township_officer"])
+    url = reverse("contracts:coverage_change", args=[signed.pk])
+    # A directory export: the codes sit under their heading, not in the first column.
+    mixed = _xlsx(
+        [["企业名称", "统一社会信用代码"]]
+        + [[e.name, e.uscc] for e in own]
+        + [["外县企业", "91110000600037341L"]]
+    )
+    refused = client.post(url, {"file": mixed}, follow=True)
+    assert "91110000600037341L" in " ".join(_flash(refused))
+    assert not signed.coverage.exists()
+    good = _xlsx([["企业名称", "统一社会信用代码"]] + [[e.name, e.uscc.lower()] for e in own])
+    added = client.post(url, {"file": good}, follow=True)
+    assert str(len(own)) in " ".join(_flash(added))
+    assert signed.coverage.count() == len(own) >= 2
+
+
+def test_coverage_upload_without_a_heading_reads_the_first_column(demo, signed, login):
+    own = _enterprises(township__code="990121100", sector="")[:2]
+    client = login(demo["township_officer"])
+    url = reverse("contracts:coverage_change", args=[signed.pk])
+    client.post(url, {"file": _xlsx([[e.uscc] for e in own])})
+    assert signed.coverage.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", "另存为 .xlsx"),
+        (b"name,uscc\n", "另存为 .xlsx"),
+        (None, "统一社会信用代码"),
+    ],
+    ids=["xls", "csv", "empty-sheet"],
+)
+def test_a_bad_coverage_file_gets_a_message_and_adds_nothing(
+    demo, signed, login, content, expected
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = (
+        SimpleUploadedFile("list.xlsx", content)
+        if content is not None
+        else SimpleUploadedFile("list.xlsx", _xlsx([]).read())
+    )
+    client = login(demo["township_officer"])
+    response = client.post(
+        reverse("contracts:coverage_change", args=[signed.pk]), {"file": upload}, follow=True
+    )
+    assert response.status_code == 200
+    assert expected in " ".join(_flash(response))
+    assert not signed.coverage.exists()
+
+
+def test_a_filter_matching_too_many_is_refused_not_cut_short(demo, signed, login, monkeypatch):
+    from safeserve.contracts import views
+
+    monkeypatch.setattr(views, "COVERAGE_ADD_LIMIT", 1)
+    client = login(demo["township_officer"])
+    response = client.post(
+        reverse("contracts:coverage_change", args=[signed.pk]), {"is_key": ""}, follow=True
+    )
+    assert "缩小" in " ".join(_flash(response)) or "narrow" in " ".join(_flash(response))
+    assert not signed.coverage.exists()
+
+
+def test_coverage_upload_through_the_api(demo, signed, api):
+    own = _enterprises(township__code="990121100", sector="")[:2]
+    client = api(demo["township_officer"])
+    added = client.post(
+        f"/api/v1/contracts/{signed.pk}/enterprises/",
+        {"file": _xlsx([["统一社会信用代码"]] + [[e.uscc] for e in own])},
+        format="multipart",
+    )
+    assert added.status_code == 201 and len(added.json()) == 2
+    bad = client.post(
+        f"/api/v1/contracts/{signed.pk}/enterprises/",
+        {"file": _xlsx([["统一社会信用代码"]])},
+        format="multipart",
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "no_codes"
