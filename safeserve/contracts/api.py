@@ -37,6 +37,8 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
     criteria = CriterionSerializer(many=True, read_only=True)
     installments = serializers.SerializerMethodField()
     missing_terms = serializers.SerializerMethodField()
+    amendments = serializers.SerializerMethodField()
+    current_amount = serializers.SerializerMethodField()
 
     class Meta:
         model = Contract
@@ -65,12 +67,32 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
             "criteria",
             "installments",
             "missing_terms",
+            "current_amount",
+            "amendments",
         ]
 
     def get_installments(self, obj: Contract) -> list[dict[str, Any]]:
         return [
             {"sequence": i.sequence, "amount": str(i.amount), "condition": i.condition}
             for i in obj.installments.all()
+        ]
+
+    def get_current_amount(self, obj: Contract) -> str:
+        return str(obj.current_amount)
+
+    def get_amendments(self, obj: Contract) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": a.pk,
+                "status": a.status,
+                "proposed_by": a.proposed_by_side,
+                "amount_delta": str(a.amount_delta),
+                "changes": a.changes,
+                "reason": a.reason,
+                "proposed_at": a.created_at,
+                "decided_at": a.decided_at,
+            }
+            for a in obj.amendments.all()
         ]
 
     def get_missing_terms(self, obj: Contract) -> list[str]:
@@ -111,7 +133,9 @@ class AmendInput(serializers.Serializer[Any]):
 
 class CoverageInput(serializers.Serializer[Any]):
     enterprises = serializers.ListField(
-        child=serializers.IntegerField(), default=list, max_length=5000
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        default=list,
+        max_length=5000,
     )
     usccs = serializers.ListField(
         child=serializers.CharField(max_length=40), default=list, max_length=5000
@@ -143,12 +167,14 @@ class ContractViewSet(ScopedViewSet):
     def scoped_queryset(self, actor: Any) -> Any:
         return (
             Contract.objects.visible_to(actor)
-            .prefetch_related("criteria", "installments")
+            .prefetch_related("criteria", "installments", "amendments")
             .order_by("-pk")
         )
 
     def _out(self, contract: Contract) -> Any:
-        fresh = Contract.objects.prefetch_related("criteria", "installments").get(pk=contract.pk)
+        fresh = Contract.objects.prefetch_related("criteria", "installments", "amendments").get(
+            pk=contract.pk
+        )
         return ContractSerializer(fresh).data
 
     @extend_schema(
@@ -218,6 +244,36 @@ class ContractViewSet(ScopedViewSet):
         data = AmendInput(data=body_dict(request))
         data.is_valid(raise_exception=True)
         services.contract_amend(actor=actor_of(request), contract=contract, **data.validated_data)
+        return Response(self._out(contract), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=inline_serializer(
+            "AmendmentDecision", {"reason": serializers.CharField(required=False)}
+        ),
+        responses=ContractSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"amendments/(?P<amendment_id>\d{1,12})/(?P<verb>agree|decline)",
+    )
+    def amendment_decide(
+        self, request: Request, pk: str | None = None, amendment_id: str = "", verb: str = ""
+    ) -> Response:
+        """The other party agrees to (or declines) a proposed amendment; the proposer may
+        decline its own, which withdraws it."""
+        contract = self.get_object()
+        amendment = contract.amendments.filter(pk=int(amendment_id)).first()
+        if amendment is None:
+            raise Http404
+        if verb == "agree":
+            services.amendment_agree(actor=actor_of(request), amendment=amendment)
+        else:
+            services.amendment_decline(
+                actor=actor_of(request),
+                amendment=amendment,
+                reason=str(body_dict(request).get("reason", "")),
+            )
         return Response(self._out(contract))
 
     def _coverage_rows(self, contract: Contract) -> list[dict[str, Any]]:

@@ -124,7 +124,10 @@ class Contract(BaseModel):
 
     @property
     def current_amount(self) -> Decimal:
-        return self.amount + sum((a.amount_delta for a in self.amendments.all()), Decimal(0))
+        return self.amount + sum(
+            (a.amount_delta for a in self.amendments.all() if a.status == AmendmentStatus.AGREED),
+            Decimal(0),
+        )
 
 
 class EvaluationCriterion(models.Model):
@@ -160,8 +163,15 @@ class Installment(models.Model):
         return f"{self.sequence}: {self.amount}"
 
 
+class AmendmentStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    AGREED = "agreed", _("Agreed by both parties")
+    DECLINED = "declined", _("Declined or withdrawn")
+
+
 class Amendment(BaseModel):
-    """A recorded change of a signed contract (政府采购法 第49条 for amounts)."""
+    """A change of a signed contract (政府采购法 第49条 for amounts): proposed by one party,
+    in force only once the other agrees (民法典 第543条: 当事人协商一致，可以变更合同)."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="amendments")
     reason = models.TextField(_("reason"))
@@ -172,6 +182,22 @@ class Amendment(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AmendmentStatus.choices,
+        default=AmendmentStatus.PROPOSED,
+    )
+    proposed_by_side = models.CharField(_("proposed by"), max_length=10, default="purchaser")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agreed or declined by"),
+    )
+    decided_at = models.DateTimeField(_("agreed or declined at"), null=True, blank=True)
 
     class Meta:
         ordering = ["contract", "created_at"]

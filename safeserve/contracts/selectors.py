@@ -124,7 +124,8 @@ def coverage_report(*, viewer: User, year: int) -> CoverageReport:
 
 def budget_execution(*, viewer: User, year: int) -> list[Any]:
     """R3 per plan item of the year: budget, contracted (signed contracts, amendments
-    included), paid, deducted and remaining. Three queries, whatever the number of items."""
+    included; a terminated one counts what was paid under it), paid, deducted and remaining.
+    A fixed number of queries, whatever the number of items."""
     from decimal import Decimal
 
     from django.db.models import Sum
@@ -138,29 +139,36 @@ def budget_execution(*, viewer: User, year: int) -> list[Any]:
         .select_related("plan", "plan__purchaser")
         .order_by("plan__purchaser__name", "pk")
     )
-    live = Contract.objects.filter(project__item__in=items).exclude(
-        status__in=[ContractStatus.DRAFT, ContractStatus.TERMINATED]
-    )
+    signed = Contract.objects.filter(project__item__in=items).exclude(status=ContractStatus.DRAFT)
+    live = signed.exclude(status=ContractStatus.TERMINATED)
     contracted = dict(
         live.values("project__item")
         .annotate(total=Sum("amount"))
         .values_list("project__item", "total")
     )
     for key, total in (
-        Amendment.objects.filter(contract__in=live)
+        Amendment.objects.filter(contract__in=live, status="agreed")
         .values("contract__project__item")
         .annotate(total=Sum("amount_delta"))
         .values_list("contract__project__item", "total")
     ):
         contracted[key] = contracted.get(key, Decimal(0)) + total
+    # A terminated contract keeps what was paid under it: that money is spent (R3).
+    for key, total in (
+        Payment.objects.filter(contract__in=signed, contract__status=ContractStatus.TERMINATED)
+        .values("contract__project__item")
+        .annotate(total=Sum("amount"))
+        .values_list("contract__project__item", "total")
+    ):
+        contracted[key] = contracted.get(key, Decimal(0)) + total
     paid = dict(
-        Payment.objects.filter(contract__in=live)
+        Payment.objects.filter(contract__in=signed)
         .values("contract__project__item")
         .annotate(total=Sum("amount"))
         .values_list("contract__project__item", "total")
     )
     deducted = dict(
-        Deduction.objects.filter(contract__in=live)
+        Deduction.objects.filter(contract__in=signed)
         .values("contract__project__item")
         .annotate(total=Sum("amount"))
         .values_list("contract__project__item", "total")

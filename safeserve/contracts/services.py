@@ -16,16 +16,21 @@ from django.utils.translation import gettext_lazy
 
 from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
+from safeserve.common.choices import ServiceCategory
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.models import policy_for
 from safeserve.common.validation import clean_model
 from safeserve.contracts.models import (
     ACTIVE_STATUSES,
     Amendment,
+    AmendmentStatus,
     Contract,
+    ContractEnterprise,
     ContractStatus,
+    Deduction,
     EvaluationCriterion,
     Installment,
+    Payment,
 )
 from safeserve.organizations.access import require
 from safeserve.organizations.models import OrganizationKind, Role
@@ -45,7 +50,9 @@ register_actions(
         "contract.signed": gettext_lazy("Contract signed by both parties"),
         "contract.started": gettext_lazy("Service started"),
         "contract.terminated": gettext_lazy("Contract terminated"),
-        "contract.amended": gettext_lazy("Contract amended"),
+        "contract.amended": gettext_lazy("Amendment agreed by both parties"),
+        "contract.amendment_proposed": gettext_lazy("Amendment proposed"),
+        "contract.amendment_declined": gettext_lazy("Amendment declined or withdrawn"),
     }
 )
 
@@ -246,6 +253,9 @@ def missing_terms(contract: Contract) -> list[str]:
             _("criteria weights adding up to 100 (now %(n)d)")
             % {"n": sum(c.weight for c in criteria)}
         )
+    if not contract.planned_visits and contract.project.item.category == ServiceCategory.INSPECTION:
+        # An inspection contract without planned visits would escape the capacity check (R8).
+        missing.append(_("the number of enterprise visits planned per year"))
     installments = list(contract.installments.all())
     if installments and sum(i.amount for i in installments) != contract.amount:
         missing.append(_("installments adding up to the amount"))
@@ -261,7 +271,11 @@ def _budget_remaining(contract: Contract) -> Decimal:
         .exclude(status__in=[ContractStatus.DRAFT, ContractStatus.TERMINATED])
     )
     committed = sum((c.current_amount for c in others.prefetch_related("amendments")), Decimal(0))
-    return item.budget - committed
+    # What was paid under a terminated contract stays spent.
+    spent = Payment.objects.filter(
+        contract__project__item=item, contract__status=ContractStatus.TERMINATED
+    ).exclude(contract=contract).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return item.budget - committed - spent
 
 
 def provider_workload(provider_id: int, year: int, extra_visits: int = 0) -> tuple[int, int]:
@@ -290,15 +304,29 @@ def _check_before_signing(contract: Contract) -> None:
         )
     policy = policy_for(contract.county_id)
     assert contract.period_start is not None and contract.period_end is not None
-    limit = contract.period_start.replace(
-        year=contract.period_start.year + policy.contract_max_years
-    )
+    start = contract.period_start
+    try:
+        limit = start.replace(year=start.year + policy.contract_max_years)
+    except ValueError:  # 29 February, or beyond the calendar
+        limit = (
+            dt.date(start.year + policy.contract_max_years, 3, 1)
+            if start.year + policy.contract_max_years <= dt.MAXYEAR
+            else dt.date.max
+        )
     if contract.period_end >= limit:
         # 财政部令第102号 第24条: at most three years (the county may set less).
         raise ApplicationError(
             "term_too_long",
             _("The service period may last at most %(n)d years.")
             % {"n": policy.contract_max_years},
+        )
+    award = contract.project.award_amount
+    if award is not None and contract.amount > award:
+        # R3/R5: the contract follows the award; a higher price is not what was procured.
+        raise ApplicationError(
+            "over_award",
+            _("The amount %(a)s exceeds the awarded amount %(w)s.")
+            % {"a": contract.amount, "w": award},
         )
     remaining = _budget_remaining(contract)
     if contract.amount > remaining:
@@ -307,10 +335,14 @@ def _check_before_signing(contract: Contract) -> None:
             _("The amount %(a)s exceeds what remains of the plan item's budget (%(r)s).")
             % {"a": contract.amount, "r": remaining},
         )
-    visits, experts = provider_workload(
-        contract.provider_id, contract.period_start.year, contract.planned_visits
-    )
     cap = policy.expert_workload_cap
+    # R8 for every calendar year the service period touches, not only the first.
+    for year in range(contract.period_start.year, contract.period_end.year + 1):
+        _check_capacity(contract, year, cap)
+
+
+def _check_capacity(contract: Contract, year: int, cap: int) -> None:
+    visits, experts = provider_workload(contract.provider_id, year, contract.planned_visits)
     if experts == 0 or visits / experts > cap:
         # R8 量力而行: the provider must not take more than its experts can do.
         raise ApplicationError(
@@ -321,12 +353,19 @@ def _check_before_signing(contract: Contract) -> None:
             )
             % {
                 "v": visits,
-                "y": contract.period_start.year,
+                "y": year,
                 "e": experts,
                 "per": f"{visits / experts:.0f}" if experts else "∞",
                 "cap": cap,
             },
         )
+
+
+def _lock_item_of(contract: Contract) -> None:
+    from safeserve.procurement.models import PlanItem
+
+    item_id = Contract.objects.filter(pk=contract.pk).values_list("project__item_id", flat=True)
+    PlanItem.objects.select_for_update().filter(pk__in=list(item_id)).first()
 
 
 @transaction.atomic
@@ -336,6 +375,9 @@ def contract_sign(*, actor: User, contract: Contract) -> Contract:
     # Lock the provider first, always: it serialises every signing of its contracts, so two
     # purchasers cannot both squeeze under the capacity cap (R8), and one lock order means no
     # deadlock between them.
+    # The plan item before it: contracts of different providers under one item cannot both
+    # pass the budget check (R3). Order everywhere: item, provider, contract.
+    _lock_item_of(contract)
     Provider.objects.select_for_update().filter(pk=contract.provider_id).first()
     Contract.objects.select_for_update().filter(pk=contract.pk).first()
     locked = Contract.objects.select_related("project", "project__item", "provider").get(
@@ -348,6 +390,12 @@ def contract_sign(*, actor: User, contract: Contract) -> Contract:
         raise ApplicationError(
             "already_signed",
             _("The contract is already %(s)s.") % {"s": locked.get_status_display()},
+        )
+    if locked.project.status != ProjectStatus.AWARDED:
+        raise ApplicationError(
+            "project_not_awarded",
+            _("The purchase project is %(s)s; only an awarded project's contract is signed.")
+            % {"s": locked.project.get_status_display()},
         )
     _check_before_signing(locked)
     now = timezone.now()
@@ -432,33 +480,10 @@ def contract_terminate(
     return locked
 
 
-@transaction.atomic
-def contract_amend(
-    *,
-    actor: User,
-    contract: Contract,
-    reason: str,
-    changes: str,
-    amount_delta: Decimal = Decimal(0),
-) -> Amendment:
-    """Signed or in-service contracts only; the cumulative increase stays within the county's
-    ratio (政府采购法 第49条: 10 %) and the plan item's budget."""
-    locked = (
-        Contract.objects.select_for_update().select_related("project__item").get(pk=contract.pk)
-    )
-    require(is_purchaser_of(actor, locked.purchaser_id) or is_provider_signatory(actor, locked))
-    if locked.status not in ACTIVE_STATUSES:
-        raise ApplicationError(
-            "cannot_amend", _("Only a signed or in-service contract is amended.")
-        )
-    if not reason.strip() or not changes.strip():
-        raise ApplicationError(
-            "amendment_incomplete",
-            _("Give the reason and what changes."),
-            errors={"reason": [_("This field is required.")]},
-            status=400,
-        )
-    increase = sum((a.amount_delta for a in locked.amendments.all()), Decimal(0)) + amount_delta
+def _check_amendment(locked: Contract, amount_delta: Decimal) -> None:
+    """政府采购法 第49条 and R3, against the amendments already agreed plus this one."""
+    agreed = [a for a in locked.amendments.all() if a.status == AmendmentStatus.AGREED]
+    increase = sum((a.amount_delta for a in agreed), Decimal(0)) + amount_delta
     ratio = policy_for(locked.county_id).amendment_max_percent
     ceiling = (locked.amount * ratio / 100).quantize(Decimal("0.01"))
     if increase > ceiling:
@@ -472,25 +497,143 @@ def contract_amend(
         )
     if locked.amount + increase <= 0:
         raise ApplicationError("amount_not_positive", _("The amount must stay above zero."))
+    paid, deducted, _payable = payable_balance(locked)
+    if locked.amount + increase < paid + deducted:
+        # R3: what was paid and deducted can never exceed the contract's amount.
+        raise ApplicationError(
+            "below_paid",
+            _(
+                "The amount would fall below what is already paid and deducted "
+                "(%(paid)s + %(deducted)s)."
+            )
+            % {"paid": paid, "deducted": deducted},
+        )
     if amount_delta > 0 and locked.current_amount + amount_delta > _budget_remaining(locked):
         raise ApplicationError(
             "over_budget", _("The amendment would exceed the plan item's budget.")
         )
+
+
+def _lock_for_amendment(contract: Contract) -> Contract:
+    _lock_item_of(contract)
+    locked = (
+        Contract.objects.select_for_update().select_related("project__item").get(pk=contract.pk)
+    )
+    if locked.status not in ACTIVE_STATUSES:
+        raise ApplicationError(
+            "cannot_amend", _("Only a signed or in-service contract is amended.")
+        )
+    return locked
+
+
+@transaction.atomic
+def contract_amend(
+    *,
+    actor: User,
+    contract: Contract,
+    reason: str,
+    changes: str,
+    amount_delta: Decimal = Decimal(0),
+) -> Amendment:
+    """One party proposes a change of a signed or in-service contract; it is in force only once
+    the other party agrees (``amendment_agree``). The limits are checked now and again then."""
+    locked = _lock_for_amendment(contract)
+    purchaser_side = is_purchaser_of(actor, locked.purchaser_id)
+    require(purchaser_side or is_provider_signatory(actor, locked))
+    if not reason.strip() or not changes.strip():
+        raise ApplicationError(
+            "amendment_incomplete",
+            _("Give the reason and what changes."),
+            errors={"reason": [_("This field is required.")]},
+            status=400,
+        )
+    if amount_delta and amount_delta != amount_delta.quantize(Decimal("0.01")):
+        raise ApplicationError(
+            "amount_format",
+            _("Enter the amount in yuan with at most two decimals (fen)."),
+            errors={
+                "amount_delta": [_("Enter the amount in yuan with at most two decimals (fen).")]
+            },
+            status=400,
+        )
+    _check_amendment(locked, amount_delta)
     amendment = Amendment.objects.create(
         contract=locked,
         reason=reason.strip(),
         changes=changes.strip(),
         amount_delta=amount_delta,
         created_by=actor,
+        proposed_by_side="purchaser" if purchaser_side else "provider",
     )
     audit_record(
-        action="contract.amended",
+        action="contract.amendment_proposed",
         actor=actor,
         obj=locked,
         after={"amount_delta": amount_delta, "changes": changes.strip()},
         reason=reason.strip(),
     )
     return amendment
+
+
+def _other_side_may_decide(actor: User, locked: Contract, amendment: Amendment) -> bool:
+    if amendment.proposed_by_side == "purchaser":
+        return is_provider_signatory(actor, locked)
+    return is_purchaser_leader_of(actor, locked.purchaser_id)
+
+
+def _pending(locked: Contract, amendment: Amendment) -> Amendment:
+    current = Amendment.objects.get(pk=amendment.pk, contract=locked)
+    if current.status != AmendmentStatus.PROPOSED:
+        raise ApplicationError(
+            "amendment_decided",
+            _("This amendment is already %(s)s.") % {"s": current.get_status_display()},
+        )
+    return current
+
+
+@transaction.atomic
+def amendment_agree(*, actor: User, amendment: Amendment) -> Amendment:
+    """The other party agrees: the limits are checked again under the lock, then the amendment
+    is in force."""
+    locked = _lock_for_amendment(amendment.contract)
+    current = _pending(locked, amendment)
+    require(_other_side_may_decide(actor, locked, current))
+    _check_amendment(locked, current.amount_delta)
+    current.status = AmendmentStatus.AGREED
+    current.decided_by, current.decided_at = actor, timezone.now()
+    current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit_record(
+        action="contract.amended",
+        actor=actor,
+        obj=locked,
+        after={"amount_delta": current.amount_delta, "changes": current.changes},
+        reason=current.reason,
+    )
+    return current
+
+
+@transaction.atomic
+def amendment_decline(*, actor: User, amendment: Amendment, reason: str = "") -> Amendment:
+    """The other party declines, or the proposing party withdraws."""
+    locked = Contract.objects.select_for_update().get(pk=amendment.contract_id)
+    current = _pending(locked, amendment)
+    proposer_side = (
+        is_purchaser_of(actor, locked.purchaser_id)
+        if current.proposed_by_side == "purchaser"
+        else is_provider_signatory(actor, locked)
+    )
+    require(proposer_side or _other_side_may_decide(actor, locked, current))
+    current.status = AmendmentStatus.DECLINED
+    current.decided_by, current.decided_at = actor, timezone.now()
+    current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit_record(
+        action="contract.amendment_declined",
+        actor=actor,
+        obj=locked,
+        after={"amount_delta": current.amount_delta, "changes": current.changes},
+        reason=reason.strip(),
+    )
+    return current
 
 
 def start_due_contracts(today: dt.date | None = None) -> int:
@@ -531,6 +674,13 @@ def _money(value: Decimal | None, field: str) -> Decimal:
             errors={field: [_("The amount must be more than zero.")]},
             status=400,
         )
+    if value != value.quantize(Decimal("0.01")) or value >= Decimal("1e12"):
+        raise ApplicationError(
+            "amount_format",
+            _("Enter the amount in yuan with at most two decimals (fen)."),
+            errors={field: [_("Enter the amount in yuan with at most two decimals (fen).")]},
+            status=400,
+        )
     return value
 
 
@@ -544,8 +694,6 @@ def payment_record(
     installment: Installment | None = None,
     voucher: str = "",
 ) -> Any:
-    from safeserve.contracts.models import Payment
-
     locked = Contract.objects.select_for_update().get(pk=contract.pk)
     require(is_purchaser_of(actor, locked.purchaser_id))
     if locked.status in (ContractStatus.DRAFT, ContractStatus.TERMINATED, ContractStatus.CLOSED):
@@ -588,12 +736,12 @@ def payment_record(
 
 @transaction.atomic
 def deduction_record(*, actor: User, contract: Contract, amount: Decimal, reason: str) -> Any:
-    from safeserve.contracts.models import Deduction
-
     locked = Contract.objects.select_for_update().get(pk=contract.pk)
     require(is_purchaser_of(actor, locked.purchaser_id))
-    if locked.status == ContractStatus.DRAFT:
-        raise ApplicationError("cannot_deduct", _("Deductions apply to a signed contract."))
+    if locked.status in (ContractStatus.DRAFT, ContractStatus.TERMINATED, ContractStatus.CLOSED):
+        raise ApplicationError(
+            "cannot_deduct", _("Deductions apply to a signed contract that is not closed.")
+        )
     amount = _money(amount, "amount")
     if not reason.strip():
         raise ApplicationError(
@@ -701,7 +849,6 @@ def coverage_refusal(contract: Contract, enterprise: Any) -> str | None:
 @transaction.atomic
 def coverage_add(*, actor: User, contract: Contract, enterprises: list[Any]) -> int:
     """Adds enterprises to the coverage list, all or none; returns how many were new."""
-    from safeserve.contracts.models import ContractEnterprise
 
     locked = Contract.objects.select_for_update().select_related("purchaser").get(pk=contract.pk)
     require(is_purchaser_of(actor, locked.purchaser_id))
@@ -736,6 +883,9 @@ def coverage_add(*, actor: User, contract: Contract, enterprises: list[Any]) -> 
 def coverage_remove(*, actor: User, contract: Contract, enterprise: Any) -> None:
     locked = Contract.objects.select_for_update().get(pk=contract.pk)
     require(is_purchaser_of(actor, locked.purchaser_id))
+    if locked.status in (ContractStatus.TERMINATED, ContractStatus.CLOSED):
+        # The coverage of an ended contract is a record of what was bought (R9); it stays.
+        raise ApplicationError("contract_ended", _("The contract has ended."))
     deleted, _rows = locked.coverage.filter(enterprise=enterprise).delete()
     if deleted:
         audit_record(

@@ -20,7 +20,12 @@ from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.contracts import selectors, services
 from safeserve.contracts.forms import AmendmentForm, TermsForm
-from safeserve.contracts.models import ACTIVE_STATUSES, Contract, ContractStatus
+from safeserve.contracts.models import (
+    ACTIVE_STATUSES,
+    AmendmentStatus,
+    Contract,
+    ContractStatus,
+)
 from safeserve.enterprises import selectors as enterprise_selectors
 from safeserve.enterprises.models import Enterprise
 from safeserve.enterprises.spreadsheets import codes_from_upload, write_rows
@@ -105,7 +110,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "contract": contract,
             "criteria": criteria,
             "installments": installments,
-            "amendments": contract.amendments.select_related("created_by"),
+            "amendments": _amendments_for(user, contract),
             "missing": services.missing_terms(contract) if draft else [],
             "form": form,
             "can_edit": purchaser and draft,
@@ -170,6 +175,20 @@ def contract_terms(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+def _amendments_for(user: Any, contract: Contract) -> list[Any]:
+    """Each amendment with what this user may do with it while it is proposed."""
+    rows: list[Any] = list(contract.amendments.select_related("created_by", "decided_by"))
+    purchaser = is_purchaser_of(user, contract.purchaser_id)
+    purchaser_leader = is_purchaser_leader_of(user, contract.purchaser_id)
+    provider = services.is_provider_signatory(user, contract)
+    for row in rows:
+        pending = row.status == AmendmentStatus.PROPOSED
+        by_purchaser = row.proposed_by_side == "purchaser"
+        row.may_agree = pending and (provider if by_purchaser else purchaser_leader)
+        row.may_decline = pending and (row.may_agree or (purchaser if by_purchaser else provider))
+    return rows
+
+
 @login_required
 @require_POST
 def contract_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
@@ -203,6 +222,23 @@ def contract_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
                 changes=form.cleaned_data["changes"],
                 amount_delta=form.cleaned_data["amount_delta"] or Decimal(0),
             )
+        elif verb in ("amendment_agree", "amendment_decline"):
+            number = str(request.POST.get("amendment", ""))
+            amendment = (
+                contract.amendments.filter(pk=int(number)).first()
+                if number.isdigit() and len(number) < 12
+                else None
+            )
+            if amendment is None:
+                raise Http404
+            if verb == "amendment_agree":
+                services.amendment_agree(actor=request.user, amendment=amendment)
+            else:
+                services.amendment_decline(
+                    actor=request.user,
+                    amendment=amendment,
+                    reason=str(request.POST.get("reason", "")),
+                )
         else:
             raise Http404
     except ApplicationError as exc:
@@ -218,6 +254,7 @@ def public_contracts(request: HttpRequest) -> HttpResponse:
         Contract.objects.exclude(status__in=[ContractStatus.DRAFT])
         .exclude(signed_on__isnull=True)
         .select_related("purchaser", "provider", "county")
+        .prefetch_related("amendments")  # the amount shown includes signed amendments
         .order_by("-signed_on", "-pk")
     )
     return render(
@@ -302,7 +339,9 @@ def coverage_change(request: AuthedRequest, pk: int) -> HttpResponse:
                 k: str(request.POST.get(k, "")) for k in ("sector", "is_key", "q")
             }
             township = str(request.POST.get("township", ""))
-            filters["township"] = int(township) if township.isdigit() else None
+            filters["township"] = (
+                int(township) if township.isdigit() and len(township) < 12 else None
+            )
             found = list(
                 enterprise_selectors.enterprise_list(viewer=request.user, filters=filters).exclude(
                     status="closed"

@@ -21,8 +21,9 @@ def plan_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[PurchasePlan
         .select_related("purchaser")
         .annotate(item_count=Count("items", distinct=True), budget=Sum("items__budget"))
     )
-    if filters.get("year"):
-        qs = qs.filter(year=filters["year"])
+    year = str(filters.get("year") or "")
+    if year.isdigit() and len(year) == 4:
+        qs = qs.filter(year=int(year))
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     return qs.order_by("-year", "purchaser__name", "pk")

@@ -109,6 +109,19 @@ def leading_group_save(*, actor: User, year: int, members: list[dict[str, str]])
         cleaned.append(
             LeadingGroupMember(role=member["role"], name=name[:40], position=position[:80])
         )
+    if not 2000 <= year <= 2100:
+        raise _field("invalid_year", "year", _("Enter a year between 2000 and 2100."))
+    locked_plans = PurchasePlan.objects.select_for_update().filter(purchaser=org, year=year)
+    if any(p.status in (PlanStatus.SUBMITTED, PlanStatus.APPROVED) for p in locked_plans):
+        # R4: the group the plan was submitted and approved with stays as it was.
+        raise ApplicationError(
+            "plan_in_review",
+            _(
+                "The %(year)d plan has been submitted or approved; its leading group can no "
+                "longer change."
+            )
+            % {"year": year},
+        )
     group, _created = LeadingGroup.objects.get_or_create(
         purchaser=org, year=year, defaults={"county_id": org.county_id}
     )
@@ -407,6 +420,9 @@ def project_add_document(
     *, actor: User, project: PurchaseProject, title: str, upload: UploadedFile
 ) -> ProjectDocument:
     require(is_purchaser_of(actor, project.purchaser_id))
+    if project.status != ProjectStatus.PREPARING:
+        # The decision documents are those the award was made on; they are not added later.
+        raise _refuse_state(project.status, project.get_status_display())
     if not title.strip():
         raise _field("title_required", "title", _("Give the document a title."))
     document = ProjectDocument.objects.create(
@@ -429,7 +445,12 @@ def project_eligibility(
     on_date: dt.date,
     confirmed: list[str] | None = None,
 ) -> EligibilityResult:
-    """A read: the check any purchaser or county officer may run before awarding."""
+    """A read: the check the purchaser or a county officer may run before awarding. Providers
+    may not: it shows a competitor's certificates, staff and violations."""
+    require(
+        is_purchaser_of(actor, project.purchaser_id)
+        or is_county_office_officer(actor, project.county_id)
+    )
     return check_eligibility(provider, project, on_date, confirmed)
 
 
@@ -481,6 +502,9 @@ def _award(
     method: str,
     confirmed: list[str] | None,
 ) -> tuple[PurchaseProject, EligibilityResult]:
+    # The plan item first (the order contracts use too): two projects under one item cannot
+    # both be awarded into the same remaining budget (R3).
+    PlanItem.objects.select_for_update().filter(pk=project.item_id).first()
     locked = (
         PurchaseProject.objects.select_for_update(of=("self",))
         .select_related("item", "item__plan")
@@ -499,6 +523,14 @@ def _award(
         )
     if amount is None or amount <= 0:
         raise _field("amount_positive", "amount", _("The award amount must be more than zero."))
+    today = timezone.localdate()
+    if award_date > today or award_date < timezone.localtime(locked.created_at).date():
+        # R1 is judged on the real award date: no backdating past an expired qualification.
+        raise _field(
+            "invalid_award_date",
+            "award_date",
+            _("The award date must lie between the project's creation and today."),
+        )
     remaining = locked.item.budget - item_committed(locked.item)
     if amount > remaining:
         # R3: what is committed under an item never exceeds its budget.
@@ -552,6 +584,14 @@ def project_cancel(*, actor: User, project: PurchaseProject, reason: str) -> Pur
         raise _refuse_state(locked.status, locked.get_status_display())
     if not reason.strip():
         raise _field("reason_required", "reason", _("Please give a reason."))
+    drafted = PurchaseProject.objects.filter(pk=locked.pk, contract__isnull=False).exclude(
+        contract__status="terminated"
+    )
+    if drafted.exists():
+        raise ApplicationError(
+            "contract_exists",
+            _("A contract has been drafted for this project; terminate it first, then cancel."),
+        )
     before = locked.status
     locked.status = ProjectStatus.CANCELLED
     locked.cancel_reason = reason.strip()

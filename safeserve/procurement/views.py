@@ -188,6 +188,8 @@ def item_delete(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
 @login_required
 def leading_group(request: AuthedRequest, year: int) -> HttpResponse:
     require(can_start_plans(request.user))
+    if not 2000 <= year <= 2100:
+        raise Http404
     group = (
         LeadingGroup.objects.filter(purchaser=request.user.organization, year=year)
         .prefetch_related("members")

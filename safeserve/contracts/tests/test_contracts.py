@@ -128,7 +128,17 @@ def test_a_term_longer_than_the_policy_is_refused(demo, contract):
     assert refused.value.code == "term_too_long"
 
 
+def test_more_than_the_award_is_refused(demo, contract):
+    award = contract.project.award_amount
+    _save(demo, contract, amount=award + 1, installments=f"{award + 1} | 签订后")
+    with pytest.raises(ApplicationError) as refused:
+        services.contract_sign(actor=demo["township_leader"], contract=contract)
+    assert refused.value.code == "over_award"
+
+
 def test_over_the_item_budget_is_refused(demo, contract):
+    # As if another project under the item had been awarded the rest meanwhile.
+    PurchaseProject.objects.filter(pk=contract.project_id).update(award_amount=Decimal("400000"))
     _save(
         demo,
         contract,
@@ -148,35 +158,46 @@ def test_over_capacity_is_refused_with_the_figures(demo, contract):
     assert "14" in str(refused.value.message) and "240" in str(refused.value.message)
 
 
+def _agreed(demo, contract, delta, reason="增加企业"):
+    proposed = services.contract_amend(
+        actor=demo["township_officer"],
+        contract=contract,
+        reason=reason,
+        changes=reason,
+        amount_delta=Decimal(delta),
+    )
+    return services.amendment_agree(actor=demo["provider_leader"], amendment=proposed)
+
+
 def test_amendments_add_up_to_at_most_ten_percent(demo, contract):
     _save(demo, contract, amount=Decimal("300000"), installments="150000 | 签订后\n150000 | 年终")
     _sign_both(demo, contract)
-    officer = demo["township_officer"]
-    services.contract_amend(
-        actor=officer,
-        contract=contract,
-        reason="增加企业",
-        changes="增加5家企业",
-        amount_delta=Decimal("20000"),
-    )
+    _agreed(demo, contract, "20000")
     with pytest.raises(ApplicationError) as refused:
-        services.contract_amend(
-            actor=officer,
-            contract=contract,
-            reason="再增加",
-            changes="再增加",
-            amount_delta=Decimal("10000.01"),
-        )
+        _agreed(demo, contract, "10000.01", "再增加")
     assert refused.value.code == "amendment_over_limit"
-    services.contract_amend(
-        actor=officer,
-        contract=contract,
-        reason="再增加",
-        changes="再增加",
-        amount_delta=Decimal("10000"),
-    )
+    _agreed(demo, contract, "10000", "再增加")
     contract.refresh_from_db()
     assert contract.current_amount == Decimal("330000")
+
+
+def test_two_proposals_each_within_the_limit_cannot_both_be_agreed(demo, contract):
+    _save(demo, contract, amount=Decimal("300000"), installments="150000 | 签订后\n150000 | 年终")
+    _sign_both(demo, contract)
+    first, second = (
+        services.contract_amend(
+            actor=demo["township_officer"],
+            contract=contract,
+            reason="增加",
+            changes=f"第{n}次",
+            amount_delta=Decimal("20000"),
+        )
+        for n in (1, 2)
+    )
+    services.amendment_agree(actor=demo["provider_leader"], amendment=first)
+    with pytest.raises(ApplicationError) as refused:
+        services.amendment_agree(actor=demo["provider_leader"], amendment=second)
+    assert refused.value.code == "amendment_over_limit"  # rechecked when agreed
 
 
 def test_amendments_stay_within_the_item_budget(demo, contract):
