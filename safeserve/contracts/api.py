@@ -167,13 +167,16 @@ class ContractViewSet(ScopedViewSet):
     def scoped_queryset(self, actor: Any) -> Any:
         return (
             Contract.objects.visible_to(actor)
+            .select_related("project__item")
             .prefetch_related("criteria", "installments", "amendments")
             .order_by("-pk")
         )
 
     def _out(self, contract: Contract) -> Any:
-        fresh = Contract.objects.prefetch_related("criteria", "installments", "amendments").get(
-            pk=contract.pk
+        fresh = (
+            Contract.objects.select_related("project__item")
+            .prefetch_related("criteria", "installments", "amendments")
+            .get(pk=contract.pk)
         )
         return ContractSerializer(fresh).data
 

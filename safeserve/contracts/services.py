@@ -263,19 +263,11 @@ def missing_terms(contract: Contract) -> list[str]:
 
 
 def _budget_remaining(contract: Contract) -> Decimal:
-    """R3: the item's budget less every other live contract under it."""
+    """R3: the item's budget less what every other project under it holds."""
+    from safeserve.procurement.services import item_committed
+
     item = contract.project.item
-    others = (
-        Contract.objects.filter(project__item=item)
-        .exclude(pk=contract.pk)
-        .exclude(status__in=[ContractStatus.DRAFT, ContractStatus.TERMINATED])
-    )
-    committed = sum((c.current_amount for c in others.prefetch_related("amendments")), Decimal(0))
-    # What was paid under a terminated contract stays spent.
-    spent = Payment.objects.filter(
-        contract__project__item=item, contract__status=ContractStatus.TERMINATED
-    ).exclude(contract=contract).aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    return item.budget - committed - spent
+    return item.budget - item_committed(item, excluding_project=contract.project_id)
 
 
 def provider_workload(provider_id: int, year: int, extra_visits: int = 0) -> tuple[int, int]:
@@ -469,6 +461,10 @@ def contract_terminate(
     locked.status = ContractStatus.TERMINATED
     locked.terminated_reason = reason.strip()
     locked.save(update_fields=["status", "terminated_reason", "updated_at"])
+    # Proposals still waiting lapse with the contract.
+    locked.amendments.filter(status=AmendmentStatus.PROPOSED).update(
+        status=AmendmentStatus.DECLINED, decided_by=actor, decided_at=timezone.now()
+    )
     audit_record(
         action="contract.terminated",
         actor=actor,
@@ -517,7 +513,9 @@ def _check_amendment(locked: Contract, amount_delta: Decimal) -> None:
 def _lock_for_amendment(contract: Contract) -> Contract:
     _lock_item_of(contract)
     locked = (
-        Contract.objects.select_for_update().select_related("project__item").get(pk=contract.pk)
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("project__item")
+        .get(pk=contract.pk)
     )
     if locked.status not in ACTIVE_STATUSES:
         raise ApplicationError(
@@ -850,7 +848,11 @@ def coverage_refusal(contract: Contract, enterprise: Any) -> str | None:
 def coverage_add(*, actor: User, contract: Contract, enterprises: list[Any]) -> int:
     """Adds enterprises to the coverage list, all or none; returns how many were new."""
 
-    locked = Contract.objects.select_for_update().select_related("purchaser").get(pk=contract.pk)
+    locked = (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("purchaser")
+        .get(pk=contract.pk)
+    )
     require(is_purchaser_of(actor, locked.purchaser_id))
     if locked.status in (ContractStatus.TERMINATED, ContractStatus.CLOSED):
         raise ApplicationError("contract_ended", _("The contract has ended."))
@@ -968,7 +970,13 @@ def engagement_create(
     from safeserve.contracts.models import Engagement, EngagementRole
     from safeserve.providers.models import ExpertPoolMembership, PoolStatus
 
-    locked = Contract.objects.select_for_update().select_related("provider").get(pk=contract.pk)
+    # Provider before contract, the order signing uses.
+    Provider.objects.select_for_update().filter(pk=contract.provider_id).first()
+    locked = (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("provider")
+        .get(pk=contract.pk)
+    )
     org = actor.organization
     require(
         bool(

@@ -61,6 +61,7 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
     contracts = (
         Contract.objects.visible_to(request.user)
         .select_related("purchaser", "provider")
+        .prefetch_related("amendments")  # the amount after agreed amendments
         .order_by("-created_at", "-pk")
     )
     return render(
@@ -182,7 +183,7 @@ def _amendments_for(user: Any, contract: Contract) -> list[Any]:
     purchaser_leader = is_purchaser_leader_of(user, contract.purchaser_id)
     provider = services.is_provider_signatory(user, contract)
     for row in rows:
-        pending = row.status == AmendmentStatus.PROPOSED
+        pending = row.status == AmendmentStatus.PROPOSED and contract.status in ACTIVE_STATUSES
         by_purchaser = row.proposed_by_side == "purchaser"
         row.may_agree = pending and (provider if by_purchaser else purchaser_leader)
         row.may_decline = pending and (row.may_agree or (purchaser if by_purchaser else provider))
@@ -212,9 +213,12 @@ def contract_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
         elif verb == "amend":
             form = AmendmentForm(request.POST)
             if not form.is_valid():
-                raise ApplicationError(
-                    "amendment_incomplete", _("Give the reason and what changes."), status=400
+                problems = "；".join(
+                    f"{form.fields[name].label}：{' '.join(str(e) for e in errors)}"
+                    for name, errors in form.errors.items()
+                    if name in form.fields
                 )
+                raise ApplicationError("amendment_invalid", problems, status=400)
             services.contract_amend(
                 actor=request.user,
                 contract=contract,

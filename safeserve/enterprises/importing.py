@@ -26,7 +26,12 @@ from safeserve.enterprises import validation as v
 from safeserve.enterprises.industry import SectorResolver, division_sections
 from safeserve.enterprises.models import Enterprise, ImportJob, ImportStatus
 from safeserve.enterprises.permissions import can_import_enterprises
-from safeserve.enterprises.spreadsheets import HEADERS, REQUIRED, check_upload
+from safeserve.enterprises.spreadsheets import (
+    HEADERS,
+    REQUIRED,
+    check_upload,
+    save_as_xlsx_error,
+)
 from safeserve.organizations.access import require
 from safeserve.organizations.models import OrganizationKind, Region, RegionLevel
 
@@ -195,10 +200,13 @@ def _read_rows(job: ImportJob, report: RowReport) -> tuple[list[tuple[int, dict[
     """Reads the sheet as values (openpyxl read-only mode, formulas not evaluated)."""
     job.file.open("rb")
     try:
-        workbook = load_workbook(job.file, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header_row = next(rows, None) or ()
+        try:
+            workbook = load_workbook(job.file, read_only=True, data_only=True)
+            rows = workbook.worksheets[0].iter_rows(values_only=True)
+            header_row = next(rows, None) or ()
+        except Exception:  # a damaged file: openpyxl raises XML, key or index errors
+            report.add(1, "", "", str(save_as_xlsx_error().message))
+            return [], 0
         headers = [v.text(h) for h in header_row]
         missing = [h for h in REQUIRED if h not in headers]
         if missing:

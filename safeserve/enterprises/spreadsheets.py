@@ -99,6 +99,8 @@ def codes_from_upload(handle: IO[bytes], size: int) -> list[str]:
     check_upload(handle, size)
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
+        if not workbook.worksheets:
+            raise save_as_xlsx_error()
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         header = [text(cell) for cell in next(rows, None) or ()]
         column = header.index("统一社会信用代码") if "统一社会信用代码" in header else 0
@@ -116,7 +118,9 @@ def codes_from_upload(handle: IO[bytes], size: int) -> list[str]:
                     status=400,
                 )
         workbook.close()
-    except (KeyError, ValueError, zipfile.BadZipFile, OSError):
+    except ApplicationError:
+        raise
+    except Exception:  # openpyxl raises many kinds on a damaged file (XML ParseError, KeyError…)
         raise save_as_xlsx_error() from None
     if not codes:
         raise ApplicationError(

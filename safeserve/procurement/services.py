@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -324,12 +323,28 @@ def plan_close(*, actor: User, plan: PurchasePlan) -> PurchasePlan:
     return locked
 
 
-def item_committed(item: PlanItem) -> Decimal:
-    """What the item's projects have committed so far (awarded amounts; contracts refine it)."""
-    total = item.projects.exclude(status=ProjectStatus.CANCELLED).aggregate(
-        total=Sum("award_amount")
-    )["total"]
-    return total or Decimal(0)
+def item_committed(item: PlanItem, *, excluding_project: int | None = None) -> Decimal:
+    """R3: what the item's projects hold of its budget — the one definition awards, signing and
+    amendments all use. A project holds its award until a contract is signed, then the larger
+    of the award and the contract's amount after agreed amendments; a terminated contract
+    holds only what was paid under it; a cancelled project holds nothing."""
+    projects = (
+        item.projects.exclude(status=ProjectStatus.CANCELLED)
+        .exclude(pk=excluding_project or 0)
+        .select_related("contract")
+        .prefetch_related("contract__amendments", "contract__payments")
+    )
+    total = Decimal(0)
+    for project in projects:
+        award = project.award_amount or Decimal(0)
+        contract = getattr(project, "contract", None)
+        if contract is None or contract.status == "draft":
+            total += award
+        elif contract.status == "terminated":
+            total += sum((p.amount for p in contract.payments.all()), Decimal(0))
+        else:
+            total += max(award, contract.current_amount)
+    return total
 
 
 # --- Projects and award (R1, R5) -----------------------------------------------------------

@@ -6,7 +6,11 @@ from django.db import migrations, models
 
 
 def _earlier_amendments_were_in_force(apps, schema_editor):
-    apps.get_model("contracts", "Amendment").objects.update(status="agreed")
+    amendment = apps.get_model("contracts", "Amendment")
+    amendment.objects.update(status="agreed")
+    amendment.objects.filter(created_by__organization__kind="provider").update(
+        proposed_by_side="provider"
+    )
 
 
 class Migration(migrations.Migration):

@@ -261,3 +261,33 @@ def test_bad_numbers_in_addresses_are_not_errors(demo, signed, login, api):
         f"/api/v1/contracts/{signed.pk}/enterprises/", {"enterprises": [10**30]}, format="json"
     )
     assert huge.status_code == 400
+
+
+def test_terminating_lets_pending_proposals_lapse(demo, signed, login):
+    proposed = _propose(demo["provider_admin"], signed)
+    services.contract_terminate(actor=demo["township_leader"], contract=signed, reason="违约")
+    proposed.refresh_from_db()
+    assert proposed.status == AmendmentStatus.DECLINED
+    page = login(demo["township_leader"]).get(reverse("contracts:detail", args=[signed.pk]))
+    assert "amendment_agree" not in page.content.decode()
+
+
+def test_the_amendment_form_names_the_field_at_fault(demo, signed, login):
+    response = login(demo["township_officer"]).post(
+        reverse("contracts:action", args=[signed.pk, "amend"]),
+        {"changes": "增加", "reason": "新增", "amount_delta": "10.005"},
+        follow=True,
+    )
+    flashed = " ".join(str(m) for m in response.context["messages"])
+    assert "金额" in flashed and not signed.amendments.exists()
+
+
+def test_awards_and_amendments_share_one_view_of_the_budget(demo, signed):
+    """Budget 360,000: contract 328,000 + agreed 1,000 leaves 31,000 for another award."""
+    from safeserve.procurement.services import item_committed
+
+    proposed = _propose(demo["township_officer"], signed, "1000")
+    services.amendment_agree(actor=demo["provider_leader"], amendment=proposed)
+    item = signed.project.item
+    assert item_committed(item) == Decimal("329000")
+    assert services._budget_remaining(signed) == item.budget

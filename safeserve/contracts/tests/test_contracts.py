@@ -306,15 +306,12 @@ def test_the_api_signs_and_reports_missing_terms(demo, contract, api):
     assert signed.json()["status"] == "signed"
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_second_signatures_on_postgresql_respect_capacity(transactional_db):
-    """Two purchasers' contracts with the same provider, each alone under the cap, together
-    over it: the signatures race, and only one contract may end up signed."""
-    import threading
-
+def _race_setup(*, second_provider: str, visits: int, amounts: tuple[str, str]):
+    """Two contracts under one plan item, each confirmed by the purchaser; returns the users
+    and the contracts waiting for their providers' confirmation."""
     from safeserve.enterprises.reference import ensure_gbt4754
     from safeserve.procurement import services as procurement
+    from safeserve.providers.models import Provider
     from safeserve.supervision.demo import seed
 
     ensure_gbt4754()
@@ -323,25 +320,24 @@ def test_concurrent_second_signatures_on_postgresql_respect_capacity(transaction
 
     users = {u.username: u for u in User.objects.select_related("organization")}
     project = PurchaseProject.objects.get(status=ProjectStatus.AWARDED)
+    PurchaseProject.objects.filter(pk=project.pk).update(award_amount=Decimal(amounts[0]))
+    project.refresh_from_db()
     first = services.contract_draft(actor=users["township_officer"], project=project)
     services.contract_save_terms(
         actor=users["township_officer"],
         contract=first,
-        terms=_terms(planned_visits=14 * 140),
+        terms=_terms(planned_visits=visits, amount=Decimal(amounts[0])),
         criteria=CRITERIA,
         installments="",
     )
-    # A second contract of the same provider under another project of the same plan.
-    item = project.item
     second_project = procurement.project_create(
         actor=users["township_officer"],
-        item=item,
+        item=project.item,
         data=procurement.ProjectData(title="第二", service_content="x", enterprise_scope="x"),
     )
+    provider = Provider.objects.get(organization__users__username=second_provider)
     PurchaseProject.objects.filter(pk=second_project.pk).update(
-        status=ProjectStatus.AWARDED,
-        awarded_provider=project.awarded_provider,
-        award_amount=Decimal("1000"),
+        status=ProjectStatus.AWARDED, awarded_provider=provider, award_amount=Decimal(amounts[1])
     )
     second = services.contract_draft(
         actor=users["township_officer"], project=PurchaseProject.objects.get(pk=second_project.pk)
@@ -349,27 +345,86 @@ def test_concurrent_second_signatures_on_postgresql_respect_capacity(transaction
     services.contract_save_terms(
         actor=users["township_officer"],
         contract=second,
-        terms=_terms(planned_visits=14 * 140, amount=Decimal("1000")),
+        terms=_terms(planned_visits=visits, amount=Decimal(amounts[1])),
         criteria=CRITERIA,
         installments="",
     )
     for contract in (first, second):
         services.contract_sign(actor=users["township_leader"], contract=contract)
+    return users, first, second
+
+
+def _race(calls: list[Any]) -> list[str]:
+    """Runs the calls in parallel threads; each outcome is "done" or the refusal's code."""
+    import threading
+
     outcomes: list[str] = []
 
-    def sign(contract: Contract) -> None:
+    def run(call: Any) -> None:
         try:
-            services.contract_sign(actor=users["provider_leader"], contract=contract)
-            outcomes.append("signed")
+            call()
+            outcomes.append("done")
         except ApplicationError as exc:
             outcomes.append(exc.code)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sign, args=(c,)) for c in (first, second)]
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == ["over_capacity", "signed"]
+    return sorted(outcomes)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_second_signatures_on_postgresql_respect_capacity(transactional_db):
+    """Two contracts with the same provider, each alone under the cap, together over it: the
+    signatures race, and only one contract may end up signed (R8)."""
+    users, first, second = _race_setup(
+        second_provider="provider_admin", visits=14 * 140, amounts=("328000", "1000")
+    )
+    leader = users["provider_leader"]
+    outcomes = _race(
+        [
+            lambda: services.contract_sign(actor=leader, contract=first),
+            lambda: services.contract_sign(actor=leader, contract=second),
+        ]
+    )
+    assert outcomes == ["done", "over_capacity"]
     assert Contract.objects.filter(status=ContractStatus.SIGNED).count() == 1
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_amendments_of_two_providers_respect_the_item_budget(transactional_db):
+    """Two providers' contracts under one plan item leave 10,000 of its budget: two amendments,
+    each alone within it, together over it, agreed at the same moment — the lock on the item
+    lets only one through (R3)."""
+    users, first, second = _race_setup(
+        second_provider="other_provider_admin", visits=10, amounts=("300000", "50000")
+    )
+    services.contract_sign(actor=users["provider_leader"], contract=first)
+    services.contract_sign(actor=users["other_provider_admin"], contract=second)
+    proposals = [
+        services.contract_amend(
+            actor=users["township_officer"],
+            contract=contract,
+            reason="增加企业",
+            changes="增加",
+            amount_delta=Decimal(delta),
+        )
+        for contract, delta in ((first, "10000"), (second, "5000"))
+    ]
+    outcomes = _race(
+        [
+            lambda: services.amendment_agree(
+                actor=users["provider_leader"], amendment=proposals[0]
+            ),
+            lambda: services.amendment_agree(
+                actor=users["other_provider_admin"], amendment=proposals[1]
+            ),
+        ]
+    )
+    assert outcomes == ["done", "over_budget"]

@@ -286,3 +286,31 @@ def test_coverage_upload_through_the_api(demo, signed, api):
         format="multipart",
     )
     assert bad.status_code == 400 and bad.json()["code"] == "no_codes"
+
+
+def test_a_damaged_workbook_is_refused_not_a_server_error(demo, signed, login, api):
+    import io
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    good = _xlsx([["统一社会信用代码"], ["91990121MA0000007G"]]).getvalue()
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(damaged, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry.filename)
+            target.writestr(entry, data[: len(data) // 2] if "sheet1" in entry.filename else data)
+    upload = damaged.getvalue()
+    response = api(demo["township_officer"]).post(
+        f"/api/v1/contracts/{signed.pk}/enterprises/",
+        {"file": SimpleUploadedFile("list.xlsx", upload)},
+        format="multipart",
+    )
+    assert response.status_code == 415
+    page = login(demo["township_officer"]).post(
+        reverse("contracts:coverage_change", args=[signed.pk]),
+        {"file": SimpleUploadedFile("list.xlsx", upload)},
+        follow=True,
+    )
+    assert "另存为 .xlsx" in " ".join(_flash(page))
+    assert not signed.coverage.exists()

@@ -129,7 +129,7 @@ def test_budget_execution_and_contract_lists_keep_their_query_counts(demo, signe
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from safeserve.contracts.models import Contract
+    from safeserve.contracts.models import Amendment, Contract
     from safeserve.procurement.models import PlanItem, PurchaseProject
 
     services.payment_record(
@@ -147,9 +147,9 @@ def test_budget_execution_and_contract_lists_keep_their_query_counts(demo, signe
 
     def grow(n):
         plan = signed.project.item.plan
-        for _ in range(n):
+        for index in range(n):
             item = PlanItem.objects.create(
-                plan=plan, category="training", content="x", budget=Decimal("100")
+                plan=plan, category="inspection", content="x", budget=Decimal("100")
             )
             project = PurchaseProject.objects.create(
                 item=item,
@@ -162,16 +162,29 @@ def test_budget_execution_and_contract_lists_keep_their_query_counts(demo, signe
                 awarded_provider=signed.provider,
                 award_amount=Decimal("10"),
             )
-            Contract.objects.create(
+            contract = Contract.objects.create(
                 project=project,
                 purchaser=signed.purchaser,
                 provider=signed.provider,
                 county=signed.county,
                 amount=Decimal("10"),
-                status="signed",
+                status="draft" if index % 2 else "signed",
+            )
+            Amendment.objects.create(
+                contract=contract,
+                reason="x",
+                changes="x",
+                amount_delta=Decimal("1"),
+                created_by=demo["township_officer"],
+                status="agreed",
             )
 
-    urls = [reverse("contracts:list"), reverse("contracts:budget"), reverse("contracts:coverage")]
+    urls = [
+        reverse("contracts:list"),
+        reverse("contracts:budget"),
+        reverse("contracts:coverage"),
+        "/api/v1/contracts/",
+    ]
     grow(3)
     first = [count(u) for u in urls]
     grow(3)
