@@ -3,7 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from safeserve.accounts.api import TokenView, UserViewSet
 from safeserve.contracts.api import ContractViewSet
-from safeserve.contracts.coverage_api import CoverageView
+from safeserve.contracts.coverage_api import BudgetExecutionView, CoverageView
 from safeserve.enterprises.api import (
     EnterpriseImportJobView,
     EnterpriseImportView,
@@ -35,6 +35,7 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("county-policy/", CountyPolicyView.as_view(), name="county-policy"),
     path("coverage/", CoverageView.as_view(), name="coverage"),
+    path("budget-execution/", BudgetExecutionView.as_view(), name="budget-execution"),
     path("enterprises/import/", EnterpriseImportView.as_view(), name="enterprise-import"),
     path(
         "enterprises/import/<int:pk>/",

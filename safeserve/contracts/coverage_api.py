@@ -1,5 +1,8 @@
+"""Read-only reports over contracts: coverage (R9) and budget execution (R3)."""
+
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -8,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from safeserve.accounts.request import actor_of
-from safeserve.contracts.selectors import coverage_report
+from safeserve.contracts.selectors import budget_execution, coverage_report
 from safeserve.contracts.views import _year
 from safeserve.organizations.access import require
 from safeserve.procurement.permissions import can_read_procurement
@@ -39,5 +42,44 @@ class CoverageView(APIView):
                 "total": report.total,
                 "covered": report.covered,
                 "gaps": report.gaps,
+            }
+        )
+
+
+class BudgetExecutionView(APIView):
+    """R3 for a year, per plan item in scope: budget, contracted (after agreed amendments),
+    awarded but not yet signed, paid, deducted and remaining."""
+
+    @extend_schema(parameters=[OpenApiParameter("year", int)], responses={200: None})
+    def get(self, request: Request) -> Response:
+        actor = actor_of(request)
+        require(can_read_procurement(actor))
+        year = _year(request._request)
+        items = budget_execution(viewer=actor, year=year)
+        return Response(
+            {
+                "year": year,
+                "items": [
+                    {
+                        "item": item.pk,
+                        "plan": item.plan_id,
+                        "purchaser": item.plan.purchaser_id,
+                        "purchaser_name": item.plan.purchaser.name,
+                        "category": item.category,
+                        "is_pilot": item.is_pilot,
+                        **{
+                            key: str(Decimal(getattr(item, key)).quantize(Decimal("0.01")))
+                            for key in (
+                                "budget",
+                                "contracted",
+                                "awarded",
+                                "paid",
+                                "deducted",
+                                "remaining",
+                            )
+                        },
+                    }
+                    for item in items
+                ],
             }
         )

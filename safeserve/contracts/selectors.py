@@ -131,7 +131,7 @@ def budget_execution(*, viewer: User, year: int) -> list[Any]:
     from django.db.models import Sum
 
     from safeserve.contracts.models import Amendment, Deduction, Payment
-    from safeserve.procurement.models import PlanItem, PurchasePlan
+    from safeserve.procurement.models import PlanItem, ProjectStatus, PurchasePlan, PurchaseProject
 
     plans = PurchasePlan.objects.visible_to(viewer).filter(year=year)
     items = list(
@@ -173,10 +173,18 @@ def budget_execution(*, viewer: User, year: int) -> list[Any]:
         .annotate(total=Sum("amount"))
         .values_list("contract__project__item", "total")
     )
+    # Awards whose contract is not signed yet hold their amount too (procurement.item_committed).
+    held = dict(
+        PurchaseProject.objects.filter(item__in=items, status=ProjectStatus.AWARDED)
+        .values("item")
+        .annotate(total=Sum("award_amount"))
+        .values_list("item", "total")
+    )
     for item in items:
         item_any: Any = item
         item_any.contracted = contracted.get(item.pk, Decimal(0))
+        item_any.awarded = held.get(item.pk) or Decimal(0)
         item_any.paid = paid.get(item.pk, Decimal(0))
         item_any.deducted = deducted.get(item.pk, Decimal(0))
-        item_any.remaining = item.budget - item_any.contracted
+        item_any.remaining = item.budget - item_any.contracted - item_any.awarded
     return items

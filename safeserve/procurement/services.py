@@ -324,10 +324,10 @@ def plan_close(*, actor: User, plan: PurchasePlan) -> PurchasePlan:
 
 
 def item_committed(item: PlanItem, *, excluding_project: int | None = None) -> Decimal:
-    """R3: what the item's projects hold of its budget — the one definition awards, signing and
-    amendments all use. A project holds its award until a contract is signed, then the larger
-    of the award and the contract's amount after agreed amendments; a terminated contract
-    holds only what was paid under it; a cancelled project holds nothing."""
+    """R3: what the item's projects hold of its budget — the one definition awards, signing,
+    amendments and the budget page all use. A project holds its award until its contract is
+    signed, then the contract's amount after agreed amendments; a terminated contract holds
+    only what was paid under it; a cancelled project holds nothing."""
     projects = (
         item.projects.exclude(status=ProjectStatus.CANCELLED)
         .exclude(pk=excluding_project or 0)
@@ -343,7 +343,7 @@ def item_committed(item: PlanItem, *, excluding_project: int | None = None) -> D
         elif contract.status == "terminated":
             total += sum((p.amount for p in contract.payments.all()), Decimal(0))
         else:
-            total += max(award, contract.current_amount)
+            total += contract.current_amount
     return total
 
 

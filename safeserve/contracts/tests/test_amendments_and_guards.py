@@ -291,3 +291,35 @@ def test_awards_and_amendments_share_one_view_of_the_budget(demo, signed):
     item = signed.project.item
     assert item_committed(item) == Decimal("329000")
     assert services._budget_remaining(signed) == item.budget
+
+
+def test_budget_execution_through_the_api_for_each_role(demo, signed, api):
+    services.payment_record(
+        actor=demo["township_officer"], contract=signed, amount=Decimal("1000"), paid_on=TODAY
+    )
+    item = signed.project.item
+    expected = {  # written out by hand: who may read budget execution
+        "county_officer": 200,
+        "township_officer": 200,
+        "department_officer": 200,
+        "provider_admin": 403,
+        "expert": 403,
+        "enterprise_user": 403,
+        "other_county_officer": 200,
+    }
+    for name, code in expected.items():
+        response = api(demo[name]).get(f"/api/v1/budget-execution/?year={TODAY.year}")
+        assert response.status_code == code, name
+    rows = api(demo["township_officer"]).get("/api/v1/budget-execution/").json()["items"]
+    row = next(r for r in rows if r["item"] == item.pk)
+    assert (row["contracted"], row["paid"], row["remaining"]) == (
+        "328000.00",
+        "1000.00",
+        str(item.budget - Decimal("328000")),
+    )
+    others = api(demo["other_county_officer"]).get("/api/v1/budget-execution/").json()["items"]
+    assert all(r["item"] != item.pk for r in others)
+    assert all(
+        r["purchaser"] == demo["department_officer"].organization_id
+        for r in api(demo["department_officer"]).get("/api/v1/budget-execution/").json()["items"]
+    )
