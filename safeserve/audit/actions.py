@@ -43,12 +43,23 @@ def register_object_types(labels: dict[str, Any]) -> None:
     _OBJECT_TYPES.update(labels)
 
 
-def register_keys(labels: dict[str, Any]) -> None:
+_KEY_CHOICES: dict[str, dict[str, Any]] = {}
+
+
+def register_keys(labels: dict[str, Any], choices: dict[str, Any] | None = None) -> None:
+    """Labels (and, optionally, value choices) for keys recorded on a model they are not
+    fields of — e.g. a plan item's fields recorded on its plan's history."""
     _KEYS.update(labels)
+    for key, pairs in (choices or {}).items():
+        _KEY_CHOICES[key] = dict(pairs)
 
 
 def key_label(key: str) -> Any:
     return _KEYS.get(key, key)
+
+
+def key_choices(key: str) -> dict[str, Any]:
+    return _KEY_CHOICES.get(key, {})
 
 
 def object_type_choices() -> list[tuple[str, Any]]:

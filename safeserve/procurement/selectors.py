@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from safeserve.procurement.models import (
     ProjectStatus,
@@ -29,17 +29,43 @@ def plan_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[PurchasePlan
     return qs.order_by("-year", "purchaser__name", "pk")
 
 
-def items_with_execution(plan: PurchasePlan) -> list[Any]:
-    """Each item with committed and remaining budget (one query, whatever the count)."""
-    items: list[Any] = list(
-        plan.items.annotate(
-            committed=Sum(
-                "projects__award_amount", filter=~Q(projects__status=ProjectStatus.CANCELLED)
-            )
-        )
+def project_holds(project: PurchaseProject) -> Decimal:
+    """R3: what one project holds of its item's budget — the one rule awards, signing,
+    amendments and the budget pages all use. It holds its award until its contract is signed,
+    then the contract's amount after agreed amendments; a terminated contract holds only what
+    was paid under it; a cancelled project holds nothing. Expects ``contract``,
+    ``contract__amendments`` and ``contract__payments`` fetched (see ``holding_projects``)."""
+    if project.status == ProjectStatus.CANCELLED:
+        return Decimal(0)
+    award = project.award_amount or Decimal(0)
+    contract = getattr(project, "contract", None)
+    if contract is None or contract.status == "draft":
+        return award
+    if contract.status == "terminated":
+        return sum((p.amount for p in contract.payments.all()), Decimal(0))
+    return Decimal(contract.current_amount)
+
+
+def holding_projects(items: Any) -> Any:
+    """The projects under ``items`` with what ``project_holds`` reads, in a fixed number of
+    queries."""
+    return (
+        PurchaseProject.objects.filter(item__in=items)
+        .exclude(status=ProjectStatus.CANCELLED)
+        .select_related("contract")
+        .prefetch_related("contract__amendments", "contract__payments")
     )
+
+
+def items_with_execution(plan: PurchasePlan) -> list[Any]:
+    """Each item with what its projects hold and what remains (a fixed number of queries,
+    whatever the count)."""
+    items: list[Any] = list(plan.items.all())
+    held: dict[int, Decimal] = {}
+    for project in holding_projects(items):
+        held[project.item_id] = held.get(project.item_id, Decimal(0)) + project_holds(project)
     for item in items:
-        item.committed = item.committed or Decimal(0)
+        item.committed = held.get(item.pk, Decimal(0))
         item.remaining = item.budget - item.committed
     return items
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from safeserve.audit.actions import register_actions, register_object_types
+from safeserve.audit.actions import register_actions, register_keys, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.choices import ProcurementMethod, ServiceCategory
 from safeserve.common.exceptions import ApplicationError
@@ -66,6 +66,28 @@ register_actions(
         "project.award_refused": gettext_lazy("Award refused (eligibility)"),
         "project.cancelled": gettext_lazy("Project cancelled"),
     }
+)
+
+# A plan item's fields are recorded on its plan's history.
+register_keys(
+    {
+        **{
+            name: PlanItem._meta.get_field(name).verbose_name  # type: ignore[union-attr]
+            for name in (
+                "category",
+                "content",
+                "description",
+                "target_enterprises",
+                "target_visits",
+                "target_sessions",
+                "is_pilot",
+            )
+        },
+        "items": gettext_lazy("Items"),
+        "budget": gettext_lazy("Budget"),
+        "item_id": gettext_lazy("Plan item"),
+    },
+    choices={"category": ServiceCategory.choices},
 )
 
 
@@ -324,27 +346,11 @@ def plan_close(*, actor: User, plan: PurchasePlan) -> PurchasePlan:
 
 
 def item_committed(item: PlanItem, *, excluding_project: int | None = None) -> Decimal:
-    """R3: what the item's projects hold of its budget — the one definition awards, signing,
-    amendments and the budget page all use. A project holds its award until its contract is
-    signed, then the contract's amount after agreed amendments; a terminated contract holds
-    only what was paid under it; a cancelled project holds nothing."""
-    projects = (
-        item.projects.exclude(status=ProjectStatus.CANCELLED)
-        .exclude(pk=excluding_project or 0)
-        .select_related("contract")
-        .prefetch_related("contract__amendments", "contract__payments")
-    )
-    total = Decimal(0)
-    for project in projects:
-        award = project.award_amount or Decimal(0)
-        contract = getattr(project, "contract", None)
-        if contract is None or contract.status == "draft":
-            total += award
-        elif contract.status == "terminated":
-            total += sum((p.amount for p in contract.payments.all()), Decimal(0))
-        else:
-            total += contract.current_amount
-    return total
+    """What the item's projects hold of its budget (``selectors.project_holds``)."""
+    from safeserve.procurement.selectors import holding_projects, project_holds
+
+    projects = holding_projects([item]).exclude(pk=excluding_project or 0)
+    return sum((project_holds(p) for p in projects), Decimal(0))
 
 
 # --- Projects and award (R1, R5) -----------------------------------------------------------

@@ -9,7 +9,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
-from safeserve.audit.actions import key_label
+from safeserve.audit.actions import key_choices, key_label
 from safeserve.audit.models import AuditEvent
 
 register = template.Library()
@@ -32,14 +32,14 @@ def _label(model: Any, key: str) -> str:
     return str(field.verbose_name) if field is not None else str(key_label(key))
 
 
-def _show(value: Any, field: Any = None) -> str:
+def _show(value: Any, field: Any = None, key: str = "") -> str:
     if value is None or value == "":
         return "—"
     if value is True:
         return _("yes")
     if value is False:
         return _("no")
-    choices = dict(field.flatchoices) if field is not None and field.choices else {}
+    choices = dict(field.flatchoices) if field is not None and field.choices else key_choices(key)
     if isinstance(value, list):
         return "、".join(str(choices.get(v, v)) for v in value) or "—"
     if isinstance(value, dict):
@@ -64,8 +64,8 @@ def audit_changes(event: AuditEvent) -> list[tuple[str, str, str]]:
         rows.append(
             (
                 _label(model, key),
-                _show(before.get(key), field) if key in before else "",
-                _show(after.get(key), field) if key in after else "",
+                _show(before.get(key), field, key) if key in before else "",
+                _show(after.get(key), field, key) if key in after else "",
             )
         )
     return rows

@@ -204,6 +204,7 @@ def test_lists_cost_the_same_queries_for_n_and_2n_rows(demo, login, api):
         for client, url in [
             (page, reverse("procurement:project_list")),
             (page, reverse("procurement:plan_list")),
+            (page, reverse("procurement:plan_detail", args=[item.plan_id])),
             (rest, "/api/v1/purchase-projects/"),
             (rest, "/api/v1/purchase-plans/"),
         ]:
