@@ -9,12 +9,18 @@ from safeserve.audit.models import AuditEvent
 HISTORY_LIMIT = 50
 
 
-def history_for(obj: models.Model, viewer: Any, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
+def history_for(
+    obj: models.Model,
+    viewer: Any,
+    limit: int = HISTORY_LIMIT,
+    hide_actions: tuple[str, ...] = (),
+) -> list[AuditEvent]:
     """The events about one object, newest first, for its history panel.
 
     The caller has already fetched ``obj`` through data scope. Platform-wide records (providers,
     experts) also collect events from other counties, so only the viewer's own county's events
-    (and platform events) are shown; login events only to the county office. One query.
+    (and platform events) are shown; login events only to the county office; ``hide_actions``
+    are events this viewer has no business seeing (e.g. other bidders' refusals). One query.
     """
     from safeserve.organizations.permissions import can_read_county_logs
 
@@ -25,6 +31,8 @@ def history_for(obj: models.Model, viewer: Any, limit: int = HISTORY_LIMIT) -> l
         events = events.filter(models.Q(county_id=county_id) | models.Q(county__isnull=True))
         if not can_read_county_logs(viewer):
             events = events.exclude(action__startswith="auth.")
+    if hide_actions:
+        events = events.exclude(action__in=hide_actions)
     return list(events.select_related("actor").order_by("-created_at", "-seq")[:limit])
 
 

@@ -317,7 +317,14 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "result": result,
             "document_form": DocumentForm(),
             "reason_form": ReasonForm(),
-            "history": history_for(project, user),
+            # Refused awards name other providers: the purchaser and county office only.
+            "history": history_for(
+                project,
+                user,
+                hide_actions=()
+                if purchaser or is_county_office_officer(user, project.county_id)
+                else ("project.award_refused",),
+            ),
         },
     )
 

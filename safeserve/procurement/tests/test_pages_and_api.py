@@ -58,6 +58,15 @@ def test_an_awarded_project_is_seen_by_its_purchaser_the_office_and_the_provider
 
 def test_the_demo_shows_a_refused_award(demo):
     assert AuditEvent.objects.filter(action="project.award_refused").count() == 1
+
+
+def test_only_the_purchaser_and_county_office_see_refused_awards(demo, login):
+    project = PurchaseProject.objects.get(status=ProjectStatus.AWARDED)
+    url = reverse("procurement:project_detail", args=[project.pk])
+    expected = {"township_officer": True, "county_officer": True, "provider_admin": False}
+    for name, sees in expected.items():
+        history = login(demo[name]).get(url).context["history"]
+        assert any(e.action == "project.award_refused" for e in history) is sees, name
     assert PurchasePlan.objects.filter(status=PlanStatus.SUBMITTED).count() == 1
 
 
