@@ -51,7 +51,7 @@ def register_keys(labels: dict[str, Any], choices: dict[str, Any] | None = None)
     fields of — e.g. a plan item's fields recorded on its plan's history."""
     _KEYS.update(labels)
     for key, pairs in (choices or {}).items():
-        _KEY_CHOICES[key] = dict(pairs)
+        _KEY_CHOICES[key] = dict(pairs.items() if isinstance(pairs, dict) else pairs)
 
 
 def key_label(key: str) -> Any:

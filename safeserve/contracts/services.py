@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from safeserve.audit.actions import register_actions, register_object_types
+from safeserve.audit.actions import register_actions, register_keys, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.choices import ServiceCategory
 from safeserve.common.exceptions import ApplicationError
@@ -42,6 +42,13 @@ if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
 register_object_types({"contracts.contract": gettext_lazy("Contract")})
+register_keys(
+    {"proposed_by": gettext_lazy("Proposed by")},
+    choices={
+        side: {"purchaser": gettext_lazy("Purchaser"), "provider": gettext_lazy("Provider")}
+        for side in ("side", "proposed_by")
+    },
+)
 register_actions(
     {
         "contract.drafted": gettext_lazy("Contract drafted"),
