@@ -604,17 +604,7 @@ def amendment_agree(*, actor: User, amendment: Amendment) -> Amendment:
     current = _pending(locked, amendment)
     require(_other_side_may_decide(actor, locked, current))
     _check_amendment(locked, current.amount_delta)
-    current.status = AmendmentStatus.AGREED
-    current.decided_by, current.decided_at = actor, timezone.now()
-    current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    audit_record(
-        action="contract.amended",
-        actor=actor,
-        obj=locked,
-        after={"amount_delta": current.amount_delta, "changes": current.changes},
-        reason=current.reason,
-    )
-    return current
+    return _decide(actor, locked, current, AmendmentStatus.AGREED, current.reason)
 
 
 @transaction.atomic
@@ -628,17 +618,25 @@ def amendment_decline(*, actor: User, amendment: Amendment, reason: str = "") ->
         else is_provider_signatory(actor, locked)
     )
     require(proposer_side or _other_side_may_decide(actor, locked, current))
-    current.status = AmendmentStatus.DECLINED
-    current.decided_by, current.decided_at = actor, timezone.now()
-    current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    return _decide(actor, locked, current, AmendmentStatus.DECLINED, reason.strip())
+
+
+def _decide(
+    actor: User, locked: Contract, amendment: Amendment, status: str, reason: str
+) -> Amendment:
+    amendment.status = status
+    amendment.decided_by, amendment.decided_at = actor, timezone.now()
+    amendment.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     audit_record(
-        action="contract.amendment_declined",
+        action="contract.amended"
+        if status == AmendmentStatus.AGREED
+        else "contract.amendment_declined",
         actor=actor,
         obj=locked,
-        after={"amount_delta": current.amount_delta, "changes": current.changes},
-        reason=reason.strip(),
+        after={"amount_delta": amendment.amount_delta, "changes": amendment.changes},
+        reason=reason,
     )
-    return current
+    return amendment
 
 
 def start_due_contracts(today: dt.date | None = None) -> int:
