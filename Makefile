@@ -34,8 +34,8 @@ locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po $(VEN
 	touch $@
 
 messages: $(VENV)/.installed  ## refresh the translation catalogue after changing strings
-	$(MANAGE) makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules --ignore=build
-	$(MANAGE) makemessages -d djangojs -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules --ignore=build
+	$(MANAGE) makemessages -l zh_Hans --no-wrap --no-obsolete --ignore=.venv --ignore=node_modules --ignore=build
+	$(MANAGE) makemessages -d djangojs -l zh_Hans --no-wrap --no-obsolete --ignore=.venv --ignore=node_modules --ignore=build
 
 demo: setup  ## migrate, seed the demo counties, run the task worker and the server
 	$(MANAGE) migrate --noinput
