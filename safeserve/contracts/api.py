@@ -319,21 +319,10 @@ class ContractViewSet(ScopedViewSet):
             data = CoverageInput(data=body)
             data.is_valid(raise_exception=True)
             ids = data.validated_data["enterprises"]
-            codes = [c.strip().upper() for c in data.validated_data["usccs"]]
-        found = list(visible.filter(pk__in=ids)) + list(visible.filter(uscc__in=codes))
-        missing = sorted(
-            {str(i) for i in ids} - {str(e.pk) for e in found}
-            | set(codes) - {e.uscc for e in found}
+            codes = data.validated_data["usccs"]
+        services.coverage_add_listed(
+            actor=actor_of(request), contract=contract, codes=codes, ids=ids
         )
-        if missing:
-            raise ApplicationError(
-                "unknown_enterprises",
-                _("Not in your directory: %(codes)s. Nothing was added.")
-                % {"codes": "、".join(missing[:20])},
-                errors={"enterprises": missing[:50]},
-                status=400,
-            )
-        services.coverage_add(actor=actor_of(request), contract=contract, enterprises=found)
         return Response(self._coverage_rows(contract), status=status.HTTP_201_CREATED)
 
     def _balance(self, contract: Contract) -> Response:

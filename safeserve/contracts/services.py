@@ -4,6 +4,7 @@ amendments within 政府采购法 第49条, start and termination."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -847,6 +848,60 @@ def coverage_refusal(contract: Contract, enterprise: Any) -> str | None:
     if enterprise.sector not in sectors:
         return _("not in a sector this department supervises")
     return None
+
+
+# One request adds at most this many by filter; a wider filter is refused, never cut short.
+COVERAGE_ADD_LIMIT = 5000
+
+
+def coverage_add_listed(
+    *,
+    actor: User,
+    contract: Contract,
+    codes: Sequence[str] = (),
+    ids: Sequence[int] = (),
+) -> int:
+    """Adds the enterprises named by unified social credit code (pasted, uploaded or sent) or
+    by id — all of them or, if any is not in the actor's directory, none."""
+    from safeserve.enterprises.models import Enterprise
+    from safeserve.enterprises.validation import text
+
+    wanted = list(dict.fromkeys(text(code).upper() for code in codes if text(code)))
+    visible = Enterprise.objects.visible_to(actor)
+    found = list(visible.filter(pk__in=list(ids))) + list(visible.filter(uscc__in=wanted))
+    missing = sorted(
+        {str(i) for i in ids} - {str(e.pk) for e in found} | set(wanted) - {e.uscc for e in found}
+    )
+    if missing:
+        raise ApplicationError(
+            "unknown_enterprises",
+            _("Not in your directory: %(codes)s. Nothing was added.")
+            % {"codes": "、".join(missing[:20])},
+            errors={"enterprises": missing[:50]},
+            status=400,
+        )
+    return coverage_add(actor=actor, contract=contract, enterprises=found)
+
+
+def coverage_add_matching(*, actor: User, contract: Contract, filters: dict[str, Any]) -> int:
+    """Adds every open enterprise of the actor's directory matching the directory's filters."""
+    from safeserve.enterprises import selectors as enterprise_selectors
+
+    found = list(
+        enterprise_selectors.enterprise_list(viewer=actor, filters=filters).exclude(
+            status="closed"
+        )[: COVERAGE_ADD_LIMIT + 1]
+    )
+    if len(found) > COVERAGE_ADD_LIMIT:
+        raise ApplicationError(
+            "too_many_matches",
+            _(
+                "More than %(n)d enterprises match; narrow the filter (township, sector or "
+                "name). Nothing was added."
+            )
+            % {"n": COVERAGE_ADD_LIMIT},
+        )
+    return coverage_add(actor=actor, contract=contract, enterprises=found)
 
 
 @transaction.atomic

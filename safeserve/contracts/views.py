@@ -26,7 +26,6 @@ from safeserve.contracts.models import (
     Contract,
     ContractStatus,
 )
-from safeserve.enterprises import selectors as enterprise_selectors
 from safeserve.enterprises.models import Enterprise
 from safeserve.enterprises.spreadsheets import codes_from_upload, write_rows
 from safeserve.organizations.access import get_visible, require
@@ -36,9 +35,6 @@ from safeserve.procurement.permissions import (
     is_purchaser_leader_of,
     is_purchaser_of,
 )
-
-# One click adds at most this many; a wider filter is refused rather than cut short.
-COVERAGE_ADD_LIMIT = 5000
 
 
 def _contract_for(request: AuthedRequest, pk: int) -> Contract:
@@ -326,17 +322,9 @@ def coverage_change(request: AuthedRequest, pk: int) -> HttpResponse:
             codes = (
                 codes_from_upload(upload, upload.size or 0)
                 if upload is not None
-                else [c.strip().upper() for c in request.POST["codes"].split() if c.strip()]
+                else request.POST["codes"].split()
             )
-            found = list(visible.filter(uscc__in=codes))
-            unknown = sorted(set(codes) - {e.uscc for e in found})
-            if unknown:
-                raise ApplicationError(
-                    "unknown_codes",
-                    _("Not in your directory: %(codes)s. Nothing was added.")
-                    % {"codes": "、".join(unknown[:20])},
-                )
-            added = services.coverage_add(actor=request.user, contract=contract, enterprises=found)
+            added = services.coverage_add_listed(actor=request.user, contract=contract, codes=codes)
             messages.success(request, _("%(n)d enterprises added.") % {"n": added})
         else:
             filters: dict[str, Any] = {
@@ -346,21 +334,9 @@ def coverage_change(request: AuthedRequest, pk: int) -> HttpResponse:
             filters["township"] = (
                 int(township) if township.isdigit() and len(township) < 12 else None
             )
-            found = list(
-                enterprise_selectors.enterprise_list(viewer=request.user, filters=filters).exclude(
-                    status="closed"
-                )[: COVERAGE_ADD_LIMIT + 1]
+            added = services.coverage_add_matching(
+                actor=request.user, contract=contract, filters=filters
             )
-            if len(found) > COVERAGE_ADD_LIMIT:
-                raise ApplicationError(
-                    "too_many_matches",
-                    _(
-                        "More than %(n)d enterprises match; narrow the filter (township, sector or "
-                        "name). Nothing was added."
-                    )
-                    % {"n": COVERAGE_ADD_LIMIT},
-                )
-            added = services.coverage_add(actor=request.user, contract=contract, enterprises=found)
             messages.success(request, _("%(n)d enterprises added.") % {"n": added})
     except ApplicationError as exc:
         messages.error(request, str(exc.message))

@@ -260,9 +260,7 @@ def test_a_bad_coverage_file_gets_a_message_and_adds_nothing(
 
 
 def test_a_filter_matching_too_many_is_refused_not_cut_short(demo, signed, login, monkeypatch):
-    from safeserve.contracts import views
-
-    monkeypatch.setattr(views, "COVERAGE_ADD_LIMIT", 1)
+    monkeypatch.setattr(services, "COVERAGE_ADD_LIMIT", 1)
     client = login(demo["township_officer"])
     response = client.post(
         reverse("contracts:coverage_change", args=[signed.pk]), {"is_key": ""}, follow=True
