@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.accounts.backends import user_can_log_in
 from safeserve.accounts.models import User
 from safeserve.common.forms import BootstrapFormMixin
-from safeserve.organizations.models import Role
+from safeserve.organizations.models import Organization, Role
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
@@ -130,6 +130,9 @@ class LoginLogFilterForm(BootstrapFormMixin, forms.Form):
 
 class UserFilterForm(BootstrapFormMixin, forms.Form):
     q = forms.CharField(label=_("Name or username"), required=False)
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), required=False, queryset=Organization.objects.none()
+    )
     role = forms.ChoiceField(
         label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
     )
@@ -138,3 +141,13 @@ class UserFilterForm(BootstrapFormMixin, forms.Form):
         required=False,
         choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))],
     )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only organizations whose users the viewer may see, in its data scope.
+        cast(forms.ModelChoiceField, self.fields["organization"]).queryset = (
+            Organization.objects.visible_to(viewer)
+            .filter(users__in=User.objects.visible_to(viewer))
+            .distinct()
+            .order_by("name")
+        )

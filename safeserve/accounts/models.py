@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.organizations.models import Organization, OrganizationKind, Role
+from safeserve.organizations.models import ACTING_ROLES, Organization, OrganizationKind, Role
 
 
 class UserQuerySet(models.QuerySet["User"]):
@@ -25,11 +25,7 @@ class UserQuerySet(models.QuerySet["User"]):
         if org is None or not org.is_active:
             return self.none()
         visible = Q(organization_id=org.pk)
-        if org.kind == OrganizationKind.COUNTY_OFFICE and user.role in (
-            Role.ADMIN,
-            Role.OFFICER,
-            Role.LEADER,
-        ):
+        if org.kind == OrganizationKind.COUNTY_OFFICE and user.role in ACTING_ROLES:
             visible |= Q(organization__county_id=org.county_id)
         return self.filter(visible)
 

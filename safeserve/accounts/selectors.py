@@ -13,7 +13,7 @@ def user_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[User]:
         term = filters["q"]
         qs = qs.filter(Q(username__icontains=term) | Q(full_name__icontains=term))
     if filters.get("organization"):
-        qs = qs.filter(organization_id=filters["organization"])
+        qs = qs.filter(organization=filters["organization"])
     if filters.get("role"):
         qs = qs.filter(role=filters["role"])
     if filters.get("is_active") in ("1", "0"):

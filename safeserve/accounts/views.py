@@ -115,7 +115,7 @@ def _manageable_organizations(user: User) -> Any:
 @login_required
 def user_list(request: AuthedRequest) -> HttpResponse:
     require(can_manage_any_users(request.user))
-    filters = UserFilterForm(request.GET)
+    filters = UserFilterForm(request.GET, viewer=request.user)
     filters.is_valid()
     users = selectors.user_list(
         viewer=request.user,
@@ -180,7 +180,6 @@ def _user_for(request: HttpRequest, pk: int) -> User:
 @login_required
 def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     target = _user_for(request, pk)
-    assert target.organization is not None or target.is_superuser
     can_manage = target.organization is not None and can_manage_users_of(
         request.user, target.organization
     )

@@ -234,8 +234,13 @@ def organization_update(
 ) -> Organization:
     require(can_manage_organizations(actor))
     org = Organization.objects.select_for_update().get(pk=organization.pk)
+    if org.county is None:
+        raise ApplicationError(
+            "platform_organization",
+            _("The platform's own organization is not edited here; it has no county."),
+            status=400,
+        )
     before = organization_snapshot(org)
-    assert org.county is not None
     _check_placement(
         kind=org.kind,
         county=org.county,

@@ -57,6 +57,20 @@ def test_provider_admin_lists_only_its_own_users(world, login):
     assert "expert2" in page and "other_expert" not in page and "county_officer" not in page
 
 
+def test_the_user_list_filters_by_organization_within_scope(world, login):
+    client = login(world["county_officer"])
+    township = world["township_officer"].organization
+    page = client.get(reverse("accounts:user_list"), {"organization": township.pk})
+    names = {u.username for u in page.context["page"].object_list}
+    assert "township_officer" in names and "county_officer" not in names
+    # Another county's organization is not a choice: the filter is ignored, nothing leaks.
+    other = world["other_county_officer"].organization
+    page = client.get(reverse("accounts:user_list"), {"organization": other.pk})
+    names = {u.username for u in page.context["page"].object_list}
+    assert "other_county_officer" not in names
+    assert client.get(reverse("accounts:user_list"), {"organization": "9" * 30}).status_code == 200
+
+
 def test_creating_a_user_shows_a_temporary_password_once(world, login):
     client = login(world["provider_admin"])
     org = world["provider_admin"].organization
