@@ -4,6 +4,7 @@ from typing import Any
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -276,7 +277,9 @@ class QualificationViewSet(ScopedViewSet):
         provider = Provider.objects.filter(organization=org).first() if org else None
         if provider is None:
             raise ApplicationError(
-                "not_a_provider", "only a provider adds its qualifications", status=403
+                "not_a_provider",
+                _("Only a service provider's account adds qualifications; sign in with it."),
+                status=403,
             )
         data = QualificationInput(data=body_dict(request))
         data.is_valid(raise_exception=True)
@@ -399,7 +402,9 @@ class ExpertViewSet(ScopedViewSet):
         provider = Provider.objects.filter(organization=org).first() if org else None
         if provider is None:
             raise ApplicationError(
-                "not_a_provider", "only a provider registers its experts", status=403
+                "not_a_provider",
+                _("Only a service provider's account registers its experts; sign in with it."),
+                status=403,
             )
         data = ExpertInput(data=body_dict(request))
         data.is_valid(raise_exception=True)

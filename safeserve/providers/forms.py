@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.models import User
 from safeserve.common.forms import BootstrapFormMixin
+from safeserve.common.lib.masking import mask_id_number, mask_phone
 from safeserve.common.lib.uploads import validate_scan
 from safeserve.enterprises.validation import validate_phone
 from safeserve.providers.models import (
@@ -138,12 +139,36 @@ class ExpertForm(BootstrapFormMixin, forms.Form):
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, accounts: Any, hidden: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        """``hidden``: the stored ID number and phone, for an editor who may not see them
+        (R: personal data to the county office, the provider's admin and the expert only) —
+        the fields start empty, show the masked value, and left empty keep what is stored."""
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["user"]).queryset = accounts
+        self.hidden = hidden
+        if hidden is not None:
+            for name, masked in (
+                ("id_number", mask_id_number(hidden["id_number"])),
+                ("phone", mask_phone(hidden["phone"])),
+            ):
+                field = self.fields[name]
+                field.required = False
+                field.widget.attrs["placeholder"] = masked
+                field.help_text = _("Hidden from you; leave empty to keep it, or enter a new one.")
+                self.initial[name] = ""
 
     def clean_phone(self) -> str:
+        if self.hidden is not None and not self.cleaned_data["phone"].strip():
+            return self.hidden["phone"]
         return validate_phone(self.cleaned_data["phone"])
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"]
+        if self.hidden is not None and not value.strip():
+            return self.hidden["id_number"]
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

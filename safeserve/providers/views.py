@@ -427,8 +427,16 @@ def expert_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "certificate_number": certificate.number if certificate else "",
         "certificate_valid_until": certificate.valid_until if certificate else None,
     }
+    hidden = (
+        None
+        if can_see_personal_data(request.user, expert)
+        else {"id_number": expert.id_number, "phone": expert.phone}
+    )
     form = ExpertForm(
-        request.POST or None, accounts=_accounts_for(expert.employer, expert), initial=initial
+        request.POST or None,
+        accounts=_accounts_for(expert.employer, expert),
+        initial=initial,
+        hidden=hidden,
     )
     if request.method == "POST" and form.is_valid():
         try:

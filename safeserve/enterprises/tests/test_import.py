@@ -125,6 +125,13 @@ def test_a_bad_cell_refuses_the_whole_file(world, login, changes, column, words)
     ), _reasons(job)
 
 
+def test_a_bad_phone_is_reported_masked(world, login):
+    rows = [good_row(1, 联系电话="1381234567x")]
+    _post(login(world["township_officer"]), xlsx_bytes(rows))
+    values = [error["value"] for error in _job().errors]
+    assert values and all("1381234567x" not in value for value in values)
+
+
 def test_a_duplicate_code_inside_the_file_names_the_first_row(world, login):
     rows = [good_row(1), good_row(2, 统一社会信用代码=good_row(1)["统一社会信用代码"])]
     _post(login(world["township_officer"]), xlsx_bytes(rows))

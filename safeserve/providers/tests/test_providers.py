@@ -460,3 +460,30 @@ def test_editing_an_expert_on_the_page_keeps_certificates_the_form_does_not_show
     response = client.post(reverse("providers:expert_edit", args=[expert.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert sorted(c.number for c in expert.certificates.all()) == ["C-1", "C-2"]
+
+
+def test_a_provider_leader_edits_an_expert_without_seeing_the_id_number(directory, login):
+    expert = Expert.objects.filter(employer__name=ELIGIBLE, user__isnull=True).first()
+    assert expert is not None
+    stored_id, stored_phone = expert.id_number, expert.phone
+    client = login(directory["provider_leader"])
+    page = client.get(reverse("providers:expert_edit", args=[expert.pk]))
+    html = page.content.decode()
+    assert stored_id not in html and (not stored_phone or stored_phone not in html)
+    form = page.context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, "")}
+    data.update(title="正高级工程师", specialties=form.initial["specialties"], user="")
+    data["is_active"] = "on"
+    response = client.post(reverse("providers:expert_edit", args=[expert.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    expert.refresh_from_db()
+    assert (expert.id_number, expert.phone, expert.title) == (
+        stored_id,
+        stored_phone,
+        "正高级工程师",
+    )
+    # The admin, who may see it, gets the stored number in the form.
+    admin_form = login(directory["provider_admin"]).get(
+        reverse("providers:expert_edit", args=[expert.pk])
+    )
+    assert admin_form.context["form"].initial["id_number"] == stored_id
