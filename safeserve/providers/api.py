@@ -148,7 +148,20 @@ class ProviderFilter(django_filters.FilterSet):
         fields = ["name", "uscc"]
 
 
-class ProviderViewSet(ScopedViewSet):
+class _WarningDaysContext:
+    """Qualification states ("expiring soon") use the county's own warning period, the same in
+    every route that shows them."""
+
+    request: Any
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {
+            **super().get_serializer_context(),  # type: ignore[misc]
+            "warning_days": policy_for(_county_id(self.request)).qualification_warning_days,
+        }
+
+
+class ProviderViewSet(_WarningDaysContext, ScopedViewSet):
     serializer_class = ProviderSerializer
     filterset_class = ProviderFilter
 
@@ -157,12 +170,6 @@ class ProviderViewSet(ScopedViewSet):
 
     def scoped_queryset(self, actor: Any) -> Any:
         return selectors.provider_list(viewer=actor, filters={}).order_by("pk")
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        return {
-            **super().get_serializer_context(),
-            "warning_days": policy_for(_county_id(self.request)).qualification_warning_days,
-        }
 
     def _out(self, provider: Provider) -> Any:
         fresh = self.get_queryset().get(pk=provider.pk)
@@ -258,7 +265,7 @@ class QualificationFilter(django_filters.FilterSet):
         fields = ["provider", "type"]
 
 
-class QualificationViewSet(ScopedViewSet):
+class QualificationViewSet(_WarningDaysContext, ScopedViewSet):
     serializer_class = QualificationSerializer
     filterset_class = QualificationFilter
 
@@ -286,7 +293,7 @@ class QualificationViewSet(ScopedViewSet):
         qualification = services.qualification_add(
             actor=actor, provider=provider, data=services.QualificationData(**data.validated_data)
         )
-        return Response(QualificationSerializer(qualification).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(qualification).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=QualificationInput, responses=QualificationSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -302,7 +309,7 @@ class QualificationViewSet(ScopedViewSet):
             qualification=qualification,
             data=services.QualificationData(**data.validated_data),
         )
-        return Response(QualificationSerializer(updated).data)
+        return Response(self.get_serializer(updated).data)
 
 
 class CertificateSerializer(serializers.Serializer[Any]):

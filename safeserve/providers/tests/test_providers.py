@@ -487,3 +487,29 @@ def test_a_provider_leader_edits_an_expert_without_seeing_the_id_number(director
         reverse("providers:expert_edit", args=[expert.pk])
     )
     assert admin_form.context["form"].initial["id_number"] == stored_id
+
+
+def test_every_api_route_uses_the_countys_qualification_warning(directory, api):
+    from safeserve.common.models import CountyPolicy
+
+    admin = directory["provider_admin"]
+    county = admin.organization.county
+    CountyPolicy.objects.update_or_create(
+        county=county, defaults={"qualification_warning_days": 90}
+    )
+    today = timezone.localdate()
+    created = api(admin).post(
+        "/api/v1/qualifications/",
+        {
+            "type": "safety_evaluation",
+            "certificate_no": "APJ-(冀)-9999",
+            "issuer": "省应急管理厅",
+            "valid_from": str(today - dt.timedelta(days=300)),
+            "valid_to": str(today + dt.timedelta(days=60)),
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["state"] == "expiring"  # 60 days left, inside the county's 90
+    listed = api(admin).get("/api/v1/qualifications/").json()["results"]
+    assert {q["state"] for q in listed if q["id"] == created.json()["id"]} == {"expiring"}
