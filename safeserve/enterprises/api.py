@@ -16,7 +16,6 @@ from rest_framework.views import APIView
 from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
-from safeserve.audit.services import audit_record
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
@@ -31,7 +30,6 @@ from safeserve.enterprises.permissions import (
     can_import_enterprises,
     can_read_directory,
 )
-from safeserve.enterprises.spreadsheets import EXPORT_HEADERS, write_rows
 from safeserve.enterprises.tasks import run_enterprise_import
 from safeserve.enterprises.views import _xlsx_response
 from safeserve.organizations.access import get_visible, require
@@ -229,22 +227,8 @@ class EnterpriseViewSet(ScopedViewSet):
         actor = actor_of(request)
         require(can_read_directory(actor))
         queryset = self.filter_queryset(self.get_queryset()).order_by("name", "pk")
-        counter = {"rows": 0}
-
-        def rows() -> Any:
-            for row in selectors.export_rows(queryset):
-                counter["rows"] += 1
-                yield row
-
-        handle = write_rows(EXPORT_HEADERS, rows(), "企业名录")
-        audit_record(
-            action="enterprise.exported",
-            actor=actor,
-            after={
-                "rows": counter["rows"],
-                "filters": request.GET.urlencode()[:500],
-                "channel": "api",
-            },
+        handle = services.enterprise_export(
+            actor=actor, enterprises=queryset, filters=request.GET.urlencode(), channel="api"
         )
         return _xlsx_response(handle, "enterprises.xlsx")
 

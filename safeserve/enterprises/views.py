@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
-from safeserve.audit.services import audit_record
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.masking import mask_phone
@@ -40,7 +39,6 @@ from safeserve.enterprises.permissions import (
     can_read_directory,
 )
 from safeserve.enterprises.spreadsheets import (
-    EXPORT_HEADERS,
     save_to_tempfile,
     template_workbook,
     write_rows,
@@ -194,18 +192,11 @@ def enterprise_export(request: AuthedRequest) -> HttpResponseBase:
     filters = EnterpriseFilterForm(request.GET, townships=selectors.townships_for(request.user))
     filters.is_valid()
     enterprises = selectors.enterprise_list(viewer=request.user, filters=filters.cleaned_data)
-    counter = {"rows": 0}
-
-    def rows() -> Any:
-        for row in selectors.export_rows(enterprises):
-            counter["rows"] += 1
-            yield row
-
-    handle = write_rows(EXPORT_HEADERS, rows(), "企业名录")
-    audit_record(
-        action="enterprise.exported",
+    handle = services.enterprise_export(
         actor=request.user,
-        after={"rows": counter["rows"], "filters": request.GET.urlencode()[:500]},
+        enterprises=enterprises,
+        filters=request.GET.urlencode(),
+        channel="web",
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _xlsx_response(handle, f"企业名录-{stamp}.xlsx")

@@ -188,7 +188,16 @@ def test_export_is_scoped_masked_and_audited(world, sample, login):
     textile = next(row for row in rows if row[0] == "安平县恒丰纺织有限公司")
     assert "139****5678" in textile and "13912345678" not in textile
     event = AuditEvent.objects.get(action="enterprise.exported")
-    assert event.after["rows"] == 2
+    assert (event.after["rows"], event.after["channel"]) == (2, "web")
+
+
+def test_the_api_export_is_the_same_service(world, sample, api):
+    response = api(world["township_officer"]).get("/api/v1/enterprises/export/")
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    event = AuditEvent.objects.get(action="enterprise.exported")
+    assert (event.after["rows"], event.after["channel"]) == (2, "api")
+    assert api(world["expert"]).get("/api/v1/enterprises/export/").status_code == 403
 
 
 def test_create_through_the_page(world, places, login):
