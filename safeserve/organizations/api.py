@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,7 +12,6 @@ from rest_framework.response import Response
 from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
 from safeserve.common.choices import HighRiskSector
-from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
 from safeserve.organizations import services
 from safeserve.organizations.access import get_visible, require
@@ -86,6 +84,12 @@ class OrganizationSerializer(serializers.ModelSerializer[Organization]):
 class OrganizationInput(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=120)
     kind = serializers.ChoiceField(choices=OrganizationKind.choices)
+    county = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.filter(level=RegionLevel.COUNTY),
+        required=False,
+        allow_null=True,
+        help_text="the platform administrator names it; a county office's own by default",
+    )
     region = serializers.PrimaryKeyRelatedField(
         queryset=Region.objects.all(), required=False, allow_null=True
     )
@@ -144,13 +148,7 @@ class OrganizationViewSet(
         require(can_manage_organizations(actor_of(request)))
         data = OrganizationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        actor = actor_of(request)
-        county = actor.organization.county if actor.organization else None
-        if county is None:
-            raise ApplicationError(
-                "no_county", _("Only a county's users create organizations here."), status=400
-            )
-        org = services.organization_create(actor=actor, county=county, **data.validated_data)
+        org = services.organization_create(actor=actor_of(request), **data.validated_data)
         return Response(
             OrganizationSerializer(self._reload(org), context={"request": request}).data,
             status=status.HTTP_201_CREATED,

@@ -166,15 +166,26 @@ def organization_create(
     actor: User,
     name: str,
     kind: str,
-    county: Region,
+    county: Region | None = None,
     region: Region | None = None,
     sectors: list[str] | None = None,
     is_fallback_department: bool = False,
     address: str = "",
     contact_phone: str = "",
 ) -> Organization:
+    """A county office creates in its own county (``county`` may be left out); the platform
+    administrator names the county."""
     require(can_manage_organizations(actor))
     sectors = sectors or []
+    if county is None and not actor.is_superuser and actor.organization is not None:
+        county = actor.organization.county
+    if county is None:
+        raise ApplicationError(
+            "county_required",
+            _("Choose the county the new organization belongs to."),
+            errors={"county": [_("This field is required.")]},
+            status=400,
+        )
     if not actor.is_superuser:
         actor_org = actor.organization
         assert actor_org is not None

@@ -235,3 +235,29 @@ def test_the_platform_admin_opens_a_new_county(world, login):
     response = client.post(url, {"name": "长宁县市场监督管理局", "kind": "department"})
     assert response.status_code == 302
     assert Organization.objects.get(name="长宁县市场监督管理局").county == county
+
+
+def test_creating_organizations_through_the_api(world, api):
+    from safeserve.organizations.models import Region
+
+    anping = Region.objects.get(code="990121")
+    changning = Region.objects.get(code="990122")
+    body = {"name": "安平县诚信安全咨询有限公司", "kind": "provider"}
+    officer = api(world["county_officer"])
+    created = officer.post("/api/v1/organizations/", body, format="json")
+    assert created.status_code == 201 and created.json()["county"] == anping.pk
+    elsewhere = officer.post(
+        "/api/v1/organizations/",
+        {**body, "name": "别县机构", "county": changning.pk},
+        format="json",
+    )
+    assert elsewhere.status_code == 400 and "county" in elsewhere.json()["errors"]
+    admin = api(world["admin"])
+    unnamed = admin.post("/api/v1/organizations/", {**body, "name": "平台建"}, format="json")
+    assert unnamed.status_code == 400 and unnamed.json()["code"] == "county_required"
+    named = admin.post(
+        "/api/v1/organizations/", {**body, "name": "平台建", "county": changning.pk}, format="json"
+    )
+    assert named.status_code == 201 and named.json()["county"] == changning.pk
+    township = api(world["township_officer"])
+    assert township.post("/api/v1/organizations/", body, format="json").status_code == 403
