@@ -64,7 +64,8 @@ def provider_list(request: AuthedRequest) -> HttpResponse:
     filters = ProviderFilterForm(request.GET)
     filters.is_valid()
     providers = selectors.provider_list(viewer=request.user, filters=filters.cleaned_data)
-    warning = policy_for(_county_id(request)).qualification_warning_days
+    policy = policy_for(_county_id(request))
+    warning = policy.qualification_warning_days
     return render(
         request,
         "providers/provider_list.html",
@@ -75,7 +76,7 @@ def provider_list(request: AuthedRequest) -> HttpResponse:
             "warning_days": warning,
             "today": timezone.localdate(),
             "warn_until": timezone.localdate() + timedelta(days=warning),
-            "lookback_years": policy_for(_county_id(request)).violation_lookback_years,
+            "lookback_years": policy.violation_lookback_years,
         },
     )
 
