@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "safeserve.providers",
     "safeserve.procurement",
     "safeserve.contracts",
+    "safeserve.fieldwork",
+    "safeserve.hazards",
     "safeserve.supervision",
     "safeserve.api",
 ]
@@ -302,6 +304,15 @@ SPECTACULAR_SETTINGS = {
         "CertificateKindEnum": "safeserve.providers.models.CertificateKind",
         "QualificationTypeEnum": "safeserve.providers.models.QualificationType",
         "SpecialtyEnum": "safeserve.providers.models.Specialty",
+        "TaskKindEnum": "safeserve.fieldwork.models.TaskKind",
+        "TaskStatusEnum": "safeserve.fieldwork.models.TaskStatus",
+        "DocumentRequestKindEnum": "safeserve.fieldwork.models.DocumentRequestKind",
+        "DocumentRequestStatusEnum": "safeserve.fieldwork.models.DocumentRequestStatus",
+        "FeeComplaintStatusEnum": "safeserve.fieldwork.models.FeeComplaintStatus",
+        "HazardLevelEnum": "safeserve.hazards.models.HazardLevel",
+        "HazardStatusEnum": "safeserve.hazards.models.HazardStatus",
+        "ReportStatusEnum": "safeserve.hazards.models.ReportStatus",
+        "SupervisionLevelEnum": "safeserve.hazards.models.SupervisionLevel",
     },
 }
 
