@@ -29,3 +29,61 @@ def validate_scan(upload: Any) -> Any:
     if not any(head.startswith(signature) for signature in _SIGNATURES):
         raise ValidationError(_("Upload the scan as PDF, PNG or JPEG."), code="scan_format")
     return upload
+
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTOS = 9
+
+
+def validate_photo(upload: Any) -> Any:
+    """A JPEG, PNG or WebP photo (as phones send them) of at most 10 MB, judged by content."""
+    if upload.size > MAX_PHOTO_BYTES:
+        raise ValidationError(
+            _("The photo %(name)s is larger than 10 MB; take it at a lower resolution.")
+            % {"name": upload.name},
+            code="photo_too_large",
+        )
+    upload.seek(0)
+    head = upload.read(12)
+    upload.seek(0)
+    is_webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if not (is_webp or head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))):
+        raise ValidationError(
+            _("%(name)s is not a photo: upload JPEG, PNG or WebP images.") % {"name": upload.name},
+            code="photo_format",
+        )
+    return upload
+
+
+def is_image(upload: Any) -> bool:
+    upload.seek(0)
+    head = upload.read(12)
+    upload.seek(0)
+    return not head.startswith(b"%PDF-")
+
+
+def validate_uploads(uploads: list[Any], *, photos_only: bool, field: str) -> list[Any]:
+    """Every file checked before anything is stored, so a bad file loses nothing else; the
+    refusal names the field and the file."""
+    from safeserve.common.exceptions import ApplicationError
+
+    if len(uploads) > MAX_PHOTOS:
+        raise ApplicationError(
+            "too_many_files",
+            _("At most %(n)d files at a time.") % {"n": MAX_PHOTOS},
+            errors={field: [_("At most %(n)d files at a time.") % {"n": MAX_PHOTOS}]},
+            status=400,
+        )
+    check = validate_photo if photos_only else validate_scan
+    for upload in uploads:
+        try:
+            check(upload)
+        except ValidationError as exc:
+            status = 413 if exc.code in ("photo_too_large", "scan_too_large") else 415
+            raise ApplicationError(
+                exc.code or "bad_upload",
+                f"{upload.name}: {exc.messages[0]}",
+                errors={field: [f"{upload.name}: {exc.messages[0]}"]},
+                status=status,
+            ) from None
+    return uploads

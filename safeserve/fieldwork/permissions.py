@@ -1,0 +1,105 @@
+"""Who acts in fieldwork (WORKFLOWS.md "Service task", "Hazard"). The buttons and the services
+ask the same functions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from safeserve.organizations.models import ACTING_ROLES, OrganizationKind, Role
+
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
+    from safeserve.contracts.models import Contract
+    from safeserve.fieldwork.models import ServiceTask
+    from safeserve.providers.models import Expert
+
+
+def _org(user: User) -> Any:
+    if not user.is_authenticated or user.organization is None or not user.organization.is_active:
+        return None
+    return user.organization
+
+
+def expert_of(user: User) -> Expert | None:
+    """The expert profile behind an expert's login, if any and active."""
+    if not user.is_authenticated or _org(user) is None or user.role != Role.EXPERT:
+        return None
+    expert = getattr(user, "expert", None)
+    return expert if expert is not None and expert.is_active else None
+
+
+def is_provider_staff(user: User, contract: Contract) -> bool:
+    """The contract provider's admin, leader or officer."""
+    org = _org(user)
+    return bool(
+        org
+        and org.kind == OrganizationKind.PROVIDER
+        and org.pk == contract.provider.organization_id
+        and user.role in ACTING_ROLES
+    )
+
+
+def is_provider_admin(user: User, contract: Contract) -> bool:
+    return is_provider_staff(user, contract) and user.role == Role.ADMIN
+
+
+def is_purchaser(user: User, contract: Contract) -> bool:
+    org = _org(user)
+    return bool(org and org.pk == contract.purchaser_id and user.role in ACTING_ROLES)
+
+
+def is_county_office_of(user: User, county_id: int) -> bool:
+    org = _org(user)
+    return bool(
+        org
+        and org.kind == OrganizationKind.COUNTY_OFFICE
+        and org.county_id == county_id
+        and user.role in ACTING_ROLES
+    )
+
+
+def assignment_of(user: User, task: ServiceTask) -> Any:
+    """The user's assignment on the task (prefetched assignments are used when present)."""
+    expert = expert_of(user)
+    if expert is None:
+        return None
+    for assignment in task.assignments.all():
+        if assignment.expert_id == expert.pk:
+            return assignment
+    return None
+
+
+def is_assigned(user: User, task: ServiceTask) -> bool:
+    return assignment_of(user, task) is not None
+
+
+def is_lead(user: User, task: ServiceTask) -> bool:
+    from safeserve.fieldwork.models import AssignmentRole
+
+    assignment = assignment_of(user, task)
+    return assignment is not None and assignment.role == AssignmentRole.LEAD
+
+
+def is_enterprise_user(user: User, enterprise: Any) -> bool:
+    """The enterprise's own admin, officer or leader (its viewers read only)."""
+    org = _org(user)
+    return bool(
+        org
+        and org.kind == OrganizationKind.ENTERPRISE
+        and enterprise.organization_id == org.pk
+        and user.role in ACTING_ROLES
+    )
+
+
+def can_plan_tasks(user: User, contract: Contract) -> bool:
+    """Tasks are planned by the provider, or by the purchaser who bought the service."""
+    return is_provider_staff(user, contract) or is_purchaser(user, contract)
+
+
+def can_cancel_task(user: User, task: ServiceTask) -> bool:
+    """WORKFLOWS.md: the purchaser or the provider's admin."""
+    return is_purchaser(user, task.contract) or is_provider_admin(user, task.contract)
+
+
+def can_manage_checklists(user: User, task: ServiceTask) -> bool:
+    return is_assigned(user, task) or is_provider_staff(user, task.contract)

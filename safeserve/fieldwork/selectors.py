@@ -1,0 +1,86 @@
+"""Reads of fieldwork that carry rules: scoped task lists with everything a page shows
+fetched in a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from safeserve.fieldwork.models import ServiceTask, TaskAssignment, TaskStatus
+
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
+
+
+def with_details(queryset: QuerySet[ServiceTask]) -> QuerySet[ServiceTask]:
+    return queryset.select_related(
+        "enterprise", "contract__provider", "contract__purchaser", "contract__project__item"
+    ).prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=TaskAssignment.objects.select_related("expert").order_by("role", "pk"),
+        ),
+        "inspections__template",
+    )
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def task_list(
+    *,
+    viewer: User,
+    status: str = "",
+    kind: str = "",
+    contract_id: Any = "",
+    enterprise_id: Any = "",
+    mine: bool = False,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[ServiceTask]:
+    tasks = ServiceTask.objects.visible_to(viewer)
+    if status in TaskStatus.values:
+        tasks = tasks.filter(status=status)
+    if kind:
+        tasks = tasks.filter(kind=kind)
+    for field, value in (("contract_id", contract_id), ("enterprise_id", enterprise_id)):
+        number = _int(value)
+        if number:
+            tasks = tasks.filter(**{field: number})
+    if mine:
+        tasks = tasks.filter(assignments__expert__user_id=viewer.pk)
+    if date_from:
+        tasks = tasks.filter(planned_date__gte=date_from)
+    if date_to:
+        tasks = tasks.filter(planned_date__lte=date_to)
+    return with_details(tasks.annotate(hazard_count=Count("hazards", distinct=True))).order_by(
+        "planned_date", "pk"
+    )
+
+
+def my_week(viewer: User, today: dt.date) -> dict[str, list[ServiceTask]]:
+    """An expert's open tasks: overdue (planned before today, not yet on site), today, and the
+    rest of the week; on-site tasks first."""
+    week_end = today + dt.timedelta(days=6 - today.weekday())
+    tasks = list(
+        with_details(
+            ServiceTask.objects.visible_to(viewer).filter(
+                assignments__expert__user_id=viewer.pk,
+                status__in=[TaskStatus.PLANNED, TaskStatus.ON_SITE],
+            )
+        )
+        .filter(Q(status=TaskStatus.ON_SITE) | Q(planned_date__lte=week_end))
+        .order_by("planned_date", "pk")
+    )
+    return {
+        "on_site": [t for t in tasks if t.status == TaskStatus.ON_SITE],
+        "late": [t for t in tasks if t.status == TaskStatus.PLANNED and t.planned_date < today],
+        "today": [t for t in tasks if t.status == TaskStatus.PLANNED and t.planned_date == today],
+        "week": [t for t in tasks if t.status == TaskStatus.PLANNED and t.planned_date > today],
+    }
