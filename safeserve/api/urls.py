@@ -10,6 +10,18 @@ from safeserve.enterprises.api import (
     EnterpriseViewSet,
     SectorRuleViewSet,
 )
+from safeserve.fieldwork.api import (
+    DocumentRequestViewSet,
+    FeeComplaintViewSet,
+    InspectionViewSet,
+    TaskViewSet,
+)
+from safeserve.hazards.api import (
+    HazardViewSet,
+    MajorHazardReportViewSet,
+    NoticeLinkView,
+    NoticeViewSet,
+)
 from safeserve.organizations.api import OrganizationViewSet, RegionViewSet
 from safeserve.procurement.api import PurchasePlanViewSet, PurchaseProjectViewSet
 from safeserve.providers.api import ExpertViewSet, ProviderViewSet, QualificationViewSet
@@ -30,6 +42,13 @@ router.register("experts", ExpertViewSet, basename="expert")
 router.register("purchase-plans", PurchasePlanViewSet, basename="purchase-plan")
 router.register("purchase-projects", PurchaseProjectViewSet, basename="purchase-project")
 router.register("contracts", ContractViewSet, basename="contract")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("hazards", HazardViewSet, basename="hazard")
+router.register("notices", NoticeViewSet, basename="notice")
+router.register("major-hazard-reports", MajorHazardReportViewSet, basename="major-hazard-report")
+router.register("fee-complaints", FeeComplaintViewSet, basename="fee-complaint")
+router.register("document-requests", DocumentRequestViewSet, basename="document-request")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
@@ -41,6 +60,11 @@ urlpatterns = [
         "enterprises/import/<int:pk>/",
         EnterpriseImportJobView.as_view(),
         name="enterprise-import-job",
+    ),
+    path(
+        "notice-links/<int:notice_id>/<str:token>/",
+        NoticeLinkView.as_view(),
+        name="notice-link",
     ),
     path("", include(router.urls)),
 ]
