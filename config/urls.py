@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from safeserve.contracts import views as contract_views
+from safeserve.hazards import views as hazard_views
 from safeserve.supervision import views as supervision
 
 admin.site.site_header = "SafeServe 安服通"
@@ -28,6 +29,10 @@ urlpatterns = [
     path("providers/", include("safeserve.providers.urls")),
     path("procurement/", include("safeserve.procurement.urls")),
     path("contracts/", include("safeserve.contracts.urls")),
+    path("tasks/", include("safeserve.fieldwork.urls")),
+    path("hazards/", include("safeserve.hazards.urls")),
+    # The enterprise's notice link (printed as a QR code): no account, that notice only.
+    path("n/<int:pk>/<str:token>/", hazard_views.notice_link, name="notice_link"),
     path("public/", contract_views.public_contracts, name="public_contracts"),
     path("audit/", include("safeserve.audit.urls")),
     path("api/v1/", include("safeserve.api.urls")),

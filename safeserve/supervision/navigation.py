@@ -57,6 +57,35 @@ def _sees_contracts(user: Any) -> bool:
     return can_read_procurement(user) or _is_provider_staff(user)
 
 
+def _in_fieldwork(user: Any) -> bool:
+    """Tasks and hazards: government, providers (staff and experts) and enterprises."""
+    return bool(
+        user.is_superuser or (user.organization and user.organization.kind not in ("evaluator",))
+    )
+
+
+def _reads_major_reports(user: Any) -> bool:
+    return bool(user.is_superuser or (user.organization and user.organization.kind != "evaluator"))
+
+
+def _enterprise_or_government(user: Any) -> bool:
+    from safeserve.organizations.models import GOVERNMENT_KINDS
+
+    return bool(
+        user.is_superuser
+        or (
+            user.organization
+            and (
+                user.organization.kind in GOVERNMENT_KINDS or user.organization.kind == "enterprise"
+            )
+        )
+    )
+
+
+def _requests(user: Any) -> bool:
+    return _enterprise_or_government(user) or _is_provider_staff(user)
+
+
 NAV_ITEMS = [
     NavItem(_("Home"), "home", "bi-house", _any_user),
     NavItem(_("Purchase plans"), "procurement:plan_list", "bi-journal-text", can_read_procurement),
@@ -68,6 +97,15 @@ NAV_ITEMS = [
     ),
     NavItem(_("Contracts"), "contracts:list", "bi-file-earmark-text", _sees_contracts),
     NavItem(_("Coverage"), "contracts:coverage", "bi-pie-chart", can_read_procurement),
+    NavItem(_("Service tasks"), "fieldwork:list", "bi-clipboard-check", _in_fieldwork),
+    NavItem(_("Hazards"), "hazards:list", "bi-exclamation-triangle", _in_fieldwork),
+    NavItem(
+        _("Major-hazard reports"), "hazards:reports", "bi-exclamation-octagon", _reads_major_reports
+    ),
+    NavItem(_("Document requests"), "fieldwork:document_requests", "bi-folder2-open", _requests),
+    NavItem(
+        _("Fee demands"), "fieldwork:fee_complaints", "bi-cash-coin", _enterprise_or_government
+    ),
     NavItem(_("Enterprises"), "enterprises:list", "bi-buildings", can_read_directory),
     NavItem(_("My organization"), "providers:mine", "bi-briefcase", _is_provider_staff),
     NavItem(_("Providers"), "providers:list", "bi-patch-check", _reads_provider_register),

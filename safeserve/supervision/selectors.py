@@ -139,4 +139,42 @@ def landing_figures(user: User) -> list[Figure]:
                 reverse("accounts:user_list") if user.role == Role.ADMIN else None,
             )
         )
+    if user.is_superuser or (kind and kind != OrganizationKind.EVALUATOR):
+        figures += _fieldwork_figures(user)
+    return figures
+
+
+def _fieldwork_figures(user: User) -> list[Figure]:
+    """Tasks and hazards within the user's scope (R11: overdue hazards are flagged)."""
+    from safeserve.fieldwork.selectors import my_week
+    from safeserve.hazards.selectors import hazard_figures
+
+    figures: list[Figure] = []
+    if user.role == Role.EXPERT:
+        week = my_week(user, timezone.localdate())
+        tasks = reverse("fieldwork:list")
+        figures += [
+            Figure(_("My tasks on site now"), len(week["on_site"]), tasks, "success"),
+            Figure(_("My tasks today"), len(week["today"]) + len(week["late"]), tasks),
+            Figure(_("My tasks later this week"), len(week["week"]), tasks, "secondary"),
+        ]
+    hazards = hazard_figures(user)
+    listing = reverse("hazards:list")
+    figures += [
+        Figure(_("Open hazards"), hazards["open"], f"{listing}?open=1", "warning"),
+        Figure(
+            _("Overdue hazards"),
+            hazards["overdue"],
+            f"{listing}?overdue=1",
+            "danger" if hazards["overdue"] else "secondary",
+        ),
+        Figure(
+            _("Open major hazards"), hazards["major"], f"{listing}?level=major&open=1", "danger"
+        ),
+        Figure(
+            _("Rectifications waiting for verification"),
+            hazards["submitted"],
+            f"{listing}?status=submitted",
+        ),
+    ]
     return figures

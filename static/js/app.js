@@ -28,6 +28,21 @@
       });
     });
   }
+  // Check-in: add the phone's location when it gives one within a few seconds; check in
+  // without it otherwise (the time is always recorded by the server).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-geolocate") || form.dataset.located) { return; }
+    if (!navigator.geolocation) { return; }
+    event.preventDefault();
+    var done = function () { form.dataset.located = "1"; form.submit(); };
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      form.querySelector("[name=latitude]").value = pos.coords.latitude.toFixed(6);
+      form.querySelector("[name=longitude]").value = pos.coords.longitude.toFixed(6);
+      form.querySelector("[name=accuracy]").value = Math.round(pos.coords.accuracy);
+      done();
+    }, done, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
+  });
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
 })();

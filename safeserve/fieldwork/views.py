@@ -1,0 +1,659 @@
+"""Pages of fieldwork: task lists (an expert's day and week), planning, the task page with
+check-in, checklists and records, the phone inspection form, fee reports and document
+requests. Views parse, fetch through scope, call one service, and render or redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from safeserve.accounts.request import AuthedRequest
+from safeserve.audit.selectors import history_for
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.http import serve_file
+from safeserve.common.pagination import paginate, query_without_page
+from safeserve.contracts.models import Contract
+from safeserve.contracts.services import experts_allowed
+from safeserve.enterprises.models import Enterprise
+from safeserve.fieldwork import permissions as perms
+from safeserve.fieldwork import selectors, services
+from safeserve.fieldwork.models import (
+    KINDS_BY_CATEGORY,
+    Answer,
+    ChecklistTemplate,
+    DocumentRequest,
+    DocumentRequestKind,
+    DocumentRequestStatus,
+    FeeComplaint,
+    Inspection,
+    InspectionPhoto,
+    ServiceTask,
+    TaskKind,
+    TaskRating,
+    TaskRecord,
+    TaskStatus,
+)
+from safeserve.hazards.models import Hazard, HazardLevel, HazardStatus
+from safeserve.organizations.access import get_visible, require
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _fail(request: AuthedRequest, exc: ApplicationError) -> None:
+    messages.error(request, str(exc.message))
+
+
+@login_required
+def task_list(request: AuthedRequest) -> HttpResponse:
+    params = request.GET
+    tasks = selectors.task_list(
+        viewer=request.user,
+        status=params.get("status", ""),
+        kind=params.get("kind", ""),
+        contract_id=params.get("contract", ""),
+        enterprise_id=params.get("enterprise", ""),
+        mine=params.get("mine") == "1",
+        date_from=_date(params.get("date_from", "")),
+        date_to=_date(params.get("date_to", "")),
+    )
+    expert = perms.expert_of(request.user)
+    return render(
+        request,
+        "fieldwork/task_list.html",
+        {
+            "page": paginate(request, tasks),
+            "query": query_without_page(request),
+            "week": selectors.my_week(request.user, timezone.localdate()) if expert else None,
+            "statuses": TaskStatus.choices,
+            "kinds": TaskKind.choices,
+            "params": params,
+            "plannable": [
+                c
+                for c in Contract.objects.visible_to(request.user).filter(
+                    status__in=["signed", "in_service"]
+                )
+                if perms.can_plan_tasks(request.user, c)
+            ][:50],
+        },
+    )
+
+
+def _contract(request: AuthedRequest, pk: int) -> Contract:
+    return get_visible(
+        Contract.objects.select_related("provider", "purchaser", "project__item"),
+        request.user,
+        pk=pk,
+    )
+
+
+@login_required
+def task_plan(request: AuthedRequest, contract_pk: int) -> HttpResponse:
+    """Plan one task, or generate the inspection schedule of the whole contract."""
+    contract = _contract(request, contract_pk)
+    require(perms.can_plan_tasks(request.user, contract))
+    kinds = KINDS_BY_CATEGORY.get(contract.project.item.category, [])
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("what") == "schedule":
+                count = services.task_schedule_generate(
+                    actor=request.user,
+                    contract=contract,
+                    visits_per_year=int(request.POST.get("visits_per_year") or 0),
+                )
+                messages.success(request, _("%(n)d visits planned.") % {"n": count})
+                return redirect(f"{_url('fieldwork:list')}?contract={contract.pk}")
+            planned = _date(request.POST.get("planned_date", ""))
+            if planned is None:
+                raise ApplicationError(
+                    "required", _("Please fill in %(field)s.") % {"field": _("planned date")}
+                )
+            enterprise_id = request.POST.get("enterprise") or ""
+            enterprise = (
+                get_visible(Enterprise.objects.all(), request.user, pk=enterprise_id)
+                if enterprise_id
+                else None
+            )
+            task = services.task_create(
+                actor=request.user,
+                contract=contract,
+                kind=request.POST.get("kind", ""),
+                planned_date=planned,
+                enterprise=enterprise,
+                title=request.POST.get("title", ""),
+                notes=request.POST.get("notes", ""),
+            )
+            return redirect("fieldwork:detail", pk=task.pk)
+        except ApplicationError as exc:
+            _fail(request, exc)
+            status = 400
+        except ValueError:
+            messages.error(request, _("Choose 1, 2, 3, 4, 6 or 12 visits a year."))
+            status = 400
+    return render(
+        request,
+        "fieldwork/task_plan.html",
+        {
+            "contract": contract,
+            "kinds": [(k, TaskKind(k).label) for k in kinds],
+            "enterprises": contract.coverage.select_related("enterprise").order_by(
+                "enterprise__name"
+            ),
+            "has_schedule": TaskKind.INSPECTION in kinds,
+            "post": request.POST,
+        },
+        status=status,
+    )
+
+
+def _url(name: str) -> str:
+    from django.urls import reverse
+
+    return reverse(name)
+
+
+def _task(request: AuthedRequest, pk: int) -> ServiceTask:
+    return get_visible(selectors.with_details(ServiceTask.objects.all()), request.user, pk=pk)
+
+
+@login_required
+def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = _task(request, pk)
+    user = request.user
+    contract = task.contract
+    assigned = perms.is_assigned(user, task)
+    staff = perms.is_provider_staff(user, contract)
+    on_site = task.status == TaskStatus.ON_SITE
+    current, older = services.suggested_templates(task) if task.uses_checklists else ([], [])
+    chosen = {i.template_id for i in task.inspections.all()}
+    inspections = [
+        (i, i.template.items.count(), i.answers.count())
+        for i in task.inspections.select_related("template")
+    ]
+    hazards = list(
+        Hazard.objects.visible_to(user).filter(task=task).select_related("notice").order_by("pk")
+    )
+    record = TaskRecord.objects.filter(task=task).first()
+    rating = TaskRating.objects.filter(task=task).first()
+    enterprise_user = task.enterprise is not None and perms.is_enterprise_user(
+        user, task.enterprise
+    )
+    return render(
+        request,
+        "fieldwork/task_detail.html",
+        {
+            "task": task,
+            "team": list(task.assignments.all()),
+            "can_assign": staff and task.status in (TaskStatus.PLANNED, TaskStatus.ON_SITE),
+            "allowed_experts": experts_allowed(contract).order_by("name") if staff else [],
+            "can_check_in": assigned and task.status == TaskStatus.PLANNED,
+            "can_work": assigned and on_site,
+            "is_lead": perms.is_lead(user, task),
+            "can_cancel": perms.can_cancel_task(user, task)
+            and task.status in (TaskStatus.PLANNED, TaskStatus.ON_SITE),
+            "can_edit": perms.can_plan_tasks(user, contract) and task.status == TaskStatus.PLANNED,
+            "can_add_checklist": perms.can_manage_checklists(user, task)
+            and task.status in (TaskStatus.PLANNED, TaskStatus.ON_SITE)
+            and task.uses_checklists,
+            "suggested": [t for t in current if t.pk not in chosen],
+            "older": [t for t in older if t.pk not in chosen],
+            "inspections": inspections,
+            "missing": services.missing_findings(task) if on_site else [],
+            "record": record,
+            "record_fields": services.RECORD_FIELDS.get(task.kind, ()),
+            "test_results": list(task.test_results.all()),
+            "hazards": hazards,
+            "can_notify": (perms.is_lead(user, task) or staff)
+            and any(h.status == HazardStatus.FOUND for h in hazards),
+            "can_rate": enterprise_user and task.status in services.RATEABLE and rating is None,
+            "rating": rating,
+            "history": history_for(task, user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def task_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
+    task = _task(request, pk)
+    post = request.POST
+    try:
+        if verb == "check-in":
+            services.task_check_in(
+                actor=request.user,
+                task=task,
+                latitude=post.get("latitude"),
+                longitude=post.get("longitude"),
+                accuracy=post.get("accuracy"),
+            )
+            messages.success(
+                request, _("Checked in at %(t)s.") % {"t": f"{timezone.localtime():%H:%M}"}
+            )
+        elif verb == "finish":
+            services.task_finish(actor=request.user, task=task)
+            messages.success(request, _("Findings recorded."))
+        elif verb == "cancel":
+            services.task_cancel(actor=request.user, task=task, reason=post.get("reason", ""))
+        elif verb == "assign":
+            ids = [int(i) for i in post.getlist("members") if i.isdigit()]
+            lead_id = int(post.get("lead") or 0)
+            experts = {
+                e.pk: e for e in experts_allowed(task.contract).filter(pk__in=[lead_id, *ids])
+            }
+            from safeserve.providers.models import Expert
+
+            others = {e.pk: e for e in Expert.objects.filter(pk__in=[lead_id, *ids])}
+            experts = {**others, **experts}
+            if lead_id not in experts:
+                raise ApplicationError("lead_required", _("Choose the lead expert."))
+            services.task_assign(
+                actor=request.user,
+                task=task,
+                lead=experts[lead_id],
+                members=[experts[i] for i in ids if i in experts],
+            )
+        elif verb == "edit":
+            planned = _date(post.get("planned_date", ""))
+            if planned is None:
+                raise ApplicationError(
+                    "required", _("Please fill in %(field)s.") % {"field": _("planned date")}
+                )
+            services.task_update(
+                actor=request.user,
+                task=task,
+                planned_date=planned,
+                title=post.get("title", ""),
+                notes=post.get("notes", ""),
+            )
+        elif verb == "checklist":
+            template = ChecklistTemplate.objects.filter(pk=post.get("template") or 0).first()
+            if template is None:
+                raise Http404
+            inspection = services.inspection_add(actor=request.user, task=task, template=template)
+            return redirect("fieldwork:inspection", pk=task.pk, inspection_pk=inspection.pk)
+        elif verb == "record":
+            data = {k: post.get(k, "") for k in services.RECORD_FIELDS.get(task.kind, ())}
+            for number_field in ("participants", "attendees"):
+                if number_field in data:
+                    data[number_field] = _number(data[number_field], int)
+            if "hours" in data:
+                data["hours"] = _number(data["hours"], Decimal)
+            services.record_save(
+                actor=request.user, task=task, data=data, materials=request.FILES.get("materials")
+            )
+            messages.success(request, _("Record saved."))
+        elif verb == "test-result":
+            services.test_result_add(
+                actor=request.user,
+                task=task,
+                factor=post.get("factor", ""),
+                point=post.get("point", ""),
+                measured_value=_required_decimal(
+                    post.get("measured_value", ""), _("measured value")
+                ),
+                limit_value=_required_decimal(post.get("limit_value", ""), _("limit")),
+                unit=post.get("unit", ""),
+            )
+        elif verb == "rate":
+            services.task_rate(
+                actor=request.user,
+                task=task,
+                score=int(post.get("score") or 0) if (post.get("score") or "").isdigit() else 0,
+                comment=post.get("comment", ""),
+            )
+            messages.success(request, _("Thank you for your rating."))
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("fieldwork:detail", pk=task.pk)
+
+
+def _number(value: str, kind: Any) -> Any:
+    if value in ("", None):
+        return None
+    try:
+        return kind(value)
+    except (ValueError, InvalidOperation):
+        raise ApplicationError(
+            "bad_number", _("Enter a number."), errors={"number": [_("Enter a number.")]}
+        ) from None
+
+
+def _required_decimal(value: str, label: str) -> Decimal:
+    number = _number(value, Decimal)
+    if number is None:
+        raise ApplicationError("required", _("Please fill in %(field)s.") % {"field": label})
+    return Decimal(number)
+
+
+@login_required
+def inspection(request: AuthedRequest, pk: int, inspection_pk: int) -> HttpResponse:
+    """The phone form: one card per item; each card saves itself, and a 'problem found'
+    answer can raise its hazard in the same step."""
+    task = _task(request, pk)
+    sheet = (
+        Inspection.objects.filter(task=task, pk=inspection_pk)
+        .select_related("template")
+        .prefetch_related("answers__photos", "answers__hazards", "template__items")
+        .first()
+    )
+    if sheet is None:
+        raise Http404
+    can_answer = perms.is_assigned(request.user, task) and task.status == TaskStatus.ON_SITE
+    if request.method == "POST":
+        require(perms.is_assigned(request.user, task))
+        item = sheet.template.items.filter(pk=request.POST.get("item") or 0).first()
+        if item is None:
+            raise Http404
+        try:
+            _answer_and_raise(request, task, sheet, item)
+        except ApplicationError as exc:
+            _fail(request, exc)
+        return redirect(f"{request.path}#item-{item.pk}")
+    answers = {a.item_id: a for a in sheet.answers.all()}
+    items = [(item, answers.get(item.pk)) for item in sheet.template.items.all()]
+    return render(
+        request,
+        "fieldwork/inspection.html",
+        {
+            "task": task,
+            "sheet": sheet,
+            "items": items,
+            "answered": len(answers),
+            "can_answer": can_answer,
+            "answer_choices": Answer.choices,
+            "default_deadline": timezone.localdate()
+            + dt.timedelta(days=_policy_days(task.county_id)),
+        },
+    )
+
+
+def _policy_days(county_id: int) -> int:
+    from safeserve.common.models import policy_for
+
+    return policy_for(county_id).general_rectification_days
+
+
+def _answer_and_raise(
+    request: AuthedRequest, task: ServiceTask, sheet: Inspection, item: Any
+) -> None:
+    from django.db import transaction
+
+    from safeserve.hazards.services import hazard_raise
+
+    post = request.POST
+    photos = request.FILES.getlist("photos")
+    with transaction.atomic():
+        answer = services.answer_record(
+            actor=request.user,
+            inspection=sheet,
+            item=item,
+            answer=post.get("answer", ""),
+            description=post.get("description", ""),
+            photos=photos,
+        )
+        if post.get("raise_hazard") and answer.answer == Answer.YES:
+            for photo in photos:
+                photo.seek(0)
+            hazard = hazard_raise(
+                actor=request.user,
+                task=task,
+                answer=answer,
+                level=post.get("level") or HazardLevel.GENERAL,
+                description=answer.description,
+                location=post.get("location", ""),
+                advice=post.get("advice", ""),
+                deadline=_date(post.get("deadline", "")),
+                responsible_person=post.get("responsible_person", ""),
+                photos=photos,
+            )
+            messages.success(
+                request,
+                _("Hazard %(number)s raised (%(level)s).")
+                % {"number": hazard.number, "level": hazard.get_level_display()},
+            )
+        else:
+            messages.success(request, _("Answer saved."))
+
+
+# Fee reports (R15) ------------------------------------------------------------------------
+
+
+def _own_enterprise(request: AuthedRequest) -> Enterprise | None:
+    org = request.user.organization
+    if org is None or org.kind != "enterprise":
+        return None
+    return Enterprise.objects.filter(organization=org).first()
+
+
+@login_required
+def fee_complaints(request: AuthedRequest) -> HttpResponse:
+    enterprise = _own_enterprise(request)
+    can_report = enterprise is not None and perms.is_enterprise_user(request.user, enterprise)
+    status = 200
+    if request.method == "POST":
+        require(can_report)
+        assert enterprise is not None
+        try:
+            contract = Contract.objects.filter(
+                pk=request.POST.get("contract") or 0, coverage__enterprise=enterprise
+            ).first()
+            if contract is None:
+                raise ApplicationError(
+                    "contract_required", _("Choose the contract of the provider concerned.")
+                )
+            amount = _number(request.POST.get("amount", ""), Decimal)
+            demanded_on = _date(request.POST.get("demanded_on", ""))
+            if amount is None or demanded_on is None:
+                raise ApplicationError("required", _("Fill in the date and the amount demanded."))
+            services.fee_complaint_report(
+                actor=request.user,
+                enterprise=enterprise,
+                contract=contract,
+                demanded_by=request.POST.get("demanded_by", ""),
+                demanded_on=demanded_on,
+                amount=amount,
+                description=request.POST.get("description", ""),
+                evidence=request.FILES.get("evidence"),
+            )
+            messages.success(request, _("Reported to the purchaser and the county office."))
+            return redirect("fieldwork:fee_complaints")
+        except ApplicationError as exc:
+            _fail(request, exc)
+            status = 400
+    complaints = FeeComplaint.objects.visible_to(request.user).select_related(
+        "enterprise", "contract__provider"
+    )
+    return render(
+        request,
+        "fieldwork/fee_complaints.html",
+        {
+            "page": paginate(request, complaints.order_by("-created_at", "-pk")),
+            "query": query_without_page(request),
+            "can_report": can_report,
+            "contracts": Contract.objects.filter(coverage__enterprise=enterprise).select_related(
+                "provider"
+            )
+            if enterprise
+            else [],
+            "post": request.POST,
+            "can_decide_any": perms.is_county_office_of(
+                request.user, request.user.organization.county_id or 0
+            )
+            if request.user.organization
+            else False,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def fee_complaint_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    complaint = get_visible(FeeComplaint.objects.all(), request.user, pk=pk)
+    try:
+        services.fee_complaint_decide(
+            actor=request.user,
+            complaint=complaint,
+            confirmed=request.POST.get("decision") == "confirm",
+            note=request.POST.get("note", ""),
+        )
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("fieldwork:fee_complaints")
+
+
+# Document requests (R20) ------------------------------------------------------------------
+
+
+@login_required
+def document_requests(request: AuthedRequest) -> HttpResponse:
+    requests = (
+        DocumentRequest.objects.visible_to(request.user)
+        .select_related("enterprise", "requested_by_org")
+        .order_by("-created_at", "-pk")
+    )
+    contracts = [
+        c
+        for c in Contract.objects.visible_to(request.user)
+        .filter(status__in=["signed", "in_service"])
+        .select_related("provider", "purchaser")
+        if services.can_request_documents(request.user, c)
+    ]
+    status = 200
+    if request.method == "POST":
+        contract = next((c for c in contracts if str(c.pk) == request.POST.get("contract")), None)
+        require(contract is not None)
+        assert contract is not None
+        try:
+            enterprise = contract.coverage.filter(
+                enterprise_id=request.POST.get("enterprise") or 0
+            ).first()
+            due = _date(request.POST.get("due_date", ""))
+            if enterprise is None or due is None:
+                raise ApplicationError(
+                    "required", _("Choose the enterprise and the date to answer by.")
+                )
+            created = services.document_request_create(
+                actor=request.user,
+                contract=contract,
+                enterprise=enterprise.enterprise,
+                kind=request.POST.get("kind", ""),
+                description=request.POST.get("description", ""),
+                due_date=due,
+            )
+            return redirect("fieldwork:document_request", pk=created.pk)
+        except ApplicationError as exc:
+            _fail(request, exc)
+            status = 400
+    return render(
+        request,
+        "fieldwork/document_requests.html",
+        {
+            "page": paginate(request, requests),
+            "query": query_without_page(request),
+            "contracts": contracts,
+            "kinds": DocumentRequestKind.choices,
+            "post": request.POST,
+        },
+        status=status,
+    )
+
+
+@login_required
+def document_request(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = get_visible(
+        DocumentRequest.objects.select_related("enterprise", "requested_by_org", "contract"),
+        request.user,
+        pk=pk,
+    )
+    can_answer = (
+        perms.is_enterprise_user(request.user, item.enterprise)
+        and item.status != DocumentRequestStatus.CLOSED
+    )
+    org = request.user.organization
+    can_close = (
+        org is not None
+        and org.pk == item.requested_by_org_id
+        and services.can_request_documents(request.user, item.contract)
+        and item.status != DocumentRequestStatus.CLOSED
+    )
+    if request.method == "POST":
+        try:
+            if request.POST.get("what") == "close":
+                require(can_close)
+                services.document_request_close(actor=request.user, request=item)
+            else:
+                require(can_answer)
+                confidential = request.POST.get("confidential") == "on"
+                files = [(f.name or "", f, confidential) for f in request.FILES.getlist("files")]
+                services.document_request_answer(
+                    actor=request.user,
+                    request=item,
+                    answer=request.POST.get("answer", ""),
+                    files=files,
+                )
+                messages.success(request, _("Answer sent."))
+        except ApplicationError as exc:
+            _fail(request, exc)
+        return redirect("fieldwork:document_request", pk=item.pk)
+    return render(
+        request,
+        "fieldwork/document_request.html",
+        {
+            "item": item,
+            "documents": list(item.documents.all()),
+            "can_answer": can_answer,
+            "can_close": can_close,
+            "history": history_for(item, request.user),
+        },
+    )
+
+
+@login_required
+def task_file(request: AuthedRequest, pk: int, what: str, file_pk: int = 0) -> FileResponse:
+    """An inspection photo or a record's materials, to those who can see the task."""
+    task = get_visible(ServiceTask.objects.all(), request.user, pk=pk)
+    if what == "photo":
+        photo = InspectionPhoto.objects.filter(pk=file_pk, answer__inspection__task=task).first()
+        stored = photo.file if photo else None
+    else:
+        record = TaskRecord.objects.filter(task=task).first()
+        stored = record.materials if record else None
+    if not stored:
+        raise Http404
+    return serve_file(stored)
+
+
+@login_required
+def fee_complaint_evidence(request: AuthedRequest, pk: int) -> FileResponse:
+    complaint = get_visible(FeeComplaint.objects.all(), request.user, pk=pk)
+    if not complaint.evidence:
+        raise Http404
+    return serve_file(complaint.evidence)
+
+
+@login_required
+def document_download(request: AuthedRequest, pk: int, document_pk: int) -> FileResponse:
+    item = get_visible(DocumentRequest.objects.all(), request.user, pk=pk)
+    document = item.documents.filter(pk=document_pk).first()
+    if document is None:
+        raise Http404
+    services.document_open(actor=request.user, document=document)
+    return serve_file(document.file, attachment=True)

@@ -1,0 +1,417 @@
+"""Pages of the hazard loop: lists with overdue flags, the hazard page with every verb the
+viewer may use, raising a hazard, notices and their public link, major-hazard reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from safeserve.accounts.request import AuthedRequest
+from safeserve.audit.selectors import history_for
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.http import serve_file
+from safeserve.common.models import policy_for
+from safeserve.common.pagination import paginate, query_without_page
+from safeserve.fieldwork import permissions as perms
+from safeserve.fieldwork.models import ServiceTask
+from safeserve.hazards import selectors, services
+from safeserve.hazards.models import (
+    GOVERNANCE_PARTS,
+    ExtensionStatus,
+    GovernancePlan,
+    Hazard,
+    HazardLevel,
+    HazardStatus,
+    MajorHazardReport,
+    Notice,
+    ReportStatus,
+    SupervisionLevel,
+)
+from safeserve.organizations.access import get_visible
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def hazard_list(request: AuthedRequest) -> HttpResponse:
+    params = request.GET
+    hazards = selectors.hazard_list(
+        viewer=request.user,
+        status=params.get("status", ""),
+        level=params.get("level", ""),
+        overdue=params.get("overdue") == "1",
+        enterprise_id=params.get("enterprise", ""),
+        contract_id=params.get("contract", ""),
+        open_only=params.get("open") == "1",
+    )
+    return render(
+        request,
+        "hazards/hazard_list.html",
+        {
+            "page": paginate(request, hazards),
+            "query": query_without_page(request),
+            "params": params,
+            "statuses": HazardStatus.choices,
+            "levels": HazardLevel.choices,
+            "figures": selectors.hazard_figures(request.user),
+        },
+    )
+
+
+def _hazard(request: AuthedRequest, pk: int) -> Hazard:
+    return get_visible(selectors.with_details(Hazard.objects.all()), request.user, pk=pk)
+
+
+@login_required
+def hazard_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    hazard = _hazard(request, pk)
+    user = request.user
+    report = getattr(hazard, "major_report", None)
+    enterprise_side = perms.is_enterprise_user(user, hazard.enterprise)
+    extensions = list(hazard.extensions.all())
+    pending = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
+    contract_expert = services.is_contract_expert(user, hazard)
+    return render(
+        request,
+        "hazards/hazard_detail.html",
+        {
+            "hazard": hazard,
+            "report": report,
+            "files": [f for f in hazard.files.all() if f.stage == "finding"],
+            "verification_files": [f for f in hazard.files.all() if f.stage == "verification"],
+            "rectifications": list(hazard.rectifications.prefetch_related("files")),
+            "reviews": list(hazard.reviews.select_related("reviewed_by")),
+            "extensions": extensions,
+            "can_acknowledge": enterprise_side and hazard.status == HazardStatus.NOTIFIED,
+            "can_submit": enterprise_side and hazard.status == HazardStatus.RECTIFYING,
+            "can_verify": contract_expert
+            and hazard.level == HazardLevel.GENERAL
+            and hazard.status == HazardStatus.SUBMITTED,
+            "can_reject": hazard.status == HazardStatus.SUBMITTED
+            and (
+                services.is_department_of(user, report)
+                if hazard.level == HazardLevel.MAJOR
+                else contract_expert
+            ),
+            "can_request_extension": pending is None
+            and hazard.status in services.EXTENDABLE
+            and services.can_request_extension(user, hazard),
+            "pending": pending,
+            "can_decide_extension": pending is not None
+            and services.can_decide_extension(user, hazard),
+            "can_reopen": hazard.status == HazardStatus.CLOSED
+            and services.can_reopen(user, hazard),
+            "history": history_for(hazard, user),
+        },
+    )
+
+
+@login_required
+def hazard_file(request: AuthedRequest, pk: int, file_pk: int) -> FileResponse:
+    """A hazard's photo or document, served only to those who can see the hazard."""
+    hazard = get_visible(Hazard.objects.all(), request.user, pk=pk)
+    stored = hazard.files.filter(pk=file_pk).first()
+    if stored is None or not stored.file:
+        raise Http404
+    return serve_file(stored.file)
+
+
+@login_required
+@require_POST
+def hazard_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
+    hazard = _hazard(request, pk)
+    post = request.POST
+    user = request.user
+    try:
+        if verb == "acknowledge":
+            services.hazard_acknowledge(actor=user, hazard=hazard)
+        elif verb == "submit":
+            services.hazard_submit(
+                actor=user,
+                hazard=hazard,
+                description=post.get("description", ""),
+                files=request.FILES.getlist("files"),
+            )
+            messages.success(request, _("Rectification submitted for verification."))
+        elif verb == "verify":
+            services.hazard_verify(
+                actor=user,
+                hazard=hazard,
+                note=post.get("note", ""),
+                photos=request.FILES.getlist("photos"),
+            )
+            messages.success(request, _("Verified and closed."))
+        elif verb == "reject":
+            services.hazard_reject(actor=user, hazard=hazard, reason=post.get("reason", ""))
+        elif verb == "extend":
+            new_deadline = _date(post.get("new_deadline", ""))
+            if new_deadline is None:
+                raise ApplicationError("required", _("Choose the new deadline."))
+            services.extension_request(
+                actor=user, hazard=hazard, new_deadline=new_deadline, reason=post.get("reason", "")
+            )
+        elif verb == "decide-extension":
+            extension = hazard.extensions.filter(pk=post.get("extension") or 0).first()
+            if extension is None:
+                raise Http404
+            services.extension_decide(
+                actor=user,
+                extension=extension,
+                approve=post.get("decision") == "approve",
+                note=post.get("note", ""),
+            )
+        elif verb == "reopen":
+            services.hazard_reopen(actor=user, hazard=hazard, reason=post.get("reason", ""))
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("hazards:detail", pk=hazard.pk)
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        return Decimal(value) if value else None
+    except InvalidOperation:
+        raise ApplicationError(
+            "bad_number",
+            _("Enter the estimated funds as a number of yuan."),
+            errors={"funds_estimate": [_("Enter a number.")]},
+        ) from None
+
+
+@login_required
+def hazard_raise(request: AuthedRequest, task_pk: int) -> HttpResponse:
+    """A hazard not tied to a checklist item: its basis cites the rule in free text."""
+    task = get_visible(
+        ServiceTask.objects.select_related("enterprise", "contract"), request.user, pk=task_pk
+    )
+    if not perms.is_assigned(request.user, task):
+        raise PermissionDenied
+    status = 200
+    if request.method == "POST":
+        post = request.POST
+        try:
+            hazard = services.hazard_raise(
+                actor=request.user,
+                task=task,
+                level=post.get("level", ""),
+                description=post.get("description", ""),
+                location=post.get("location", ""),
+                advice=post.get("advice", ""),
+                basis=post.get("basis", ""),
+                deadline=_date(post.get("deadline", "")),
+                responsible_person=post.get("responsible_person", ""),
+                funds_estimate=_decimal(post.get("funds_estimate", "")),
+                photos=request.FILES.getlist("photos"),
+            )
+            messages.success(request, _("Hazard %(number)s raised.") % {"number": hazard.number})
+            return redirect("fieldwork:detail", pk=task.pk)
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+            status = 400
+    days = policy_for(task.county_id).general_rectification_days
+    return render(
+        request,
+        "hazards/hazard_raise.html",
+        {
+            "task": task,
+            "post": request.POST,
+            "levels": HazardLevel.choices,
+            "default_deadline": timezone.localdate() + dt.timedelta(days=days),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def notice_issue(request: AuthedRequest, task_pk: int) -> HttpResponse:
+    task = get_visible(ServiceTask.objects.all(), request.user, pk=task_pk)
+    ids = [int(i) for i in request.POST.getlist("hazards") if i.isdigit()]
+    hazards = list(Hazard.objects.visible_to(request.user).filter(pk__in=ids, task=task))
+    try:
+        notice = services.notice_issue(actor=request.user, task=task, hazards=hazards)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("fieldwork:detail", pk=task.pk)
+    return redirect("hazards:notice", pk=notice.pk)
+
+
+@login_required
+def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    notice = get_visible(
+        Notice.objects.select_related("enterprise", "contract__provider", "task", "issued_by"),
+        request.user,
+        pk=pk,
+    )
+    link = request.build_absolute_uri(
+        reverse("notice_link", args=[notice.pk, services.notice_token(notice)])
+    )
+    return render(
+        request,
+        "hazards/notice.html",
+        {
+            "notice": notice,
+            "hazards": list(selectors.with_details(notice.hazards.all()).order_by("pk")),
+            "link": link,
+            "link_valid": services.link_is_valid(notice),
+        },
+    )
+
+
+def notice_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """The enterprise's page without an account: that notice's hazards only."""
+    notice = services.notice_by_token(pk, token)
+    if notice is None:
+        raise Http404
+    if not services.link_is_valid(notice):
+        return render(request, "hazards/notice_link_expired.html", {"notice": notice}, status=410)
+    actor = services.LinkActor(notice=notice)
+    if request.method == "POST":
+        hazard = Hazard.objects.filter(pk=request.POST.get("hazard") or 0, notice=notice).first()
+        if hazard is None:
+            raise Http404
+        try:
+            if request.POST.get("verb") == "acknowledge":
+                services.hazard_acknowledge(actor=actor, hazard=hazard)
+                messages.success(request, _("Receipt of the notice confirmed."))
+            elif request.POST.get("verb") == "submit":
+                services.hazard_submit(
+                    actor=actor,
+                    hazard=hazard,
+                    description=request.POST.get("description", ""),
+                    files=request.FILES.getlist("files"),
+                    submitter_name=request.POST.get("submitter_name", ""),
+                )
+                messages.success(request, _("Rectification submitted for verification."))
+            else:
+                raise Http404
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        return redirect(request.path)
+    return render(
+        request,
+        "hazards/notice_link.html",
+        {
+            "notice": notice,
+            "hazards": list(selectors.with_details(notice.hazards.all()).order_by("pk")),
+        },
+    )
+
+
+@login_required
+def report_list(request: AuthedRequest) -> HttpResponse:
+    reports = selectors.report_list(viewer=request.user, status=request.GET.get("status", ""))
+    return render(
+        request,
+        "hazards/report_list.html",
+        {
+            "page": paginate(request, reports),
+            "query": query_without_page(request),
+            "statuses": ReportStatus.choices,
+            "params": request.GET,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    report = get_visible(
+        selectors.report_details(MajorHazardReport.objects.all()), request.user, pk=pk
+    )
+    hazard = (
+        Hazard.objects.select_related("task", "contract__provider", "enterprise")
+        .prefetch_related("task__assignments")
+        .get(pk=report.hazard_id)
+    )
+    user = request.user
+    department = services.is_department_of(user, report)
+    plan = GovernancePlan.objects.filter(report=report).first()
+    return render(
+        request,
+        "hazards/report_detail.html",
+        {
+            "report": report,
+            "hazard": hazard,
+            "plan": plan,
+            "plan_parts": [
+                (part, GovernancePlan._meta.get_field(part).verbose_name, getattr(plan, part, ""))  # type: ignore[union-attr]
+                for part in GOVERNANCE_PARTS
+            ],
+            "can_write": report.status == ReportStatus.DRAFT
+            and services.can_write_report(user, hazard),
+            "can_plan": report.status
+            in (ReportStatus.SENT, ReportStatus.ACKNOWLEDGED, ReportStatus.SUPERVISED)
+            and services.can_write_governance_plan(user, hazard),
+            "can_acknowledge": department and report.status == ReportStatus.SENT,
+            "can_supervise": department and report.status == ReportStatus.ACKNOWLEDGED,
+            "can_accept": department
+            and report.status in (ReportStatus.ACKNOWLEDGED, ReportStatus.SUPERVISED),
+            "levels": SupervisionLevel.choices,
+            "now": timezone.now(),
+            "history": history_for(report, user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
+    report = get_visible(MajorHazardReport.objects.all(), request.user, pk=pk)
+    post = request.POST
+    user = request.user
+    try:
+        if verb == "save":
+            services.report_save(
+                actor=user,
+                report=report,
+                current_state=post.get("current_state", ""),
+                harm_analysis=post.get("harm_analysis", ""),
+                handling_advice=post.get("handling_advice", ""),
+            )
+            if post.get("send"):
+                services.report_send(actor=user, report=report)
+                messages.success(request, _("Sent to the responsible department."))
+        elif verb == "acknowledge":
+            services.report_acknowledge(actor=user, report=report)
+        elif verb == "supervise":
+            planned = _date(post.get("planned_completion", ""))
+            if planned is None:
+                raise ApplicationError("required", _("Choose the planned completion date."))
+            services.report_supervise(
+                actor=user,
+                report=report,
+                level=post.get("supervision_level", ""),
+                supervising_unit=post.get("supervising_unit", ""),
+                planned_completion=planned,
+            )
+        elif verb == "plan":
+            services.governance_plan_save(
+                actor=user, report=report, parts={p: post.get(p, "") for p in GOVERNANCE_PARTS}
+            )
+            messages.success(request, _("Governance plan saved."))
+        elif verb == "accept":
+            services.report_accept(actor=user, report=report, note=post.get("note", ""))
+            messages.success(request, _("Accepted on site; the hazard is closed."))
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("hazards:report", pk=report.pk)
