@@ -335,6 +335,11 @@ def seed(
             signed = seed_contracts()
             if signed:
                 result.created["contracts"] = signed
+            from safeserve.hazards.demo import seed_fieldwork
+
+            fieldwork = seed_fieldwork()
+            if fieldwork:
+                result.created["fieldwork and hazard records"] = fieldwork
     if scale == "province":
         _seed_province(result, city)
 
