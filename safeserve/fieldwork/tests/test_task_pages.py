@@ -1,0 +1,227 @@
+"""The fieldwork pages: who sees them (200 / 404), who acts (403), the phone inspection form
+raising a hazard in one step, bad input kept as a message, constant query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from safeserve.fieldwork import services as fieldwork
+from safeserve.fieldwork.models import ServiceTask, TaskStatus
+from safeserve.fieldwork.tests.conftest import (
+    TODAY,
+    assign,
+    expert_of,
+    plan_task,
+    png,
+    reload,
+    template,
+)
+from safeserve.hazards.models import Hazard, HazardLevel
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_the_task_page_to_those_in_scope_and_hides_it_from_others(
+    users: dict[str, Any], task: ServiceTask, login: Any
+) -> None:
+    url = reverse("fieldwork:detail", args=[task.pk])
+    expected = {
+        "county_officer": 200,
+        "township_officer": 200,
+        "provider_admin": 200,
+        "provider_leader": 200,
+        "expert": 200,
+        "expert2": 200,
+        "enterprise_user": 200,
+        "department_officer": 404,
+        "housing_officer": 404,
+        "other_provider_admin": 404,
+        "other_expert": 404,
+        "other_county_officer": 404,
+        "evaluator": 404,
+    }
+    got = {name: login(users[name]).get(url).status_code for name in expected}
+    assert got == expected
+
+
+def test_it_lists_an_experts_day_and_week(
+    users: dict[str, Any], task: ServiceTask, login: Any
+) -> None:
+    response = login(users["expert"]).get(reverse("fieldwork:list"))
+    assert response.status_code == 200
+    assert response.context["week"]["week"] == [task] or task in response.context["week"]["week"]
+    other = login(users["other_expert"]).get(reverse("fieldwork:list"))
+    assert list(other.context["page"]) == []
+
+
+def test_it_checks_in_with_the_phones_location(
+    users: dict[str, Any], task: ServiceTask, login: Any
+) -> None:
+    client = login(users["expert"])
+    response = client.post(
+        reverse("fieldwork:action", args=[task.pk, "check-in"]),
+        {"latitude": "30.123456", "longitude": "114.654321", "accuracy": "12"},
+    )
+    assert response.status_code == 302
+    task = reload(task)
+    assert task.status == TaskStatus.ON_SITE
+    assert str(task.check_in_latitude) == "30.123456"
+    assert task.check_in_accuracy == 12
+
+
+def test_it_refuses_check_in_by_someone_not_assigned(
+    users: dict[str, Any], task: ServiceTask, login: Any
+) -> None:
+    assert (
+        login(users["provider_admin"])
+        .post(reverse("fieldwork:action", args=[task.pk, "check-in"]))
+        .status_code
+        == 403
+    )
+    assert (
+        login(users["other_expert"])
+        .post(reverse("fieldwork:action", args=[task.pk, "check-in"]))
+        .status_code
+        == 404
+    )
+    assert reload(task).status == TaskStatus.PLANNED
+
+
+def test_it_answers_an_item_and_raises_its_hazard_in_one_step(
+    users: dict[str, Any], on_site: ServiceTask, login: Any
+) -> None:
+    sheet = fieldwork.inspection_add(
+        actor=users["expert"], task=on_site, template=template("general-basic")
+    )
+    item = sheet.template.items.order_by("position").first()
+    assert item is not None
+    client = login(users["expert"])
+    url = reverse("fieldwork:inspection", args=[on_site.pk, sheet.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "item": item.pk,
+            "answer": "yes",
+            "description": "安全生产责任制未覆盖班组长",
+            "raise_hazard": "1",
+            "level": "general",
+            "location": "办公楼",
+            "advice": "补充班组长岗位责任制并培训",
+            "deadline": (TODAY + dt.timedelta(days=15)).isoformat(),
+            "photos": [png("a.png"), png("b.png")],
+        },
+    )
+    assert response.status_code == 302
+    hazard = Hazard.objects.get(task=on_site)
+    assert hazard.level == HazardLevel.GENERAL
+    assert hazard.checklist_item_id == item.pk
+    assert hazard.files.count() == 2
+    assert hazard.answer is not None and hazard.answer.photos.count() == 2
+
+
+def test_it_keeps_nothing_when_the_hazard_part_is_refused(
+    users: dict[str, Any], on_site: ServiceTask, login: Any
+) -> None:
+    """The answer and its hazard are one step: a missing location refuses both."""
+    sheet = fieldwork.inspection_add(
+        actor=users["expert"], task=on_site, template=template("general-basic")
+    )
+    item = sheet.template.items.order_by("position").first()
+    assert item is not None
+    client = login(users["expert"])
+    url = reverse("fieldwork:inspection", args=[on_site.pk, sheet.pk])
+    response = client.post(
+        url,
+        {"item": item.pk, "answer": "yes", "description": "问题", "raise_hazard": "1"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert sheet.answers.count() == 0
+    assert not Hazard.objects.filter(task=on_site).exists()
+    messages = [str(m) for m in response.context["messages"]]
+    assert len(messages) == 1 and "隐患部位" in messages[0]
+
+
+def test_it_refuses_a_non_photo_upload_with_a_message(
+    users: dict[str, Any], on_site: ServiceTask, login: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sheet = fieldwork.inspection_add(
+        actor=users["expert"], task=on_site, template=template("general-basic")
+    )
+    item = sheet.template.items.order_by("position").first()
+    assert item is not None
+    response = login(users["expert"]).post(
+        reverse("fieldwork:inspection", args=[on_site.pk, sheet.pk]),
+        {
+            "item": item.pk,
+            "answer": "no",
+            "photos": [SimpleUploadedFile("x.txt", b"hello", content_type="image/png")],
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert sheet.answers.count() == 0
+    assert any("x.txt" in str(m) for m in response.context["messages"])
+
+
+def test_it_plans_a_schedule_from_the_page(
+    users: dict[str, Any], contract: Any, login: Any
+) -> None:
+    client = login(users["provider_admin"])
+    url = reverse("fieldwork:plan", args=[contract.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"what": "schedule", "visits_per_year": "4"})
+    assert response.status_code == 302
+    assert ServiceTask.objects.filter(contract=contract).count() == 3 * len(
+        fieldwork.schedule_dates(TODAY, contract.period_end, 4)
+    )
+    assert login(users["county_officer"]).get(url).status_code == 403
+    assert login(users["enterprise_user"]).get(url).status_code == 404
+    assert login(users["other_provider_admin"]).get(url).status_code == 404
+
+
+def test_it_refuses_an_expert_of_another_provider_on_the_page(
+    users: dict[str, Any], task: ServiceTask, login: Any
+) -> None:
+    outsider = expert_of(users["other_expert"])
+    response = login(users["provider_admin"]).post(
+        reverse("fieldwork:action", args=[task.pk, "assign"]),
+        {"lead": outsider.pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert any("R7" in str(m) for m in response.context["messages"])
+    assert not task.assignments.filter(expert=outsider).exists()
+
+
+def _task_list_queries(client: Any) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("fieldwork:list")).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_it_lists_tasks_in_a_constant_number_of_queries(
+    users: dict[str, Any], contract: Any, login: Any
+) -> None:
+    enterprise = contract.coverage.first().enterprise
+    for day in range(3):
+        assign(users, plan_task(users, contract, enterprise, days=day + 1))
+    client = login(users["township_officer"])
+    few = _task_list_queries(client)
+    for day in range(3, 9):
+        assign(users, plan_task(users, contract, enterprise, days=day + 1))
+    assert _task_list_queries(client) == few
+    expert = login(users["expert"])
+    few = _task_list_queries(expert)
+    for day in range(9, 15):
+        assign(users, plan_task(users, contract, enterprise, days=day + 1))
+    assert _task_list_queries(expert) == few
