@@ -482,6 +482,7 @@ def hazard_acknowledge(*, actor: Actor, hazard: Hazard) -> Hazard:
     return locked
 
 
+@transaction.atomic
 def notice_acknowledge(*, actor: Actor, notice: Notice) -> int:
     """Acknowledges every hazard of the notice still waiting for it."""
     count = 0

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -254,6 +255,41 @@ def notice_issue(request: AuthedRequest, task_pk: int) -> HttpResponse:
 
 
 @login_required
+def notice_list(request: AuthedRequest) -> HttpResponse:
+    notices = (
+        Notice.objects.visible_to(request.user)
+        .select_related("enterprise", "contract__provider")
+        .annotate(
+            hazard_count=Count("hazards", distinct=True),
+            waiting=Count(
+                "hazards", filter=Q(hazards__status=HazardStatus.NOTIFIED), distinct=True
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return render(
+        request,
+        "hazards/notice_list.html",
+        {"page": paginate(request, notices), "query": query_without_page(request)},
+    )
+
+
+@login_required
+@require_POST
+def notice_acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The enterprise confirms receipt of the whole notice: every hazard still waiting."""
+    notice = get_visible(Notice.objects.select_related("enterprise"), request.user, pk=pk)
+    if not perms.is_enterprise_user(request.user, notice.enterprise):
+        raise PermissionDenied
+    try:
+        count = services.notice_acknowledge(actor=request.user, notice=notice)
+        messages.success(request, _("Receipt confirmed for %(n)d hazards.") % {"n": count})
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("hazards:notice", pk=notice.pk)
+
+
+@login_required
 def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     notice = get_visible(
         Notice.objects.select_related("enterprise", "contract__provider", "task", "issued_by"),
@@ -271,6 +307,8 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "hazards": list(selectors.with_details(notice.hazards.all()).order_by("pk")),
             "link": link,
             "link_valid": services.link_is_valid(notice),
+            "can_acknowledge": perms.is_enterprise_user(request.user, notice.enterprise)
+            and notice.hazards.filter(status=HazardStatus.NOTIFIED).exists(),
         },
     )
 

@@ -225,3 +225,79 @@ def test_it_lists_tasks_in_a_constant_number_of_queries(
     for day in range(9, 15):
         assign(users, plan_task(users, contract, enterprise, days=day + 1))
     assert _task_list_queries(expert) == few
+
+
+def _grow_hazards(users: dict[str, Any], contract: Any, count: int) -> None:
+    from safeserve.fieldwork.tests.conftest import raise_general, raise_major
+    from safeserve.hazards import services as hazards
+
+    enterprise = contract.coverage.first().enterprise
+    for _ in range(count):
+        task = assign(users, plan_task(users, contract, enterprise))
+        fieldwork.task_check_in(actor=users["expert"], task=task)
+        general = raise_general(users, task, photos=[png()])
+        major = raise_major(users, task)
+        hazards.notice_issue(actor=users["expert"], task=task, hazards=[general, major])
+        report = major.major_report
+        hazards.report_save(
+            actor=users["expert"],
+            report=report,
+            current_state="现状",
+            harm_analysis="",
+            handling_advice="停产整改",
+        )
+        hazards.report_send(actor=users["expert"], report=report)
+
+
+@pytest.mark.parametrize(
+    ("username", "url_name"),
+    [
+        ("township_officer", "hazards:list"),
+        ("county_officer", "hazards:list"),
+        ("enterprise_user", "hazards:list"),
+        ("township_officer", "hazards:notices"),
+        ("enterprise_user", "hazards:notices"),
+        ("department_officer", "hazards:reports"),
+        ("township_officer", "hazards:reports"),
+        ("township_officer", "fieldwork:list"),
+    ],
+)
+def test_it_lists_hazards_notices_and_reports_in_constant_queries(
+    users: dict[str, Any], contract: Any, hengfeng: Any, login: Any, username: str, url_name: str
+) -> None:
+    contract.coverage.exclude(enterprise=hengfeng).delete()  # every row is enterprise_user's
+    _grow_hazards(users, contract, 2)
+    client = login(users[username])
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse(url_name))
+            assert response.status_code == 200
+        return len(ctx.captured_queries), len(response.context["page"].object_list)
+
+    few, rows = count()
+    _grow_hazards(users, contract, 2)
+    many, more_rows = count()
+    assert more_rows > rows
+    assert many == few
+
+
+def test_it_lets_the_enterprise_acknowledge_a_whole_notice(
+    users: dict[str, Any], on_site: ServiceTask, login: Any
+) -> None:
+    from safeserve.fieldwork.tests.conftest import raise_general
+    from safeserve.hazards import services as hazards
+
+    first = raise_general(users, on_site)
+    second = raise_general(users, on_site, description="灭火器过期")
+    notice = hazards.notice_issue(actor=users["expert"], task=on_site, hazards=[first, second])
+    url = reverse("hazards:notice_acknowledge", args=[notice.pk])
+    assert login(users["expert"]).post(url).status_code == 403
+    assert login(users["other_county_officer"]).post(url).status_code == 404
+    company = login(users["enterprise_user"])
+    page = company.get(reverse("hazards:notice", args=[notice.pk]))
+    assert page.context["can_acknowledge"]
+    assert company.post(url).status_code == 302
+    assert set(Hazard.objects.filter(notice=notice).values_list("status", flat=True)) == {
+        "rectifying"
+    }

@@ -69,7 +69,10 @@ def _measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
 
 
 class Command(BaseCommand):
-    help = "Benchmark the enterprise list page, list API, pinyin search and export."
+    help = (
+        "Benchmark the enterprise list page, list API, searches and export, and the task "
+        "and hazard lists."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -104,6 +107,16 @@ class Command(BaseCommand):
             ("USCC prefix search", client, "/enterprises/?q=91990121MA00", repeat),
             (f"export all ({visible} rows)", client, "/enterprises/export/", max(1, repeat // 5)),
         ]
+        rows += [
+            ("hazard list page", client, "/hazards/", repeat),
+            ("hazard list API", client, "/api/v1/hazards/", repeat),
+            ("task list page", client, "/tasks/", repeat),
+            ("task list API", client, "/api/v1/tasks/", repeat),
+            ("major-hazard reports page", client, "/hazards/reports/", repeat),
+        ]
+        expert = User.objects.filter(username="expert").first()
+        if expert is not None:
+            rows.append(("expert: my day and week", _client(expert), "/tasks/", repeat))
         if admin is not None:
             rows.append(
                 (
