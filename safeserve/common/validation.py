@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,64 @@ def clean_model(instance: models.Model, **kwargs: Any) -> None:
         instance.full_clean(**kwargs)
     except ValidationError as exc:
         errors = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+        # Name each field in the message too: pages show the message, not the marks.
+        named = "；".join(
+            f"{_verbose(instance, field)}：{'、'.join(messages)}"
+            for field, messages in errors.items()
+        )
         raise ApplicationError(
-            "invalid", _("Please correct the marked fields."), errors=errors, status=400
+            "invalid",
+            _("Please correct the marked fields.") + (f" {named}" if named else ""),
+            errors=errors,
+            status=400,
+        ) from None
+
+
+def _verbose(instance: models.Model, field: str) -> str:
+    try:
+        return str(instance._meta.get_field(field).verbose_name)  # type: ignore[union-attr]
+    except FieldDoesNotExist:  # NON_FIELD_ERRORS ("__all__")
+        return "" if field == "__all__" else field
+
+
+MAX_ID = 2**63 - 1
+
+
+def id_or_none(value: Any) -> int | None:
+    """A database id from a query string or form value, or None when it is not one (a
+    word, a negative number, a number too large for the database)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
+def required_id(value: Any, field: str, label: Any) -> int:
+    """An id the request must carry: anything else is a 400 naming the field."""
+    number = id_or_none(value)
+    if number is None:
+        raise ApplicationError(
+            "invalid",
+            _("Please choose %(field)s.") % {"field": label},
+            errors={field: [_("Please choose %(field)s.") % {"field": label}]},
+            status=400,
+        )
+    return number
+
+
+def date_or_error(value: Any, field: str, label: Any) -> dt.date | None:
+    """A date given as YYYY-MM-DD, None when empty; a value that is not a date is a 400
+    naming the field, never silently replaced by a default."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ApplicationError(
+            "invalid_date",
+            _("%(field)s is not a valid date (YYYY-MM-DD).") % {"field": label},
+            errors={field: [_("Enter a valid date (YYYY-MM-DD).")]},
+            status=400,
         ) from None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from safeserve.common.validation import id_or_none
 from safeserve.fieldwork.models import ServiceTask, TaskAssignment, TaskStatus
 
 if TYPE_CHECKING:
@@ -26,11 +27,7 @@ def with_details(queryset: QuerySet[ServiceTask]) -> QuerySet[ServiceTask]:
     )
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+_int = id_or_none
 
 
 def task_list(
@@ -59,9 +56,13 @@ def task_list(
         tasks = tasks.filter(planned_date__gte=date_from)
     if date_to:
         tasks = tasks.filter(planned_date__lte=date_to)
-    return with_details(tasks.annotate(hazard_count=Count("hazards", distinct=True))).order_by(
-        "planned_date", "pk"
-    )
+    org = getattr(viewer, "organization", None)
+    if org is not None and org.kind == "enterprise":
+        # The enterprise counts only the hazards a notice told it of.
+        count = Count("hazards", filter=~Q(hazards__status="found"), distinct=True)
+    else:
+        count = Count("hazards", distinct=True)
+    return with_details(tasks.annotate(hazard_count=count)).order_by("planned_date", "pk")
 
 
 def my_week(viewer: User, today: dt.date) -> dict[str, list[ServiceTask]]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from safeserve.common.validation import id_or_none
 from safeserve.hazards.models import (
     ExtensionRequest,
     Hazard,
@@ -21,11 +22,7 @@ if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+_int = id_or_none
 
 
 def with_details(queryset: QuerySet[Hazard]) -> QuerySet[Hazard]:

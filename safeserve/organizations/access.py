@@ -13,6 +13,8 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from safeserve.common.validation import id_or_none
+
 
 class _Scoped(Protocol):
     def visible_to(self, user: Any) -> models.QuerySet[Any]: ...
@@ -23,6 +25,10 @@ M = TypeVar("M", bound=models.Model)
 
 def get_visible(queryset: models.QuerySet[M], user: Any, **lookup: Any) -> M:
     scoped = queryset.visible_to(user)  # type: ignore[attr-defined]
+    if "pk" in lookup:  # ids from URLs and request bodies: a word or a huge number is absent
+        lookup["pk"] = id_or_none(lookup["pk"])
+        if lookup["pk"] is None:
+            raise Http404(_("Not found, or outside your data scope."))
     try:
         obj = scoped.filter(**lookup).first()
     except (ValueError, TypeError, ValidationError):  # e.g. /api/v1/users/abc/
