@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +18,7 @@ from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
+from safeserve.common.lib.http import serve_file
 from safeserve.common.lib.masking import mask_id_number, mask_phone
 from safeserve.common.models import policy_for
 from safeserve.common.pagination import paginate, query_without_page
@@ -491,8 +492,4 @@ def provider_document(
         document = qualification.scan
     if not document:
         raise Http404
-    return FileResponse(
-        document.open("rb"),
-        as_attachment=False,
-        filename=(document.name or "scan").rsplit("/", 1)[-1],
-    )
+    return serve_file(document)
