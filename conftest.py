@@ -21,7 +21,8 @@ def _clear_cache() -> None:
 @pytest.fixture(autouse=True)
 def _reference_data(request: pytest.FixtureRequest) -> None:
     """The flush after a transactional (browser) test also empties the tables data
-    migrations fill; put the GB/T 4754 reference data back for the tests that use the db."""
+    migrations fill; put the GB/T 4754 reference data and the shipped checklists back for
+    the tests that use the db."""
     if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
         from safeserve.enterprises.reference import ensure_gbt4754
 
@@ -29,6 +30,11 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
             "transactional_db" if "transactional_db" in request.fixturenames else "db"
         )
         ensure_gbt4754()
+        from safeserve.fieldwork.checklists import load_shipped
+        from safeserve.fieldwork.models import ChecklistItem, ChecklistTemplate
+
+        if not ChecklistTemplate.objects.exists():  # the shipped checklists, likewise
+            load_shipped(ChecklistTemplate, ChecklistItem)
 
 
 @pytest.fixture

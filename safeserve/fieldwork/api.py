@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -20,6 +21,7 @@ from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.lib.http import serve_file
+from safeserve.common.validation import MAX_ID, id_or_none
 from safeserve.contracts.models import Contract
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import selectors, services
@@ -35,7 +37,6 @@ from safeserve.fieldwork.models import (
     TaskKind,
 )
 from safeserve.organizations.access import get_visible
-from safeserve.providers.models import Expert
 
 FILE_PARSERS = [MultiPartParser, FormParser, JSONParser]
 
@@ -81,10 +82,12 @@ class TaskSerializer(serializers.ModelSerializer[ServiceTask]):
 
 
 class TaskInput(serializers.Serializer[Any]):
-    contract = serializers.IntegerField()
+    contract = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     kind = serializers.ChoiceField(choices=TaskKind.choices)
     planned_date = serializers.DateField()
-    enterprise = serializers.IntegerField(required=False, allow_null=True, default=None)
+    enterprise = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
@@ -92,18 +95,20 @@ class TaskInput(serializers.Serializer[Any]):
 class TaskUpdateInput(serializers.Serializer[Any]):
     planned_date = serializers.DateField()
     title = serializers.CharField(max_length=120)
-    notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
 
 class ScheduleInput(serializers.Serializer[Any]):
-    contract = serializers.IntegerField()
+    contract = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     visits_per_year = serializers.IntegerField(min_value=1, max_value=12)
     start = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class AssignInput(serializers.Serializer[Any]):
-    lead = serializers.IntegerField()
-    members = serializers.ListField(child=serializers.IntegerField(), default=list, max_length=20)
+    lead = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    members = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), default=list, max_length=20
+    )
 
 
 class CheckInInput(serializers.Serializer[Any]):
@@ -238,17 +243,10 @@ class TaskViewSet(ScopedViewSet):
         task = self.get_object()
         data = AssignInput(data=body_dict(request))
         data.is_valid(raise_exception=True)
-        ids = [data.validated_data["lead"], *data.validated_data["members"]]
-        experts = {e.pk: e for e in Expert.objects.filter(pk__in=ids)}
-        missing = [i for i in ids if i not in experts]
-        if missing:
-            raise serializers.ValidationError({"experts": [f"{i}" for i in missing]})
-        services.task_assign(
-            actor=actor_of(request),
-            task=task,
-            lead=experts[ids[0]],
-            members=[experts[i] for i in ids[1:]],
+        lead, members = services.team_for(
+            task.contract, data.validated_data["lead"], data.validated_data["members"]
         )
+        services.task_assign(actor=actor_of(request), task=task, lead=lead, members=members)
         return Response(self._out(task))
 
     @extend_schema(request=CheckInInput, responses=TaskSerializer)
@@ -324,17 +322,23 @@ class TaskViewSet(ScopedViewSet):
                 {
                     "suggested": [_template_row(t) for t in current],
                     "superseded": [_template_row(t) for t in older],
+                    "available": [
+                        _template_row(t) for t in services.available_templates(task.county_id)
+                    ],
                     "chosen": [i.template.code for i in task.inspections.all()],
                 }
             )
-        value = str(body_dict(request).get("template", ""))
+        value = str(body_dict(request).get("template", ""))[:60]
+        number = id_or_none(value)
         template = (
-            ChecklistTemplate.objects.filter(pk=int(value)).first()
-            if value.isdigit()
+            ChecklistTemplate.objects.filter(pk=number).first()
+            if number
             else ChecklistTemplate.objects.filter(code=value).first()
         )
         if template is None:
-            raise serializers.ValidationError({"template": ["?"]})
+            raise serializers.ValidationError(
+                {"template": [_("No such checklist; give its code or id from GET checklists.")]}
+            )
         inspection = services.inspection_add(actor=actor_of(request), task=task, template=template)
         return Response({"inspection": inspection.pk}, status=status.HTTP_201_CREATED)
 
@@ -384,7 +388,7 @@ class InspectionSerializer(serializers.ModelSerializer[Inspection]):
 
 
 class AnswerInput(serializers.Serializer[Any]):
-    item = serializers.IntegerField()
+    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     answer = serializers.ChoiceField(choices=Answer.choices)
     description = serializers.CharField(
         max_length=4000, required=False, allow_blank=True, default=""
@@ -394,6 +398,11 @@ class AnswerInput(serializers.Serializer[Any]):
 class InspectionViewSet(ScopedViewSet):
     serializer_class = InspectionSerializer
     parser_classes = FILE_PARSERS
+
+    def can_read(self, actor: Any) -> bool:
+        # The experts' working papers: enterprises learn of hazards through notices.
+        org = actor.organization
+        return bool(actor.is_superuser or (org is not None and org.kind != "enterprise"))
 
     def scoped_queryset(self, actor: Any) -> Any:
         return (
@@ -422,7 +431,7 @@ class InspectionViewSet(ScopedViewSet):
         data.is_valid(raise_exception=True)
         item = inspection.template.items.filter(pk=data.validated_data["item"]).first()
         if item is None:
-            raise serializers.ValidationError({"item": ["?"]})
+            raise serializers.ValidationError({"item": [_("Not an item of this checklist.")]})
         services.answer_record(
             actor=actor_of(request),
             inspection=inspection,
@@ -459,8 +468,10 @@ class FeeComplaintSerializer(serializers.ModelSerializer[FeeComplaint]):
 
 
 class FeeComplaintInput(serializers.Serializer[Any]):
-    contract = serializers.IntegerField()
-    task = serializers.IntegerField(required=False, allow_null=True, default=None)
+    contract = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    task = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     demanded_by = serializers.CharField(max_length=100)
     demanded_on = serializers.DateField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
@@ -493,7 +504,9 @@ class FeeComplaintViewSet(ScopedViewSet):
         contract = Contract.objects.filter(pk=values.pop("contract"), coverage__enterprise=own)
         found = contract.first()
         if found is None:
-            raise serializers.ValidationError({"contract": ["?"]})
+            raise serializers.ValidationError(
+                {"contract": [_("Choose a contract that serves your enterprise.")]}
+            )
         task_id = values.pop("task")
         task = ServiceTask.objects.visible_to(actor).filter(pk=task_id).first() if task_id else None
         complaint = services.fee_complaint_report(
@@ -554,8 +567,8 @@ class DocumentRequestSerializer(serializers.ModelSerializer[DocumentRequest]):
 
 
 class DocumentRequestInput(serializers.Serializer[Any]):
-    contract = serializers.IntegerField()
-    enterprise = serializers.IntegerField()
+    contract = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    enterprise = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     kind = serializers.ChoiceField(choices=DocumentRequestKind.choices)
     description = serializers.CharField(max_length=4000)
     due_date = serializers.DateField()

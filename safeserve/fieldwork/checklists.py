@@ -18,9 +18,11 @@ def shipped_templates() -> list[dict[str, Any]]:
     return list(json.loads(DATA.read_text(encoding="utf-8"))["templates"])
 
 
-def load_shipped(template_model: Any, item_model: Any) -> int:
+def load_shipped(template_model: Any, item_model: Any, answer_model: Any = None) -> int:
     """Creates or updates every shipped template; takes the model classes so a migration can
-    pass its historical ones. Returns the number of items loaded."""
+    pass its historical ones. A template whose items inspections have already answered keeps
+    its items as they were answered (a corrected text ships as a new template code), so no
+    past answer changes meaning. Returns the number of items loaded."""
     loaded = 0
     for data in shipped_templates():
         template, _created = template_model.objects.update_or_create(
@@ -39,6 +41,11 @@ def load_shipped(template_model: Any, item_model: Any) -> int:
                 "applies_to_all": bool(data.get("applies_to_all")),
             },
         )
+        if (
+            answer_model is not None
+            and answer_model.objects.filter(item__template=template).exists()
+        ):
+            continue
         existing = {item.position: item for item in item_model.objects.filter(template=template)}
         for position, item in enumerate(data["items"], start=1):
             values = {

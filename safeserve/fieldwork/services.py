@@ -83,6 +83,19 @@ register_keys(
         "contract": gettext_lazy("Contract"),
         "enterprise": gettext_lazy("Enterprise"),
         "title": gettext_lazy("Title"),
+        "finding": gettext_lazy("Problem found"),
+        "summary": gettext_lazy("summary of the work"),
+        "scenario": gettext_lazy("drill scenario"),
+        "participants": gettext_lazy("participants"),
+        "problems_found": gettext_lazy("problems found"),
+        "topic": gettext_lazy("topic"),
+        "hours": gettext_lazy("hours"),
+        "attendees": gettext_lazy("attendees"),
+        "factor": gettext_lazy("hazard factor"),
+        "point": gettext_lazy("measuring point"),
+        "measured_value": gettext_lazy("measured value"),
+        "limit_value": gettext_lazy("limit"),
+        "passed": gettext_lazy("within the limit"),
     },
     choices={"answer": dict(Answer.choices)},
 )
@@ -288,11 +301,16 @@ def task_schedule_generate(
         raise ApplicationError(
             "no_coverage", _("The contract covers no enterprises yet; add them first.")
         )
-    existing = set(
-        ServiceTask.objects.filter(contract=locked)
+    # An enterprise already visited (or to be visited) within half an interval of a date
+    # keeps that visit instead: running the generator again, on any day, adds nothing twice.
+    half = dt.timedelta(days=max(1, int(365 / visits_per_year / 2)))
+    existing: dict[int, list[dt.date]] = {}
+    for enterprise_id, planned in (
+        ServiceTask.objects.filter(contract=locked, kind=TaskKind.INSPECTION)
         .exclude(status=TaskStatus.CANCELLED)
         .values_list("enterprise_id", "planned_date")
-    )
+    ):
+        existing.setdefault(enterprise_id, []).append(planned)
     per_year: dict[int, int] = {}
     for year_date in (
         ServiceTask.objects.filter(contract=locked, kind=TaskKind.INSPECTION)
@@ -306,7 +324,7 @@ def task_schedule_generate(
         title = _("%(name)s inspection %(n)d/%(total)d")
     for row in enterprises:
         for number, date in enumerate(dates, start=1):
-            if (row.enterprise_id, date) in existing:
+            if any(abs(other - date) < half for other in existing.get(row.enterprise_id, [])):
                 continue
             per_year[date.year] = per_year.get(date.year, 0) + 1
             new.append(
@@ -350,8 +368,14 @@ def task_schedule_generate(
 
 @transaction.atomic
 def task_update(
-    *, actor: User, task: ServiceTask, planned_date: dt.date, title: str, notes: str = ""
+    *,
+    actor: User,
+    task: ServiceTask,
+    planned_date: dt.date,
+    title: str,
+    notes: str | None = None,
 ) -> ServiceTask:
+    """A planned task's date, title and (when given) notes."""
     locked = _lock(task)
     require(perms.can_plan_tasks(actor, locked.contract))
     _refuse_state(locked, TaskStatus.PLANNED)
@@ -359,7 +383,8 @@ def task_update(
     before = task_snapshot(locked)
     locked.planned_date = planned_date
     locked.title = _required(title, "title")
-    locked.notes = (notes or "").strip()
+    if notes is not None:
+        locked.notes = notes.strip()
     clean_model(locked, exclude=["contract", "county", "created_by", "enterprise"])
     locked.save(update_fields=["planned_date", "title", "notes", "updated_at"])
     audit_record(
@@ -382,14 +407,41 @@ def expert_refusal(contract: Contract, expert: Expert, on_date: dt.date) -> str 
     ) % {"name": expert.name, "provider": contract.provider.name, "date": on_date}
 
 
+def team_for(contract: Contract, lead_id: int, member_ids: Sequence[int]) -> tuple[Any, list[Any]]:
+    """The experts a request names, looked up only among the contract provider's own and
+    those engaged for the contract: an id outside them is refused (R7) without revealing
+    whose it is."""
+    from django.db.models import Q as Q_
+
+    from safeserve.providers.models import Expert
+
+    ids = [lead_id, *member_ids]
+    found = {
+        e.pk: e
+        for e in Expert.objects.filter(pk__in=ids).filter(
+            Q_(employer_id=contract.provider_id) | Q_(engagements__contract=contract)
+        )
+    }
+    unknown = [number for number in ids if number not in found]
+    if unknown:
+        refusal = _(
+            "Expert no. %(ids)s is neither employed by %(provider)s nor engaged by it for this "
+            "contract; no subcontracting (R7)."
+        ) % {"ids": "、".join(map(str, unknown)), "provider": contract.provider.name}
+        raise ApplicationError("expert_not_allowed", refusal, errors={"experts": [refusal]})
+    return found[lead_id], [found[number] for number in member_ids if number != lead_id]
+
+
 @transaction.atomic
 def task_assign(
     *, actor: User, task: ServiceTask, lead: Expert, members: Sequence[Expert] = ()
 ) -> ServiceTask:
-    """Names the lead expert and members (R10), each allowed by R7 on the planned date."""
+    """Names the lead expert and members (R10), each allowed by R7 on the planned date. After
+    the findings the team can still change, so that an expert of the contract can verify the
+    task's rectified hazards; each hazard keeps the experts who found it."""
     locked = _lock(task)
     require(perms.is_provider_staff(actor, locked.contract))
-    _refuse_state(locked, TaskStatus.PLANNED, TaskStatus.ON_SITE)
+    _refuse_state(locked, TaskStatus.PLANNED, TaskStatus.ON_SITE, TaskStatus.FINDINGS_RECORDED)
     team = [lead, *[m for m in members if m.pk != lead.pk]]
     on_date = max(locked.planned_date, timezone.localdate())
     refusals = [r for r in (expert_refusal(locked.contract, e, on_date) for e in team) if r]
@@ -544,19 +596,35 @@ def _matches(template: ChecklistTemplate, enterprise: Enterprise | None) -> bool
 _SECTIONS = "ABCDEFGHIJKLMNOPQRST"
 
 
+def available_templates(county_id: int) -> list[ChecklistTemplate]:
+    """Every checklist a task of the county may use: the shipped ones and the county's."""
+    return list(
+        ChecklistTemplate.objects.filter(is_active=True)
+        .filter(Q(county__isnull=True) | Q(county_id=county_id))
+        .order_by("superseded", "kind", "code")
+    )
+
+
 def suggested_templates(
     task: ServiceTask,
 ) -> tuple[list[ChecklistTemplate], list[ChecklistTemplate]]:
     """The checklists matching the task's enterprise — its industry code, special flags and
     the ordinary list for everyone — in force, then superseded ones (for areas the current
-    criteria's transcription does not cover yet). Two queries."""
-    templates = list(
-        ChecklistTemplate.objects.filter(is_active=True)
-        .filter(Q(county__isnull=True) | Q(county_id=task.county_id))
-        .order_by("kind", "code")
-    )
-    current = [t for t in templates if not t.superseded and _matches(t, task.enterprise)]
-    older = [t for t in templates if t.superseded and _matches(t, task.enterprise)]
+    criteria's transcription does not cover yet). When no industry criteria match the code
+    (an unusual code, a sector set by hand), the criteria of the enterprise's high-risk
+    sector are suggested instead. One query."""
+    templates = available_templates(task.county_id)
+    enterprise = task.enterprise
+
+    def suggest(pool: list[ChecklistTemplate]) -> list[ChecklistTemplate]:
+        chosen = [t for t in pool if _matches(t, enterprise)]
+        by_industry = [t for t in chosen if t.industry_prefixes]
+        if enterprise is not None and enterprise.sector and not by_industry:
+            chosen += [t for t in pool if enterprise.sector in t.sectors and t not in chosen]
+        return chosen
+
+    current = suggest([t for t in templates if not t.superseded])
+    older = suggest([t for t in templates if t.superseded])
     return current, older
 
 
@@ -626,7 +694,7 @@ def answer_record(
             "hazard_raised",
             _("A hazard was raised from this item; the answer stays 'problem found'."),
         )
-    before = {"answer": existing.answer, "description": existing.description} if existing else {}
+    before = {"answer": existing.answer, "finding": existing.description} if existing else {}
     row = existing or InspectionAnswer(inspection=inspection, item=item, answered_by=actor)
     row.answer, row.description, row.answered_by = answer, description, actor
     row.save()
@@ -640,7 +708,7 @@ def answer_record(
         after={
             "item": item.reference,
             "answer": answer,
-            "description": description,
+            "finding": description,
             "photos": len(photos),
         },
     )
@@ -717,6 +785,14 @@ def test_result_add(
     locked = _lock(task)
     require(perms.is_assigned(actor, locked))
     _refuse_state(locked, TaskStatus.ON_SITE)
+    for field, value in (("measured_value", measured_value), ("limit_value", limit_value)):
+        if not Decimal(value).is_finite():
+            raise ApplicationError(
+                "not_a_number",
+                _("Enter the measured value and the limit as numbers."),
+                errors={field: [_("Enter a number.")]},
+                status=400,
+            )
     if locked.kind != TaskKind.OCCUPATIONAL_TESTING:
         raise ApplicationError("not_testing", _("Only testing tasks record measurements."))
     result = TestingResult(

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +22,8 @@ from safeserve.audit.selectors import history_for
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import serve_file
 from safeserve.common.pagination import paginate, query_without_page
-from safeserve.contracts.models import Contract
+from safeserve.common.validation import date_or_error, id_or_none, required_id
+from safeserve.contracts.models import Contract, ContractEnterprise
 from safeserve.contracts.services import experts_allowed
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import permissions as perms
@@ -44,6 +46,7 @@ from safeserve.fieldwork.models import (
 )
 from safeserve.hazards.models import Hazard, HazardLevel, HazardStatus
 from safeserve.organizations.access import get_visible, require
+from safeserve.organizations.models import ACTING_ROLES
 
 
 def _date(value: str) -> dt.date | None:
@@ -55,6 +58,11 @@ def _date(value: str) -> dt.date | None:
 
 def _fail(request: AuthedRequest, exc: ApplicationError) -> None:
     messages.error(request, str(exc.message))
+
+
+def _is_enterprise(user: Any) -> bool:
+    org = getattr(user, "organization", None)
+    return bool(org is not None and org.kind == "enterprise" and not user.is_superuser)
 
 
 @login_required
@@ -81,14 +89,21 @@ def task_list(request: AuthedRequest) -> HttpResponse:
             "statuses": TaskStatus.choices,
             "kinds": TaskKind.choices,
             "params": params,
-            "plannable": [
-                c
-                for c in Contract.objects.visible_to(request.user).filter(
-                    status__in=["signed", "in_service"]
-                )
-                if perms.can_plan_tasks(request.user, c)
-            ][:50],
+            "plannable": _plannable(request.user),
         },
+    )
+
+
+def _plannable(user: Any) -> list[Contract]:
+    """The contracts whose tasks this user may plan: its own, as provider or purchaser."""
+    org = user.organization
+    if org is None or user.role not in ACTING_ROLES:
+        return []
+    return list(
+        Contract.objects.visible_to(user)
+        .filter(status__in=["signed", "in_service"])
+        .filter(Q(purchaser_id=org.pk) | Q(provider__organization_id=org.pk))
+        .order_by("-pk")[:50]
     )
 
 
@@ -113,16 +128,18 @@ def task_plan(request: AuthedRequest, contract_pk: int) -> HttpResponse:
                 count = services.task_schedule_generate(
                     actor=request.user,
                     contract=contract,
-                    visits_per_year=int(request.POST.get("visits_per_year") or 0),
+                    visits_per_year=id_or_none(request.POST.get("visits_per_year")) or 0,
                 )
                 messages.success(request, _("%(n)d visits planned.") % {"n": count})
                 return redirect(f"{_url('fieldwork:list')}?contract={contract.pk}")
-            planned = _date(request.POST.get("planned_date", ""))
+            planned = date_or_error(
+                request.POST.get("planned_date"), "planned_date", _("planned date")
+            )
             if planned is None:
                 raise ApplicationError(
                     "required", _("Please fill in %(field)s.") % {"field": _("planned date")}
                 )
-            enterprise_id = request.POST.get("enterprise") or ""
+            enterprise_id = id_or_none(request.POST.get("enterprise"))
             enterprise = (
                 get_visible(Enterprise.objects.all(), request.user, pk=enterprise_id)
                 if enterprise_id
@@ -180,10 +197,15 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     on_site = task.status == TaskStatus.ON_SITE
     current, older = services.suggested_templates(task) if task.uses_checklists else ([], [])
     chosen = {i.template_id for i in task.inspections.all()}
-    inspections = [
-        (i, i.template.items.count(), i.answers.count())
-        for i in task.inspections.select_related("template")
-    ]
+    working_papers = not _is_enterprise(user)  # see inspection(): not for the enterprise
+    inspections = (
+        [
+            (i, i.template.items.count(), i.answers.count())
+            for i in task.inspections.select_related("template")
+        ]
+        if working_papers
+        else []
+    )
     hazards = list(
         Hazard.objects.visible_to(user).filter(task=task).select_related("notice").order_by("pk")
     )
@@ -204,12 +226,21 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_work": assigned and on_site,
             "is_lead": perms.is_lead(user, task),
             "can_cancel": perms.can_cancel_task(user, task)
-            and task.status in (TaskStatus.PLANNED, TaskStatus.ON_SITE),
+            and task.status in (TaskStatus.PLANNED, TaskStatus.ON_SITE)
+            and not task.hazards.exists(),
             "can_edit": perms.can_plan_tasks(user, contract) and task.status == TaskStatus.PLANNED,
             "can_add_checklist": perms.can_manage_checklists(user, task)
             and task.status in (TaskStatus.PLANNED, TaskStatus.ON_SITE)
             and task.uses_checklists,
+            "working_papers": working_papers,
             "suggested": [t for t in current if t.pk not in chosen],
+            "others": [
+                t
+                for t in services.available_templates(task.county_id)
+                if t.pk not in chosen and t not in current and t not in older
+            ]
+            if task.uses_checklists
+            else [],
             "older": [t for t in older if t.pk not in chosen],
             "inspections": inspections,
             "missing": services.missing_findings(task) if on_site else [],
@@ -221,10 +252,19 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             and any(h.status == HazardStatus.FOUND for h in hazards),
             "can_rate": enterprise_user and task.status in services.RATEABLE and rating is None,
             "rating": rating,
-            "history": history_for(task, user),
+            "history": history_for(
+                task,
+                user,
+                hide_actions=() if working_papers else ENTERPRISE_HIDDEN_TASK_EVENTS,
+            ),
             "today": timezone.localdate(),
         },
     )
+
+
+# What experts record on site reaches the enterprise through the notice (R11), not as it
+# is typed: answers and checklist choices stay out of the enterprise's view of the task.
+ENTERPRISE_HIDDEN_TASK_EVENTS = ("task.item_answered", "task.checklist_added")
 
 
 @login_required
@@ -250,25 +290,12 @@ def task_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
         elif verb == "cancel":
             services.task_cancel(actor=request.user, task=task, reason=post.get("reason", ""))
         elif verb == "assign":
-            ids = [int(i) for i in post.getlist("members") if i.isdigit()]
-            lead_id = int(post.get("lead") or 0)
-            experts = {
-                e.pk: e for e in experts_allowed(task.contract).filter(pk__in=[lead_id, *ids])
-            }
-            from safeserve.providers.models import Expert
-
-            others = {e.pk: e for e in Expert.objects.filter(pk__in=[lead_id, *ids])}
-            experts = {**others, **experts}
-            if lead_id not in experts:
-                raise ApplicationError("lead_required", _("Choose the lead expert."))
-            services.task_assign(
-                actor=request.user,
-                task=task,
-                lead=experts[lead_id],
-                members=[experts[i] for i in ids if i in experts],
-            )
+            lead_id = required_id(post.get("lead"), "lead", _("the lead expert"))
+            ids = [n for n in map(id_or_none, post.getlist("members")) if n is not None]
+            lead, members = services.team_for(task.contract, lead_id, ids)
+            services.task_assign(actor=request.user, task=task, lead=lead, members=members)
         elif verb == "edit":
-            planned = _date(post.get("planned_date", ""))
+            planned = date_or_error(post.get("planned_date"), "planned_date", _("planned date"))
             if planned is None:
                 raise ApplicationError(
                     "required", _("Please fill in %(field)s.") % {"field": _("planned date")}
@@ -281,7 +308,9 @@ def task_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
                 notes=post.get("notes", ""),
             )
         elif verb == "checklist":
-            template = ChecklistTemplate.objects.filter(pk=post.get("template") or 0).first()
+            template = ChecklistTemplate.objects.filter(
+                pk=required_id(post.get("template"), "template", _("a checklist"))
+            ).first()
             if template is None:
                 raise Http404
             inspection = services.inspection_add(actor=request.user, task=task, template=template)
@@ -313,7 +342,7 @@ def task_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
             services.task_rate(
                 actor=request.user,
                 task=task,
-                score=int(post.get("score") or 0) if (post.get("score") or "").isdigit() else 0,
+                score=id_or_none(post.get("score")) or 0,
                 comment=post.get("comment", ""),
             )
             messages.success(request, _("Thank you for your rating."))
@@ -355,19 +384,32 @@ def inspection(request: AuthedRequest, pk: int, inspection_pk: int) -> HttpRespo
     )
     if sheet is None:
         raise Http404
+    if _is_enterprise(request.user):
+        # The checklist is the experts' working paper: the enterprise learns of hazards
+        # through the written notice, not from answers still being recorded.
+        raise Http404
     can_answer = perms.is_assigned(request.user, task) and task.status == TaskStatus.ON_SITE
+    retry: Any = None
+    status = 200
     if request.method == "POST":
         require(perms.is_assigned(request.user, task))
-        item = sheet.template.items.filter(pk=request.POST.get("item") or 0).first()
+        item = sheet.template.items.filter(pk=id_or_none(request.POST.get("item")) or 0).first()
         if item is None:
             raise Http404
         try:
             _answer_and_raise(request, task, sheet, item)
         except ApplicationError as exc:
+            # Nothing was kept: show the card again with what the expert typed.
             _fail(request, exc)
-        return redirect(f"{request.path}#item-{item.pk}")
+            retry, status = request.POST, 400
+        else:
+            return redirect(f"{request.path}#item-{item.pk}")
     answers = {a.item_id: a for a in sheet.answers.all()}
-    items = [(item, answers.get(item.pk)) for item in sheet.template.items.all()]
+    retry_item = id_or_none(retry.get("item")) if retry else None
+    items = [
+        (item, answers.get(item.pk), retry if item.pk == retry_item else None)
+        for item in sheet.template.items.all()
+    ]
     return render(
         request,
         "fieldwork/inspection.html",
@@ -381,6 +423,7 @@ def inspection(request: AuthedRequest, pk: int, inspection_pk: int) -> HttpRespo
             "default_deadline": timezone.localdate()
             + dt.timedelta(days=_policy_days(task.county_id)),
         },
+        status=status,
     )
 
 
@@ -399,6 +442,18 @@ def _answer_and_raise(
 
     post = request.POST
     photos = request.FILES.getlist("photos")
+    raising = bool(post.get("raise_hazard")) and post.get("answer") == Answer.YES
+    deadline = date_or_error(post.get("deadline"), "deadline", _("rectify by"))
+    if raising:
+        # Checked before anything is stored, so a refusal leaves no photo behind.
+        for field, label in (("location", _("location")), ("advice", _("rectification advice"))):
+            if not (post.get(field) or "").strip():
+                raise ApplicationError(
+                    "required",
+                    _("Please fill in %(field)s.") % {"field": label},
+                    errors={field: [_("This field is required.")]},
+                    status=400,
+                )
     with transaction.atomic():
         answer = services.answer_record(
             actor=request.user,
@@ -408,7 +463,7 @@ def _answer_and_raise(
             description=post.get("description", ""),
             photos=photos,
         )
-        if post.get("raise_hazard") and answer.answer == Answer.YES:
+        if raising:
             for photo in photos:
                 photo.seek(0)
             hazard = hazard_raise(
@@ -419,7 +474,7 @@ def _answer_and_raise(
                 description=answer.description,
                 location=post.get("location", ""),
                 advice=post.get("advice", ""),
-                deadline=_date(post.get("deadline", "")),
+                deadline=deadline,
                 responsible_person=post.get("responsible_person", ""),
                 photos=photos,
             )
@@ -452,14 +507,14 @@ def fee_complaints(request: AuthedRequest) -> HttpResponse:
         assert enterprise is not None
         try:
             contract = Contract.objects.filter(
-                pk=request.POST.get("contract") or 0, coverage__enterprise=enterprise
+                pk=id_or_none(request.POST.get("contract")) or 0, coverage__enterprise=enterprise
             ).first()
             if contract is None:
                 raise ApplicationError(
                     "contract_required", _("Choose the contract of the provider concerned.")
                 )
             amount = _number(request.POST.get("amount", ""), Decimal)
-            demanded_on = _date(request.POST.get("demanded_on", ""))
+            demanded_on = date_or_error(request.POST.get("demanded_on"), "demanded_on", _("when"))
             if amount is None or demanded_on is None:
                 raise ApplicationError("required", _("Fill in the date and the amount demanded."))
             services.fee_complaint_report(
@@ -529,13 +584,24 @@ def document_requests(request: AuthedRequest) -> HttpResponse:
         .select_related("enterprise", "requested_by_org")
         .order_by("-created_at", "-pk")
     )
-    contracts = [
-        c
-        for c in Contract.objects.visible_to(request.user)
+    org = request.user.organization
+    requestable = (
+        Contract.objects.visible_to(request.user)
         .filter(status__in=["signed", "in_service"])
-        .select_related("provider", "purchaser")
-        if services.can_request_documents(request.user, c)
-    ]
+        .filter(Q(purchaser_id=org.pk) | Q(provider__organization_id=org.pk))
+        if org is not None and request.user.role in ACTING_ROLES
+        else Contract.objects.none()
+    )
+    contracts = list(
+        requestable.select_related("provider", "purchaser").prefetch_related(
+            Prefetch(
+                "coverage",
+                queryset=ContractEnterprise.objects.select_related("enterprise").order_by(
+                    "enterprise__name"
+                ),
+            )
+        )[:50]
+    )
     status = 200
     if request.method == "POST":
         contract = next((c for c in contracts if str(c.pk) == request.POST.get("contract")), None)
@@ -543,9 +609,9 @@ def document_requests(request: AuthedRequest) -> HttpResponse:
         assert contract is not None
         try:
             enterprise = contract.coverage.filter(
-                enterprise_id=request.POST.get("enterprise") or 0
+                enterprise_id=id_or_none(request.POST.get("enterprise")) or 0
             ).first()
-            due = _date(request.POST.get("due_date", ""))
+            due = date_or_error(request.POST.get("due_date"), "due_date", _("answer by"))
             if enterprise is None or due is None:
                 raise ApplicationError(
                     "required", _("Choose the enterprise and the date to answer by.")

@@ -23,6 +23,7 @@ from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import serve_file
+from safeserve.common.validation import MAX_ID, id_or_none
 from safeserve.fieldwork.models import InspectionAnswer, ServiceTask
 from safeserve.hazards import selectors, services
 from safeserve.hazards.models import (
@@ -105,18 +106,27 @@ class HazardSerializer(serializers.ModelSerializer[Hazard]):
         ]
 
     def get_major_report(self, obj: Hazard) -> int | None:
+        """The report's id, for those who may read it: the enterprise only once it is sent."""
         report = getattr(obj, "major_report", None)
-        return report.pk if report else None
+        if report is None:
+            return None
+        request = self.context.get("request")
+        org = getattr(getattr(request, "user", None), "organization", None)
+        if report.status == "draft" and org is not None and org.kind == "enterprise":
+            return None
+        return report.pk
 
 
 class RaiseInput(serializers.Serializer[Any]):
-    task = serializers.IntegerField()
+    task = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     level = serializers.ChoiceField(choices=HazardLevel.choices, default=HazardLevel.GENERAL)
     description = serializers.CharField(max_length=4000)
     location = serializers.CharField(max_length=200)
     advice = serializers.CharField(max_length=4000)
     basis = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    answer = serializers.IntegerField(required=False, allow_null=True, default=None)
+    answer = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     deadline = serializers.DateField(required=False, allow_null=True, default=None)
     responsible_person = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default=""
@@ -178,7 +188,8 @@ class HazardViewSet(ScopedViewSet):
 
     def _out(self, hazard: Hazard) -> Any:
         return HazardSerializer(
-            selectors.with_details(Hazard.objects.filter(pk=hazard.pk)).get()
+            selectors.with_details(Hazard.objects.filter(pk=hazard.pk)).get(),
+            context=self.get_serializer_context(),
         ).data
 
     @extend_schema(request=RaiseInput, responses={201: HazardSerializer})
@@ -363,11 +374,8 @@ class NoticeViewSet(ScopedViewSet):
         ids = body.get("hazards") or []
         if not isinstance(ids, list):
             ids = [ids]
-        hazards = list(
-            Hazard.objects.visible_to(actor).filter(
-                pk__in=[int(i) for i in ids if str(i).isdigit()]
-            )
-        )
+        wanted = [number for number in map(id_or_none, ids) if number is not None]
+        hazards = list(Hazard.objects.visible_to(actor).filter(pk__in=wanted))
         notice = services.notice_issue(actor=actor, task=task, hazards=hazards)
         return Response(
             NoticeSerializer(self.scoped_queryset(actor).get(pk=notice.pk)).data,
@@ -421,9 +429,10 @@ class ReportSerializer(serializers.ModelSerializer[MajorHazardReport]):
 
 
 class ReportDraftInput(serializers.Serializer[Any]):
-    current_state = serializers.CharField(max_length=8000, allow_blank=True, default="")
-    harm_analysis = serializers.CharField(max_length=8000, allow_blank=True, default="")
-    handling_advice = serializers.CharField(max_length=8000, allow_blank=True, default="")
+    # PATCH: a part left out keeps what it says.
+    current_state = serializers.CharField(max_length=8000, allow_blank=True, required=False)
+    harm_analysis = serializers.CharField(max_length=8000, allow_blank=True, required=False)
+    handling_advice = serializers.CharField(max_length=8000, allow_blank=True, required=False)
 
 
 class SuperviseInput(serializers.Serializer[Any]):
@@ -573,7 +582,9 @@ class NoticeLinkView(APIView):
     def post(self, request: Request, notice_id: int, token: str) -> Response:
         notice = link_notice(notice_id, token)
         body = body_dict(request)
-        hazard = Hazard.objects.filter(pk=_int(body.get("hazard")), notice=notice).first()
+        hazard = Hazard.objects.filter(
+            pk=id_or_none(body.get("hazard")) or 0, notice=notice
+        ).first()
         if hazard is None:
             raise Http404
         actor = services.LinkActor(notice=notice)
@@ -590,10 +601,3 @@ class NoticeLinkView(APIView):
         else:
             raise serializers.ValidationError({"verb": ["acknowledge | submit"]})
         return Response(self._out(notice))
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

@@ -78,6 +78,10 @@ register_keys(
         "due_at": gettext_lazy("To be sent by"),
         "hazard": gettext_lazy("Hazard"),
         "enterprise": gettext_lazy("Enterprise"),
+        "rectification": gettext_lazy("what was done"),
+        "extension_lapsed": gettext_lazy("Pending extension lapsed"),
+        "accepted_at": gettext_lazy("accepted at"),
+        "accepted_late": gettext_lazy("accepted after the window"),
         "targets": gettext_lazy("targets and tasks"),
         "methods": gettext_lazy("methods and measures"),
         "funds": gettext_lazy("funds and materials"),
@@ -106,6 +110,7 @@ register_actions(
         "major_report.supervised": gettext_lazy("Listed for supervision"),
         "major_report.governance_plan_saved": gettext_lazy("Governance plan saved"),
         "major_report.accepted": gettext_lazy("Major hazard accepted on site and closed"),
+        "major_report.reopened": gettext_lazy("Acceptance undone: the hazard was reopened"),
     }
 )
 
@@ -227,8 +232,20 @@ def route_major_hazard(enterprise: Any) -> tuple[Organization, Organization | No
         county_id=county_id, is_fallback_department=True, is_active=True
     ).first()
     if fallback is None:
-        fallback = Organization.objects.get(
-            county_id=county_id, kind=OrganizationKind.COUNTY_OFFICE
+        fallback = (
+            Organization.objects.filter(
+                county_id=county_id, kind=OrganizationKind.COUNTY_OFFICE, is_active=True
+            )
+            .order_by("pk")
+            .first()
+        )
+    if fallback is None:
+        raise ApplicationError(
+            "no_department",
+            _(
+                "The county has named no department for major hazards of this enterprise; "
+                "ask the county office to set its fallback department, then raise it again."
+            ),
         )
     return fallback, (township if not enterprise.sector else None)
 
@@ -529,6 +546,13 @@ def hazard_submit(
     locked.status = HazardStatus.SUBMITTED
     locked.submitted_at = submission.submitted_at
     locked.save(update_fields=["status", "submitted_at", "updated_at"])
+    # A deadline no longer matters once the rectification is in: a request still waiting
+    # lapses (declined, with the reason recorded) rather than hanging forever.
+    lapsed = ExtensionRequest.objects.filter(hazard=locked, status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.DECLINED,
+        decided_at=timezone.now(),
+        decision_note=_("Lapsed: the rectification was submitted."),
+    )
     audit_record(
         action="hazard.submitted",
         actor=user or str(actor),
@@ -536,9 +560,10 @@ def hazard_submit(
         before={"status": HazardStatus.RECTIFYING},
         after={
             "status": locked.status,
-            "description": description,
+            "rectification": description,
             "files": len(files),
             "via_link": submission.via_link,
+            "extension_lapsed": bool(lapsed),
         },
     )
     return submission
@@ -609,12 +634,15 @@ EXTENDABLE = (HazardStatus.FOUND, HazardStatus.NOTIFIED, HazardStatus.RECTIFYING
 
 
 def can_request_extension(user: Any, hazard: Hazard) -> bool:
-    return perms.is_enterprise_user(user, hazard.enterprise) or (
-        perms.is_provider_staff(user, hazard.contract) or perms.is_assigned(user, hazard.task)
+    """WORKFLOWS.md: the enterprise or the provider (experts never act for it)."""
+    return perms.is_enterprise_user(user, hazard.enterprise) or perms.is_provider_staff(
+        user, hazard.contract
     )
 
 
 def can_decide_extension(user: Any, hazard: Hazard) -> bool:
+    if hazard.status not in EXTENDABLE:
+        return False
     if hazard.level == HazardLevel.MAJOR:
         return is_department_of(user, _report_of(hazard))
     return perms.is_purchaser(user, hazard.contract)
@@ -727,10 +755,38 @@ def hazard_reopen(*, actor: User, hazard: Hazard, reason: str) -> Hazard:
     locked.save(update_fields=["status", "closed_at", "closed_by", "submitted_at", "updated_at"])
     report = MajorHazardReport.objects.select_for_update().filter(hazard_id=locked.pk).first()
     if report is not None and report.status == ReportStatus.ACCEPTED:
+        # Back in the department's hands, to be accepted again: the acceptance is undone here
+        # and kept in the hazard's reviews and both audit trails.
+        before_report = {
+            "status": report.status,
+            "accepted_at": report.accepted_at,
+            "accepted_late": report.accepted_late,
+        }
         report.status = (
             ReportStatus.SUPERVISED if report.supervised_at else ReportStatus.ACKNOWLEDGED
         )
-        report.save(update_fields=["status", "updated_at"])
+        report.accepted_at = None
+        report.accepted_by = None
+        report.acceptance_note = ""
+        report.accepted_late = False
+        report.save(
+            update_fields=[
+                "status",
+                "accepted_at",
+                "accepted_by",
+                "acceptance_note",
+                "accepted_late",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            action="major_report.reopened",
+            actor=actor,
+            obj=report,
+            before=before_report,
+            after={"status": report.status},
+            reason=reason,
+        )
     audit_record(
         action="hazard.reopened",
         actor=actor,
@@ -774,10 +830,11 @@ def report_save(
     *,
     actor: User,
     report: MajorHazardReport,
-    current_state: str,
-    harm_analysis: str,
-    handling_advice: str,
+    current_state: str | None = None,
+    harm_analysis: str | None = None,
+    handling_advice: str | None = None,
 ) -> MajorHazardReport:
+    """The draft's parts; a part not given (None) keeps what it says."""
     hazard, locked = _lock_report(report)
     require(can_write_report(actor, hazard))
     _refuse_report(locked, ReportStatus.DRAFT)
@@ -786,9 +843,13 @@ def report_save(
         "harm_analysis": locked.harm_analysis,
         "handling_advice": locked.handling_advice,
     }
-    locked.current_state = (current_state or "").strip()
-    locked.harm_analysis = (harm_analysis or "").strip()
-    locked.handling_advice = (handling_advice or "").strip()
+    for field, value in (
+        ("current_state", current_state),
+        ("harm_analysis", harm_analysis),
+        ("handling_advice", handling_advice),
+    ):
+        if value is not None:
+            setattr(locked, field, value.strip())
     locked.save(update_fields=["current_state", "harm_analysis", "handling_advice", "updated_at"])
     audit_record(
         action="major_report.saved",
@@ -925,7 +986,10 @@ def report_supervise(
 
 
 def can_write_governance_plan(user: Any, hazard: Hazard) -> bool:
-    return perms.is_enterprise_user(user, hazard.enterprise) or can_write_report(user, hazard)
+    """Entered by the enterprise or the provider (R12)."""
+    return perms.is_enterprise_user(user, hazard.enterprise) or perms.is_provider_staff(
+        user, hazard.contract
+    )
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import serve_file
 from safeserve.common.models import policy_for
 from safeserve.common.pagination import paginate, query_without_page
+from safeserve.common.validation import date_or_error, id_or_none
 from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork.models import ServiceTask
 from safeserve.hazards import selectors, services
@@ -39,13 +40,6 @@ from safeserve.hazards.models import (
     SupervisionLevel,
 )
 from safeserve.organizations.access import get_visible
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @login_required
@@ -82,7 +76,7 @@ def _hazard(request: AuthedRequest, pk: int) -> Hazard:
 def hazard_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     hazard = _hazard(request, pk)
     user = request.user
-    report = getattr(hazard, "major_report", None)
+    report = MajorHazardReport.objects.visible_to(user).filter(hazard_id=hazard.pk).first()
     enterprise_side = perms.is_enterprise_user(user, hazard.enterprise)
     extensions = list(hazard.extensions.all())
     pending = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
@@ -160,14 +154,16 @@ def hazard_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
         elif verb == "reject":
             services.hazard_reject(actor=user, hazard=hazard, reason=post.get("reason", ""))
         elif verb == "extend":
-            new_deadline = _date(post.get("new_deadline", ""))
+            new_deadline = date_or_error(
+                post.get("new_deadline"), "new_deadline", _("New deadline")
+            )
             if new_deadline is None:
                 raise ApplicationError("required", _("Choose the new deadline."))
             services.extension_request(
                 actor=user, hazard=hazard, new_deadline=new_deadline, reason=post.get("reason", "")
             )
         elif verb == "decide-extension":
-            extension = hazard.extensions.filter(pk=post.get("extension") or 0).first()
+            extension = hazard.extensions.filter(pk=id_or_none(post.get("extension")) or 0).first()
             if extension is None:
                 raise Http404
             services.extension_decide(
@@ -216,7 +212,7 @@ def hazard_raise(request: AuthedRequest, task_pk: int) -> HttpResponse:
                 location=post.get("location", ""),
                 advice=post.get("advice", ""),
                 basis=post.get("basis", ""),
-                deadline=_date(post.get("deadline", "")),
+                deadline=date_or_error(post.get("deadline"), "deadline", _("rectify by")),
                 responsible_person=post.get("responsible_person", ""),
                 funds_estimate=_decimal(post.get("funds_estimate", "")),
                 photos=request.FILES.getlist("photos"),
@@ -244,7 +240,7 @@ def hazard_raise(request: AuthedRequest, task_pk: int) -> HttpResponse:
 @require_POST
 def notice_issue(request: AuthedRequest, task_pk: int) -> HttpResponse:
     task = get_visible(ServiceTask.objects.all(), request.user, pk=task_pk)
-    ids = [int(i) for i in request.POST.getlist("hazards") if i.isdigit()]
+    ids = [n for n in map(id_or_none, request.POST.getlist("hazards")) if n is not None]
     hazards = list(Hazard.objects.visible_to(request.user).filter(pk__in=ids, task=task))
     try:
         notice = services.notice_issue(actor=request.user, task=task, hazards=hazards)
@@ -322,7 +318,9 @@ def notice_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         return render(request, "hazards/notice_link_expired.html", {"notice": notice}, status=410)
     actor = services.LinkActor(notice=notice)
     if request.method == "POST":
-        hazard = Hazard.objects.filter(pk=request.POST.get("hazard") or 0, notice=notice).first()
+        hazard = Hazard.objects.filter(
+            pk=id_or_none(request.POST.get("hazard")) or 0, notice=notice
+        ).first()
         if hazard is None:
             raise Http404
         try:
@@ -430,7 +428,9 @@ def report_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
         elif verb == "acknowledge":
             services.report_acknowledge(actor=user, report=report)
         elif verb == "supervise":
-            planned = _date(post.get("planned_completion", ""))
+            planned = date_or_error(
+                post.get("planned_completion"), "planned_completion", _("planned completion")
+            )
             if planned is None:
                 raise ApplicationError("required", _("Choose the planned completion date."))
             services.report_supervise(

@@ -871,7 +871,8 @@ VERBS = {
 WRONG = {
     "planned": ["finish", "rate"],
     "on_site": ["check_in", "update", "rate"],
-    "findings_recorded": ["check_in", "finish", "cancel", "assign", "update"],
+    # After the findings the team may still change: an expert of the contract verifies.
+    "findings_recorded": ["check_in", "finish", "cancel", "update"],
     "reported": ["check_in", "finish", "cancel", "assign", "update"],
     "accepted": ["check_in", "finish", "cancel", "assign", "update"],
     "cancelled": ["check_in", "finish", "cancel", "assign", "update", "rate"],

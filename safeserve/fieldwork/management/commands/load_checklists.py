@@ -5,7 +5,7 @@ from django.db import transaction
 
 from safeserve.audit.services import audit_record
 from safeserve.fieldwork.checklists import load_shipped
-from safeserve.fieldwork.models import ChecklistItem, ChecklistTemplate
+from safeserve.fieldwork.models import ChecklistItem, ChecklistTemplate, InspectionAnswer
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
-            count = load_shipped(ChecklistTemplate, ChecklistItem)
+            count = load_shipped(ChecklistTemplate, ChecklistItem, InspectionAnswer)
             audit_record(
                 action="checklists.loaded", actor="load_checklists", after={"items": count}
             )
