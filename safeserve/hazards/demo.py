@@ -18,6 +18,14 @@ What it shows (the logins of DESIGN.md §6):
   of which one was sent late and one is ready for acceptance, one accepted and closed;
 - ``enterprise_user``'s enterprise: open and closed hazards, a rated task, a document request
   answered with a confidential PDF, a fee complaint.
+
+``seed_housing_supervision`` adds 住建局's own chain (a major hazard in a high-risk
+enterprise, routed to the department of its sector): plan approved by ``county_officer``,
+project awarded to 安平安科, contract signed by ``housing_leader`` and ``provider_leader``
+and in service from today, covering construction enterprises; today's visit by ``expert``
+and ``expert2`` finds a tower crane's safety devices disabled (建质规〔2022〕2号 第八条（五）),
+notified and acknowledged, reported in time and listed for supervision by
+``housing_officer``; the recheck is planned. 应急管理局's plan is left waiting.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ from django.db import models
 from django.utils import timezone, translation
 
 from safeserve.accounts.models import User
+from safeserve.common.choices import HighRiskSector
+from safeserve.contracts import services as contracts
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import services as fieldwork
@@ -68,7 +78,9 @@ from safeserve.hazards.models import (
     Rectification,
     SupervisionLevel,
 )
-from safeserve.providers.models import Expert
+from safeserve.procurement import services as procurement
+from safeserve.procurement.models import LeadingGroupRole, PurchasePlan
+from safeserve.providers.models import Expert, Provider
 
 # How far back the contract's service period is moved so that past visits fall inside it.
 PERIOD_BACKDATE_DAYS = 60
@@ -249,6 +261,10 @@ def _not_applicable(code: str, position: int, enterprise: Enterprise) -> bool:
     """Checklist items that do not concern the enterprise (answered "not applicable")."""
     if code == "gm2023-general" and position == 3:
         return True  # 金属冶炼企业 only
+    if code == "construction-2022":
+        # a housing site in its main-structure stage: the foundation pit backfilled, no steel
+        # structure hoisting, confined-space or demolition work
+        return position in (2, 3, 11, 12, 15, 16, 17)
     if code == "gm2023-dust-explosion":
         if position in (4, 9):
             return True  # aluminium/magnesium and water-reactive metal dust
@@ -274,6 +290,7 @@ class Finding:
     level: str = HazardLevel.GENERAL
     funds: str | None = None
     by_member: bool = False
+    deadline_days: int | None = None  # from today; None: the policy's default
 
 
 F = Finding
@@ -480,6 +497,24 @@ FINDINGS: dict[str, list[Finding]] = {
             by_member=True,
         ),
     ],
+    # today, on 住建局's contract: a construction site (high-risk sector)
+    "housing_site": [
+        F(
+            "crane_limiter",
+            "安置小区二期工程3#楼1号塔式起重机（QTZ80）力矩限制器控制线被短接，起重量限制器"
+            "行程开关失灵；检查时该塔吊仍在吊运钢筋，现场未见安装单位的维修记录。",
+            "安置小区二期工程3#楼1号塔式起重机",
+            "立即停止使用该塔吊并在作业半径内设置警戒；由具备相应资质的安装单位修复、调试"
+            "力矩限制器和起重量限制器，经检验检测机构检测合格、施工总承包和监理单位验收后方可"
+            "恢复使用；对在建项目全部塔吊和施工升降机的安全装置开展排查，严禁短接、拆除安全"
+            "装置。依据《房屋市政工程生产安全重大事故隐患判定标准（2022版）》第八条（五）、"
+            "《建筑起重机械安全监督管理规定》（建设部令第166号）。",
+            item=("construction-2022", 8),
+            level=HazardLevel.MAJOR,
+            funds="18000",
+            deadline_days=15,
+        ),
+    ],
 }
 
 GOVERNANCE_TEXTS: dict[str, dict[str, str]] = {
@@ -550,6 +585,18 @@ REPORT_TEXTS: dict[str, tuple[str, str, str]] = {
         "事故责任不清。整改涉及承包关系调整，企业需要一定时间。",
         "建议督促企业立即停止该施工队作业，清退或重新选择具备相应资质的承包单位，签订"
         "安全生产管理协议并纳入统一管理。",
+    ),
+    "crane_limiter": (
+        "{name}承建的安置小区二期工程3#楼1号塔式起重机（QTZ80，独立起升高度约40m）力矩"
+        "限制器控制线被短接，起重量限制器行程开关失灵；据塔吊司机和信号工反映，因限位"
+        "频繁动作影响吊装进度，由现场维修人员私自短接，项目部未发现。",
+        "力矩限制器和起重量限制器是防止塔吊超载倾覆的关键安全装置，失效后超载吊运可能"
+        "导致塔吊倾翻、吊物坠落；塔吊作业半径内有钢筋加工场和约40名作业人员，并临近"
+        "施工便道，一旦发生事故后果严重。整改需安装单位检修调试并经检测机构检测，项目"
+        "需暂停相关吊装作业。",
+        "建议县住房和城乡建设局挂牌督办：责令项目立即停止使用1号塔吊，15日内完成安全装置"
+        "修复和检测验收；督促企业对在建项目全部起重机械安全装置开展排查，追究私自短接"
+        "人员责任；县建设工程质量安全监督站跟踪整改，验收合格后方可恢复使用。",
     ),
 }
 
@@ -756,6 +803,9 @@ class _Seeder:
             advice=finding.advice.format(**words),
             basis=finding.basis,
             answer=answer,
+            deadline=(
+                self.day(finding.deadline_days) if finding.deadline_days is not None else None
+            ),
             responsible_person=words["legal"] if major else words["contact"],
             funds_estimate=Decimal(finding.funds) if finding.funds else None,
             photos=self.photos(),
@@ -977,7 +1027,9 @@ class _Seeder:
         report = self.department_takes(
             major, acknowledged_days_ago=44, supervised_days_ago=43, planned_completion=-10
         )
-        self.governance(owner if actor is owner else expert, major, "dust_venting")
+        self.governance(
+            owner if actor is owner else self.users["provider_admin"], major, "dust_venting"
+        )
         self.submit(
             actor,
             major,
@@ -1077,7 +1129,7 @@ class _Seeder:
         self.department_takes(
             major, acknowledged_days_ago=29, supervised_days_ago=28, planned_completion=10
         )
-        self.governance(expert, major, "dust_electrical")
+        self.governance(self.users["provider_admin"], major, "dust_electrical")
         self.submit(
             actor,
             major,
@@ -1136,7 +1188,7 @@ class _Seeder:
         self.department_takes(
             major, acknowledged_days_ago=18, supervised_days_ago=17, planned_completion=25
         )
-        self.governance(expert, major, "spark_detection")  # three of six parts so far
+        self.governance(self.users["provider_admin"], major, "spark_detection")  # 3 of 6 parts
         self.submit(
             actor, found["risk_cards"], "已在各岗位张贴岗位风险告知卡，并组织员工学习。", 10
         )
@@ -1148,7 +1200,7 @@ class _Seeder:
             8,
         )
         extension = hazards.extension_request(
-            actor=expert,
+            actor=self.users["provider_admin"],
             hazard=found["hazard_ledger"],
             new_deadline=self.day(30),
             reason="企业已委托第三方机构开展安全风险辨识评估，评估报告预计三周内完成，隐患"
@@ -1396,3 +1448,236 @@ def seed_fieldwork() -> int:
         _Seeder(contract, users).run()
     after = _counts()
     return sum(after[label] - before[label] for label in after)
+
+
+# --- 住建局: a major hazard in a high-risk enterprise (R12) -------------------------------
+
+HOUSING_USERS = (
+    "housing_officer",
+    "housing_leader",
+    "county_officer",
+    "provider_admin",
+    "provider_leader",
+    "expert",
+    "expert2",
+)
+HOUSING_TEMPLATE = "construction-2022"
+
+
+def _housing_enterprises(county_id: int) -> list[Enterprise]:
+    """Two or three operating construction enterprises of the county, the one inspected first:
+    a building contractor (E47) when there is one."""
+    candidates = list(
+        Enterprise.objects.filter(
+            county_id=county_id, sector=HighRiskSector.CONSTRUCTION, status="operating"
+        ).order_by("uscc")
+    )
+    builders = [e for e in candidates if (e.industry_code or "").upper().startswith("E47")]
+    first = (builders or candidates)[:1]
+    return first + [e for e in candidates if e not in first][:2]
+
+
+def _housing_contract(
+    users: dict[str, User], provider: Provider, enterprises: list[Enterprise]
+) -> Contract:
+    """住建局's plan (leading group, one inspection item), approved by the county office; the
+    project awarded to the demo provider; the contract signed by both parties, in service from
+    today and covering the enterprises."""
+    officer, leader = users["housing_officer"], users["housing_leader"]
+    department = officer.organization
+    assert department is not None
+    today = timezone.localdate()
+    year = today.year
+    procurement.leading_group_save(
+        actor=officer,
+        year=year,
+        members=[
+            {"role": LeadingGroupRole.LEADER, "name": leader.full_name, "position": "局长"},
+            {
+                "role": LeadingGroupRole.DEPUTY,
+                "name": officer.full_name,
+                "position": "分管安全生产副局长",
+            },
+            {"role": LeadingGroupRole.MEMBER, "name": "邓志远", "position": "建筑业管理股股长"},
+            {
+                "role": LeadingGroupRole.MEMBER,
+                "name": "施红",
+                "position": "县建设工程质量安全监督站站长",
+            },
+        ],
+    )
+    plan = procurement.plan_create(
+        actor=officer,
+        year=year,
+        title=f"县住房和城乡建设局{year}年度建筑施工安全技术服务计划",
+    )
+    item = procurement.plan_item_save(
+        actor=officer,
+        plan=plan,
+        data=procurement.ItemData(
+            category="inspection",
+            content="房屋建筑和市政工程在建项目施工安全检查、起重机械和危大工程重大事故隐患排查",
+            budget=Decimal("240000"),
+            target_enterprises=12,
+            target_visits=48,
+        ),
+    )
+    procurement.plan_submit(actor=officer, plan=plan)
+    procurement.plan_approve(actor=users["county_officer"], plan=plan)
+    project = procurement.project_create(
+        actor=officer,
+        item=item,
+        data=procurement.ProjectData(
+            title=f"县住建局{year}年度建筑施工安全检查服务",
+            method="competitive_consultation",
+            service_content="在建项目施工安全检查；起重机械、深基坑、高支模等危大工程隐患排查；"
+            "重大事故隐患报告；整改复查",
+            enterprise_scope="县住房和城乡建设局监管的房屋建筑和市政工程施工企业在建项目",
+            required_experts=2,
+            required_specialties=["construction"],
+        ),
+    )
+    procurement.project_add_document(
+        actor=officer,
+        project=project,
+        title="竞争性磋商成交结果公告",
+        upload=SimpleUploadedFile(
+            "award-notice.pdf",
+            demo_pdf(["Award notice - construction safety inspection service (demo)"]),
+            content_type="application/pdf",
+        ),
+    )
+    project, _result = procurement.project_award(
+        actor=officer,
+        project=project,
+        provider=provider,
+        award_date=today,
+        amount=Decimal("228000"),
+        method="competitive_consultation",
+    )
+    contract = contracts.contract_draft(actor=officer, project=project)
+    amount = contract.amount
+    half = (amount / 2).quantize(Decimal("0.01"))
+    contracts.contract_save_terms(
+        actor=officer,
+        contract=contract,
+        terms=contracts.Terms(
+            number=f"县住建采〔{year}〕03号",
+            subject_matter=project.service_content,
+            quantity="县住建局监管的12家施工企业在建项目，每个项目每季度检查1次，共48家次",
+            quality_requirements="按《房屋市政工程生产安全重大事故隐患判定标准（2022版）》和检查表"
+            "逐项检查；每次检查出具书面交底；重大事故隐患24小时内报告",
+            period_start=today,
+            period_end=today.replace(year=today.year + 1) - dt.timedelta(days=1),
+            amount=amount,
+            payment_method="合同签订后支付50%，年度绩效评估合格后支付余款；评估不合格按规定扣减",
+            rights_obligations="甲方提供在建项目清单并监督；乙方按计划派专家检查、跟踪整改、"
+            "不得转包、不得向企业收取费用、保守企业秘密",
+            liability="未按期完成检查或报告失实的，按合同金额的相应比例扣减经费；情节严重的解除合同",
+            planned_visits=48,
+        ),
+        criteria=(
+            "检查覆盖率 | 30 | 服务对象清单内在建项目按季度全覆盖 | 系统统计\n"
+            "重大隐患报告 | 30 | 重大事故隐患按时报告，挂牌督办事项跟踪到位 | 系统统计并抽查\n"
+            "报告质量 | 20 | 技术报告专家签名、机构盖章、依据准确 | 抽查评审\n"
+            "企业评价 | 20 | 企业满意度平均4分以上，无收费投诉 | 企业评价"
+        ),
+        installments=f"{half} | 合同签订后\n{amount - half} | 年度绩效评估合格后",
+    )
+    contracts.contract_sign(actor=leader, contract=contract)
+    contracts.contract_sign(actor=users["provider_leader"], contract=contract)
+    contracts.contract_start(actor=officer, contract=contract)
+    contracts.coverage_add(actor=officer, contract=contract, enterprises=enterprises)
+    return Contract.objects.select_related("provider", "purchaser", "project__item").get(
+        pk=contract.pk
+    )
+
+
+def _housing_visit(contract: Contract, users: dict[str, User], site: Enterprise) -> None:
+    """Today at the construction site: expert (lead) and expert2 check in, answer the
+    construction criteria (one item: problem found), the major hazard is raised — routed to
+    住建局, no township copied — and notified; the enterprise acknowledges through the
+    notice's link; the report is sent in time, acknowledged and listed for supervision by
+    housing_officer; the recheck is planned for the planned completion date."""
+    seeder = _Seeder(contract, users)
+    seeder.photo_count = 500  # other pictures than those of 城关镇's visits
+    expert, expert2 = users["expert"], users["expert2"]
+    officer = users["housing_officer"]
+    finding = FINDINGS["housing_site"][0]
+    assert finding.deadline_days is not None
+    task = seeder.plan(
+        site,
+        0,
+        "建筑施工安全专项检查",
+        "重点检查塔式起重机、施工升降机安全装置和使用登记，附着和基础；携带塔吊安全装置"
+        "检查记录表。",
+        lead=seeder.lead_expert,
+        member=seeder.member_expert,
+    )
+    seeder.check_in(task, expert)
+    items = ChecklistTemplate.objects.get(code=HOUSING_TEMPLATE).items.count()
+    found = seeder.inspect(task, expert, expert2, [finding], answered={HOUSING_TEMPLATE: items})
+    fieldwork.task_finish(actor=expert, task=task)
+    hazard = found[finding.key]
+    notice = hazards.notice_issue(actor=expert, task=task, hazards=[hazard])
+    hazards.hazard_acknowledge(
+        actor=hazards.LinkActor(notice=notice, name=profile_of(site)["contact"]), hazard=hazard
+    )
+    seeder.write_report(expert, hazard, finding.key)
+    hazards.report_send(actor=expert, report=seeder.report_of(hazard))
+    report = hazards.report_acknowledge(actor=officer, report=seeder.report_of(hazard))
+    department = report.department
+    hazards.report_supervise(
+        actor=officer,
+        report=report,
+        level=SupervisionLevel.COUNTY,
+        supervising_unit=department.name,
+        planned_completion=seeder.day(finding.deadline_days),
+    )
+    seeder.plan(
+        site,
+        finding.deadline_days,
+        "重大事故隐患整改复查",
+        "复查1号塔吊力矩限制器、起重量限制器修复和检测验收情况（县住建局挂牌督办事项），"
+        "抽查其余塔吊和施工升降机安全装置排查记录。",
+        lead=seeder.lead_expert,
+        member=seeder.member_expert,
+    )
+
+
+def seed_housing_supervision() -> dict[str, int]:
+    """住建局's purchase chain, through the services: plan approved by the county office,
+    project awarded to 安平安科, contract signed (housing_leader, provider_leader) and in
+    service from today, covering construction enterprises; then a visit raising a major
+    hazard listed for supervision by 住建局. What it created by kind, as seed_demo counts
+    them (empty when a login, an enterprise or a checklist is missing, or 住建局 already has
+    this year's plan)."""
+    users = {u.username: u for u in User.objects.filter(username__in=HOUSING_USERS)}
+    if len(users) < len(HOUSING_USERS):
+        return {}
+    department = users["housing_officer"].organization
+    provider = Provider.objects.filter(organization__users=users["provider_leader"]).first()
+    if (
+        department is None
+        or department.county_id is None
+        or provider is None
+        or PurchasePlan.objects.filter(
+            purchaser=department, year=timezone.localdate().year
+        ).exists()
+        or not ChecklistTemplate.objects.filter(code=HOUSING_TEMPLATE).exists()
+        or Expert.objects.filter(user__username__in=["expert", "expert2"]).count() != 2
+    ):
+        return {}
+    enterprises = _housing_enterprises(department.county_id)
+    if not enterprises:
+        return {}
+    before = _counts()
+    with translation.override("zh-hans"):
+        contract = _housing_contract(users, provider, enterprises)
+        _housing_visit(contract, users, enterprises[0])
+    after = _counts()
+    return {
+        "purchase plans": 1,
+        "contracts": 1,
+        "fieldwork and hazard records": sum(after[label] - before[label] for label in after),
+    }

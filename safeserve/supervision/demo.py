@@ -335,11 +335,24 @@ def seed(
             signed = seed_contracts()
             if signed:
                 result.created["contracts"] = signed
-            from safeserve.hazards.demo import seed_fieldwork
+            from safeserve.hazards.demo import seed_fieldwork, seed_housing_supervision
 
             fieldwork = seed_fieldwork()
             if fieldwork:
                 result.created["fieldwork and hazard records"] = fieldwork
+            # 住建局's own chain: its leader signs the contract; a major hazard of a
+            # construction site is routed to it (R12) and listed for supervision.
+            _user(
+                "housing_leader",
+                "唐建新",
+                orgs["住房和城乡建设局"],
+                R.LEADER,
+                "住建局领导：签约；建筑施工重大隐患挂牌督办",
+                result,
+            )
+            for what, n in seed_housing_supervision().items():
+                if n:
+                    result.created[what] = result.created.get(what, 0) + n
     if scale == "province":
         _seed_province(result, city)
 
