@@ -77,3 +77,16 @@ def date_or_error(value: Any, field: str, label: Any) -> dt.date | None:
             errors={field: [_("Enter a valid date (YYYY-MM-DD).")]},
             status=400,
         ) from None
+
+
+def required_text(value: Any, field: str, label: Any) -> str:
+    """Stripped text the action needs; empty is a 400 naming the field by its label."""
+    text = str(value or "").strip()
+    if not text:
+        raise ApplicationError(
+            "required",
+            _("Please fill in %(field)s.") % {"field": label},
+            errors={field: [_("This field is required.")]},
+            status=400,
+        )
+    return text

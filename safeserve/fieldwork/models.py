@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.common.choices import ServiceCategory
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
+from safeserve.organizations.scoping import scope_head
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -64,15 +65,9 @@ class ServiceTaskQuerySet(models.QuerySet["ServiceTask"]):
         enterprise its own tasks."""
         from safeserve.organizations.models import Role
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        org = user.organization
-        if org is None or not org.is_active:
-            return self.none()
-        if org.kind == OrganizationKind.COUNTY_OFFICE:
-            return self.filter(county_id=org.county_id)
+        decided, org = scope_head(self, user)
+        if decided is not None or org is None:
+            return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
             return self.filter(contract__purchaser_id=org.pk)
         if org.kind == OrganizationKind.PROVIDER:
@@ -432,15 +427,9 @@ class FeeComplaintQuerySet(models.QuerySet["FeeComplaint"]):
     def visible_to(self, user: User) -> FeeComplaintQuerySet:
         """R15 reports go to the purchaser and the county office; the enterprise sees its own.
         The provider is not shown who complained."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        org = user.organization
-        if org is None or not org.is_active:
-            return self.none()
-        if org.kind == OrganizationKind.COUNTY_OFFICE:
-            return self.filter(county_id=org.county_id)
+        decided, org = scope_head(self, user)
+        if decided is not None or org is None:
+            return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
             return self.filter(contract__purchaser_id=org.pk)
         if org.kind == OrganizationKind.ENTERPRISE:
@@ -522,15 +511,9 @@ class DocumentRequestQuerySet(models.QuerySet["DocumentRequest"]):
         the county office, and the enterprise asked."""
         from safeserve.organizations.models import Role
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        org = user.organization
-        if org is None or not org.is_active:
-            return self.none()
-        if org.kind == OrganizationKind.COUNTY_OFFICE:
-            return self.filter(county_id=org.county_id)
+        decided, org = scope_head(self, user)
+        if decided is not None or org is None:
+            return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
             return self.filter(contract__purchaser_id=org.pk)
         if org.kind == OrganizationKind.PROVIDER:

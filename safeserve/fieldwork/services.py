@@ -20,7 +20,7 @@ from safeserve.audit.actions import register_actions, register_keys, register_ob
 from safeserve.audit.services import audit_record
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.uploads import validate_uploads
-from safeserve.common.validation import clean_model
+from safeserve.common.validation import clean_model, required_text
 from safeserve.contracts.models import ContractStatus
 from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork.models import (
@@ -133,18 +133,6 @@ def _refuse_state(task: ServiceTask, *allowed: str) -> None:
             "wrong_state",
             _("Not possible while the task is %(s)s.") % {"s": task.get_status_display()},
         )
-
-
-def _required(value: str, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ApplicationError(
-            "required",
-            _("Please fill in %(field)s.") % {"field": field},
-            errors={field: [_("This field is required.")]},
-            status=400,
-        )
-    return value
 
 
 def _lock(task: ServiceTask) -> ServiceTask:
@@ -382,7 +370,7 @@ def task_update(
     _check_date(locked.contract, planned_date)
     before = task_snapshot(locked)
     locked.planned_date = planned_date
-    locked.title = _required(title, "title")
+    locked.title = required_text(title, "title", _("title"))
     if notes is not None:
         locked.notes = notes.strip()
     clean_model(locked, exclude=["contract", "county", "created_by", "enterprise"])
@@ -557,7 +545,7 @@ def task_cancel(*, actor: User, task: ServiceTask, reason: str) -> ServiceTask:
     locked = _lock(task)
     require(perms.can_cancel_task(actor, locked))
     _refuse_state(locked, TaskStatus.PLANNED, TaskStatus.ON_SITE)
-    reason = _required(reason, "reason")
+    reason = required_text(reason, "reason", _("reason"))
     if locked.hazards.exists():
         raise ApplicationError(
             "has_hazards",
@@ -797,8 +785,8 @@ def test_result_add(
         raise ApplicationError("not_testing", _("Only testing tasks record measurements."))
     result = TestingResult(
         task=locked,
-        factor=_required(factor, "factor"),
-        point=_required(point, "point"),
+        factor=required_text(factor, "factor", _("hazard factor")),
+        point=required_text(point, "point", _("measuring point")),
         measured_value=measured_value,
         limit_value=limit_value,
         unit=(unit or "").strip(),
@@ -940,10 +928,10 @@ def fee_complaint_report(
         enterprise=enterprise,
         contract=contract,
         task=task if task is not None and task.contract_id == contract.pk else None,
-        demanded_by=_required(demanded_by, "demanded_by"),
+        demanded_by=required_text(demanded_by, "demanded_by", _("who demanded it")),
         demanded_on=demanded_on,
         amount=amount,
-        description=_required(description, "description"),
+        description=required_text(description, "description", _("what happened")),
         reported_by=actor,
     )
     if evidence is not None:
@@ -974,7 +962,7 @@ def fee_complaint_decide(
     if locked.status != FeeComplaintStatus.REPORTED:
         raise ApplicationError("already_decided", _("This report has been decided already."))
     locked.status = FeeComplaintStatus.CONFIRMED if confirmed else FeeComplaintStatus.DISMISSED
-    locked.decision_note = _required(note, "note")
+    locked.decision_note = required_text(note, "note", _("decision"))
     locked.decided_by, locked.decided_at = actor, timezone.now()
     locked.save(update_fields=["status", "decision_note", "decided_by", "decided_at", "updated_at"])
     audit_record(
@@ -1032,7 +1020,7 @@ def document_request_create(
         requested_by_org_id=actor.organization_id or 0,
         requested_by=actor,
         kind=kind,
-        description=_required(description, "description"),
+        description=required_text(description, "description", _("what is needed")),
         due_date=due_date,
     )
     audit_record(
@@ -1057,7 +1045,7 @@ def document_request_answer(
     require(perms.is_enterprise_user(actor, locked.enterprise))
     if locked.status == DocumentRequestStatus.CLOSED:
         raise ApplicationError("request_closed", _("This request is closed."))
-    answer = _required(answer, "answer")
+    answer = required_text(answer, "answer", _("answer"))
     validate_uploads([f for _t, f, _c in files], photos_only=False, field="files")
     for title, upload, confidential in files:
         EnterpriseDocument.objects.create(

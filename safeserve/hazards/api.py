@@ -337,7 +337,14 @@ class NoticeSerializer(serializers.ModelSerializer[Notice]):
 
     def get_hazards(self, obj: Notice) -> list[dict[str, Any]]:
         return [
-            {"id": h.pk, "number": h.number, "status": h.status, "deadline": h.deadline}
+            {
+                "id": h.pk,
+                "number": h.number,
+                "status": h.status,
+                "level": h.level,
+                "deadline": h.deadline,
+                "overdue": h.overdue,
+            }
             for h in obj.hazards.all()
         ]
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
+from safeserve.organizations.scoping import scope_head
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -39,15 +40,9 @@ class HazardQuerySet(models.QuerySet["Hazard"]):
         an enterprise its own hazards once a notice has told it of them."""
         from safeserve.organizations.models import Role
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        org = user.organization
-        if org is None or not org.is_active:
-            return self.none()
-        if org.kind == OrganizationKind.COUNTY_OFFICE:
-            return self.filter(county_id=org.county_id)
+        decided, org = scope_head(self, user)
+        if decided is not None or org is None:
+            return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
             # A report reaches its department (and copied township) when it is sent.
             routed = ~Q(major_report__status="draft") & (
@@ -260,15 +255,9 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
     def visible_to(self, user: User) -> NoticeQuerySet:
         from safeserve.organizations.models import Role
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        org = user.organization
-        if org is None or not org.is_active:
-            return self.none()
-        if org.kind == OrganizationKind.COUNTY_OFFICE:
-            return self.filter(county_id=org.county_id)
+        decided, org = scope_head(self, user)
+        if decided is not None or org is None:
+            return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
             return self.filter(contract__purchaser_id=org.pk)
         if org.kind == OrganizationKind.PROVIDER:
@@ -378,15 +367,9 @@ class MajorHazardReportQuerySet(models.QuerySet["MajorHazardReport"]):
         the report is sent."""
         from safeserve.organizations.models import Role
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        org = user.organization
-        if org is None or not org.is_active:
-            return self.none()
-        if org.kind == OrganizationKind.COUNTY_OFFICE:
-            return self.filter(county_id=org.county_id)
+        decided, org = scope_head(self, user)
+        if decided is not None or org is None:
+            return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
             # A report reaches its department (and copied township) when it is sent.
             routed = ~Q(status=ReportStatus.DRAFT) & (

@@ -24,7 +24,7 @@ from safeserve.audit.services import audit_record
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.uploads import is_image, validate_uploads
 from safeserve.common.models import policy_for
-from safeserve.common.validation import clean_model
+from safeserve.common.validation import clean_model, required_text
 from safeserve.contracts.models import ContractStatus
 from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork.models import Answer, InspectionAnswer, ServiceTask, TaskStatus
@@ -141,18 +141,6 @@ def _refuse(hazard: Hazard, *allowed: str) -> None:
             "wrong_state",
             _("Not possible while the hazard is %(s)s.") % {"s": hazard.get_status_display()},
         )
-
-
-def _required(value: str, field: str, label: str | None = None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ApplicationError(
-            "required",
-            _("Please fill in %(field)s.") % {"field": label or field},
-            errors={field: [_("This field is required.")]},
-            status=400,
-        )
-    return value
 
 
 def _lock(hazard: Hazard) -> Hazard:
@@ -336,11 +324,11 @@ def hazard_raise(
         task=locked_task,
         answer=answer,
         checklist_item=item,
-        basis=_required(basis, "basis", _("basis")),
+        basis=required_text(basis, "basis", _("basis")),
         level=level,
-        description=_required(description, "description", _("description")),
-        location=_required(location, "location", _("location")),
-        advice=_required(advice, "advice", _("rectification advice")),
+        description=required_text(description, "description", _("description")),
+        location=required_text(location, "location", _("location")),
+        advice=required_text(advice, "advice", _("rectification advice")),
         deadline=deadline,
         responsible_person=(responsible_person or "").strip(),
         funds_estimate=funds_estimate,
@@ -522,7 +510,7 @@ def hazard_submit(
     locked = _lock(hazard)
     require(_acts_for_enterprise(actor, locked))
     _refuse(locked, HazardStatus.RECTIFYING)
-    description = _required(description, "description", _("what was done"))
+    description = required_text(description, "description", _("what was done"))
     if not files:
         raise ApplicationError(
             "evidence_required",
@@ -585,7 +573,7 @@ def hazard_verify(*, actor: User, hazard: Hazard, note: str, photos: Sequence[An
         )
     require(is_contract_expert(actor, locked))
     _refuse(locked, HazardStatus.SUBMITTED)
-    note = _required(note, "note", _("on-site check"))
+    note = required_text(note, "note", _("on-site check"))
     validate_uploads(list(photos), photos_only=True, field="photos")
     _save_files(locked, photos, PhotoStage.VERIFICATION, actor)
     HazardReview.objects.create(
@@ -613,7 +601,7 @@ def hazard_reject(*, actor: User, hazard: Hazard, reason: str) -> Hazard:
     else:
         require(is_contract_expert(actor, locked))
     _refuse(locked, HazardStatus.SUBMITTED)
-    reason = _required(reason, "reason", _("reason"))
+    reason = required_text(reason, "reason", _("reason"))
     HazardReview.objects.create(
         hazard=locked, outcome=ReviewOutcome.REJECTED, note=reason, reviewed_by=actor
     )
@@ -655,7 +643,7 @@ def extension_request(
     locked = _lock(hazard)
     require(can_request_extension(actor, locked))
     _refuse(locked, *EXTENDABLE)
-    reason = _required(reason, "reason", _("reason"))
+    reason = required_text(reason, "reason", _("reason"))
     if new_deadline <= locked.deadline:
         raise ApplicationError(
             "not_later",
@@ -697,7 +685,7 @@ def extension_decide(
         raise ApplicationError("already_decided", _("This request has been decided already."))
     _refuse(locked, *EXTENDABLE)
     if not approve:
-        note = _required(note, "note", _("reason"))
+        note = required_text(note, "note", _("reason"))
     request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.DECLINED
     request.decided_by, request.decided_at = actor, timezone.now()
     request.decision_note = (note or "").strip()
@@ -744,7 +732,7 @@ def hazard_reopen(*, actor: User, hazard: Hazard, reason: str) -> Hazard:
     locked = _lock(hazard)
     require(can_reopen(actor, locked))
     _refuse(locked, HazardStatus.CLOSED)
-    reason = _required(reason, "reason", _("reason"))
+    reason = required_text(reason, "reason", _("reason"))
     HazardReview.objects.create(
         hazard=locked, outcome=ReviewOutcome.REOPENED, note=reason, reviewed_by=actor
     )
@@ -950,7 +938,9 @@ def report_supervise(
         )
     locked.status = ReportStatus.SUPERVISED
     locked.supervision_level = level
-    locked.supervising_unit = _required(supervising_unit, "supervising_unit", _("supervising unit"))
+    locked.supervising_unit = required_text(
+        supervising_unit, "supervising_unit", _("supervising unit")
+    )
     if len(locked.supervising_unit) > 100:
         raise ApplicationError(
             "too_long",
@@ -1040,7 +1030,7 @@ def report_accept(*, actor: User, report: MajorHazardReport, note: str) -> Major
             _("The enterprise has not submitted its rectification (the hazard is %(s)s).")
             % {"s": hazard.get_status_display()},
         )
-    note = _required(note, "note", _("on-site acceptance"))
+    note = required_text(note, "note", _("on-site acceptance"))
     now = timezone.now()
     window = dt.timedelta(days=policy_for(locked.county_id).verification_window_days)
     before = locked.status

@@ -1,0 +1,33 @@
+"""The part of data scope every county-scoped queryset shares (DESIGN.md §3 "Data scope")."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+
+from safeserve.organizations.models import OrganizationKind
+
+if TYPE_CHECKING:
+    from safeserve.organizations.models import Organization
+
+Q = TypeVar("Q", bound=models.QuerySet[Any])
+
+
+def scope_head(
+    queryset: Q, user: Any, county_field: str = "county_id"
+) -> tuple[Q | None, Organization | None]:
+    """Decides what needs no rule of the model: nobody logged in or without an active
+    organization sees nothing, the platform administrator everything, the county office its
+    county. Returns ``(queryset, None)`` when decided, else ``(None, organization)`` for the
+    model's own rules."""
+    if not user.is_authenticated:
+        return queryset.none(), None
+    if user.is_superuser:
+        return queryset.all(), None
+    org = user.organization
+    if org is None or not org.is_active:
+        return queryset.none(), None
+    if org.kind == OrganizationKind.COUNTY_OFFICE:
+        return queryset.filter(**{county_field: org.county_id}), None
+    return None, org
