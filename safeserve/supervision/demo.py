@@ -335,7 +335,11 @@ def seed(
             signed = seed_contracts()
             if signed:
                 result.created["contracts"] = signed
-            from safeserve.hazards.demo import seed_fieldwork, seed_housing_supervision
+            from safeserve.hazards.demo import (
+                seed_fieldwork,
+                seed_housing_supervision,
+                seed_training_service,
+            )
 
             fieldwork = seed_fieldwork()
             if fieldwork:
@@ -351,6 +355,10 @@ def seed(
                 result,
             )
             for what, n in seed_housing_supervision().items():
+                if n:
+                    result.created[what] = result.created.get(what, 0) + n
+            # 城关镇's training item: contract, sessions held and rated, a publicity event.
+            for what, n in seed_training_service().items():
                 if n:
                     result.created[what] = result.created.get(what, 0) + n
     if scale == "province":
