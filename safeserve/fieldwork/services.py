@@ -96,6 +96,8 @@ register_keys(
         "measured_value": gettext_lazy("measured value"),
         "limit_value": gettext_lazy("limit"),
         "passed": gettext_lazy("within the limit"),
+        "score": gettext_lazy("score (1–5)"),
+        "comment": gettext_lazy("comment"),
     },
     choices={"answer": dict(Answer.choices)},
 )
@@ -174,7 +176,7 @@ def task_snapshot(task: ServiceTask) -> dict[str, Any]:
         "kind": task.kind,
         "title": task.title,
         "planned_date": task.planned_date,
-        "enterprise": task.enterprise_id,
+        "enterprise": task.enterprise.name if task.enterprise else "",
         "status": task.status,
     }
 

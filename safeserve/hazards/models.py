@@ -30,7 +30,7 @@ class HazardStatus(models.TextChoices):
     NOTIFIED = "notified", _("Notified")
     RECTIFYING = "rectifying", _("Rectifying")
     SUBMITTED = "submitted", _("Rectification submitted")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Closed out")
 
 
 class HazardQuerySet(models.QuerySet["Hazard"]):
@@ -390,7 +390,9 @@ class MajorHazardReportQuerySet(models.QuerySet["MajorHazardReport"]):
 class MajorHazardReport(BaseModel):
     """重大隐患报告 to the responsible department (R12, 安全生产法 第41条)."""
 
-    hazard = models.OneToOneField(Hazard, on_delete=models.PROTECT, related_name="major_report")
+    hazard = models.OneToOneField(
+        Hazard, on_delete=models.PROTECT, related_name="major_report", verbose_name=_("hazard")
+    )
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     department = models.ForeignKey(
         Organization,
