@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -90,3 +91,23 @@ def required_text(value: Any, field: str, label: Any) -> str:
             status=400,
         )
     return text
+
+
+def number_or_error(value: Any, field: str, label: Any, *, whole: bool = False) -> Any:
+    """A number typed on a page (Decimal, or int when ``whole``), None when empty; anything
+    else — a word, NaN, infinity — is a 400 naming the field."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or (whole and number != number.to_integral()):
+        raise ApplicationError(
+            "bad_number",
+            _("%(field)s must be a number.") % {"field": label},
+            errors={field: [_("Enter a number.")]},
+            status=400,
+        )
+    return int(number) if whole else number

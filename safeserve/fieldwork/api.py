@@ -24,6 +24,7 @@ from safeserve.common.lib.http import serve_file
 from safeserve.common.validation import MAX_ID, id_or_none
 from safeserve.contracts.models import Contract
 from safeserve.enterprises.models import Enterprise
+from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork import selectors, services
 from safeserve.fieldwork.models import (
     Answer,
@@ -400,9 +401,7 @@ class InspectionViewSet(ScopedViewSet):
     parser_classes = FILE_PARSERS
 
     def can_read(self, actor: Any) -> bool:
-        # The experts' working papers: enterprises learn of hazards through notices.
-        org = actor.organization
-        return bool(actor.is_superuser or (org is not None and org.kind != "enterprise"))
+        return perms.sees_working_papers(actor)
 
     def scoped_queryset(self, actor: Any) -> Any:
         return (
@@ -497,8 +496,7 @@ class FeeComplaintViewSet(ScopedViewSet):
         data = FeeComplaintInput(data=body_dict(request))
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        enterprise = Enterprise.objects.visible_to(actor).filter(organization=actor.organization)
-        own = enterprise.first()
+        own = selectors.own_enterprise(actor)
         if own is None:
             raise Http404
         contract = Contract.objects.filter(pk=values.pop("contract"), coverage__enterprise=own)

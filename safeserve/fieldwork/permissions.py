@@ -91,6 +91,13 @@ def is_enterprise_user(user: User, enterprise: Any) -> bool:
     )
 
 
+def sees_working_papers(user: User) -> bool:
+    """Checklist answers, the experts' working papers, are not the enterprise's to read: it
+    learns of hazards through the written notice (R11)."""
+    org = _org(user)
+    return bool(user.is_authenticated and (user.is_superuser or (org and org.kind != "enterprise")))
+
+
 def can_plan_tasks(user: User, contract: Contract) -> bool:
     """Tasks are planned by the provider, or by the purchaser who bought the service."""
     return is_provider_staff(user, contract) or is_purchaser(user, contract)

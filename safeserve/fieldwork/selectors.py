@@ -9,10 +9,37 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from safeserve.common.validation import id_or_none
+from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork.models import ServiceTask, TaskAssignment, TaskStatus
+from safeserve.organizations.models import ACTING_ROLES, OrganizationKind
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
+
+
+def contracts_acted_on(viewer: User) -> QuerySet[Contract]:
+    """Signed and in-service contracts this user acts on, as the purchaser's or the provider's
+    officer, leader or admin: the query form of ``permissions.is_purchaser`` /
+    ``is_provider_staff``, for the contracts whose tasks it plans and whose enterprises it
+    asks for documents."""
+    org = viewer.organization if viewer.is_authenticated else None
+    if org is None or not org.is_active or viewer.role not in ACTING_ROLES:
+        return Contract.objects.none()
+    return (
+        Contract.objects.visible_to(viewer)
+        .filter(status__in=[ContractStatus.SIGNED, ContractStatus.IN_SERVICE])
+        .filter(Q(purchaser_id=org.pk) | Q(provider__organization_id=org.pk))
+        .order_by("-pk")
+    )
+
+
+def own_enterprise(viewer: User) -> Enterprise | None:
+    """The enterprise an enterprise user's organization is."""
+    org = viewer.organization if viewer.is_authenticated else None
+    if org is None or org.kind != OrganizationKind.ENTERPRISE or not org.is_active:
+        return None
+    return Enterprise.objects.filter(organization=org).first()
 
 
 def with_details(queryset: QuerySet[ServiceTask]) -> QuerySet[ServiceTask]:

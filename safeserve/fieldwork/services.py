@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -812,16 +812,27 @@ def test_result_add(
     return result
 
 
+def checklist_progress(task: ServiceTask) -> list[tuple[Inspection, int, int]]:
+    """Each checklist of the task with its number of items and of answers, in one query."""
+    rows = (
+        task.inspections.select_related("template")
+        .annotate(
+            item_count=Count("template__items", distinct=True),
+            answer_count=Count("answers", distinct=True),
+        )
+        .order_by("pk")
+    )
+    return [(row, row.item_count, row.answer_count) for row in rows]
+
+
 def missing_findings(task: ServiceTask) -> list[str]:
     """What still stops the lead expert from recording the findings, as sentences."""
     if task.uses_checklists:
-        inspections = list(task.inspections.select_related("template"))
+        inspections = checklist_progress(task)
         if not inspections:
             return [_("Choose at least one checklist.")]
         missing = []
-        for inspection in inspections:
-            total = inspection.template.items.count()
-            answered = inspection.answers.count()
+        for inspection, total, answered in inspections:
             if answered < total:
                 missing.append(
                     _("%(name)s: %(n)d of %(total)d items not answered.")

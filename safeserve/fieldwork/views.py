@@ -5,12 +5,12 @@ requests. Views parse, fetch through scope, call one service, and render or redi
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +22,7 @@ from safeserve.audit.selectors import history_for
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import serve_file
 from safeserve.common.pagination import paginate, query_without_page
-from safeserve.common.validation import date_or_error, id_or_none, required_id
+from safeserve.common.validation import date_or_error, id_or_none, number_or_error, required_id
 from safeserve.contracts.models import Contract, ContractEnterprise
 from safeserve.contracts.services import experts_allowed
 from safeserve.enterprises.models import Enterprise
@@ -46,7 +46,6 @@ from safeserve.fieldwork.models import (
 )
 from safeserve.hazards.models import Hazard, HazardLevel, HazardStatus
 from safeserve.organizations.access import get_visible, require
-from safeserve.organizations.models import ACTING_ROLES
 
 
 def _date(value: str) -> dt.date | None:
@@ -58,11 +57,6 @@ def _date(value: str) -> dt.date | None:
 
 def _fail(request: AuthedRequest, exc: ApplicationError) -> None:
     messages.error(request, str(exc.message))
-
-
-def _is_enterprise(user: Any) -> bool:
-    org = getattr(user, "organization", None)
-    return bool(org is not None and org.kind == "enterprise" and not user.is_superuser)
 
 
 @login_required
@@ -89,21 +83,8 @@ def task_list(request: AuthedRequest) -> HttpResponse:
             "statuses": TaskStatus.choices,
             "kinds": TaskKind.choices,
             "params": params,
-            "plannable": _plannable(request.user),
+            "plannable": list(selectors.contracts_acted_on(request.user)[:50]),
         },
-    )
-
-
-def _plannable(user: Any) -> list[Contract]:
-    """The contracts whose tasks this user may plan: its own, as provider or purchaser."""
-    org = user.organization
-    if org is None or user.role not in ACTING_ROLES:
-        return []
-    return list(
-        Contract.objects.visible_to(user)
-        .filter(status__in=["signed", "in_service"])
-        .filter(Q(purchaser_id=org.pk) | Q(provider__organization_id=org.pk))
-        .order_by("-pk")[:50]
     )
 
 
@@ -197,15 +178,8 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     on_site = task.status == TaskStatus.ON_SITE
     current, older = services.suggested_templates(task) if task.uses_checklists else ([], [])
     chosen = {i.template_id for i in task.inspections.all()}
-    working_papers = not _is_enterprise(user)  # see inspection(): not for the enterprise
-    inspections = (
-        [
-            (i, i.template.items.count(), i.answers.count())
-            for i in task.inspections.select_related("template")
-        ]
-        if working_papers
-        else []
-    )
+    working_papers = perms.sees_working_papers(user)
+    inspections = services.checklist_progress(task) if working_papers else []
     hazards = list(
         Hazard.objects.visible_to(user).filter(task=task).select_related("notice").order_by("pk")
     )
@@ -317,11 +291,14 @@ def task_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
             return redirect("fieldwork:inspection", pk=task.pk, inspection_pk=inspection.pk)
         elif verb == "record":
             data = {k: post.get(k, "") for k in services.RECORD_FIELDS.get(task.kind, ())}
-            for number_field in ("participants", "attendees"):
+            labels = {"participants": _("participants"), "attendees": _("attendees")}
+            for number_field, label in labels.items():
                 if number_field in data:
-                    data[number_field] = _number(data[number_field], int)
+                    data[number_field] = number_or_error(
+                        data[number_field], number_field, label, whole=True
+                    )
             if "hours" in data:
-                data["hours"] = _number(data["hours"], Decimal)
+                data["hours"] = number_or_error(data["hours"], "hours", _("hours"))
             services.record_save(
                 actor=request.user, task=task, data=data, materials=request.FILES.get("materials")
             )
@@ -332,10 +309,12 @@ def task_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
                 task=task,
                 factor=post.get("factor", ""),
                 point=post.get("point", ""),
-                measured_value=_required_decimal(
-                    post.get("measured_value", ""), _("measured value")
+                measured_value=_required_number(
+                    post.get("measured_value", ""), "measured_value", _("measured value")
                 ),
-                limit_value=_required_decimal(post.get("limit_value", ""), _("limit")),
+                limit_value=_required_number(
+                    post.get("limit_value", ""), "limit_value", _("limit")
+                ),
                 unit=post.get("unit", ""),
             )
         elif verb == "rate":
@@ -353,21 +332,15 @@ def task_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     return redirect("fieldwork:detail", pk=task.pk)
 
 
-def _number(value: str, kind: Any) -> Any:
-    if value in ("", None):
-        return None
-    try:
-        return kind(value)
-    except (ValueError, InvalidOperation):
-        raise ApplicationError(
-            "bad_number", _("Enter a number."), errors={"number": [_("Enter a number.")]}
-        ) from None
-
-
-def _required_decimal(value: str, label: str) -> Decimal:
-    number = _number(value, Decimal)
+def _required_number(value: str, field: str, label: str) -> Decimal:
+    number = number_or_error(value, field, label)
     if number is None:
-        raise ApplicationError("required", _("Please fill in %(field)s.") % {"field": label})
+        raise ApplicationError(
+            "required",
+            _("Please fill in %(field)s.") % {"field": label},
+            errors={field: [_("This field is required.")]},
+            status=400,
+        )
     return Decimal(number)
 
 
@@ -384,9 +357,7 @@ def inspection(request: AuthedRequest, pk: int, inspection_pk: int) -> HttpRespo
     )
     if sheet is None:
         raise Http404
-    if _is_enterprise(request.user):
-        # The checklist is the experts' working paper: the enterprise learns of hazards
-        # through the written notice, not from answers still being recorded.
+    if not perms.sees_working_papers(request.user):
         raise Http404
     can_answer = perms.is_assigned(request.user, task) and task.status == TaskStatus.ON_SITE
     retry: Any = None
@@ -490,16 +461,9 @@ def _answer_and_raise(
 # Fee reports (R15) ------------------------------------------------------------------------
 
 
-def _own_enterprise(request: AuthedRequest) -> Enterprise | None:
-    org = request.user.organization
-    if org is None or org.kind != "enterprise":
-        return None
-    return Enterprise.objects.filter(organization=org).first()
-
-
 @login_required
 def fee_complaints(request: AuthedRequest) -> HttpResponse:
-    enterprise = _own_enterprise(request)
+    enterprise = selectors.own_enterprise(request.user)
     can_report = enterprise is not None and perms.is_enterprise_user(request.user, enterprise)
     status = 200
     if request.method == "POST":
@@ -513,7 +477,7 @@ def fee_complaints(request: AuthedRequest) -> HttpResponse:
                 raise ApplicationError(
                     "contract_required", _("Choose the contract of the provider concerned.")
                 )
-            amount = _number(request.POST.get("amount", ""), Decimal)
+            amount = number_or_error(request.POST.get("amount"), "amount", _("amount (yuan)"))
             demanded_on = date_or_error(request.POST.get("demanded_on"), "demanded_on", _("when"))
             if amount is None or demanded_on is None:
                 raise ApplicationError("required", _("Fill in the date and the amount demanded."))
@@ -584,14 +548,7 @@ def document_requests(request: AuthedRequest) -> HttpResponse:
         .select_related("enterprise", "requested_by_org")
         .order_by("-created_at", "-pk")
     )
-    org = request.user.organization
-    requestable = (
-        Contract.objects.visible_to(request.user)
-        .filter(status__in=["signed", "in_service"])
-        .filter(Q(purchaser_id=org.pk) | Q(provider__organization_id=org.pk))
-        if org is not None and request.user.role in ACTING_ROLES
-        else Contract.objects.none()
-    )
+    requestable = selectors.contracts_acted_on(request.user)
     contracts = list(
         requestable.select_related("provider", "purchaser").prefetch_related(
             Prefetch(

@@ -24,6 +24,7 @@ from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import serve_file
 from safeserve.common.validation import MAX_ID, id_or_none
+from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork.models import InspectionAnswer, ServiceTask
 from safeserve.hazards import selectors, services
 from safeserve.hazards.models import (
@@ -111,8 +112,8 @@ class HazardSerializer(serializers.ModelSerializer[Hazard]):
         if report is None:
             return None
         request = self.context.get("request")
-        org = getattr(getattr(request, "user", None), "organization", None)
-        if report.status == "draft" and org is not None and org.kind == "enterprise":
+        user = getattr(request, "user", None)
+        if report.status == "draft" and user is not None and not perms.sees_working_papers(user):
             return None
         return report.pk
 

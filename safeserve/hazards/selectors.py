@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from safeserve.common.validation import id_or_none
@@ -81,10 +81,10 @@ def report_list(*, viewer: User, status: str = "") -> QuerySet[MajorHazardReport
 def hazard_figures(viewer: User) -> dict[str, int]:
     """Open, overdue, major open and awaiting verification, within the viewer's scope."""
     scoped = Hazard.objects.visible_to(viewer).exclude(status=HazardStatus.CLOSED)
-    today = timezone.localdate()
-    return {
-        "open": scoped.count(),
-        "overdue": scoped.filter(deadline__lt=today).count(),
-        "major": scoped.filter(level=HazardLevel.MAJOR).count(),
-        "submitted": scoped.filter(status=HazardStatus.SUBMITTED).count(),
-    }
+    # One query: the landing page and the hazard list ask on every visit.
+    return scoped.aggregate(
+        open=Count("pk", distinct=True),
+        overdue=Count("pk", filter=Q(deadline__lt=timezone.localdate()), distinct=True),
+        major=Count("pk", filter=Q(level=HazardLevel.MAJOR), distinct=True),
+        submitted=Count("pk", filter=Q(status=HazardStatus.SUBMITTED), distinct=True),
+    )

@@ -315,6 +315,13 @@ def hazard_raise(
             errors={"deadline": [_("The deadline cannot be in the past.")]},
             status=400,
         )
+    if funds_estimate is not None and funds_estimate < 0:
+        raise ApplicationError(
+            "negative_funds",
+            _("The estimated funds cannot be negative."),
+            errors={"funds_estimate": [_("Enter an amount of 0 or more.")]},
+            status=400,
+        )
     validate_uploads(list(photos), photos_only=True, field="photos")
     hazard = Hazard(
         county_id=locked_task.county_id,

@@ -4,7 +4,6 @@ viewer may use, raising a hazard, notices and their public link, major-hazard re
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +22,7 @@ from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import serve_file
 from safeserve.common.models import policy_for
 from safeserve.common.pagination import paginate, query_without_page
-from safeserve.common.validation import date_or_error, id_or_none
+from safeserve.common.validation import date_or_error, id_or_none, number_or_error
 from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork.models import ServiceTask
 from safeserve.hazards import selectors, services
@@ -181,17 +180,6 @@ def hazard_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     return redirect("hazards:detail", pk=hazard.pk)
 
 
-def _decimal(value: str) -> Decimal | None:
-    try:
-        return Decimal(value) if value else None
-    except InvalidOperation:
-        raise ApplicationError(
-            "bad_number",
-            _("Enter the estimated funds as a number of yuan."),
-            errors={"funds_estimate": [_("Enter a number.")]},
-        ) from None
-
-
 @login_required
 def hazard_raise(request: AuthedRequest, task_pk: int) -> HttpResponse:
     """A hazard not tied to a checklist item: its basis cites the rule in free text."""
@@ -214,7 +202,9 @@ def hazard_raise(request: AuthedRequest, task_pk: int) -> HttpResponse:
                 basis=post.get("basis", ""),
                 deadline=date_or_error(post.get("deadline"), "deadline", _("rectify by")),
                 responsible_person=post.get("responsible_person", ""),
-                funds_estimate=_decimal(post.get("funds_estimate", "")),
+                funds_estimate=number_or_error(
+                    post.get("funds_estimate"), "funds_estimate", _("estimated funds (yuan)")
+                ),
                 photos=request.FILES.getlist("photos"),
             )
             messages.success(request, _("Hazard %(number)s raised.") % {"number": hazard.number})

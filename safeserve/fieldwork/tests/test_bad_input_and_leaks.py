@@ -251,3 +251,57 @@ def test_it_refuses_an_unparseable_deadline_instead_of_replacing_it(
     )
     assert response.status_code == 400
     assert not on_site.hazards.exists()
+
+
+def test_it_names_the_field_of_a_number_that_is_not_one(
+    users: dict[str, Any], on_site: ServiceTask, login: Any
+) -> None:
+    response = login(users["expert"]).post(
+        reverse("hazards:raise", args=[on_site.pk]),
+        {
+            "level": "general",
+            "description": "d",
+            "location": "l",
+            "basis": "b",
+            "advice": "a",
+            "funds_estimate": "NaN",
+        },
+    )
+    assert response.status_code == 400
+    assert any("预计整改资金" in str(m) for m in response.context["messages"])
+    response = login(users["expert"]).post(
+        reverse("hazards:raise", args=[on_site.pk]),
+        {
+            "level": "general",
+            "description": "d",
+            "location": "l",
+            "basis": "b",
+            "advice": "a",
+            "funds_estimate": "-5",
+        },
+    )
+    assert response.status_code == 400
+    assert not on_site.hazards.exists()
+
+
+def test_it_shows_a_task_in_the_same_queries_whatever_its_checklists(
+    users: dict[str, Any], on_site: ServiceTask, login: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(users["expert"])
+    url = reverse("fieldwork:detail", args=[on_site.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    fieldwork.inspection_add(
+        actor=users["expert"], task=on_site, template=template("general-basic")
+    )
+    one = count()
+    for code in ("gm2023-general", "gm2023-dust-explosion"):
+        fieldwork.inspection_add(actor=users["expert"], task=on_site, template=template(code))
+    assert count() == one
