@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
 from safeserve.accounts.models import User
+from safeserve.common.tests.clock import FROZEN_AT
 from safeserve.supervision.demo import seed
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Any:
+    """Every test runs on the same "today" (safeserve/common/tests/clock.py)."""
+    with time_machine.travel(FROZEN_AT, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

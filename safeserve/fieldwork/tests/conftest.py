@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from safeserve.accounts.models import User
 from safeserve.audit.models import AuditEvent
+from safeserve.common.tests import clock
 from safeserve.contracts import services as contracts
 from safeserve.contracts.models import Contract
 from safeserve.enterprises.models import Enterprise
@@ -34,7 +34,7 @@ from safeserve.procurement import services as procurement
 from safeserve.procurement.models import PlanItem, ProjectStatus, PurchasePlan, PurchaseProject
 from safeserve.providers.models import Expert, Provider
 
-TODAY = timezone.localdate()
+TODAY = clock.TODAY
 CHENGGUAN = "安平县城关镇人民政府"
 PROVIDER = "安平安科安全技术咨询有限公司"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

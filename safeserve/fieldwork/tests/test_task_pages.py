@@ -7,10 +7,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from safeserve.common.tests.clock import SHANGHAI
 from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.models import ServiceTask, TaskStatus
 from safeserve.fieldwork.tests.conftest import (
@@ -51,11 +53,29 @@ def test_it_shows_the_task_page_to_those_in_scope_and_hides_it_from_others(
 
 
 def test_it_lists_an_experts_day_and_week(
-    users: dict[str, Any], task: ServiceTask, login: Any
+    users: dict[str, Any], contract: Any, hengfeng: Any, login: Any
 ) -> None:
-    response = login(users["expert"]).get(reverse("fieldwork:list"))
-    assert response.status_code == 200
-    assert response.context["week"]["week"] == [task] or task in response.context["week"]["week"]
+    """The week runs Monday to Sunday: on Wednesday, Thursday's and Sunday's tasks are this
+    week's and next Monday's is not; on Sunday, only Sunday's is left. Dates are days of next
+    week, so the contract (in service from "today") covers them whatever today is."""
+    monday = TODAY + dt.timedelta(days=7 - TODAY.weekday())
+    days_ahead = {(monday + dt.timedelta(days=n) - TODAY).days: n for n in (3, 6, 7)}
+    tasks = {}
+    for ahead, offset in days_ahead.items():
+        tasks[offset] = plan_task(users, contract, hengfeng, days=ahead)
+        assign(users, tasks[offset])
+
+    def listed(on: dt.date) -> dict[str, list[int]]:
+        with time_machine.travel(dt.datetime.combine(on, dt.time(9), tzinfo=SHANGHAI)):
+            response = login(users["expert"]).get(reverse("fieldwork:list"))
+        assert response.status_code == 200
+        return {key: [t.pk for t in value] for key, value in response.context["week"].items()}
+
+    wednesday = listed(monday + dt.timedelta(days=2))
+    assert wednesday["week"] == [tasks[3].pk, tasks[6].pk] and wednesday["today"] == []
+    sunday = listed(monday + dt.timedelta(days=6))
+    assert sunday["today"] == [tasks[6].pk] and sunday["week"] == []
+    assert sunday["late"] == [tasks[3].pk]
     other = login(users["other_expert"]).get(reverse("fieldwork:list"))
     assert list(other.context["page"]) == []
 

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
+from safeserve.common.tests import clock
 from safeserve.procurement import services
 from safeserve.procurement.models import LeadingGroupRole, PlanStatus
 from safeserve.providers.models import Provider
 
-TODAY = timezone.localdate()
+TODAY = clock.TODAY
 GROUP = [
     {"role": LeadingGroupRole.LEADER, "name": "刘志强", "position": "镇长"},
     {"role": LeadingGroupRole.DEPUTY, "name": "王丽娟", "position": "分管安全生产副镇长"},

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeserve.audit.models import AuditEvent
+from safeserve.common.tests import clock
 from safeserve.providers.models import (
     Expert,
     ExpertPoolMembership,
@@ -19,7 +20,7 @@ from safeserve.providers.models import (
     Qualification,
 )
 
-TODAY = timezone.localdate()
+TODAY = clock.TODAY
 
 
 @pytest.fixture
