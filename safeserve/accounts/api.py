@@ -274,3 +274,12 @@ class UserViewSet(
         self._require_manage(target)
         temporary = services.user_reset_password(actor=actor_of(request), user=target)
         return Response({"user": self._out(target), "temporary_password": temporary})
+
+    @extend_schema(request=None, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def unlock(self, request: Request, pk: str | None = None) -> Response:
+        """Lifts a lockout after too many wrong passwords (409 ``not_locked`` if none)."""
+        target = self.get_object()
+        self._require_manage(target)
+        services.user_unlock(actor=actor_of(request), user=target)
+        return Response(self._out(target))

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 
 from safeserve.accounts.models import LoginLog, User
 
@@ -32,3 +36,15 @@ def login_log_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[LoginLo
     if filters.get("date_to"):
         qs = qs.filter(created_at__date__lte=filters["date_to"])
     return qs
+
+
+def lockout_of(user: User) -> dt.datetime | None:
+    """Until when the account is locked after too many wrong passwords (counted per
+    username on the login page and the API token endpoint), or None."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    latest = AccessAttempt.objects.filter(
+        username=user.username,
+        attempt_time__gte=since,
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+    ).aggregate(last=Max("attempt_time"))["last"]
+    return latest + settings.AXES_COOLOFF_TIME if latest else None

@@ -7,6 +7,7 @@ import secrets
 import string
 from typing import Any
 
+from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -25,10 +26,12 @@ from safeserve.accounts.models import (
     User,
     UserSession,
 )
+from safeserve.accounts.selectors import lockout_of
 from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import client_ip, user_agent
+from safeserve.common.metrics import LOGIN_FAILURES
 from safeserve.common.validation import clean_model
 from safeserve.organizations.access import require
 from safeserve.organizations.models import Organization, OrganizationKind, Role
@@ -43,6 +46,7 @@ register_actions(
         "user.reactivated": gettext_lazy("User reactivated"),
         "user.password_reset": gettext_lazy("Password reset by administrator"),
         "user.password_changed": gettext_lazy("Password changed"),
+        "user.unlocked": gettext_lazy("Locked account unlocked"),
         "auth.login": gettext_lazy("Logged in"),
         "auth.login_failed": gettext_lazy("Login failed"),
         "auth.locked": gettext_lazy("Login refused: account locked"),
@@ -182,6 +186,8 @@ def login_record(
     if user is None and username:
         user = User.objects.select_related("organization").filter(username=username).first()
     county_id = user.organization.county_id if user and user.organization else None
+    if result in (LoginResult.FAILED, LoginResult.LOCKED, LoginResult.INACTIVE):
+        LOGIN_FAILURES.labels(channel=channel, result=result).inc()
     entry = LoginLog.objects.create(
         username=username[:150],
         user=user,
@@ -222,13 +228,40 @@ def user_create(
     """Creates a user. Without ``password`` a temporary one is generated, returned once, and
     must be changed at first login."""
     require(can_manage_users_of(actor, organization))
+    return user_insert(
+        actor=actor,
+        organization=organization,
+        username=username,
+        full_name=full_name,
+        role=role,
+        email=email,
+        phone=phone,
+        password=password,
+    )
+
+
+@transaction.atomic
+def user_insert(
+    *,
+    actor: User | str,
+    organization: Organization,
+    username: str,
+    full_name: str,
+    role: str,
+    email: str = "",
+    phone: str = "",
+    password: str | None = None,
+) -> tuple[User, str | None]:
+    """``user_create`` without the capability check, for callers that made it themselves:
+    the command line installing a county (``actor`` names the command) and the platform
+    administrator creating a county's first admin."""
     if not organization.is_active:
         raise ApplicationError(
             "organization_inactive", _("This organization is deactivated; reactivate it first.")
         )
     _check_role(organization, role)
     username = username.strip()
-    if User.objects.filter(username=username).exists():
+    if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError(
             "duplicate_username",
             _("The username %(u)s is already taken.") % {"u": username},
@@ -261,6 +294,7 @@ def user_create(
         actor=actor,
         obj=user,
         county_id=organization.county_id,
+        organization_id=organization.pk if isinstance(actor, str) else None,
         after=user_snapshot(user),
     )
     return user, temporary
@@ -410,4 +444,27 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     target.must_change_password = False
     target.save(update_fields=["password", "must_change_password"])
     audit_record(action="user.password_changed", actor=target, obj=target)
+    return target
+
+
+@transaction.atomic
+def user_unlock(*, actor: User, user: User) -> User:
+    """Lifts a lockout after too many wrong passwords before it expires by itself, e.g. when
+    the user phoned the county office. The password stays as it is."""
+    target = (
+        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
+    )
+    assert target.organization is not None
+    require(can_manage_users_of(actor, target.organization))
+    if lockout_of(target) is None:
+        raise ApplicationError("not_locked", _("This account is not locked; the user can log in."))
+    reset(username=target.username)
+    audit_record(
+        action="user.unlocked",
+        actor=actor,
+        obj=target,
+        county_id=target.organization.county_id,
+        before={"locked": True},
+        after={"locked": False},
+    )
     return target

@@ -197,6 +197,7 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             if (can_manage or target.pk == request.user.pk)
             else [],
             "reason_form": ReasonForm(),
+            "locked_until": selectors.lockout_of(target) if can_manage else None,
         },
     )
 
@@ -272,6 +273,24 @@ def user_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The user is active again."))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@login_required
+@require_POST
+def user_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk)
+    require(
+        target.organization is not None and can_manage_users_of(request.user, target.organization)
+    )
+    try:
+        services.user_unlock(actor=request.user, user=target)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request, _("%(name)s is unlocked and can log in again.") % {"name": target.full_name}
+        )
     return redirect("accounts:user_detail", pk=target.pk)
 
 

@@ -22,6 +22,13 @@ from safeserve.hazards.api import (
     NoticeLinkView,
     NoticeViewSet,
 )
+from safeserve.operations.api import (
+    CountyListView,
+    CountySetupView,
+    RosterCredentialsView,
+    RosterImportJobView,
+    RosterImportView,
+)
 from safeserve.organizations.api import OrganizationViewSet, RegionViewSet
 from safeserve.procurement.api import PurchasePlanViewSet, PurchaseProjectViewSet
 from safeserve.providers.api import ExpertViewSet, ProviderViewSet, QualificationViewSet
@@ -53,6 +60,15 @@ router.register("document-requests", DocumentRequestViewSet, basename="document-
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("county-policy/", CountyPolicyView.as_view(), name="county-policy"),
+    path("counties/", CountyListView.as_view(), name="counties"),
+    path("county-setup/", CountySetupView.as_view(), name="county-setup"),
+    path("roster-imports/", RosterImportView.as_view(), name="roster-imports"),
+    path("roster-imports/<int:pk>/", RosterImportJobView.as_view(), name="roster-import"),
+    path(
+        "roster-imports/<int:pk>/credentials/",
+        RosterCredentialsView.as_view(),
+        name="roster-import-credentials",
+    ),
     path("coverage/", CoverageView.as_view(), name="coverage"),
     path("budget-execution/", BudgetExecutionView.as_view(), name="budget-execution"),
     path("enterprises/import/", EnterpriseImportView.as_view(), name="enterprise-import"),

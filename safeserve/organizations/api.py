@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
 from safeserve.common.choices import HighRiskSector
+from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
 from safeserve.organizations import services
 from safeserve.organizations.access import get_visible, require
@@ -35,10 +37,46 @@ class RegionFilter(django_filters.FilterSet):
         fields = ["level", "parent", "code", "name"]
 
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet[Region]):
+class TownshipInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=60)
+    code = serializers.CharField(max_length=20, help_text="9 digits, or 12 ending in 000")
+    organization_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    county = serializers.IntegerField(
+        required=False, help_text="the platform administrator names it; else one's own county"
+    )
+
+
+class RegionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Region]):
+    """Regions; POST adds a township or subdistrict with its government (the county
+    office's admin)."""
+
     serializer_class = RegionSerializer
     filterset_class = RegionFilter
     ordering = "code"
+
+    @extend_schema(
+        request=TownshipInput,
+        responses={201: RegionSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        actor = actor_of(request)
+        require(can_manage_organizations(actor))
+        data = TownshipInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        county_id = values.pop("county", None)
+        if not actor.is_superuser:
+            county_id = actor.organization.county_id if actor.organization else None
+        county = Region.objects.filter(pk=county_id, level=RegionLevel.COUNTY).first()
+        if county is None:
+            raise ApplicationError(
+                "county_required",
+                _("Name the county the township belongs to."),
+                errors={"county": [_("This field is required.")]},
+                status=400,
+            )
+        org = services.township_create(actor=actor, county=county, **values)
+        return Response(RegionSerializer(org.region).data, status=status.HTTP_201_CREATED)
 
     def get_queryset(self) -> Any:
         return Region.objects.visible_to(actor_of(self.request)).order_by("code")

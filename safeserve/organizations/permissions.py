@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from safeserve.organizations.models import ACTING_ROLES, Organization, OrganizationKind, Role
+from safeserve.organizations.models import (
+    ACTING_ROLES,
+    GOVERNMENT_KINDS,
+    Organization,
+    OrganizationKind,
+    Role,
+)
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -32,40 +38,55 @@ def acts_for_organization(user: User) -> bool:
     return _org(user) is not None and user.role in ACTING_ROLES
 
 
+def is_county_admin(user: User) -> bool:
+    """The county office's administrator: sets the county up (regions, organizations,
+    users, the roster). Officers and leaders of the office do the supervision, not this."""
+    return is_county_office(user) and user.role == Role.ADMIN
+
+
 def can_manage_organizations(user: User) -> bool:
-    """Create, edit, deactivate organizations of the county: the county office."""
+    """Create, edit, deactivate organizations and townships of the county: the county
+    office's admin; the platform administrator anywhere."""
     if user.is_authenticated and user.is_superuser:
         return True
-    return is_county_office(user) and user.role in ACTING_ROLES
+    return is_county_admin(user)
+
+
+def can_create_counties(user: User) -> bool:
+    """A new county (its region, office and first admin): the platform administrator."""
+    return bool(user.is_authenticated and user.is_superuser)
 
 
 def can_manage_users_of(user: User, organization: Organization) -> bool:
-    """That organization's admin; the county office for organizations in its county."""
+    """That organization's admin; the county office's admin for organizations in its county."""
     if user.is_authenticated and user.is_superuser:
         return True
     org = _org(user)
-    if org is None:
+    if org is None or user.role != Role.ADMIN:
         return False
-    if org.pk == organization.pk and user.role == Role.ADMIN:
+    if org.pk == organization.pk:
         return True
     return (
         org.kind == OrganizationKind.COUNTY_OFFICE
-        and user.role in ACTING_ROLES
         and organization.county_id is not None
         and organization.county_id == org.county_id
     )
 
 
 def can_manage_any_users(user: User) -> bool:
-    """Whether the user management pages belong in this user's navigation."""
+    """Whether the user management pages belong in this user's navigation: admins."""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return _org(user) is not None and user.role == Role.ADMIN
+
+
+def can_read_county_setup(user: User) -> bool:
+    """The county's townships and who supervises which sector (what R12 routing reads):
+    every government body of the county and the platform administrator."""
     if user.is_authenticated and user.is_superuser:
         return True
     org = _org(user)
-    if org is None:
-        return False
-    return user.role == Role.ADMIN or (
-        org.kind == OrganizationKind.COUNTY_OFFICE and user.role in ACTING_ROLES
-    )
+    return org is not None and org.kind in GOVERNMENT_KINDS
 
 
 def can_read_county_logs(user: User) -> bool:

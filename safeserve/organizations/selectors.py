@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from safeserve.organizations.models import Organization, SupervisedSector
+from safeserve.common.choices import HighRiskSector
+from safeserve.organizations.models import (
+    Organization,
+    OrganizationKind,
+    Region,
+    RegionLevel,
+    SupervisedSector,
+)
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -24,3 +32,47 @@ def organization_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[Orga
     if filters.get("is_active") in ("1", "0"):
         qs = qs.filter(is_active=filters["is_active"] == "1")
     return qs.order_by("kind", "name")
+
+
+@dataclass(frozen=True)
+class SectorRoute:
+    sector: str
+    label: Any
+    department: Organization | None
+
+
+@dataclass(frozen=True)
+class CountySetup:
+    """The county's townships and who supervises which sector: what R12 routing reads."""
+
+    county: Region
+    townships: list[tuple[Region, Organization | None]]
+    routes: list[SectorRoute]
+    fallback: Organization | None
+    departments: list[Organization]
+
+
+def county_setup(county: Region) -> CountySetup:
+    townships = list(Region.objects.filter(parent=county, level=RegionLevel.TOWNSHIP))
+    governments = {
+        org.region_id: org
+        for org in Organization.objects.filter(
+            county=county, kind=OrganizationKind.TOWNSHIP, region__in=townships
+        )
+    }
+    departments = list(
+        Organization.objects.filter(county=county, kind=OrganizationKind.DEPARTMENT)
+        .prefetch_related("supervised_sectors")
+        .order_by("name")
+    )
+    by_sector = {s.sector: org for org in departments for s in org.supervised_sectors.all()}
+    return CountySetup(
+        county=county,
+        townships=[(t, governments.get(t.pk)) for t in townships],
+        routes=[
+            SectorRoute(sector, label, by_sector.get(sector))
+            for sector, label in HighRiskSector.choices
+        ],
+        fallback=next((d for d in departments if d.is_fallback_department), None),
+        departments=departments,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -336,3 +337,115 @@ def organization_reactivate(*, actor: User, organization: Organization) -> Organ
         after={"is_active": True},
     )
     return org
+
+
+# --- Townships (regions) -----------------------------------------------------------------
+
+register_object_types({"organizations.region": gettext_lazy("Region")})
+register_actions({"region.created": gettext_lazy("Township added")})
+
+TOWNSHIP_NAME_SUFFIXES = ("人民政府", "办事处")
+
+
+def township_code(raw: object, county: Region) -> str:
+    """The 9-digit statistical code of a township (乡级统计用区划代码): the county's six
+    digits and three of its own. A 12-digit village-level form ending in 000 is shortened."""
+    code = unicodedata.normalize("NFKC", str(raw or "")).strip().replace(" ", "")
+    if len(code) == 12 and code.isdigit() and code.endswith("000"):
+        code = code[:9]
+    if len(code) != 9 or not code.isdigit():
+        raise ApplicationError(
+            "invalid_region_code",
+            _(
+                "The region code must be the township's 9-digit statistical code (or 12 digits "
+                "ending in 000), e.g. %(example)s."
+            )
+            % {"example": county.code + "100"},
+            errors={"code": [_("Enter 9 digits.")]},
+            status=400,
+        )
+    if not code.startswith(county.code):
+        raise ApplicationError(
+            "region_code_outside_county",
+            _("A township of %(county)s has a code starting with %(prefix)s.")
+            % {"county": county.name, "prefix": county.code},
+            errors={"code": [_("Check the first six digits.")]},
+            status=400,
+        )
+    return code
+
+
+def township_region_name(organization_name: str, county: Region) -> str:
+    """城关镇 from 安平县城关镇人民政府: the region's own name inside the organization's."""
+    name = organization_name.strip()
+    if name.startswith(county.name) and len(name) > len(county.name):
+        name = name[len(county.name) :]
+    for suffix in TOWNSHIP_NAME_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
+@transaction.atomic
+def township_create(
+    *,
+    actor: User,
+    county: Region,
+    code: object,
+    name: str,
+    organization_name: str = "",
+) -> Organization:
+    """A township or subdistrict: its region (the jurisdiction enterprises belong to) and its
+    government, which purchases services for the enterprises there (DESIGN.md §1)."""
+    require(can_manage_organizations(actor))
+    if not actor.is_superuser:
+        actor_org = actor.organization
+        if actor_org is None or actor_org.county_id != county.pk:
+            raise ApplicationError(
+                "outside_county",
+                _("You can only add townships to your own county."),
+                errors={"county": [_("Choose your own county.")]},
+                status=400,
+            )
+    normalised = township_code(code, county)
+    name = name.strip()
+    if not name:
+        raise ApplicationError(
+            "name_required",
+            _("Enter the township's name, e.g. 城关镇 or 东山街道."),
+            errors={"name": [_("This field is required.")]},
+            status=400,
+        )
+    if Region.objects.filter(code=normalised).exists():
+        raise ApplicationError(
+            "duplicate_region_code",
+            _("The region code %(code)s is already in use.") % {"code": normalised},
+            errors={"code": [_("Each township has its own code.")]},
+            status=400,
+        )
+    if Region.objects.filter(parent=county, name=name).exists():
+        raise ApplicationError(
+            "duplicate_region_name",
+            _("%(county)s already has a township named %(name)s.")
+            % {"county": county.name, "name": name},
+            errors={"name": [_("Choose another name.")]},
+            status=400,
+        )
+    region = Region(code=normalised, name=name, level=RegionLevel.TOWNSHIP, parent=county)
+    clean_model(region)
+    region.save()
+    audit_record(
+        action="region.created",
+        actor=actor,
+        obj=region,
+        county_id=county.pk,
+        after={"code": region.code, "name": region.name},
+    )
+    suffix = "办事处" if name.endswith("街道") else "人民政府"
+    return organization_create(
+        actor=actor,
+        name=organization_name.strip() or f"{county.name}{name}{suffix}",
+        kind=OrganizationKind.TOWNSHIP,
+        county=county,
+        region=region,
+    )

@@ -20,12 +20,15 @@ from safeserve.common.lib import idnumber
 from safeserve.common.lib import uscc as uscc_lib
 from safeserve.common.validation import clean_model
 from safeserve.organizations.access import require
+from safeserve.organizations.models import Organization, OrganizationKind
+from safeserve.organizations.permissions import can_manage_organizations
 from safeserve.providers.models import (
     AdmissionStatus,
     Expert,
     ExpertCertificate,
     ExpertPoolMembership,
     ExpertSpecialty,
+    LegalEntityKind,
     PoolStatus,
     Provider,
     ProviderAdmission,
@@ -147,6 +150,39 @@ def provider_register(
         actor=actor,
         obj=provider,
         county_id=org.county_id,
+        after=provider_snapshot(provider),
+    )
+    return provider
+
+
+@transaction.atomic
+def provider_enrol(*, actor: User, organization: Organization, uscc: str) -> Provider:
+    """The county office's admin opens a provider's profile with its name and code when it
+    sets up the county's roster; the provider's own staff complete the rest."""
+    require(can_manage_organizations(actor))
+    if organization.kind != OrganizationKind.PROVIDER:
+        raise _field_error(
+            "not_a_provider", "kind", _("Only a provider organization has a provider profile.")
+        )
+    if Provider.objects.filter(organization=organization).exists():
+        raise ApplicationError(
+            "already_registered", _("This organization already has its provider profile.")
+        )
+    provider = Provider(organization=organization)
+    _apply_provider(
+        provider,
+        ProviderData(
+            name=organization.name, uscc=uscc, legal_entity_kind=LegalEntityKind.ENTERPRISE
+        ),
+        None,
+    )
+    clean_model(provider)
+    provider.save()
+    audit_record(
+        action="provider.registered",
+        actor=actor,
+        obj=provider,
+        county_id=organization.county_id,
         after=provider_snapshot(provider),
     )
     return provider

@@ -254,6 +254,15 @@ def seed(
     )
     _user("county_leader", "陈卫东", orgs["office"], R.LEADER, "县安委办领导：审批、签发", result)
     _user(
+        "county_admin",
+        "许明辉",
+        orgs["office"],
+        R.ADMIN,
+        "县安委办管理员：乡镇、部门、单位、用户、名册导入、解锁账号",
+        result,
+        "13905701006",
+    )
+    _user(
         "township_officer",
         "王丽娟",
         orgs["城关镇"],
@@ -317,6 +326,14 @@ def seed(
         other_orgs["office"],
         R.OFFICER,
         "长宁县安委办：跨县隔离",
+        result,
+    )
+    _user(
+        "other_county_admin",
+        "邓建华",
+        other_orgs["office"],
+        R.ADMIN,
+        "长宁县安委办管理员：跨县隔离",
         result,
     )
     _user("admin", "平台管理员", None, R.ADMIN, "平台超级管理员", result)

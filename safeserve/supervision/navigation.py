@@ -10,7 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.enterprises.permissions import can_read_directory
-from safeserve.organizations.permissions import can_manage_any_users, can_read_county_logs
+from safeserve.organizations.permissions import (
+    can_create_counties,
+    can_manage_any_users,
+    can_read_county_logs,
+    can_read_county_setup,
+)
 from safeserve.procurement.permissions import can_read_procurement
 from safeserve.providers.permissions import can_read_register
 
@@ -86,6 +91,11 @@ def _requests(user: Any) -> bool:
     return _enterprise_or_government(user) or _is_provider_staff(user)
 
 
+def _county_setup(user: Any) -> bool:
+    # The platform administrator reaches a county's setup from the list of counties.
+    return can_read_county_setup(user) and not user.is_superuser
+
+
 NAV_ITEMS = [
     NavItem(_("Home"), "home", "bi-house", _any_user),
     NavItem(_("Purchase plans"), "procurement:plan_list", "bi-journal-text", can_read_procurement),
@@ -110,6 +120,8 @@ NAV_ITEMS = [
     NavItem(_("My organization"), "providers:mine", "bi-briefcase", _is_provider_staff),
     NavItem(_("Providers"), "providers:list", "bi-patch-check", _reads_provider_register),
     NavItem(_("Experts"), "providers:expert_list", "bi-person-badge", can_read_register),
+    NavItem(_("Counties"), "operations:counties", "bi-map", can_create_counties),
+    NavItem(_("County setup"), "operations:county", "bi-diagram-3", _county_setup),
     NavItem(_("Organizations"), "organizations:list", "bi-building", _has_organization_scope),
     NavItem(_("Users"), "accounts:user_list", "bi-people", can_manage_any_users),
     NavItem(_("County policy"), "county_policy", "bi-sliders", can_read_county_logs),

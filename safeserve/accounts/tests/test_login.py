@@ -152,7 +152,7 @@ def test_deactivation_ends_the_users_sessions_and_tokens(world, api):
         )
         .json()["token"]
     )
-    user_deactivate(actor=world["county_officer"], user=world["township_officer"], reason="调离")
+    user_deactivate(actor=world["county_admin"], user=world["township_officer"], reason="调离")
     assert victim.get("/").status_code == 302
     assert not ApiToken.objects.filter(user=world["township_officer"]).exists()
     r = api().get("/api/v1/users/me/", HTTP_AUTHORIZATION=f"Token {token}")
@@ -165,7 +165,7 @@ def test_deactivation_ends_the_users_sessions_and_tokens(world, api):
 def test_deactivating_an_organization_ends_its_users_sessions(world):
     victim = _logged_in("enterprise_user")
     organization_deactivate(
-        actor=world["county_officer"],
+        actor=world["county_admin"],
         organization=world["enterprise_user"].organization,
         reason="注销",
     )

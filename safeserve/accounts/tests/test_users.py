@@ -15,15 +15,18 @@ from safeserve.organizations.models import Role
     ("username", "list_page", "detail", "edit"),
     [
         # persona             user list  township_officer's page  its edit page
-        ("county_officer", 200, 200, 200),
-        ("county_leader", 200, 200, 200),
+        ("county_admin", 200, 200, 200),
+        # The office's officers and leaders see who is who, but manage no accounts.
+        ("county_officer", 403, 200, 403),
+        ("county_leader", 403, 200, 403),
         ("township_officer", 403, 200, 403),  # own page, not an admin
         ("department_officer", 403, 404, 404),
         ("provider_admin", 200, 404, 404),
         ("expert", 403, 404, 404),
         ("enterprise_user", 403, 404, 404),
         ("evaluator", 403, 404, 404),
-        ("other_county_officer", 200, 404, 404),
+        ("other_county_officer", 403, 404, 404),
+        ("other_county_admin", 200, 404, 404),
         ("admin", 200, 200, 200),
     ],
 )
@@ -38,7 +41,8 @@ def test_user_pages_by_persona(world, login, username, list_page, detail, edit):
 @pytest.mark.parametrize(
     ("username", "status"),
     [
-        ("county_officer", 200),  # provider in its county
+        ("county_admin", 200),  # provider in its county
+        ("county_officer", 403),  # sees the user, manages no accounts
         ("provider_admin", 200),  # its own organization's admin
         ("provider_leader", 403),  # same organization, not admin
         ("township_officer", 404),
@@ -58,7 +62,7 @@ def test_provider_admin_lists_only_its_own_users(world, login):
 
 
 def test_the_user_list_filters_by_organization_within_scope(world, login):
-    client = login(world["county_officer"])
+    client = login(world["county_admin"])
     township = world["township_officer"].organization
     page = client.get(reverse("accounts:user_list"), {"organization": township.pk})
     names = {u.username for u in page.context["page"].object_list}
@@ -123,7 +127,7 @@ def test_an_admin_cannot_create_users_in_another_organization(world, login):
 
 def test_roles_must_fit_the_kind_of_organization(world, login):
     org = world["township_officer"].organization
-    response = login(world["county_officer"]).post(
+    response = login(world["county_admin"]).post(
         reverse("accounts:user_create"),
         {"organization": org.pk, "username": "wrong_role", "full_name": "某人", "role": "expert"},
     )
@@ -133,7 +137,7 @@ def test_roles_must_fit_the_kind_of_organization(world, login):
 
 def test_a_taken_username_is_refused(world, login):
     org = world["township_officer"].organization
-    response = login(world["county_officer"]).post(
+    response = login(world["county_admin"]).post(
         reverse("accounts:user_create"),
         {"organization": org.pk, "username": "expert", "full_name": "某人", "role": "officer"},
     )
@@ -144,7 +148,7 @@ def test_reset_password_ends_sessions_and_forces_a_change(world, login):
     victim = Client()
     victim.post("/accounts/login/", {"username": "township_officer", "password": "demo-Pass-2026"})
     assert victim.get("/").status_code == 200
-    response = login(world["county_officer"]).post(
+    response = login(world["county_admin"]).post(
         reverse("accounts:user_reset_password", args=[world["township_officer"].pk])
     )
     temporary = response.context["temporary"]
@@ -155,16 +159,16 @@ def test_reset_password_ends_sessions_and_forces_a_change(world, login):
 
 
 def test_deactivate_needs_a_reason_and_not_oneself(world, login):
-    client = login(world["county_officer"])
+    client = login(world["county_admin"])
     target = world["township_officer"]
     client.post(reverse("accounts:user_deactivate", args=[target.pk]), {"reason": ""})
     target.refresh_from_db()
     assert target.is_active
     client.post(
-        reverse("accounts:user_deactivate", args=[world["county_officer"].pk]), {"reason": "测试"}
+        reverse("accounts:user_deactivate", args=[world["county_admin"].pk]), {"reason": "测试"}
     )
-    world["county_officer"].refresh_from_db()
-    assert world["county_officer"].is_active
+    world["county_admin"].refresh_from_db()
+    assert world["county_admin"].is_active
     client.post(reverse("accounts:user_deactivate", args=[target.pk]), {"reason": "调离"})
     target.refresh_from_db()
     assert not target.is_active
@@ -178,7 +182,7 @@ def test_deactivate_needs_a_reason_and_not_oneself(world, login):
 
 
 def test_a_weak_password_is_refused_with_the_reason(world, login):
-    client = login(world["county_officer"])
+    client = login(world["county_admin"])
     response = client.post(
         reverse("accounts:password_change"),
         {
@@ -189,12 +193,12 @@ def test_a_weak_password_is_refused_with_the_reason(world, login):
     )
     assert response.status_code == 200
     assert "密码" in response.content.decode()
-    world["county_officer"].refresh_from_db()
-    assert world["county_officer"].check_password("demo-Pass-2026")
+    world["county_admin"].refresh_from_db()
+    assert world["county_admin"].check_password("demo-Pass-2026")
 
 
 def test_the_user_list_costs_the_same_queries_for_n_and_2n_rows(world, login):
-    client = login(world["county_officer"])
+    client = login(world["county_admin"])
     org = world["township_officer"].organization
     url = reverse("accounts:user_list")
 
@@ -216,7 +220,8 @@ def test_the_user_list_costs_the_same_queries_for_n_and_2n_rows(world, login):
 @pytest.mark.parametrize(
     ("username", "status", "deactivated"),
     [
-        ("county_officer", 302, True),
+        ("county_admin", 302, True),
+        ("county_officer", 403, False),  # supervises; accounts are the admin's
         ("township_leader", 403, False),  # sees the colleague, may not manage
         ("department_officer", 404, False),
         ("provider_admin", 404, False),
@@ -236,7 +241,8 @@ def test_who_may_deactivate_a_township_officer(world, login, username, status, d
 @pytest.mark.parametrize(
     ("username", "status"),
     [
-        ("county_officer", 302),
+        ("county_admin", 302),
+        ("county_officer", 403),
         ("township_officer", 403),
         ("provider_admin", 404),
         ("other_county_officer", 404),

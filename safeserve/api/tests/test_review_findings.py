@@ -37,7 +37,7 @@ def test_history_panels_show_only_the_viewers_county(directory, login):
 
 def test_ip_addresses_in_history_are_for_the_county_office_only(world, login):
     org = world["township_officer"].organization
-    client = login(world["county_officer"])
+    client = login(world["county_admin"])
     client.post(
         reverse("organizations:edit", args=[org.pk]),
         {"name": org.name, "region": org.region_id, "address": "新地址"},
@@ -78,7 +78,7 @@ def test_a_non_ascii_username_is_a_400(world, api, login, username):
 
 
 def test_an_overlong_email_is_a_400(world, api):
-    response = api(world["county_officer"]).patch(
+    response = api(world["county_admin"]).patch(
         f"/api/v1/users/{world['township_officer'].pk}/",
         {"email": "a" * 300 + "@example.com"},
         format="json",
@@ -87,7 +87,7 @@ def test_an_overlong_email_is_a_400(world, api):
 
 
 def test_a_huge_employee_count_is_a_400(world, api):
-    response = api(world["county_officer"]).post(
+    response = api(world["county_admin"]).post(
         "/api/v1/enterprises/",
         {
             "name": "某公司",
@@ -103,7 +103,7 @@ def test_a_huge_employee_count_is_a_400(world, api):
 
 def test_a_temporary_password_gets_no_api_token(world):
     _user, temporary = user_create(
-        actor=world["county_officer"],
+        actor=world["county_admin"],
         organization=world["county_officer"].organization,
         username="fresh_user",
         full_name="新人",

@@ -110,7 +110,7 @@ def test_postgresql_refuses_to_delete_a_recent_event(events):
 
 
 def test_it_masks_phones_and_id_numbers(world):
-    officer = world["county_officer"]
+    officer = world["county_admin"]
     user, _ = user_create(
         actor=officer,
         organization=officer.organization,

@@ -117,7 +117,7 @@ def test_a_viewer_of_the_county_office_may_read_but_not_edit(world, sample, logi
     from safeserve.accounts.services import user_create
 
     viewer, _ = user_create(
-        actor=world["county_officer"],
+        actor=world["county_admin"],
         organization=world["county_officer"].organization,
         username="county_viewer",
         full_name="只读",

@@ -254,7 +254,7 @@ def test_another_townships_job_is_not_found(world, login):
 
     other_org = Organization.objects.get(county=qingshi, name="安平县青石镇人民政府")
     other, _ = user_create(
-        actor=world["county_officer"],
+        actor=world["county_admin"],
         organization=other_org,
         username="qingshi_officer",
         full_name="青石",

@@ -26,16 +26,20 @@ ALL = [
     "企业名录",
     "服务机构",
     "专家库",
+    "本县设置",
     "单位管理",
     "用户管理",
     "政策参数",
     "登录日志",
     "审计日志",
 ]
+# The office's officers and leaders supervise; user accounts are its admin's.
+COUNTY_STAFF = [item for item in ALL if item != "用户管理"]
 NAV = {
     # persona: the navigation it sees, written out by hand
-    "county_officer": ALL,
-    "county_leader": ALL,
+    "county_admin": ALL,
+    "county_officer": COUNTY_STAFF,
+    "county_leader": COUNTY_STAFF,
     "township_officer": [
         "首页",
         "购买计划",
@@ -50,6 +54,7 @@ NAV = {
         "企业名录",
         "服务机构",
         "专家库",
+        "本县设置",
         "单位管理",
     ],
     "department_officer": [
@@ -66,6 +71,7 @@ NAV = {
         "企业名录",
         "服务机构",
         "专家库",
+        "本县设置",
         "单位管理",
     ],
     "provider_admin": [
@@ -89,8 +95,8 @@ NAV = {
         "违规收费举报",
     ],
     "evaluator": ["首页"],
-    "other_county_officer": ALL,
-    "admin": ALL,
+    "other_county_officer": COUNTY_STAFF,
+    "admin": [item if item != "本县设置" else "县区管理" for item in ALL],
 }
 
 
@@ -196,6 +202,7 @@ def test_seed_demo_is_idempotent(directory):
         Expert.objects.count(),
     ) == counts
     assert {login.username for login in result.logins} >= {
+        "county_admin",
         "county_officer",
         "county_leader",
         "township_officer",
