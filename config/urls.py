@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from safeserve.contracts import views as contract_views
 from safeserve.hazards import views as hazard_views
+from safeserve.operations import metrics as operations_metrics
+from safeserve.operations import views as operations
 from safeserve.supervision import views as supervision
 
 admin.site.site_header = "SafeServe 安服通"
@@ -21,10 +23,15 @@ admin.site.login = _admin_login  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", supervision.home, name="home"),
-    path("healthz", supervision.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says; the icon lives among the static files.
+    path("favicon.ico", operations.favicon),
+    path("healthz", operations.healthz, name="healthz"),
+    path("readyz", operations.readyz, name="readyz"),
+    path("metrics", operations_metrics.metrics, name="metrics"),
     path("policy/", supervision.county_policy, name="county_policy"),
     path("accounts/", include("safeserve.accounts.urls")),
     path("organizations/", include("safeserve.organizations.urls")),
+    path("setup/", include("safeserve.operations.urls")),
     path("enterprises/", include("safeserve.enterprises.urls")),
     path("providers/", include("safeserve.providers.urls")),
     path("procurement/", include("safeserve.procurement.urls")),

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+import structlog
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "django_prometheus",
     # The chain, in dependency order (DESIGN.md §3): later apps may import earlier ones.
     "safeserve.common",
     "safeserve.audit",
@@ -63,9 +66,13 @@ INSTALLED_APPS = [
     "safeserve.hazards",
     "safeserve.supervision",
     "safeserve.api",
+    "safeserve.operations",
 ]
 
 MIDDLEWARE = [
+    # Metrics and the request log see every request, redirects to HTTPS included.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "safeserve.operations.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +89,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Axes must come last: it turns a locked-out authentication into the lockout response.
     "axes.middleware.AxesMiddleware",
+    "safeserve.operations.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -193,8 +201,28 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "build" / "collected"))
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", BASE_DIR / "build" / "vendor")]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploads on the local disk by default; on S3-compatible object storage (MinIO on a county
+# intranet) when S3_BUCKET is set, so several app servers share them. Files are never public:
+# every download goes through a view that checks scope, which reads them from the storage.
+S3_BUCKET = env_str("S3_BUCKET", "")
+if S3_BUCKET:
+    _default_storage: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
+            "access_key": env_str("S3_ACCESS_KEY", "") or None,
+            "secret_key": env_str("S3_SECRET_KEY", "") or None,
+            "region_name": env_str("S3_REGION", "") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -316,11 +344,60 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Operations -------------------------------------------------------------------------
+# Backups (`manage.py backup`): where they go and how many are kept.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(BASE_DIR / "backups")))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14, minimum=1)
+# /readyz fails when the oldest runnable background task has waited longer than this.
+READY_MAX_TASK_LAG_SECONDS = env_int("READY_MAX_TASK_LAG_SECONDS", 300, minimum=1)
+# Who may read /metrics (addresses or networks; the direct peer, never X-Forwarded-For).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+
 # --- Logging ----------------------------------------------------------------------------
+# One line per event on stderr; JSON in production (LOG_FORMAT=json) for the log collector,
+# readable text in development. structlog renders the standard library's records too, so
+# Django's own messages come out in the same format.
+LOG_FORMAT = env_str("LOG_FORMAT", "console" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, got {LOG_FORMAT!r}.")
+_shared_processors: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+structlog.configure(
+    processors=[
+        *_shared_processors,
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "structured": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                structlog.processors.JSONRenderer(ensure_ascii=False)
+                if LOG_FORMAT == "json"
+                else structlog.dev.ConsoleRenderer(colors=False),
+            ],
+            "foreign_pre_chain": _shared_processors,
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Every request already has its line from RequestLogMiddleware; Django's own request
+        # logger would repeat each 403/404 (with a traceback). Server errors still log.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
 }

@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 
 from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
@@ -33,21 +31,6 @@ def home(request: AuthedRequest) -> HttpResponse:
             "figures": landing_figures(request.user),
         },
     )
-
-
-@never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness and database reachability, for load balancers and monitoring."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:
-        return JsonResponse(
-            {"status": "error", "database": "unreachable", "detail": exc.__class__.__name__},
-            status=503,
-        )
-    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 @login_required

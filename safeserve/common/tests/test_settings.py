@@ -39,7 +39,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     # Start from the machine's environment without what the test settings put there.
     dropped = ("DJANGO_", "DATABASE_URL", "SECURE_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
     base = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-    return subprocess.run(  # noqa: S603 — our own manage.py with fixed arguments
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env={**base, **env},
