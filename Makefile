@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := DEBUG=true $(PY) manage.py
 VENDOR := build/vendor
 
-.PHONY: setup demo test test-sqlite test-postgres lint assets messages run bench clean
+.PHONY: setup demo test test-sqlite test-postgres test-production test-dates lint assets messages run bench restore-drill clean
 
 setup: $(VENV)/.installed $(VENDOR)/.copied locale/zh_Hans/LC_MESSAGES/django.mo  ## idempotent
 
@@ -55,18 +55,37 @@ bench: setup  ## figures for the note: county scale, then province scale (100k e
 	$(MANAGE) seed_demo --scale province
 	$(MANAGE) bench --user admin
 
+restore-drill: setup  ## back up the demo database and files, restore them into fresh ones, compare
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) restore_drill
+
 test: setup
 	$(MAKE) --no-print-directory test-sqlite
 	@if [[ "$$DATABASE_URL" == postgres* ]]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL does not point at PostgreSQL: PostgreSQL run skipped"; fi
+	$(MAKE) --no-print-directory test-production
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
-	env -u DATABASE_URL $(VENV)/bin/pytest -n 2 -q
+	env -u DATABASE_URL $(VENV)/bin/pytest -n 2 -q -m "not production"
 
 test-postgres:
 	@echo "== test suite on PostgreSQL ($$DATABASE_URL) =="
-	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/pytest -n 2 -q -m "not production"
+
+# The suite again at awkward moments (outside CI): a Sunday, 29 February, New Year's Eve late.
+test-dates: setup
+	@for now in 2026-12-06T10:00:00+08:00 2028-02-29T10:00:00+08:00 2026-12-31T23:30:00+08:00; do \
+	  echo "== test suite on SQLite with the clock at $$now =="; \
+	  SAFESERVE_TEST_NOW=$$now env -u DATABASE_URL $(VENV)/bin/pytest -n 2 -q -m "not production" || exit 1; \
+	done
+
+# The README's production path under gunicorn, once per run (on PostgreSQL when
+# DATABASE_URL points at it).
+test-production:
+	@echo "== production smoke test =="
+	$(VENV)/bin/pytest -q -m production
 
 lint: setup
 	$(VENV)/bin/ruff check .
