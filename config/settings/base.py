@@ -328,7 +328,7 @@ SPECTACULAR_SETTINGS = {
         "OrganizationKindEnum": "safeserve.organizations.models.OrganizationKind",
         "RoleEnum": "safeserve.organizations.models.Role",
         "EnterpriseStatusEnum": "safeserve.enterprises.models.EnterpriseStatus",
-        "ImportStatusEnum": "safeserve.enterprises.models.ImportStatus",
+        "ImportStatusEnum": "safeserve.common.choices.ImportStatus",
         "CertificateKindEnum": "safeserve.providers.models.CertificateKind",
         "QualificationTypeEnum": "safeserve.providers.models.QualificationType",
         "SpecialtyEnum": "safeserve.providers.models.Specialty",

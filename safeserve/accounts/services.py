@@ -300,6 +300,16 @@ def user_insert(
     return user, temporary
 
 
+def _managed(actor: User, user: User) -> tuple[User, Organization]:
+    """The user locked for a change, and its organization, if the actor manages its users."""
+    target = (
+        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
+    )
+    assert target.organization is not None
+    require(can_manage_users_of(actor, target.organization))
+    return target, target.organization
+
+
 @transaction.atomic
 def user_update(
     *,
@@ -310,12 +320,8 @@ def user_update(
     email: str = "",
     phone: str = "",
 ) -> User:
-    target = (
-        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
-    )
-    assert target.organization is not None
-    require(can_manage_users_of(actor, target.organization))
-    _check_role(target.organization, role)
+    target, organization = _managed(actor, user)
+    _check_role(organization, role)
     if target.pk == actor.pk and role != target.role:
         raise ApplicationError("cannot_change_own_role", _("You cannot change your own role."))
     before = user_snapshot(target)
@@ -329,7 +335,7 @@ def user_update(
             action="user.updated",
             actor=actor,
             obj=target,
-            county_id=target.organization.county_id,
+            county_id=organization.county_id,
             before=old,
             after=new,
         )
@@ -339,11 +345,7 @@ def user_update(
 @transaction.atomic
 def user_deactivate(*, actor: User, user: User, reason: str) -> User:
     """Deactivates the account and ends all its sessions and tokens at once."""
-    target = (
-        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
-    )
-    assert target.organization is not None
-    require(can_manage_users_of(actor, target.organization))
+    target, organization = _managed(actor, user)
     if not reason.strip():
         raise ApplicationError(
             "reason_required",
@@ -363,7 +365,7 @@ def user_deactivate(*, actor: User, user: User, reason: str) -> User:
         action="user.deactivated",
         actor=actor,
         obj=target,
-        county_id=target.organization.county_id,
+        county_id=organization.county_id,
         before={"is_active": True},
         after={"is_active": False, "sessions_ended": ended},
         reason=reason.strip(),
@@ -373,11 +375,7 @@ def user_deactivate(*, actor: User, user: User, reason: str) -> User:
 
 @transaction.atomic
 def user_reactivate(*, actor: User, user: User) -> User:
-    target = (
-        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
-    )
-    assert target.organization is not None
-    require(can_manage_users_of(actor, target.organization))
+    target, organization = _managed(actor, user)
     if target.is_active:
         raise ApplicationError("already_active", _("This user is already active."))
     target.is_active = True
@@ -387,7 +385,7 @@ def user_reactivate(*, actor: User, user: User) -> User:
         action="user.reactivated",
         actor=actor,
         obj=target,
-        county_id=target.organization.county_id,
+        county_id=organization.county_id,
         before={"is_active": False},
         after={"is_active": True},
     )
@@ -398,11 +396,7 @@ def user_reactivate(*, actor: User, user: User) -> User:
 def user_reset_password(*, actor: User, user: User) -> str:
     """Sets a temporary password (shown once to the administrator), forces a change at next
     login, and ends the user's sessions and tokens."""
-    target = (
-        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
-    )
-    assert target.organization is not None
-    require(can_manage_users_of(actor, target.organization))
+    target, organization = _managed(actor, user)
     temporary = generate_temporary_password()
     target.set_password(temporary)
     target.must_change_password = True
@@ -412,7 +406,7 @@ def user_reset_password(*, actor: User, user: User) -> str:
         action="user.password_reset",
         actor=actor,
         obj=target,
-        county_id=target.organization.county_id,
+        county_id=organization.county_id,
         after={"sessions_ended": ended},
     )
     return temporary
@@ -451,11 +445,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 def user_unlock(*, actor: User, user: User) -> User:
     """Lifts a lockout after too many wrong passwords before it expires by itself, e.g. when
     the user phoned the county office. The password stays as it is."""
-    target = (
-        User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
-    )
-    assert target.organization is not None
-    require(can_manage_users_of(actor, target.organization))
+    target, organization = _managed(actor, user)
     if lockout_of(target) is None:
         raise ApplicationError("not_locked", _("This account is not locked; the user can log in."))
     reset(username=target.username)
@@ -463,7 +453,7 @@ def user_unlock(*, actor: User, user: User) -> User:
         action="user.unlocked",
         actor=actor,
         obj=target,
-        county_id=target.organization.county_id,
+        county_id=organization.county_id,
         before={"locked": True},
         after={"locked": False},
     )

@@ -35,3 +35,13 @@ class ProcurementMethod(models.TextChoices):
     )
     SINGLE_SOURCE = "single_source", _("Single source (单一来源)")
     REQUEST_FOR_QUOTATION = "request_for_quotation", _("Request for quotation (询价)")
+
+
+class ImportStatus(models.TextChoices):
+    """Where a spreadsheet import stands (enterprise directory, county roster)."""
+
+    QUEUED = "queued", _("Queued")
+    VALIDATING = "validating", _("Checking rows")
+    FAILED = "failed", _("Refused: nothing imported")
+    SUCCEEDED = "succeeded", _("Imported")
+    ERROR = "error", _("Stopped by an internal error: nothing imported")

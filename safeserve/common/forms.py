@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from safeserve.common.exceptions import ApplicationError
 
@@ -27,3 +34,37 @@ class BootstrapFormMixin:
                 widget.attrs.setdefault("class", "form-select")
             else:
                 widget.attrs.setdefault("class", "form-control")
+
+
+class SpreadsheetForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+    )
+
+
+def spreadsheet_upload(
+    request: HttpRequest, start: Callable[[UploadedFile], Any]
+) -> tuple[SpreadsheetForm, int, Any]:
+    """The upload step every spreadsheet import shares: a body declared larger than the limit
+    is refused before it is read (413), a malformed form is a 400, and ``start`` (which checks
+    the file and queues its job) may refuse it with an ApplicationError. Returns the form, the
+    status and the job (None unless started)."""
+    form = SpreadsheetForm()
+    if request.method != "POST":
+        return form, 200, None
+    length = str(request.META.get("CONTENT_LENGTH") or "0")
+    if (int(length) if length.isdigit() else 0) > settings.IMPORT_MAX_BYTES + 65536:
+        form.add_error(
+            None,
+            _("The file is larger than %(limit)d MB; split it into smaller files.")
+            % {"limit": settings.IMPORT_MAX_BYTES // 1048576},
+        )
+        return form, 413, None
+    form = SpreadsheetForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return form, 400, None
+    try:
+        return form, 200, start(form.cleaned_data["file"])
+    except ApplicationError as exc:
+        apply_error(form, exc)
+        return form, exc.status, None

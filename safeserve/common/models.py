@@ -1,5 +1,9 @@
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from safeserve.common.choices import ImportStatus
 
 
 class BaseModel(models.Model):
@@ -10,6 +14,41 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SpreadsheetImport(BaseModel):
+    """An uploaded spreadsheet checked row by row in the background, then written all or
+    nothing; the page polls its progress and shows its row report."""
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    errors = models.JSONField(_("row report"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.FAILED, ImportStatus.SUCCEEDED, ImportStatus.ERROR)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(self.processed_rows * 100 / self.total_rows))
+
+    def set_progress(self, **fields: Any) -> None:
+        """Written at once, outside any transaction the job runs, so the page sees it."""
+        type(self)._default_manager.filter(pk=self.pk).update(**fields)
+        for key, value in fields.items():
+            setattr(self, key, value)
 
 
 class CountyPolicy(BaseModel):

@@ -94,12 +94,6 @@ class SectorRuleForm(BootstrapFormMixin, forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
-class ImportForm(BootstrapFormMixin, forms.Form):
-    file = forms.FileField(
-        label=_("Spreadsheet (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
-    )
-
-
 class EnterpriseFilterForm(BootstrapFormMixin, forms.Form):
     q = forms.CharField(label=_("Name, code or pinyin initials"), required=False)
     township = TownshipChoiceField(

@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from safeserve.audit.services import audit_bulk_load
+from safeserve.common.choices import ImportStatus
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_value
 from safeserve.common.lib.pinyin import initials_index
 from safeserve.enterprises import validation as v
 from safeserve.enterprises.industry import SectorResolver, division_sections
-from safeserve.enterprises.models import Enterprise, ImportJob, ImportStatus
+from safeserve.enterprises.models import Enterprise, ImportJob
 from safeserve.enterprises.permissions import can_import_enterprises
 from safeserve.enterprises.spreadsheets import (
     HEADERS,
@@ -241,12 +242,6 @@ def _read_rows(job: ImportJob, report: RowReport) -> tuple[list[tuple[int, dict[
         job.file.close()
 
 
-def _set_progress(job: ImportJob, **fields: Any) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
-    for key, value in fields.items():
-        setattr(job, key, value)
-
-
 def import_job_run(job_id: int) -> ImportJob:
     """Validates every row, then writes all of them in one short transaction — or none."""
     job = ImportJob.objects.select_related(
@@ -258,8 +253,7 @@ def import_job_run(job_id: int) -> ImportJob:
         return _run(job)
     except Exception:
         logger.exception("enterprise import %s failed", job.pk)
-        _set_progress(
-            job,
+        job.set_progress(
             status=ImportStatus.ERROR,
             finished_at=timezone.now(),
             errors=[
@@ -279,7 +273,7 @@ def import_job_run(job_id: int) -> ImportJob:
 
 
 def _run(job: ImportJob) -> ImportJob:
-    _set_progress(job, status=ImportStatus.VALIDATING)
+    job.set_progress(status=ImportStatus.VALIDATING)
     report = RowReport()
     try:
         rows, total = _read_rows(job, report)
@@ -295,7 +289,7 @@ def _run(job: ImportJob) -> ImportJob:
                 "Excel or WPS as .xlsx."
             ),
         )
-    _set_progress(job, total_rows=total)
+    job.set_progress(total_rows=total)
     if total == 0 and not report.count:
         report.add(2, "", "", _("The sheet has no enterprise rows."))
     ctx = _Context(job)
@@ -305,8 +299,8 @@ def _run(job: ImportJob) -> ImportJob:
         if values is not None:
             parsed.append((number, values))
         if position % PROGRESS_EVERY == 0:
-            _set_progress(job, processed_rows=position)
-    _set_progress(job, processed_rows=total)
+            job.set_progress(processed_rows=position)
+    job.set_progress(processed_rows=total)
 
     # Codes already registered: update them if the importer may edit them, else refuse the
     # row without saying anything about the existing enterprise (R14).
@@ -330,8 +324,7 @@ def _run(job: ImportJob) -> ImportJob:
             )
 
     if report.count:
-        _set_progress(
-            job,
+        job.set_progress(
             status=ImportStatus.FAILED,
             errors=report.errors,
             error_count=report.count,
@@ -339,8 +332,7 @@ def _run(job: ImportJob) -> ImportJob:
         )
         return job
     created, updated = _write(job, parsed, existing, ctx.resolver)
-    _set_progress(
-        job,
+    job.set_progress(
         status=ImportStatus.SUCCEEDED,
         created_count=created,
         updated_count=updated,

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import HighRiskSector
-from safeserve.common.models import BaseModel
+from safeserve.common.models import BaseModel, SpreadsheetImport
 from safeserve.organizations.models import Organization, OrganizationKind, Region
 
 if TYPE_CHECKING:
@@ -192,14 +192,6 @@ class Enterprise(BaseModel):
         return bool(self.sector)
 
 
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    VALIDATING = "validating", _("Checking rows")
-    FAILED = "failed", _("Refused: nothing imported")
-    SUCCEEDED = "succeeded", _("Imported")
-    ERROR = "error", _("Stopped by an internal error: nothing imported")
-
-
 class ImportJobQuerySet(models.QuerySet["ImportJob"]):
     def visible_to(self, user: User) -> ImportJobQuerySet:
         if not user.is_authenticated:
@@ -214,7 +206,7 @@ class ImportJobQuerySet(models.QuerySet["ImportJob"]):
         return self.filter(organization_id=org.pk)
 
 
-class ImportJob(BaseModel):
+class ImportJob(SpreadsheetImport):
     """One uploaded enterprise spreadsheet, validated in the background, then written all or
     nothing."""
 
@@ -235,16 +227,8 @@ class ImportJob(BaseModel):
     filename = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size in bytes"))
     sha256 = models.CharField(max_length=64)
-    status = models.CharField(
-        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED
-    )
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
-    errors = models.JSONField(_("row report"), default=list, blank=True)
-    error_count = models.PositiveIntegerField(_("errors"), default=0)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -255,15 +239,3 @@ class ImportJob(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (ImportStatus.FAILED, ImportStatus.SUCCEEDED, ImportStatus.ERROR)
-
-    @property
-    def percent(self) -> int:
-        if self.is_finished:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(99, int(self.processed_rows * 100 / self.total_rows))

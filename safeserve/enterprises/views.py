@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
 from safeserve.common.exceptions import ApplicationError
-from safeserve.common.forms import apply_error
+from safeserve.common.forms import apply_error, spreadsheet_upload
 from safeserve.common.lib.masking import mask_phone
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.enterprises import selectors, services
@@ -24,7 +23,6 @@ from safeserve.enterprises.forms import (
     RESTORE_MAPPING,
     EnterpriseFilterForm,
     EnterpriseForm,
-    ImportForm,
     SectorOverrideForm,
     SectorRuleForm,
 )
@@ -221,30 +219,9 @@ def start_import(request: AuthedRequest, upload: Any) -> ImportJob:
 @login_required
 def import_start(request: AuthedRequest) -> HttpResponse:
     require(can_import_enterprises(request.user))
-    form = ImportForm()
-    status = 200
-    if request.method == "POST":
-        length = str(request.META.get("CONTENT_LENGTH") or "0")
-        declared = int(length) if length.isdigit() else 0
-        if declared > settings.IMPORT_MAX_BYTES + 65536:
-            form.add_error(
-                None,
-                _("The file is larger than %(limit)d MB; split it into smaller files.")
-                % {"limit": settings.IMPORT_MAX_BYTES // 1048576},
-            )
-            status = 413
-        else:
-            form = ImportForm(request.POST, request.FILES)
-            if form.is_valid():
-                try:
-                    job = start_import(request, form.cleaned_data["file"])
-                except ApplicationError as exc:
-                    apply_error(form, exc)
-                    status = exc.status
-                else:
-                    return redirect("enterprises:import_job", pk=job.pk)
-            else:
-                status = 400
+    form, status, job = spreadsheet_upload(request, lambda upload: start_import(request, upload))
+    if job is not None:
+        return redirect("enterprises:import_job", pk=job.pk)
     jobs = ImportJob.objects.visible_to(request.user).select_related("created_by")[:10]
     return render(
         request, "enterprises/import_start.html", {"form": form, "jobs": jobs}, status=status
@@ -259,7 +236,16 @@ def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
         if request.htmx  # type: ignore[attr-defined]
         else "enterprises/import_job.html"
     )
-    return render(request, template, {"job": job, "errors": job.errors[:200]})
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "errors": job.errors[:200],
+            "poll_url": reverse("enterprises:import_job", args=[job.pk]),
+            "report_url": reverse("enterprises:import_job_report", args=[job.pk]),
+        },
+    )
 
 
 @login_required

@@ -41,9 +41,3 @@ class TownshipForm(BootstrapFormMixin, forms.Form):
         required=False,
         help_text=_("Leave empty for “<county><township>人民政府” (街道: 办事处)."),
     )
-
-
-class RosterForm(BootstrapFormMixin, forms.Form):
-    file = forms.FileField(
-        label=_("Roster (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
-    )

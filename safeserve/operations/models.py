@@ -7,8 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.common.models import BaseModel
-from safeserve.enterprises.models import ImportStatus
+from safeserve.common.models import SpreadsheetImport
 from safeserve.organizations.models import Region
 from safeserve.organizations.permissions import can_manage_organizations
 
@@ -30,7 +29,7 @@ class RosterImportQuerySet(models.QuerySet["RosterImport"]):
         return self.filter(county_id=org.county_id)
 
 
-class RosterImport(BaseModel):
+class RosterImport(SpreadsheetImport):
     """One uploaded roster (organizations and users of a county), checked in the background
     and written all or nothing. The new users' temporary passwords are kept only encrypted,
     for one download by the uploader within ``CREDENTIALS_MINUTES`` of the end."""
@@ -49,16 +48,8 @@ class RosterImport(BaseModel):
     filename = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size in bytes"))
     sha256 = models.CharField(max_length=64)
-    status = models.CharField(
-        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED
-    )
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
     organizations_created = models.PositiveIntegerField(_("organizations created"), default=0)
     users_created = models.PositiveIntegerField(_("users created"), default=0)
-    errors = models.JSONField(_("row report"), default=list, blank=True)
-    error_count = models.PositiveIntegerField(_("errors"), default=0)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # Fernet token (AES-128-CBC + HMAC) of the temporary passwords; emptied when downloaded.
     credentials = models.BinaryField(null=True, blank=True, editable=False)
     credentials_expire_at = models.DateTimeField(null=True, blank=True)
@@ -73,18 +64,6 @@ class RosterImport(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (ImportStatus.FAILED, ImportStatus.SUCCEEDED, ImportStatus.ERROR)
-
-    @property
-    def percent(self) -> int:
-        if self.is_finished:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(99, int(self.processed_rows * 100 / self.total_rows))
 
     @property
     def credentials_available(self) -> bool:

@@ -1,25 +1,26 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from safeserve.accounts.request import AuthedRequest
 from safeserve.common.exceptions import ApplicationError
-from safeserve.common.forms import apply_error
+from safeserve.common.forms import apply_error, spreadsheet_upload
 from safeserve.common.pagination import paginate
 from safeserve.common.validation import id_or_none
 from safeserve.enterprises.spreadsheets import save_to_tempfile, write_rows
 from safeserve.operations import roster, selectors, setup
 from safeserve.operations.checks import readiness
-from safeserve.operations.forms import CountyForm, RosterForm, TownshipForm
+from safeserve.operations.forms import CountyForm, TownshipForm
 from safeserve.operations.models import RosterImport
 from safeserve.operations.tasks import run_roster_import
 from safeserve.organizations.access import get_visible, require
@@ -164,34 +165,17 @@ def county_setup(request: AuthedRequest) -> HttpResponse:
 def roster_start(request: AuthedRequest) -> HttpResponse:
     require(can_manage_organizations(request.user) and not request.user.is_superuser)
     roster.roster_credentials_purge()
-    form = RosterForm()
-    status = 200
-    if request.method == "POST":
-        length = str(request.META.get("CONTENT_LENGTH") or "0")
-        declared = int(length) if length.isdigit() else 0
-        if declared > settings.IMPORT_MAX_BYTES + 65536:
-            form.add_error(
-                None,
-                _("The file is larger than %(limit)d MB; split it into smaller files.")
-                % {"limit": settings.IMPORT_MAX_BYTES // 1048576},
-            )
-            status = 413
-        else:
-            form = RosterForm(request.POST, request.FILES)
-            if form.is_valid():
-                upload = form.cleaned_data["file"]
-                try:
-                    job = roster.roster_import_create(
-                        actor=request.user, upload=upload, filename=upload.name, size=upload.size
-                    )
-                except ApplicationError as exc:
-                    apply_error(form, exc)
-                    status = exc.status
-                else:
-                    run_roster_import.enqueue(job.pk)
-                    return redirect("operations:roster_job", pk=job.pk)
-            else:
-                status = 400
+
+    def start(upload: UploadedFile) -> RosterImport:
+        job = roster.roster_import_create(
+            actor=request.user, upload=upload, filename=upload.name or "", size=upload.size or 0
+        )
+        run_roster_import.enqueue(job.pk)
+        return job
+
+    form, status, job = spreadsheet_upload(request, start)
+    if job is not None:
+        return redirect("operations:roster_job", pk=job.pk)
     jobs = RosterImport.objects.visible_to(request.user).select_related("created_by")[:10]
     return render(
         request, "operations/roster_start.html", {"form": form, "jobs": jobs}, status=status
@@ -223,6 +207,9 @@ def roster_job(request: AuthedRequest, pk: int) -> HttpResponse:
             "job": job,
             "errors": job.errors[:200],
             "is_uploader": job.created_by_id == request.user.pk,
+            "poll_url": reverse("operations:roster_job", args=[job.pk]),
+            "report_url": reverse("operations:roster_report", args=[job.pk]),
+            "show_sheet": True,
         },
     )
 

@@ -15,8 +15,9 @@ from openpyxl import Workbook, load_workbook
 
 from safeserve.accounts.models import User
 from safeserve.audit.models import AuditEvent
+from safeserve.common.choices import ImportStatus
 from safeserve.enterprises.demo import demo_uscc
-from safeserve.enterprises.models import Enterprise, ImportStatus
+from safeserve.enterprises.models import Enterprise
 from safeserve.operations.models import RosterImport
 from safeserve.operations.setup import county_create
 from safeserve.organizations.models import (

@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from safeserve.accounts.models import User
+from safeserve.common.choices import ImportStatus
 from safeserve.common.exceptions import ApplicationError
 from safeserve.enterprises.importing import import_job_create, import_job_run
-from safeserve.enterprises.models import ImportStatus
 
 
 class Command(BaseCommand):
