@@ -38,6 +38,7 @@ from safeserve.organizations.models import OrganizationKind, Role
 from safeserve.procurement.models import ProjectStatus, PurchaseProject
 from safeserve.procurement.permissions import is_purchaser_leader_of, is_purchaser_of
 from safeserve.providers.models import Expert, Provider
+from safeserve.providers.selectors import serving_experts
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -278,9 +279,12 @@ def _budget_remaining(contract: Contract) -> Decimal:
     return item.budget - item_committed(item, excluding_project=contract.project_id)
 
 
-def provider_workload(provider_id: int, year: int, extra_visits: int = 0) -> tuple[int, int]:
+def provider_workload(
+    provider_id: int, county_id: int | None, year: int, extra_visits: int = 0
+) -> tuple[int, int]:
     """R8: enterprise visits planned in ``year`` across the provider's signed contracts (plus
-    ``extra_visits``), and its active employed experts."""
+    ``extra_visits``), and its employed experts serving in the county (admitted to its pool,
+    not suspended)."""
     visits = (
         Contract.objects.filter(
             provider_id=provider_id,
@@ -290,7 +294,7 @@ def provider_workload(provider_id: int, year: int, extra_visits: int = 0) -> tup
         ).aggregate(total=Sum("planned_visits"))["total"]
         or 0
     )
-    experts = Expert.objects.filter(employer_id=provider_id, is_active=True).count()
+    experts = serving_experts(county_id).filter(employer_id=provider_id).count()
     return visits + extra_visits, experts
 
 
@@ -342,7 +346,9 @@ def _check_before_signing(contract: Contract) -> None:
 
 
 def _check_capacity(contract: Contract, year: int, cap: int) -> None:
-    visits, experts = provider_workload(contract.provider_id, year, contract.planned_visits)
+    visits, experts = provider_workload(
+        contract.provider_id, contract.county_id, year, contract.planned_visits
+    )
     if experts == 0 or visits / experts > cap:
         # R8 量力而行: the provider must not take more than its experts can do.
         raise ApplicationError(
@@ -979,15 +985,10 @@ def is_provider_staff_of(user: User, contract: Contract) -> bool:
 
 
 def engagement_candidates(contract: Contract) -> Any:
-    """Experts of the contract county's pool, active, employed elsewhere (or independent)."""
-    from safeserve.providers.models import PoolStatus
-
+    """Experts of the contract county's pool, active, not suspended, employed elsewhere (or
+    independent)."""
     return (
-        Expert.objects.filter(
-            is_active=True,
-            pool_memberships__county_id=contract.county_id,
-            pool_memberships__status=PoolStatus.ADMITTED,
-        )
+        serving_experts(contract.county_id)
         .exclude(employer_id=contract.provider_id)
         .select_related("employer")
         .order_by("name")
@@ -995,14 +996,14 @@ def engagement_candidates(contract: Contract) -> Any:
 
 
 def experts_allowed(contract: Contract, on_date: dt.date | None = None) -> Any:
-    """R7: the experts who may work on the contract's tasks — the provider's own active
-    employees and the experts it engaged for this contract, on the date. Nobody else, and no
-    other provider."""
+    """R7: the experts who may work on the contract's tasks — the provider's own employees
+    and the experts it engaged for this contract, on the date, each serving in the county's
+    pool (admitted, not suspended). Nobody else, and no other provider."""
     on_date = on_date or timezone.localdate()
     from django.db.models import Q as Q_
 
     return (
-        Expert.objects.filter(is_active=True)
+        serving_experts(contract.county_id)
         .filter(
             Q_(employer_id=contract.provider_id)
             | Q_(

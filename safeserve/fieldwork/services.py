@@ -48,6 +48,7 @@ from safeserve.fieldwork.models import (
     TestingResult,
 )
 from safeserve.organizations.access import require
+from safeserve.providers.selectors import serving_experts
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -391,6 +392,11 @@ def expert_refusal(contract: Contract, expert: Expert, on_date: dt.date) -> str 
         return _("%(name)s is inactive and does no tasks.") % {"name": expert.name}
     if experts_allowed(contract, on_date).filter(pk=expert.pk).exists():
         return None
+    if not serving_experts(contract.county_id).filter(pk=expert.pk).exists():
+        return _(
+            "%(name)s is not in the county's expert pool or is suspended from it, and does no "
+            "tasks here."
+        ) % {"name": expert.name}
     return _(
         "%(name)s is neither employed by %(provider)s nor engaged by it for this contract on "
         "%(date)s; no subcontracting (R7)."
@@ -400,7 +406,8 @@ def expert_refusal(contract: Contract, expert: Expert, on_date: dt.date) -> str 
 def team_for(contract: Contract, lead_id: int, member_ids: Sequence[int]) -> tuple[Any, list[Any]]:
     """The experts a request names, looked up only among the contract provider's own and
     those engaged for the contract: an id outside them is refused (R7) without revealing
-    whose it is."""
+    whose it is; one of them suspended from (or never admitted to) the county's pool is
+    refused by name."""
     from django.db.models import Q as Q_
 
     from safeserve.providers.models import Expert
@@ -419,6 +426,16 @@ def team_for(contract: Contract, lead_id: int, member_ids: Sequence[int]) -> tup
             "contract; no subcontracting (R7)."
         ) % {"ids": "、".join(map(str, unknown)), "provider": contract.provider.name}
         raise ApplicationError("expert_not_allowed", refusal, errors={"experts": [refusal]})
+    serving = set(
+        serving_experts(contract.county_id).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    barred = [found[number].name for number in dict.fromkeys(ids) if number not in serving]
+    if barred:
+        refusal = _(
+            "%(names)s is not in the county's expert pool or is suspended from it, and cannot be "
+            "assigned."
+        ) % {"names": "、".join(barred)}
+        raise ApplicationError("expert_not_serving", refusal, errors={"experts": [refusal]})
     return found[lead_id], [found[number] for number in member_ids if number != lead_id]
 
 

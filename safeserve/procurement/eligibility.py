@@ -16,13 +16,12 @@ from safeserve.procurement.models import PurchaseProject
 from safeserve.providers.models import (
     AdmissionStatus,
     Debarment,
-    Expert,
     Provider,
     ProviderAdmission,
     QualificationType,
     ViolationRecord,
 )
-from safeserve.providers.selectors import lookback_start
+from safeserve.providers.selectors import lookback_start, serving_experts
 
 Q_ = QualificationType
 TECHNICAL = {Q_.SAFETY_EVALUATION, Q_.TESTING, Q_.OTHER_TECHNICAL}
@@ -146,7 +145,8 @@ def check_eligibility(
         )
     if not provider.equipment.exists():
         reasons.append(_("No equipment declared."))
-    experts = Expert.objects.filter(employer=provider, is_active=True)
+    # Suspended or never admitted to the county's pool, an expert does not count (R1).
+    experts = serving_experts(county_id).filter(employer=provider)
     wanted = set(project.required_specialties or [])
     if wanted:
         experts = experts.filter(specialties__specialty__in=wanted).distinct()
@@ -154,8 +154,8 @@ def check_eligibility(
     if matching < project.required_experts:
         reasons.append(
             _(
-                "%(n)d active employed experts with the required specialties; the project needs "
-                "%(need)d."
+                "%(n)d employed experts in the county's pool, not suspended, with the required "
+                "specialties; the project needs %(need)d."
             )
             % {"n": matching, "need": project.required_experts}
         )

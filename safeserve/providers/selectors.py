@@ -20,6 +20,7 @@ from safeserve.providers.models import (
     Expert,
     ExpertPoolMembership,
     ExpertSpecialty,
+    PoolStatus,
     Provider,
     ProviderAdmission,
     Qualification,
@@ -27,6 +28,18 @@ from safeserve.providers.models import (
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
+
+
+def serving_experts(county_id: int | None) -> QuerySet[Expert]:
+    """The experts who count for a provider in a county (R1 capability, R8 capacity) and who
+    may be assigned to or engaged for its contracts (R7): active, admitted to that county's
+    expert pool and not suspended from it. One membership per county and expert, so the join
+    never repeats a row."""
+    return Expert.objects.filter(
+        is_active=True,
+        pool_memberships__county_id=county_id,
+        pool_memberships__status=PoolStatus.ADMITTED,
+    )
 
 
 def _county_id(user: User) -> int | None:
