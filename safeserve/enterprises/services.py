@@ -27,6 +27,7 @@ from safeserve.enterprises.permissions import (
 )
 from safeserve.organizations.access import require
 from safeserve.organizations.models import Organization, OrganizationKind, Region, RegionLevel
+from safeserve.organizations.permissions import can_manage_organizations
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -277,9 +278,10 @@ def enterprise_override_sector(
 
 @transaction.atomic
 def enterprise_open_account(*, actor: User, enterprise: Enterprise) -> Organization:
-    """Creates the enterprise's login organization so its staff can get accounts."""
+    """Creates the enterprise's login organization so its staff can get accounts: the
+    county office's admin, who creates every organization and its users."""
     target = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
-    require(can_edit_enterprise(actor, target))
+    require(can_manage_organizations(actor) and can_edit_enterprise(actor, target))
     if target.organization_id is not None:
         raise ApplicationError(
             "account_exists", _("This enterprise already has its login organization.")

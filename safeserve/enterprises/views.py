@@ -43,6 +43,7 @@ from safeserve.enterprises.spreadsheets import (
 )
 from safeserve.enterprises.tasks import run_enterprise_import
 from safeserve.organizations.access import get_visible, require
+from safeserve.organizations.permissions import can_manage_organizations
 
 
 def _xlsx_response(handle: Any, filename: str) -> FileResponse:
@@ -174,7 +175,9 @@ def enterprise_sector(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def enterprise_open_account(request: AuthedRequest, pk: int) -> HttpResponse:
     enterprise = _enterprise_for(request, pk)
-    require(can_edit_enterprise(request.user, enterprise))
+    require(
+        can_manage_organizations(request.user) and can_edit_enterprise(request.user, enterprise)
+    )
     try:
         org = services.enterprise_open_account(actor=request.user, enterprise=enterprise)
     except ApplicationError as exc:

@@ -81,7 +81,7 @@ class CountyListView(APIView):
         data.is_valid(raise_exception=True)
         created = setup.county_create(actor=actor_of(request), **data.validated_data)
         county = selectors.county_list(viewer=actor_of(request)).get(pk=created.county.pk)
-        return Response(
+        response = Response(
             {
                 "county": CountySerializer(county).data,
                 "office": {"id": created.office.pk, "name": created.office.name},
@@ -90,6 +90,8 @@ class CountyListView(APIView):
             },
             status=status.HTTP_201_CREATED,
         )
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 def _county_for(request: Request) -> Region:

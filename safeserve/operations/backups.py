@@ -286,7 +286,13 @@ def _copy_media(storage: Storage, target: Path) -> dict[str, str]:
         destination = target / MEDIA_DIR / PurePosixPath(name)
         destination.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        with storage.open(name, "rb") as source, destination.open("wb") as out:
+        try:
+            source = storage.open(name, "rb")
+        except FileNotFoundError:
+            # Deleted since it was listed (a readiness probe's file, a checked upload): it is
+            # not in the backup, as if listed a moment later.
+            continue
+        with source, destination.open("wb") as out:
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)

@@ -35,11 +35,13 @@ from safeserve.operations.backups import (
     MEDIA_DIR,
     BackupResult,
     backup_create,
+    backups_in,
     database_vendor,
     row_counts,
     sha256_stream,
     storage_files,
 )
+from safeserve.operations.restores import manifest_load
 
 # One line of `manage.py verify_audit`: "OK      county:3: 12 events" or "BROKEN  county:3: …".
 VERIFY_LINE = re.compile(r"^(?P<status>OK|BROKEN)\s+(?P<key>\S+): (?:(?P<events>\d+) events)?")
@@ -61,6 +63,8 @@ def manage_py(
         SECRET_KEY=settings.SECRET_KEY,
         DATABASE_URL=database_url,
         MEDIA_ROOT=str(media_root),
+        # The copy goes to the scratch folder, never to the live bucket uploads may be in.
+        S3_BUCKET="",
     )
     manage = Path(settings.BASE_DIR) / "manage.py"
     # Our own interpreter and manage.py, arguments as a list: no shell involved.
@@ -244,11 +248,23 @@ def _compare_audit(expected: dict[str, Any], verify: subprocess.CompletedProcess
     return problems
 
 
-def restore_drill() -> DrillReport:
-    """Back up, restore into fresh targets in another process, compare; see the module."""
+def restore_drill(*, latest: bool = False) -> DrillReport:
+    """Back up, restore into fresh targets in another process, compare; see the module.
+    With ``latest``, the newest backup already in BACKUP_DIR is restored instead of a new
+    one: the proof that last night's backup can bring the county back."""
     with tempfile.TemporaryDirectory(prefix="safeserve-drill-") as tmp:
         work = Path(tmp)
-        backup = backup_create(directory=work / "backups", keep=1)
+        if latest:
+            found = backups_in(Path(settings.BACKUP_DIR))
+            if not found:
+                raise ApplicationError(
+                    "no_backup",
+                    _("No backup in %(path)s to restore; run manage.py backup first.")
+                    % {"path": settings.BACKUP_DIR},
+                )
+            backup = BackupResult(path=found[0], manifest=manifest_load(found[0]), removed=[])
+        else:
+            backup = backup_create(directory=work / "backups", keep=1)
         manifest = backup.manifest
         report = DrillReport(backup=backup)
         rows = sum(manifest["row_counts"].values())

@@ -5,6 +5,7 @@ operator does it once from the command line (``manage.py create_county``)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from safeserve.organizations.services import organization_snapshot
 register_actions({"county.created": gettext_lazy("County set up")})
 
 COMMAND_LINE = "manage.py create_county"
+PHONE = re.compile(r"^[0-9+\-]{5,20}$")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,14 @@ def county_create(
     admin_full_name = _field_required(
         "admin_full_name", admin_full_name, _("Enter the name of the county office's admin.")
     )
+    admin_phone = admin_phone.strip()
+    if admin_phone and not PHONE.match(admin_phone):
+        raise ApplicationError(
+            "invalid_phone",
+            _("Write the phone number with digits, e.g. 13812345678 or 0570-1234567."),
+            errors={"admin_phone": [_("Digits only.")]},
+            status=400,
+        )
     if Region.objects.filter(code=code).exists():
         raise ApplicationError(
             "duplicate_region_code",
@@ -91,7 +101,11 @@ def county_create(
         )
     # GB/T 2260: the city's code is the county's first four digits, the province's two.
     parent = (
-        Region.objects.filter(code__in=[code[:4] + "00", code[:2] + "0000"])
+        Region.objects.filter(
+            code__in=[code[:4] + "00", code[:2] + "0000"],
+            level__in=[RegionLevel.CITY, RegionLevel.PROVINCE],
+        )
+        .exclude(code=code)
         .order_by("-code")
         .first()
     )

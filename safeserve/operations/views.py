@@ -80,6 +80,7 @@ def _on_county_form(form: CountyForm, exc: ApplicationError) -> None:
     apply_error(form, exc)
 
 
+@never_cache  # the page that follows a creation shows a temporary password
 @login_required
 def county_list(request: AuthedRequest) -> HttpResponse:
     require(can_create_counties(request.user))

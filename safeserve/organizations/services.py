@@ -408,7 +408,8 @@ def township_create(
                 status=400,
             )
     normalised = township_code(code, county)
-    name = name.strip()
+    # 城南镇, whether typed so or as 安平县城南镇人民政府.
+    name = township_region_name(name, county)
     if not name:
         raise ApplicationError(
             "name_required",

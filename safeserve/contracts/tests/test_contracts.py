@@ -226,7 +226,7 @@ def test_run_daily_starts_service_and_termination_needs_the_leader(demo, contrac
     _save(demo, contract)
     _sign_both(demo, contract)
     call_command("run_daily")
-    assert "contracts started: 1" in capsys.readouterr().out
+    assert "已开始履行的合同：1" in capsys.readouterr().out
     contract.refresh_from_db()
     assert contract.status == ContractStatus.IN_SERVICE
     with pytest.raises(PermissionDenied):

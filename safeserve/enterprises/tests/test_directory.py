@@ -377,7 +377,13 @@ def test_the_mapping_page_says_it_is_an_editable_default(world, login):
 
 
 def test_opening_accounts_links_a_login_organization(world, sample, login):
-    client = login(world["township_officer"])
+    # Organizations are the county office admin's to create; officers edit the directory.
+    for officer in ("township_officer", "county_officer"):
+        refused = login(world[officer]).post(
+            reverse("enterprises:open_account", args=[sample["textile"].pk])
+        )
+        assert refused.status_code == 403
+    client = login(world["county_admin"])
     response = client.post(reverse("enterprises:open_account", args=[sample["textile"].pk]))
     sample["textile"].refresh_from_db()
     assert sample["textile"].organization is not None

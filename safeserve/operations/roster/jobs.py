@@ -15,13 +15,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safeserve.accounts.models import User
-from safeserve.accounts.services import user_create
+from safeserve.accounts.services import TemporaryPassword, user_create
 from safeserve.audit.actions import register_actions
 from safeserve.audit.services import audit_bulk_load, audit_record
 from safeserve.common.choices import ImportStatus
@@ -153,10 +153,25 @@ def _run(job: RosterImport) -> RosterImport:
     job.set_progress(processed_rows=job.total_rows)
     if report.count:
         return _refused(job, report)
+    # Hashed before the write, outside its transaction: a third of a second each would hold
+    # the county's audit chain for minutes on a large roster.
+    passwords = [TemporaryPassword.new() for _user in users]
     try:
-        credentials = _write(job, organizations, users)
+        credentials = _write(job, organizations, users, passwords)
     except ApplicationError as exc:  # changed since it was checked (e.g. a name taken meanwhile)
         report.add("", "", "", "", str(exc.message))
+        return _refused(job, report)
+    except IntegrityError:  # the same, caught by the database (two imports at once)
+        report.add(
+            "",
+            "",
+            "",
+            "",
+            _(
+                "Organizations or users of this roster were created meanwhile by someone else; "
+                "nothing was imported. Upload the roster again to see which."
+            ),
+        )
         return _refused(job, report)
     now = timezone.now()
     job.set_progress(
@@ -186,7 +201,10 @@ def _refused(job: RosterImport, report: RowReport) -> RosterImport:
 
 @transaction.atomic
 def _write(
-    job: RosterImport, organizations: list[OrgRow], users: list[UserRow]
+    job: RosterImport,
+    organizations: list[OrgRow],
+    users: list[UserRow],
+    passwords: list[TemporaryPassword],
 ) -> list[dict[str, str]]:
     actor = job.created_by
     created: dict[str, Organization] = {}
@@ -218,7 +236,7 @@ def _write(
         created[row.name] = org
     existing = {o.name: o for o in Organization.objects.filter(county=job.county)}
     credentials: list[dict[str, str]] = []
-    for user_row in users:
+    for user_row, password in zip(users, passwords, strict=True):
         org = created.get(user_row.organization) or existing[user_row.organization]
         user, temporary = user_create(
             actor=actor,
@@ -228,6 +246,7 @@ def _write(
             role=user_row.role,
             phone=user_row.phone,
             email=user_row.email,
+            temporary=password,
         )
         assert temporary is not None
         credentials.append(
@@ -313,3 +332,38 @@ def roster_credentials_purge() -> int:
     return RosterImport.objects.filter(
         credentials__isnull=False, credentials_expire_at__lte=timezone.now()
     ).update(credentials=None)
+
+
+def roster_jobs_tidy(*, stale_after: timedelta = timedelta(days=1)) -> int:
+    """What run_daily clears: passwords past their ten minutes, and jobs a crashed worker
+    left half-way (marked as stopped, their upload — people's phones — deleted). Returns
+    the number of jobs closed."""
+    roster_credentials_purge()
+    stale = RosterImport.objects.filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.VALIDATING],
+        created_at__lt=timezone.now() - stale_after,
+    )
+    closed = 0
+    for job in stale:
+        if job.file:
+            job.file.delete(save=False)
+        job.set_progress(
+            file="",
+            status=ImportStatus.ERROR,
+            finished_at=timezone.now(),
+            errors=[
+                {
+                    "sheet": "",
+                    "row": "",
+                    "column": "",
+                    "value": "",
+                    "reason": _(
+                        "The check never finished (the background worker stopped); nothing was "
+                        "imported. Upload the roster again."
+                    ),
+                }
+            ],
+            error_count=1,
+        )
+        closed += 1
+    return closed

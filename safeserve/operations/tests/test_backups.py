@@ -311,3 +311,36 @@ def test_it_fingerprints_every_key_and_accepts_a_rotated_list(settings):
     settings.FIELD_ENCRYPTION_KEYS = ["new-key", "old-key"]
     settings.BLIND_INDEX_KEY = "another"
     assert unmatched_keys(recorded) == ["BLIND_INDEX_KEY", "FIELD_ENCRYPTION_KEYS[1]"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_drills_the_newest_backup_already_made(backup, settings):
+    """--latest restores last night's backup (what the weekly timer runs), not a new one."""
+    out = StringIO()
+    call_command("restore_drill", "--latest", stdout=out)
+    assert "恢复演练通过。" in out.getvalue()
+    assert backups_in(settings.BACKUP_DIR) == [backup.path]  # nothing new was made
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_says_so_when_there_is_no_backup_to_drill(storage):
+    with pytest.raises(CommandError, match=r"manage\.py backup"):
+        call_command("restore_drill", "--latest")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_skips_a_file_deleted_while_the_backup_runs(data, storage, monkeypatch):
+    """A readiness probe's file or a checked upload may go between listing and copying."""
+    from safeserve.operations import backups as module
+
+    listed = module.storage_files
+
+    def with_a_ghost(store, directory=""):
+        yield from listed(store, directory)
+        if directory == "":
+            yield "readyz/gone.txt"
+
+    monkeypatch.setattr(module, "storage_files", with_a_ghost)
+    result = backup_create()
+    assert "media/readyz/gone.txt" not in result.manifest["files"]
+    assert "media/reports/report.txt" in result.manifest["files"]

@@ -377,3 +377,61 @@ def test_it_creates_counties_through_the_service_for_the_platform_only(world):
             admin_username="a",
             admin_full_name="某",
         )
+
+
+def test_the_county_list_keeps_its_query_count(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world["admin"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("operations:counties")).status_code == 200
+        return len(queries)
+
+    def open_counties(start: int, n: int) -> None:
+        for i in range(start, start + n):
+            county_create(
+                actor=world["admin"],
+                code=f"9902{i:02d}",
+                name=f"测试{i}县",
+                admin_username=f"admin_{i}",
+                admin_full_name="某",
+            )
+
+    open_counties(30, 2)
+    first = count()
+    open_counties(40, 4)
+    assert count() == first
+
+
+def test_it_keeps_the_townships_own_name_however_it_is_typed(world, login):
+    response = login(world["county_admin"]).post(
+        reverse("operations:county"), {"name": "安平县城南镇人民政府", "code": "990121105"}
+    )
+    assert response.status_code == 302
+    region = Region.objects.get(code="990121105")
+    assert region.name == "城南镇"
+    assert Organization.objects.get(region=region).name == "安平县城南镇人民政府"
+
+
+def test_it_refuses_a_phone_that_is_not_one_and_shows_passwords_uncached(world, login, db):
+    with pytest.raises(CommandError, match="13812345678"):
+        call_command(
+            "create_county",
+            "--code",
+            "330106",
+            "--name",
+            "西湖区",
+            "--admin",
+            "x",
+            "--admin-phone",
+            "abc",
+        )
+    assert not Region.objects.filter(code="330106").exists()
+    response = login(world["admin"]).post(
+        reverse("operations:counties"),
+        {"code": "990123", "name": "永宁县", "admin_username": "yn", "admin_full_name": "钟立诚"},
+    )
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]

@@ -617,7 +617,7 @@ def test_it_runs_the_scheduled_commands_in_order():
     expected = {
         "daily": [f"{python} run_daily", f"{python} verify_audit"],
         "backup": [f"{python} backup"],
-        "restore-drill": [f"{python} restore_drill"],
+        "restore-drill": [f"{python} restore_drill --latest"],
     }
     for name, commands in expected.items():
         unit = parse_unit(unit_path(f"{name}.service"))

@@ -154,3 +154,21 @@ def test_it_puts_uploads_on_s3_compatible_storage_when_a_bucket_is_named():
         "safeserve-media",
         "http://minio.county.internal:9000",
     ]
+
+
+def test_it_keeps_paths_out_of_djangos_own_warnings(db):
+    """A refused form on a notice link would otherwise log the link's token."""
+    root = logging.getLogger()
+    handler = root.handlers[0]
+    output = io.StringIO()
+    capture = logging.StreamHandler(output)
+    capture.setFormatter(handler.formatter)
+    for log_filter in handler.filters:
+        capture.addFilter(log_filter)
+    root.addHandler(capture)
+    try:
+        Client(enforce_csrf_checks=True).post("/n/12/secret-token-value/", {"x": "1"})
+    finally:
+        root.removeHandler(capture)
+    text = output.getvalue()
+    assert "CSRF" in text and "secret-token-value" not in text

@@ -36,7 +36,6 @@ pytestmark = pytest.mark.production
 
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
-LONG_RUNNING = {"gunicorn", "db_worker"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 # One page of each main area, as the county office's admin sees them.
@@ -210,7 +209,7 @@ def _database(tmp: Path) -> Iterator[str]:
 
 
 def _command(line: str) -> list[str]:
-    words = shlex.split(line.split("  #", 1)[0])
+    words = shlex.split(line.split("  #", 1)[0].removesuffix("&"))
     assert words[0].startswith(".venv/bin/"), line
     return [str(BIN / words[0].removeprefix(".venv/bin/")), *words[1:]]
 
@@ -256,7 +255,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     try:
         for number, line in enumerate(commands):
             argv = _command(line)
-            if Path(argv[0]).name == "gunicorn" or "db_worker" in argv:
+            if line.endswith("&") or line == commands[-1]:  # the worker, then gunicorn
+                assert Path(argv[0]).name == "gunicorn" or "db_worker" in argv, line
                 log = (logs / f"{number}-{Path(argv[0]).name}.log").open("wb")
                 processes.append(
                     subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -443,3 +443,60 @@ def test_it_imports_through_the_api(yongning, api):
     assert gone.status_code == 410 and gone.json()["code"] == "credentials_gone"
     missing = client.post("/api/v1/roster-imports/", {}, format="multipart")
     assert missing.status_code == 400 and "file" in missing.json()["errors"]
+
+
+def test_run_daily_closes_a_job_a_stopped_worker_left_half_way(yongning, login, capsys):
+    from django.core.management import call_command
+
+    with time_machine.travel(NOW, tick=False):
+        job = RosterImport.objects.create(
+            county=yongning["county"],
+            created_by=yongning["admin"],
+            filename="名册.xlsx",
+            size=10,
+            sha256="0" * 64,
+            status=ImportStatus.VALIDATING,
+        )
+        job.file.save("roster-stuck.xlsx", SimpleUploadedFile("x.xlsx", b"phones"), save=True)
+    stored = job.file.name
+    with time_machine.travel(NOW + dt.timedelta(hours=23), tick=False):
+        call_command("run_daily")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.VALIDATING  # not yet a day: maybe still running
+    with time_machine.travel(NOW + dt.timedelta(days=1, minutes=1), tick=False):
+        call_command("run_daily")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.ERROR and not job.file
+    assert "重新上传" in job.errors[0]["reason"]
+    from django.core.files.storage import default_storage
+
+    assert not default_storage.exists(stored)
+    assert "已关闭的中断名册导入：1" in capsys.readouterr().out
+
+
+def test_roster_pages_keep_their_query_counts(yongning, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(yongning["admin"])
+
+    def count(path: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    def add_jobs(n: int) -> None:
+        for _ in range(n):
+            RosterImport.objects.create(
+                county=yongning["county"],
+                created_by=yongning["admin"],
+                filename="名册.xlsx",
+                size=10,
+                sha256="0" * 64,
+                status=ImportStatus.FAILED,
+            )
+
+    add_jobs(3)
+    first = count(reverse("operations:roster"))
+    add_jobs(6)
+    assert count(reverse("operations:roster")) == first

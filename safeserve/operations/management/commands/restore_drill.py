@@ -14,9 +14,16 @@ class Command(BaseCommand):
         "and audit chains. Exits non-zero on any difference. Needs CREATEDB on PostgreSQL."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--latest",
+            action="store_true",
+            help="restore the newest backup in BACKUP_DIR instead of making a new one",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            report = restore_drill()
+            report = restore_drill(latest=options["latest"])
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from None
         for line in report.lines:

@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from safeserve.contracts.services import start_due_contracts
+from safeserve.operations.roster.jobs import roster_jobs_tidy
+
+
+class Command(BaseCommand):
+    help = (
+        "The daily time-based transitions (schedule with cron or a systemd timer): signed "
+        "contracts whose service period has begun start service; roster imports a stopped "
+        "worker left half-way are closed and their uploads deleted."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = start_due_contracts()
+        closed = roster_jobs_tidy()
+        self.stdout.write(
+            _("Contracts started: %(started)d; stalled roster imports closed: %(closed)d")
+            % {"started": started, "closed": closed}
+        )
