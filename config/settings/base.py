@@ -332,6 +332,7 @@ SPECTACULAR_SETTINGS = {
         "CertificateKindEnum": "safeserve.providers.models.CertificateKind",
         "QualificationTypeEnum": "safeserve.providers.models.QualificationType",
         "SpecialtyEnum": "safeserve.providers.models.Specialty",
+        "ContractStatusEnum": "safeserve.contracts.models.ContractStatus",
         "TaskKindEnum": "safeserve.fieldwork.models.TaskKind",
         "TaskStatusEnum": "safeserve.fieldwork.models.TaskStatus",
         "DocumentRequestKindEnum": "safeserve.fieldwork.models.DocumentRequestKind",

@@ -14,12 +14,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from safeserve.accounts.request import actor_of
+from safeserve.api.fields import AllowedActionsField
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.uploads import validate_scan
 from safeserve.contracts import services
 from safeserve.contracts.models import Contract
+from safeserve.contracts.workflows import AMENDMENT
 from safeserve.enterprises.models import Enterprise
 from safeserve.enterprises.spreadsheets import codes_from_upload
 from safeserve.organizations.access import get_visible
@@ -99,6 +101,23 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
         return services.missing_terms(obj) if obj.status == "draft" else []
 
 
+class ContractDetailSerializer(ContractSerializer):
+    """One contract, with what the requesting user may do on it and on each amendment."""
+
+    allowed_actions = AllowedActionsField()
+
+    class Meta(ContractSerializer.Meta):
+        fields = [*ContractSerializer.Meta.fields, "allowed_actions"]
+
+    def get_amendments(self, obj: Contract) -> list[dict[str, Any]]:
+        user = self.context["request"].user
+        rows = super().get_amendments(obj)
+        for row, amendment in zip(rows, obj.amendments.all(), strict=True):
+            amendment.contract = obj
+            row["allowed_actions"] = AMENDMENT.verbs_for(user, amendment)
+        return rows
+
+
 class TermsInput(serializers.Serializer[Any]):
     number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     subject_matter = serializers.CharField(required=False, allow_blank=True, default="")
@@ -163,6 +182,7 @@ class EngagementInput(serializers.Serializer[Any]):
 
 class ContractViewSet(ScopedViewSet):
     serializer_class = ContractSerializer
+    detail_serializer_class = ContractDetailSerializer
 
     def scoped_queryset(self, actor: Any) -> Any:
         return (
@@ -174,11 +194,11 @@ class ContractViewSet(ScopedViewSet):
 
     def _out(self, contract: Contract) -> Any:
         fresh = (
-            Contract.objects.select_related("project__item")
+            Contract.objects.select_related("project__item", "project", "provider")
             .prefetch_related("criteria", "installments", "amendments")
             .get(pk=contract.pk)
         )
-        return ContractSerializer(fresh).data
+        return ContractDetailSerializer(fresh, context={"request": self.request}).data
 
     @extend_schema(
         request=inline_serializer("DraftInput", {"project": serializers.IntegerField()}),
@@ -258,13 +278,13 @@ class ContractViewSet(ScopedViewSet):
     @action(
         detail=True,
         methods=["post"],
-        url_path=r"amendments/(?P<amendment_id>\d{1,12})/(?P<verb>agree|decline)",
+        url_path=r"amendments/(?P<amendment_id>\d{1,12})/(?P<verb>agree|decline|withdraw)",
     )
     def amendment_decide(
         self, request: Request, pk: str | None = None, amendment_id: str = "", verb: str = ""
     ) -> Response:
-        """The other party agrees to (or declines) a proposed amendment; the proposer may
-        decline its own, which withdraws it."""
+        """The other party agrees to (or declines) a proposed amendment; the proposer
+        withdraws its own."""
         contract = self.get_object()
         amendment = contract.amendments.filter(pk=int(amendment_id)).first()
         if amendment is None:
@@ -272,7 +292,10 @@ class ContractViewSet(ScopedViewSet):
         if verb == "agree":
             services.amendment_agree(actor=actor_of(request), amendment=amendment)
         else:
-            services.amendment_decline(
+            decide = (
+                services.amendment_decline if verb == "decline" else services.amendment_withdraw
+            )
+            decide(
                 actor=actor_of(request),
                 amendment=amendment,
                 reason=str(body_dict(request).get("reason", "")),

@@ -6,3 +6,6 @@ class ContractsConfig(AppConfig):
     name = "safeserve.contracts"
     label = "contracts"
     verbose_name = _("Contracts")
+
+    def ready(self) -> None:
+        from safeserve.contracts import audit_labels  # noqa: F401 — registers the labels

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from django.db.models import Sum
 
 from safeserve.contracts.models import Contract, ContractEnterprise, ContractStatus
 from safeserve.enterprises.models import Enterprise, EnterpriseStatus
@@ -52,6 +55,13 @@ class CoverageReport:
     @property
     def gaps(self) -> list[dict[str, Any]]:
         return [g for r in self.rows for g in r.gaps] + self.unassigned
+
+
+def payable_balance(contract: Contract) -> tuple[Decimal, Decimal, Decimal]:
+    """(paid, deducted, still payable) — payable = amount (after amendments) − deductions − paid."""
+    paid = contract.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    deducted = contract.deductions.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return paid, deducted, contract.current_amount - deducted - paid
 
 
 def coverage_report(*, viewer: User, year: int) -> CoverageReport:

@@ -20,20 +20,14 @@ from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.contracts import selectors, services
 from safeserve.contracts.forms import AmendmentForm, TermsForm
-from safeserve.contracts.models import (
-    ACTIVE_STATUSES,
-    AmendmentStatus,
-    Contract,
-    ContractStatus,
-)
+from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.contracts.workflows import AMENDMENT, CONTRACT
 from safeserve.enterprises.models import Enterprise
 from safeserve.enterprises.spreadsheets import codes_from_upload, write_rows
 from safeserve.organizations.access import get_visible, require
 from safeserve.procurement.models import PurchaseProject
 from safeserve.procurement.permissions import (
     can_read_procurement,
-    is_purchaser_leader_of,
-    is_purchaser_of,
 )
 
 
@@ -83,8 +77,7 @@ def contract_draft(request: AuthedRequest, project_pk: int) -> HttpResponse:
 def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = _contract_for(request, pk)
     user = request.user
-    draft = contract.status == ContractStatus.DRAFT
-    purchaser = is_purchaser_of(user, contract.purchaser_id)
+    verbs = CONTRACT.verbs_for(user, contract)
     criteria = list(contract.criteria.all())
     installments = list(contract.installments.all())
     form = TermsForm(
@@ -96,40 +89,29 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "installments": "\n".join(f"{i.amount} | {i.condition}" for i in installments),
         }
     )
-    can_sign = draft and (
-        is_purchaser_leader_of(user, contract.purchaser_id)
-        or services.is_provider_signatory(user, contract)
-    )
     return render(
         request,
         "contracts/contract_detail.html",
         {
             "contract": contract,
+            "verbs": verbs,
             "criteria": criteria,
             "installments": installments,
             "amendments": _amendments_for(user, contract),
-            "missing": services.missing_terms(contract) if draft else [],
+            "missing": services.missing_terms(contract)
+            if contract.status == ContractStatus.DRAFT
+            else [],
             "form": form,
-            "can_edit": purchaser and draft,
-            "can_sign": can_sign,
-            "can_amend": contract.status in ACTIVE_STATUSES
-            and (purchaser or services.is_provider_signatory(user, contract)),
-            "can_terminate": is_purchaser_leader_of(user, contract.purchaser_id)
-            and contract.status in (ContractStatus.DRAFT, *ACTIVE_STATUSES),
-            "can_start": purchaser and contract.status == ContractStatus.SIGNED,
             "amendment_form": AmendmentForm(),
             "history": history_for(contract, user),
-            "is_purchaser": purchaser,
             "allowed_experts": services.experts_allowed(contract)
             .select_related("employer")
             .order_by("name")[:200],
             "engagements": contract.engagements.select_related(
                 "expert", "expert__employer"
             ).order_by("-created_at"),
-            "can_engage": services.is_provider_staff_of(user, contract)
-            and contract.status in (ContractStatus.DRAFT, *ACTIVE_STATUSES),
             "engage_candidates": services.engagement_candidates(contract)
-            if services.is_provider_staff_of(user, contract)
+            if "engagements" in verbs
             else [],
             "coverage": contract.coverage.select_related(
                 "enterprise", "enterprise__township"
@@ -138,11 +120,6 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "balance": services.payable_balance(contract),
             "payments": contract.payments.select_related("installment"),
             "deductions": contract.deductions.all(),
-            "can_cover": purchaser
-            and contract.status not in (ContractStatus.TERMINATED, ContractStatus.CLOSED),
-            "can_pay": purchaser
-            and contract.status
-            not in (ContractStatus.DRAFT, ContractStatus.TERMINATED, ContractStatus.CLOSED),
         },
     )
 
@@ -151,7 +128,6 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def contract_terms(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = _contract_for(request, pk)
-    require(is_purchaser_of(request.user, contract.purchaser_id))
     form = TermsForm(request.POST)
     if form.is_valid():
         try:
@@ -173,16 +149,11 @@ def contract_terms(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _amendments_for(user: Any, contract: Contract) -> list[Any]:
-    """Each amendment with what this user may do with it while it is proposed."""
+    """Each amendment with the verbs this user may do on it (its verb table)."""
     rows: list[Any] = list(contract.amendments.select_related("created_by", "decided_by"))
-    purchaser = is_purchaser_of(user, contract.purchaser_id)
-    purchaser_leader = is_purchaser_leader_of(user, contract.purchaser_id)
-    provider = services.is_provider_signatory(user, contract)
     for row in rows:
-        pending = row.status == AmendmentStatus.PROPOSED and contract.status in ACTIVE_STATUSES
-        by_purchaser = row.proposed_by_side == "purchaser"
-        row.may_agree = pending and (provider if by_purchaser else purchaser_leader)
-        row.may_decline = pending and (row.may_agree or (purchaser if by_purchaser else provider))
+        row.contract = contract
+        row.verbs = AMENDMENT.verbs_for(user, row)
     return rows
 
 
@@ -222,7 +193,7 @@ def contract_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
                 changes=form.cleaned_data["changes"],
                 amount_delta=form.cleaned_data["amount_delta"] or Decimal(0),
             )
-        elif verb in ("amendment_agree", "amendment_decline"):
+        elif verb in ("amendment_agree", "amendment_decline", "amendment_withdraw"):
             number = str(request.POST.get("amendment", ""))
             amendment = (
                 contract.amendments.filter(pk=int(number)).first()
@@ -231,14 +202,13 @@ def contract_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
             )
             if amendment is None:
                 raise Http404
+            reason = str(request.POST.get("reason", ""))
             if verb == "amendment_agree":
                 services.amendment_agree(actor=request.user, amendment=amendment)
+            elif verb == "amendment_decline":
+                services.amendment_decline(actor=request.user, amendment=amendment, reason=reason)
             else:
-                services.amendment_decline(
-                    actor=request.user,
-                    amendment=amendment,
-                    reason=str(request.POST.get("reason", "")),
-                )
+                services.amendment_withdraw(actor=request.user, amendment=amendment, reason=reason)
         else:
             raise Http404
     except ApplicationError as exc:
@@ -304,7 +274,7 @@ def coverage_change(request: AuthedRequest, pk: int) -> HttpResponse:
     """Adds enterprises by the directory's filters, or by a pasted list of codes; or removes
     one."""
     contract = _contract_for(request, pk)
-    require(is_purchaser_of(request.user, contract.purchaser_id))
+    require(CONTRACT["enterprises"].who(request.user, contract))
     visible = Enterprise.objects.visible_to(request.user)
     try:
         if request.POST.get("remove"):

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from safeserve.contracts.permissions import (
+    is_county_office_of,
+    is_provider_admin,
+    is_provider_staff,
+    is_purchaser,
+)
 from safeserve.organizations.models import ACTING_ROLES, OrganizationKind, Role
+from safeserve.organizations.permissions import acting_org
+
+__all__ = ["is_county_office_of", "is_provider_admin", "is_provider_staff", "is_purchaser"]
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -14,48 +23,12 @@ if TYPE_CHECKING:
     from safeserve.providers.models import Expert
 
 
-def _org(user: User) -> Any:
-    if not user.is_authenticated or user.organization is None or not user.organization.is_active:
-        return None
-    return user.organization
-
-
 def expert_of(user: User) -> Expert | None:
     """The expert profile behind an expert's login, if any and active."""
-    if not user.is_authenticated or _org(user) is None or user.role != Role.EXPERT:
+    if not user.is_authenticated or acting_org(user) is None or user.role != Role.EXPERT:
         return None
     expert = getattr(user, "expert", None)
     return expert if expert is not None and expert.is_active else None
-
-
-def is_provider_staff(user: User, contract: Contract) -> bool:
-    """The contract provider's admin, leader or officer."""
-    org = _org(user)
-    return bool(
-        org
-        and org.kind == OrganizationKind.PROVIDER
-        and org.pk == contract.provider.organization_id
-        and user.role in ACTING_ROLES
-    )
-
-
-def is_provider_admin(user: User, contract: Contract) -> bool:
-    return is_provider_staff(user, contract) and user.role == Role.ADMIN
-
-
-def is_purchaser(user: User, contract: Contract) -> bool:
-    org = _org(user)
-    return bool(org and org.pk == contract.purchaser_id and user.role in ACTING_ROLES)
-
-
-def is_county_office_of(user: User, county_id: int) -> bool:
-    org = _org(user)
-    return bool(
-        org
-        and org.kind == OrganizationKind.COUNTY_OFFICE
-        and org.county_id == county_id
-        and user.role in ACTING_ROLES
-    )
 
 
 def assignment_of(user: User, task: ServiceTask) -> Any:
@@ -82,7 +55,7 @@ def is_lead(user: User, task: ServiceTask) -> bool:
 
 def is_enterprise_user(user: User, enterprise: Any) -> bool:
     """The enterprise's own admin, officer or leader (its viewers read only)."""
-    org = _org(user)
+    org = acting_org(user)
     return bool(
         org
         and org.kind == OrganizationKind.ENTERPRISE
@@ -94,7 +67,7 @@ def is_enterprise_user(user: User, enterprise: Any) -> bool:
 def sees_working_papers(user: User) -> bool:
     """Checklist answers, the experts' working papers, are not the enterprise's to read: it
     learns of hazards through the written notice (R11)."""
-    org = _org(user)
+    org = acting_org(user)
     return bool(user.is_authenticated and (user.is_superuser or (org and org.kind != "enterprise")))
 
 

@@ -6,7 +6,7 @@ the same functions, so the UI never offers what the service would refuse.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from safeserve.organizations.models import (
     ACTING_ROLES,
@@ -20,22 +20,25 @@ if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
 
-def _org(user: User) -> Organization | None:
-    if not user.is_authenticated:
+def acting_org(user: Any) -> Organization | None:
+    """The organization the user's actions count for: None when not logged in, without one
+    (the platform administrator) or when it is deactivated. What the user may do in it is
+    the role's business (``user.role``)."""
+    if not getattr(user, "is_authenticated", False):
         return None
-    org = user.organization
+    org: Organization | None = user.organization
     if org is None or not org.is_active:
         return None
     return org
 
 
 def is_county_office(user: User) -> bool:
-    org = _org(user)
+    org = acting_org(user)
     return org is not None and org.kind == OrganizationKind.COUNTY_OFFICE
 
 
 def acts_for_organization(user: User) -> bool:
-    return _org(user) is not None and user.role in ACTING_ROLES
+    return acting_org(user) is not None and user.role in ACTING_ROLES
 
 
 def is_county_admin(user: User) -> bool:
@@ -61,7 +64,7 @@ def can_manage_users_of(user: User, organization: Organization) -> bool:
     """That organization's admin; the county office's admin for organizations in its county."""
     if user.is_authenticated and user.is_superuser:
         return True
-    org = _org(user)
+    org = acting_org(user)
     if org is None or user.role != Role.ADMIN:
         return False
     if org.pk == organization.pk:
@@ -77,7 +80,7 @@ def can_manage_any_users(user: User) -> bool:
     """Whether the user management pages belong in this user's navigation: admins."""
     if user.is_authenticated and user.is_superuser:
         return True
-    return _org(user) is not None and user.role == Role.ADMIN
+    return acting_org(user) is not None and user.role == Role.ADMIN
 
 
 def can_read_county_setup(user: User) -> bool:
@@ -85,7 +88,7 @@ def can_read_county_setup(user: User) -> bool:
     every government body of the county and the platform administrator."""
     if user.is_authenticated and user.is_superuser:
         return True
-    org = _org(user)
+    org = acting_org(user)
     return org is not None and org.kind in GOVERNMENT_KINDS
 
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from safeserve.organizations.models import ACTING_ROLES, PURCHASER_KINDS, OrganizationKind, Role
+from safeserve.organizations.permissions import acting_org
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
 
-def _org(user: User) -> Any:
-    if not user.is_authenticated or user.organization is None or not user.organization.is_active:
-        return None
-    return user.organization
-
-
 def is_purchaser_of(user: User, purchaser_id: int) -> bool:
     """Its officer, leader or admin acts for the purchaser."""
-    org = _org(user)
+    org = acting_org(user)
     return bool(
         org and org.pk == purchaser_id and org.kind in PURCHASER_KINDS and user.role in ACTING_ROLES
     )
@@ -29,13 +24,13 @@ def is_purchaser_leader_of(user: User, purchaser_id: int) -> bool:
 
 
 def can_start_plans(user: User) -> bool:
-    org = _org(user)
+    org = acting_org(user)
     return bool(org and org.kind in PURCHASER_KINDS and user.role in ACTING_ROLES)
 
 
 def is_county_office_officer(user: User, county_id: int) -> bool:
     """Approve and return plans: the county office's leader or officer."""
-    org = _org(user)
+    org = acting_org(user)
     return bool(
         org
         and org.kind == OrganizationKind.COUNTY_OFFICE
@@ -45,7 +40,7 @@ def is_county_office_officer(user: User, county_id: int) -> bool:
 
 
 def can_read_procurement(user: User) -> bool:
-    org = _org(user)
+    org = acting_org(user)
     return bool(
         user.is_authenticated
         and (

@@ -10,6 +10,7 @@ from safeserve.organizations.models import (
     OrganizationKind,
     Role,
 )
+from safeserve.organizations.permissions import acting_org
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -17,9 +18,8 @@ if TYPE_CHECKING:
 
 
 def _org_kind(user: User) -> str | None:
-    if not user.is_authenticated or user.organization is None or not user.organization.is_active:
-        return None
-    return user.organization.kind
+    org = acting_org(user)
+    return org.kind if org is not None else None
 
 
 def can_read_register(user: User) -> bool:

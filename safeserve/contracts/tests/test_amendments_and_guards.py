@@ -12,6 +12,7 @@ from django.urls import reverse
 from safeserve.common.exceptions import ApplicationError
 from safeserve.contracts import selectors, services
 from safeserve.contracts.models import AmendmentStatus
+from safeserve.contracts.services import lifecycle
 from safeserve.contracts.tests.test_contracts import _save, _sign_both
 from safeserve.enterprises.models import Enterprise
 from safeserve.procurement import services as procurement
@@ -67,7 +68,7 @@ def test_a_declined_or_withdrawn_amendment_never_counts(demo, signed):
         services.amendment_decline(actor=demo["other_provider_admin"], amendment=declined)
     services.amendment_decline(actor=demo["provider_admin"], amendment=declined, reason="不同意")
     withdrawn = _propose(demo["township_officer"], signed)
-    services.amendment_decline(actor=demo["township_officer"], amendment=withdrawn)
+    services.amendment_withdraw(actor=demo["township_officer"], amendment=withdrawn)
     assert {a.status for a in signed.amendments.all()} == {AmendmentStatus.DECLINED}
     signed.refresh_from_db()
     assert signed.current_amount == Decimal("328000")
@@ -167,7 +168,7 @@ def test_an_inspection_contract_needs_planned_visits(demo, draft):
 
 def test_capacity_is_checked_in_every_year_of_the_period(demo, draft, monkeypatch):
     seen = []
-    monkeypatch.setattr(services, "_check_capacity", lambda contract, year, cap: seen.append(year))
+    monkeypatch.setattr(lifecycle, "_check_capacity", lambda contract, year, cap: seen.append(year))
     _save(
         demo,
         draft,
@@ -197,7 +198,7 @@ def test_ended_contracts_keep_their_coverage_and_take_no_deductions(demo, signed
         services.deduction_record(
             actor=demo["township_officer"], contract=signed, amount=Decimal("1"), reason="x"
         )
-    assert refused.value.code == "cannot_deduct"
+    assert refused.value.code == "wrong_state"
     assert signed.coverage.count() == 1
 
 
@@ -290,7 +291,7 @@ def test_awards_and_amendments_share_one_view_of_the_budget(demo, signed):
     services.amendment_agree(actor=demo["provider_leader"], amendment=proposed)
     item = signed.project.item
     assert item_committed(item) == Decimal("329000")
-    assert services._budget_remaining(signed) == item.budget
+    assert lifecycle.budget_remaining(signed) == item.budget
 
 
 def test_budget_execution_through_the_api_for_each_role(demo, signed, api):

@@ -219,7 +219,7 @@ def test_a_signed_contract_changes_only_by_amendment(demo, contract):
     _sign_both(demo, contract)
     with pytest.raises(ApplicationError) as refused:
         _save(demo, contract, quantity="改了")
-    assert refused.value.code == "contract_signed"
+    assert refused.value.code == "wrong_state"
 
 
 def test_run_daily_starts_service_and_termination_needs_the_leader(demo, contract, capsys):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from safeserve.common.exceptions import ApplicationError
 from safeserve.contracts import services
 from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.contracts.services import coverage as coverage_services
 from safeserve.contracts.tests.test_contracts import _save, _sign_both
 from safeserve.enterprises.models import Enterprise
 from safeserve.procurement.models import ProjectStatus, PurchaseProject
@@ -122,7 +123,7 @@ def test_no_payment_on_a_draft(demo):
         services.payment_record(
             actor=demo["township_officer"], contract=draft, amount=Decimal("1"), paid_on=TODAY
         )
-    assert refused.value.code == "cannot_pay"
+    assert refused.value.code == "wrong_state"
 
 
 def test_complete_only_after_the_period_and_close_only_when_settled(demo, signed):
@@ -260,7 +261,7 @@ def test_a_bad_coverage_file_gets_a_message_and_adds_nothing(
 
 
 def test_a_filter_matching_too_many_is_refused_not_cut_short(demo, signed, login, monkeypatch):
-    monkeypatch.setattr(services, "COVERAGE_ADD_LIMIT", 1)
+    monkeypatch.setattr(coverage_services, "COVERAGE_ADD_LIMIT", 1)
     client = login(demo["township_officer"])
     response = client.post(
         reverse("contracts:coverage_change", args=[signed.pk]), {"is_key": ""}, follow=True
