@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from safeserve.accounts.request import actor_of
+from safeserve.api.fields import AllowedActionsField
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.choices import ProcurementMethod, ServiceCategory
@@ -25,6 +26,7 @@ from safeserve.procurement.models import (
     PurchaseProject,
 )
 from safeserve.procurement.permissions import can_read_procurement
+from safeserve.procurement.workflows import leading_group_complete
 from safeserve.providers.models import Provider, Specialty
 
 
@@ -64,6 +66,13 @@ class PlanSerializer(serializers.ModelSerializer[PurchasePlan]):
         ]
 
 
+class PlanDetailSerializer(PlanSerializer):
+    allowed_actions = AllowedActionsField()
+
+    class Meta(PlanSerializer.Meta):
+        fields = [*PlanSerializer.Meta.fields, "allowed_actions"]
+
+
 class PlanInput(serializers.Serializer[Any]):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     title = serializers.CharField(max_length=120)
@@ -90,6 +99,7 @@ class MemberInput(serializers.Serializer[Any]):
 
 class PurchasePlanViewSet(ScopedViewSet):
     serializer_class = PlanSerializer
+    detail_serializer_class = PlanDetailSerializer
     http_method_names = ["get", "post", "put", "head", "options"]
 
     def can_read(self, actor: Any) -> bool:
@@ -104,7 +114,10 @@ class PurchasePlanViewSet(ScopedViewSet):
         )
 
     def _out(self, plan: PurchasePlan) -> Any:
-        return PlanSerializer(self.scoped_queryset(actor_of(self.request)).get(pk=plan.pk)).data
+        return PlanDetailSerializer(
+            self.scoped_queryset(actor_of(self.request)).get(pk=plan.pk),
+            context={"request": self.request},
+        ).data
 
     @extend_schema(request=PlanInput, responses={201: PlanSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -139,7 +152,7 @@ class PurchasePlanViewSet(ScopedViewSet):
         return Response(
             {
                 "year": group.year,
-                "complete": services.leading_group_complete(group),
+                "complete": leading_group_complete(group),
                 "members": [
                     {"role": m.role, "name": m.name, "position": m.position}
                     for m in group.members.all()
@@ -213,6 +226,13 @@ class ProjectSerializer(serializers.ModelSerializer[PurchaseProject]):
         ]
 
 
+class ProjectDetailSerializer(ProjectSerializer):
+    allowed_actions = AllowedActionsField()
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [*ProjectSerializer.Meta.fields, "allowed_actions"]
+
+
 class ProjectInput(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=120)
     service_content = serializers.CharField(max_length=5000)
@@ -249,6 +269,7 @@ class AwardInput(serializers.Serializer[Any]):
 
 class PurchaseProjectViewSet(ScopedViewSet):
     serializer_class = ProjectSerializer
+    detail_serializer_class = ProjectDetailSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def can_read(self, actor: Any) -> bool:
@@ -259,7 +280,10 @@ class PurchaseProjectViewSet(ScopedViewSet):
         return selectors.project_list(viewer=actor, filters={}).order_by("-pk")
 
     def _out(self, project: PurchaseProject) -> Any:
-        return ProjectSerializer(PurchaseProject.objects.get(pk=project.pk)).data
+        return ProjectDetailSerializer(
+            PurchaseProject.objects.select_related("item__plan").get(pk=project.pk),
+            context={"request": self.request},
+        ).data
 
     def _provider(self, project: PurchaseProject, pk: int) -> Provider:
         provider = Provider.objects.filter(pk=pk, admissions__county_id=project.county_id).first()

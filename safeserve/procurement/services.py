@@ -34,9 +34,9 @@ from safeserve.procurement.models import (
 from safeserve.procurement.permissions import (
     can_start_plans,
     is_county_office_officer,
-    is_purchaser_leader_of,
     is_purchaser_of,
 )
+from safeserve.procurement.workflows import PLAN, PROJECT
 from safeserve.providers.models import Provider, Specialty
 
 if TYPE_CHECKING:
@@ -91,25 +91,11 @@ register_keys(
 )
 
 
-def _refuse_state(current: str, label: Any) -> ApplicationError:
-    return ApplicationError(
-        "invalid_transition",
-        _("Not possible while the record is %(state)s.") % {"state": label},
-    )
-
-
 def _field(code: str, name: str, message: str) -> ApplicationError:
     return ApplicationError(code, message, errors={name: [message]}, status=400)
 
 
 # --- Leading groups (R4) -------------------------------------------------------------------
-
-
-def leading_group_complete(group: LeadingGroup | None) -> bool:
-    if group is None:
-        return False
-    roles = {m.role for m in group.members.all()}
-    return {LeadingGroupRole.LEADER, LeadingGroupRole.DEPUTY, LeadingGroupRole.MEMBER} <= roles
 
 
 @transaction.atomic
@@ -200,9 +186,7 @@ class ItemData:
 
 def _editable_plan(actor: User, plan: PurchasePlan) -> PurchasePlan:
     locked = PurchasePlan.objects.select_for_update().get(pk=plan.pk)
-    require(is_purchaser_of(actor, locked.purchaser_id))
-    if locked.status != PlanStatus.DRAFT:
-        raise _refuse_state(locked.status, locked.get_status_display())
+    PLAN.check("items", actor, locked)
     return locked
 
 
@@ -251,23 +235,8 @@ def plan_item_delete(*, actor: User, item: PlanItem) -> None:
 @transaction.atomic
 def plan_submit(*, actor: User, plan: PurchasePlan) -> PurchasePlan:
     locked = PurchasePlan.objects.select_for_update().get(pk=plan.pk)
-    require(is_purchaser_of(actor, locked.purchaser_id))
-    if locked.status != PlanStatus.DRAFT:
-        raise _refuse_state(locked.status, locked.get_status_display())
-    group = LeadingGroup.objects.filter(purchaser_id=locked.purchaser_id, year=locked.year).first()
-    if not leading_group_complete(group):
-        # R4: no plan without the year's leading group (leader, deputy and members).
-        raise ApplicationError(
-            "leading_group_incomplete",
-            _(
-                "Set up the %(y)d leading group first: a group leader (principal leader), a deputy "
-                "(leader in charge of work safety) and members (heads of relevant units)."
-            )
-            % {"y": locked.year},
-        )
+    PLAN.check("submit", actor, locked)
     items = list(locked.items.all())
-    if not items:
-        raise ApplicationError("plan_empty", _("Add at least one item to the plan."))
     locked.status = PlanStatus.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.return_reason = ""
@@ -286,11 +255,11 @@ def plan_submit(*, actor: User, plan: PurchasePlan) -> PurchasePlan:
     return locked
 
 
-def _decide(actor: User, plan: PurchasePlan, to: str, reason: str, action: str) -> PurchasePlan:
+def _decide(
+    actor: User, plan: PurchasePlan, verb: str, to: str, reason: str, action: str
+) -> PurchasePlan:
     locked = PurchasePlan.objects.select_for_update().get(pk=plan.pk)
-    require(is_county_office_officer(actor, locked.county_id))
-    if locked.status != PlanStatus.SUBMITTED:
-        raise _refuse_state(locked.status, locked.get_status_display())
+    PLAN.check(verb, actor, locked)
     locked.status = to
     locked.decided_at = timezone.now()
     locked.decided_by = actor
@@ -309,30 +278,20 @@ def _decide(actor: User, plan: PurchasePlan, to: str, reason: str, action: str) 
 
 @transaction.atomic
 def plan_approve(*, actor: User, plan: PurchasePlan) -> PurchasePlan:
-    return _decide(actor, plan, PlanStatus.APPROVED, "", "plan.approved")
+    return _decide(actor, plan, "approve", PlanStatus.APPROVED, "", "plan.approved")
 
 
 @transaction.atomic
 def plan_return(*, actor: User, plan: PurchasePlan, reason: str) -> PurchasePlan:
     if not reason.strip():
         raise _field("reason_required", "reason", _("Please give a reason."))
-    return _decide(actor, plan, PlanStatus.DRAFT, reason.strip(), "plan.returned")
+    return _decide(actor, plan, "return", PlanStatus.DRAFT, reason.strip(), "plan.returned")
 
 
 @transaction.atomic
 def plan_close(*, actor: User, plan: PurchasePlan) -> PurchasePlan:
     locked = PurchasePlan.objects.select_for_update().get(pk=plan.pk)
-    require(is_purchaser_leader_of(actor, locked.purchaser_id))
-    if locked.status != PlanStatus.APPROVED:
-        raise _refuse_state(locked.status, locked.get_status_display())
-    open_projects = PurchaseProject.objects.filter(
-        item__plan=locked, status__in=[ProjectStatus.PREPARING, ProjectStatus.AWARDED]
-    ).count()
-    if timezone.localdate().year <= locked.year and open_projects:
-        raise ApplicationError(
-            "plan_not_settled",
-            _("The year has not ended and %(n)d projects are still open.") % {"n": open_projects},
-        )
+    PLAN.check("close", actor, locked)
     locked.status = PlanStatus.CLOSED
     locked.save(update_fields=["status", "updated_at"])
     audit_record(
@@ -384,13 +343,7 @@ def project_snapshot(project: PurchaseProject) -> dict[str, Any]:
 def project_create(*, actor: User, item: PlanItem, data: ProjectData) -> PurchaseProject:
     """R3, R5: a project starts only from an item of the purchaser's approved plan."""
     plan = PurchasePlan.objects.select_for_update().get(pk=item.plan_id)
-    require(is_purchaser_of(actor, plan.purchaser_id))
-    if plan.status != PlanStatus.APPROVED:
-        raise ApplicationError(
-            "plan_not_approved",
-            _("Projects start only from an approved plan; this plan is %(s)s.")
-            % {"s": plan.get_status_display()},
-        )
+    PLAN.check("projects", actor, plan)
     _check_project(data)
     project = PurchaseProject(item=item, purchaser_id=plan.purchaser_id, county_id=plan.county_id)
     for key, value in asdict(data).items():
@@ -415,9 +368,7 @@ def project_create(*, actor: User, item: PlanItem, data: ProjectData) -> Purchas
 @transaction.atomic
 def project_update(*, actor: User, project: PurchaseProject, data: ProjectData) -> PurchaseProject:
     locked = PurchaseProject.objects.select_for_update().get(pk=project.pk)
-    require(is_purchaser_of(actor, locked.purchaser_id))
-    if locked.status != ProjectStatus.PREPARING:
-        raise _refuse_state(locked.status, locked.get_status_display())
+    PROJECT.check("update", actor, locked)
     _check_project(data)
     before = project_snapshot(locked)
     for key, value in asdict(data).items():
@@ -440,10 +391,9 @@ def project_update(*, actor: User, project: PurchaseProject, data: ProjectData) 
 def project_add_document(
     *, actor: User, project: PurchaseProject, title: str, upload: UploadedFile
 ) -> ProjectDocument:
-    require(is_purchaser_of(actor, project.purchaser_id))
-    if project.status != ProjectStatus.PREPARING:
-        # The decision documents are those the award was made on; they are not added later.
-        raise _refuse_state(project.status, project.get_status_display())
+    # The decision documents are those the award was made on; they are not added later.
+    locked = PurchaseProject.objects.select_for_update().get(pk=project.pk)
+    PROJECT.check("documents", actor, locked)
     if not title.strip():
         raise _field("title_required", "title", _("Give the document a title."))
     document = ProjectDocument.objects.create(
@@ -531,17 +481,9 @@ def _award(
         .select_related("item", "item__plan")
         .get(pk=project.pk)
     )
-    require(is_purchaser_of(actor, locked.purchaser_id))
-    if locked.status != ProjectStatus.PREPARING:
-        raise _refuse_state(locked.status, locked.get_status_display())
-    if locked.item.plan.status != PlanStatus.APPROVED:
-        raise ApplicationError("plan_not_approved", _("The plan item is no longer approved."))
+    PROJECT.check("award", actor, locked)
     if method not in ProcurementMethod.values:
         raise _field("invalid_method", "method", _("Choose a lawful procurement method."))
-    if not locked.documents.exists():
-        raise ApplicationError(
-            "documents_missing", _("Attach the procurement decision documents before awarding.")
-        )
     if amount is None or amount <= 0:
         raise _field("amount_positive", "amount", _("The award amount must be more than zero."))
     today = timezone.localdate()
@@ -600,19 +542,9 @@ def _award(
 @transaction.atomic
 def project_cancel(*, actor: User, project: PurchaseProject, reason: str) -> PurchaseProject:
     locked = PurchaseProject.objects.select_for_update().get(pk=project.pk)
-    require(is_purchaser_leader_of(actor, locked.purchaser_id))
-    if locked.status not in (ProjectStatus.PREPARING, ProjectStatus.AWARDED):
-        raise _refuse_state(locked.status, locked.get_status_display())
+    PROJECT.check("cancel", actor, locked)
     if not reason.strip():
         raise _field("reason_required", "reason", _("Please give a reason."))
-    drafted = PurchaseProject.objects.filter(pk=locked.pk, contract__isnull=False).exclude(
-        contract__status="terminated"
-    )
-    if drafted.exists():
-        raise ApplicationError(
-            "contract_exists",
-            _("A contract has been drafted for this project; terminate it first, then cancel."),
-        )
     before = locked.status
     locked.status = ProjectStatus.CANCELLED
     locked.cancel_reason = reason.strip()

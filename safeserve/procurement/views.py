@@ -30,8 +30,6 @@ from safeserve.procurement.models import (
     LeadingGroup,
     LeadingGroupRole,
     PlanItem,
-    PlanStatus,
-    ProjectStatus,
     PurchasePlan,
     PurchaseProject,
 )
@@ -39,9 +37,9 @@ from safeserve.procurement.permissions import (
     can_read_procurement,
     can_start_plans,
     is_county_office_officer,
-    is_purchaser_leader_of,
     is_purchaser_of,
 )
+from safeserve.procurement.workflows import PLAN, PROJECT, leading_group_complete
 from safeserve.providers.models import Provider
 
 
@@ -104,15 +102,9 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "items": selectors.items_with_execution(plan),
             "group": group,
             "members": members,
-            "group_complete": services.leading_group_complete(group),
+            "group_complete": leading_group_complete(group),
             "is_purchaser": purchaser,
-            "can_edit": purchaser and plan.status == PlanStatus.DRAFT,
-            "can_submit": purchaser and plan.status == PlanStatus.DRAFT,
-            "can_decide": is_county_office_officer(user, plan.county_id)
-            and plan.status == PlanStatus.SUBMITTED,
-            "can_close": is_purchaser_leader_of(user, plan.purchaser_id)
-            and plan.status == PlanStatus.APPROVED,
-            "can_start_project": purchaser and plan.status == PlanStatus.APPROVED,
+            "verbs": PLAN.verbs_for(user, plan),
             "item_form": ItemForm(),
             "reason_form": ReasonForm(),
             "history": history_for(plan, user),
@@ -148,7 +140,7 @@ def plan_transition(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
 @login_required
 def item_form(request: AuthedRequest, pk: int, item_pk: int | None = None) -> HttpResponse:
     plan = _plan_for(request, pk)
-    require(is_purchaser_of(request.user, plan.purchaser_id))
+    require(PLAN.allows("items", request.user, plan))
     item = None
     initial: dict[str, Any] = {}
     if item_pk is not None:
@@ -248,7 +240,7 @@ def project_create(request: AuthedRequest, item_pk: int) -> HttpResponse:
         or not PurchasePlan.objects.visible_to(request.user).filter(pk=item.plan_id).exists()
     ):
         raise Http404
-    require(is_purchaser_of(request.user, item.plan.purchaser_id))
+    require(PLAN.allows("projects", request.user, item.plan))
     form = ProjectForm(
         request.POST or None, initial={"title": item.plan.title, "service_content": item.content}
     )
@@ -286,7 +278,6 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     project = _project_for(request, pk)
     user = request.user
     purchaser = is_purchaser_of(user, project.purchaser_id)
-    preparing = project.status == ProjectStatus.PREPARING
     award_form = AwardForm(
         request.GET or None,
         providers=_providers_for(project),
@@ -309,10 +300,7 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "project": project,
             "documents": project.documents.select_related("uploaded_by"),
-            "is_purchaser": purchaser,
-            "can_award": purchaser and preparing,
-            "can_cancel": is_purchaser_leader_of(user, project.purchaser_id)
-            and project.status in (ProjectStatus.PREPARING, ProjectStatus.AWARDED),
+            "verbs": PROJECT.verbs_for(user, project),
             "award_form": award_form,
             "result": result,
             "document_form": DocumentForm(),
@@ -332,7 +320,7 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def project_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     project = _project_for(request, pk)
-    require(is_purchaser_of(request.user, project.purchaser_id))
+    require(PROJECT.allows("update", request.user, project))
     initial = {f: getattr(project, f) for f in ProjectForm.base_fields}
     initial["extra_requirements"] = "\n".join(project.extra_requirements or [])
     form = ProjectForm(request.POST or None, initial=initial)

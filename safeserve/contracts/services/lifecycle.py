@@ -29,10 +29,9 @@ from safeserve.contracts.models import (
 )
 from safeserve.contracts.permissions import is_purchaser_leader
 from safeserve.contracts.workflows import CONTRACT
-from safeserve.organizations.access import require
 from safeserve.procurement.models import PlanItem, ProjectStatus, PurchaseProject
-from safeserve.procurement.permissions import is_purchaser_of
 from safeserve.procurement.services import item_committed
+from safeserve.procurement.workflows import PROJECT
 from safeserve.providers.models import Provider
 from safeserve.providers.selectors import serving_experts
 
@@ -80,13 +79,8 @@ def contract_draft(*, actor: User, project: PurchaseProject) -> Contract:
         .select_related("awarded_provider")
         .get(pk=project.pk)
     )
-    require(is_purchaser_of(actor, locked.purchaser_id))
-    if locked.status != ProjectStatus.AWARDED or locked.awarded_provider is None:
-        raise ApplicationError(
-            "project_not_awarded", _("A contract is drafted only for an awarded project.")
-        )
-    if Contract.objects.filter(project=locked).exists():
-        raise ApplicationError("contract_exists", _("This project already has its contract."))
+    PROJECT.check("contract", actor, locked)
+    assert locked.awarded_provider is not None  # an awarded project names its provider
     contract = Contract.objects.create(
         project=locked,
         purchaser_id=locked.purchaser_id,

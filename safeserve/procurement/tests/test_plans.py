@@ -158,7 +158,7 @@ def test_projects_start_only_from_an_approved_plan(directory):
             item=item,
             data=services.ProjectData(title="x", service_content="x", enterprise_scope="x"),
         )
-    assert refused.value.code == "plan_not_approved"
+    assert refused.value.code == "invalid_transition"
 
 
 def test_one_plan_per_purchaser_per_year(directory):
