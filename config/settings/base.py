@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     # The chain, in dependency order (DESIGN.md §3): later apps may import earlier ones.
     "safeserve.common",
     "safeserve.audit",
+    "safeserve.api",
     "safeserve.organizations",
     "safeserve.accounts",
     "safeserve.enterprises",
@@ -65,7 +66,6 @@ INSTALLED_APPS = [
     "safeserve.fieldwork",
     "safeserve.hazards",
     "safeserve.supervision",
-    "safeserve.api",
     "safeserve.operations",
 ]
 
@@ -301,7 +301,7 @@ if not env_bool("SECURE_HSTS_PRELOAD", False):
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "safeserve.api.authentication.TokenAuthentication",
+        "safeserve.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -332,7 +332,10 @@ SPECTACULAR_SETTINGS = {
         "CertificateKindEnum": "safeserve.providers.models.CertificateKind",
         "QualificationTypeEnum": "safeserve.providers.models.QualificationType",
         "SpecialtyEnum": "safeserve.providers.models.Specialty",
+        "PlanStatusEnum": "safeserve.procurement.models.PlanStatus",
+        "ProjectStatusEnum": "safeserve.procurement.models.ProjectStatus",
         "ContractStatusEnum": "safeserve.contracts.models.ContractStatus",
+        "AmendmentStatusEnum": "safeserve.contracts.models.AmendmentStatus",
         "TaskKindEnum": "safeserve.fieldwork.models.TaskKind",
         "TaskStatusEnum": "safeserve.fieldwork.models.TaskStatus",
         "DocumentRequestKindEnum": "safeserve.fieldwork.models.DocumentRequestKind",
@@ -341,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "HazardLevelEnum": "safeserve.hazards.models.HazardLevel",
         "HazardStatusEnum": "safeserve.hazards.models.HazardStatus",
         "ReportStatusEnum": "safeserve.hazards.models.ReportStatus",
+        "ExtensionStatusEnum": "safeserve.hazards.models.ExtensionStatus",
         "SupervisionLevelEnum": "safeserve.hazards.models.SupervisionLevel",
     },
 }

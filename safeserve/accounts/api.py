@@ -14,13 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from safeserve.accounts import services
+from safeserve.accounts.authentication import TokenAuthentication
 from safeserve.accounts.models import ApiToken, LoginChannel, LoginResult, User
-from safeserve.accounts.request import actor_of
-from safeserve.api.authentication import TokenAuthentication
 from safeserve.api.parsing import body_dict
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
-from safeserve.organizations.access import get_visible, require
+from safeserve.common.request import actor_of
 from safeserve.organizations.models import Organization, Role
 from safeserve.organizations.permissions import can_manage_any_users, can_manage_users_of
 

@@ -31,11 +31,11 @@ from safeserve.accounts.models import (
 from safeserve.accounts.selectors import lockout_of
 from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
+from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import client_ip, user_agent
 from safeserve.common.metrics import LOGIN_FAILURES
 from safeserve.common.validation import clean_model
-from safeserve.organizations.access import require
 from safeserve.organizations.models import Organization, OrganizationKind, Role
 from safeserve.organizations.permissions import can_manage_users_of
 

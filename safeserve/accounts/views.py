@@ -24,13 +24,13 @@ from safeserve.accounts.forms import (
 )
 from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
 from safeserve.accounts.models import LoginResult, User
-from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.masking import mask_phone
 from safeserve.common.pagination import paginate, query_without_page
-from safeserve.organizations.access import get_visible, require
+from safeserve.common.request import AuthedRequest
 from safeserve.organizations.models import Organization
 from safeserve.organizations.permissions import (
     can_manage_any_users,

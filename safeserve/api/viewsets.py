@@ -11,8 +11,8 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from safeserve.accounts.request import actor_of
-from safeserve.organizations.access import require
+from safeserve.common.access import require
+from safeserve.common.request import actor_of
 
 
 class ScopedViewSet(

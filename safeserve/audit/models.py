@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.audit.scope import reads_county_log
+
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
@@ -47,13 +49,11 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def visible_to(self, user: User) -> AuditEventQuerySet:
         """The county office reads its county's chain; everyone else reads events only
         through the history panel of an object they can already see."""
-        from safeserve.organizations.permissions import can_read_county_logs
-
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self.all()
-        if not can_read_county_logs(user) or user.organization is None:
+        if not reads_county_log(user) or user.organization is None:
             return self.none()
         return self.filter(county_id=user.organization.county_id)
 

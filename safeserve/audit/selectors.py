@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models
 
 from safeserve.audit.models import AuditEvent
+from safeserve.audit.scope import reads_county_log
 
 HISTORY_LIMIT = 50
 
@@ -22,14 +23,12 @@ def history_for(
     (and platform events) are shown; login events only to the county office; ``hide_actions``
     are events this viewer has no business seeing (e.g. other bidders' refusals). One query.
     """
-    from safeserve.organizations.permissions import can_read_county_logs
-
     events = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
     if not viewer.is_superuser:
         org = viewer.organization
         county_id = org.county_id if org is not None else None
         events = events.filter(models.Q(county_id=county_id) | models.Q(county__isnull=True))
-        if not can_read_county_logs(viewer):
+        if not reads_county_log(viewer):
             events = events.exclude(action__startswith="auth.")
     if hide_actions:
         events = events.exclude(action__in=hide_actions)

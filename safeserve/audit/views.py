@@ -4,17 +4,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.forms import AuditFilterForm
+from safeserve.audit.scope import reads_county_log
 from safeserve.audit.selectors import event_list
+from safeserve.common.access import require
 from safeserve.common.pagination import paginate, query_without_page
-from safeserve.organizations.access import require
-from safeserve.organizations.permissions import can_read_county_logs
+from safeserve.common.request import AuthedRequest
 
 
 @login_required
 def audit_list(request: AuthedRequest) -> HttpResponse:
-    require(can_read_county_logs(request.user))
+    require(reads_county_log(request.user))
     filters = AuditFilterForm(request.GET)
     filters.is_valid()
     events = event_list(user=request.user, filters=filters.cleaned_data)

@@ -10,10 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safeserve.accounts.request import actor_of
+from safeserve.common.access import require
+from safeserve.common.request import actor_of
 from safeserve.contracts.selectors import budget_execution, coverage_report
 from safeserve.contracts.views import _year
-from safeserve.organizations.access import require
 from safeserve.procurement.permissions import can_read_procurement
 
 

@@ -12,19 +12,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.pagination import paginate, query_without_page
+from safeserve.common.request import AuthedRequest
 from safeserve.contracts import selectors, services
 from safeserve.contracts.forms import AmendmentForm, TermsForm
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.contracts.workflows import AMENDMENT, CONTRACT
 from safeserve.enterprises.models import Enterprise
 from safeserve.enterprises.spreadsheets import codes_from_upload, write_rows
-from safeserve.organizations.access import get_visible, require
 from safeserve.procurement.models import PurchaseProject
 from safeserve.procurement.permissions import (
     can_read_procurement,

@@ -13,12 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
+from safeserve.common.access import get_visible, require
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
+from safeserve.common.request import actor_of
 from safeserve.enterprises import selectors, services
 from safeserve.enterprises import validation as v
 from safeserve.enterprises.importing import import_job_create
@@ -32,7 +33,6 @@ from safeserve.enterprises.permissions import (
 )
 from safeserve.enterprises.tasks import run_enterprise_import
 from safeserve.enterprises.views import _xlsx_response
-from safeserve.organizations.access import get_visible, require
 from safeserve.organizations.models import Region
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from safeserve.audit.services import audit_bulk_load
+from safeserve.common.access import require
 from safeserve.common.choices import ImportStatus
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_value
@@ -34,7 +35,6 @@ from safeserve.enterprises.spreadsheets import (
     check_upload,
     save_as_xlsx_error,
 )
-from safeserve.organizations.access import require
 from safeserve.organizations.models import OrganizationKind, Region, RegionLevel
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import ObjectRef, audit_record, diff
+from safeserve.common.access import require
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.pinyin import initials_index
@@ -25,7 +26,6 @@ from safeserve.enterprises.permissions import (
     can_read_directory,
     department_sectors,
 )
-from safeserve.organizations.access import require
 from safeserve.organizations.models import Organization, OrganizationKind, Region, RegionLevel
 from safeserve.organizations.permissions import can_manage_organizations
 

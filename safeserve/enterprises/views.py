@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error, spreadsheet_upload
 from safeserve.common.lib.masking import mask_phone
 from safeserve.common.pagination import paginate, query_without_page
+from safeserve.common.request import AuthedRequest
 from safeserve.enterprises import selectors, services
 from safeserve.enterprises.forms import (
     RESTORE_MAPPING,
@@ -42,7 +43,6 @@ from safeserve.enterprises.spreadsheets import (
     write_rows,
 )
 from safeserve.enterprises.tasks import run_enterprise_import
-from safeserve.organizations.access import get_visible, require
 from safeserve.organizations.permissions import can_manage_organizations
 
 

@@ -17,17 +17,18 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from safeserve.accounts.request import actor_of
+from safeserve.api.fields import AllowedActionsField
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
+from safeserve.common.access import get_visible
 from safeserve.common.lib.http import serve_file
+from safeserve.common.request import actor_of
 from safeserve.common.validation import MAX_ID, id_or_none
 from safeserve.contracts.models import Contract
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork import selectors, services
 from safeserve.fieldwork.models import (
-    Answer,
     ChecklistTemplate,
     DocumentRequest,
     DocumentRequestKind,
@@ -37,7 +38,6 @@ from safeserve.fieldwork.models import (
     ServiceTask,
     TaskKind,
 )
-from safeserve.organizations.access import get_visible
 
 FILE_PARSERS = [MultiPartParser, FormParser, JSONParser]
 
@@ -80,6 +80,13 @@ class TaskSerializer(serializers.ModelSerializer[ServiceTask]):
             {"id": i.pk, "template": i.template.code, "name": i.template.name}
             for i in obj.inspections.all()
         ]
+
+
+class TaskDetailSerializer(TaskSerializer):
+    allowed_actions = AllowedActionsField()
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "allowed_actions"]
 
 
 class TaskInput(serializers.Serializer[Any]):
@@ -168,6 +175,7 @@ class TaskViewSet(ScopedViewSet):
     """``GET /tasks/?mine=1&date_from=&date_to=&status=&contract=&enterprise=&kind=``."""
 
     serializer_class = TaskSerializer
+    detail_serializer_class = TaskDetailSerializer
     parser_classes = FILE_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
@@ -184,11 +192,12 @@ class TaskViewSet(ScopedViewSet):
         )
 
     def _out(self, task: ServiceTask) -> Any:
-        return TaskSerializer(
-            selectors.with_details(ServiceTask.objects.filter(pk=task.pk)).get()
+        return TaskDetailSerializer(
+            selectors.with_details(ServiceTask.objects.filter(pk=task.pk)).get(),
+            context=self.get_serializer_context(),
         ).data
 
-    @extend_schema(request=TaskInput, responses={201: TaskSerializer})
+    @extend_schema(request=TaskInput, responses={201: TaskDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         actor = actor_of(request)
         data = TaskInput(data=body_dict(request))
@@ -211,7 +220,7 @@ class TaskViewSet(ScopedViewSet):
         )
         return Response(self._out(task), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TaskUpdateInput, responses=TaskSerializer)
+    @extend_schema(request=TaskUpdateInput, responses=TaskDetailSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         task = self.get_object()
         data = TaskUpdateInput(data=body_dict(request))
@@ -238,7 +247,7 @@ class TaskViewSet(ScopedViewSet):
         )
         return Response({"created": created}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=AssignInput, responses=TaskSerializer)
+    @extend_schema(request=AssignInput, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
@@ -250,7 +259,7 @@ class TaskViewSet(ScopedViewSet):
         services.task_assign(actor=actor_of(request), task=task, lead=lead, members=members)
         return Response(self._out(task))
 
-    @extend_schema(request=CheckInInput, responses=TaskSerializer)
+    @extend_schema(request=CheckInInput, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
@@ -259,7 +268,7 @@ class TaskViewSet(ScopedViewSet):
         services.task_check_in(actor=actor_of(request), task=task, **data.validated_data)
         return Response(self._out(task))
 
-    @extend_schema(request=None, responses=TaskSerializer)
+    @extend_schema(request=None, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def finish(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
@@ -268,7 +277,7 @@ class TaskViewSet(ScopedViewSet):
 
     @extend_schema(
         request=inline_serializer("TaskCancel", {"reason": serializers.CharField()}),
-        responses=TaskSerializer,
+        responses=TaskDetailSerializer,
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
@@ -278,7 +287,7 @@ class TaskViewSet(ScopedViewSet):
         )
         return Response(self._out(task))
 
-    @extend_schema(request=RecordInput, responses=TaskSerializer)
+    @extend_schema(request=RecordInput, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def record(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
@@ -289,7 +298,7 @@ class TaskViewSet(ScopedViewSet):
         services.record_save(actor=actor_of(request), task=task, data=values, materials=materials)
         return Response(self._out(task))
 
-    @extend_schema(request=TestResultInput, responses={201: TaskSerializer})
+    @extend_schema(request=TestResultInput, responses={201: TaskDetailSerializer})
     @action(detail=True, methods=["post"], url_path="test-results")
     def test_results(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
@@ -388,15 +397,10 @@ class InspectionSerializer(serializers.ModelSerializer[Inspection]):
         return rows
 
 
-class AnswerInput(serializers.Serializer[Any]):
-    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    answer = serializers.ChoiceField(choices=Answer.choices)
-    description = serializers.CharField(
-        max_length=4000, required=False, allow_blank=True, default=""
-    )
-
-
 class InspectionViewSet(ScopedViewSet):
+    """A checklist filled on a task: its items, answers and photos. Answering lives with the
+    hazards app (``hazards.api.InspectionViewSet``), since an answer can raise a hazard."""
+
     serializer_class = InspectionSerializer
     parser_classes = FILE_PARSERS
 
@@ -420,26 +424,6 @@ class InspectionViewSet(ScopedViewSet):
         if photo is None or not photo.file:
             raise Http404
         return serve_file(photo.file)
-
-    @extend_schema(request=AnswerInput, responses=InspectionSerializer)
-    @action(detail=True, methods=["post"])
-    def answer(self, request: Request, pk: str | None = None) -> Response:
-        """Multipart: ``item``, ``answer`` (yes/no/na), ``description``, ``photos`` (several)."""
-        inspection = self.get_object()
-        data = AnswerInput(data=body_dict(request))
-        data.is_valid(raise_exception=True)
-        item = inspection.template.items.filter(pk=data.validated_data["item"]).first()
-        if item is None:
-            raise serializers.ValidationError({"item": [_("Not an item of this checklist.")]})
-        services.answer_record(
-            actor=actor_of(request),
-            inspection=inspection,
-            item=item,
-            answer=data.validated_data["answer"],
-            description=data.validated_data["description"],
-            photos=request.FILES.getlist("photos"),
-        )
-        return Response(InspectionSerializer(self.get_object()).data)
 
 
 class FeeComplaintSerializer(serializers.ModelSerializer[FeeComplaint]):
@@ -466,6 +450,13 @@ class FeeComplaintSerializer(serializers.ModelSerializer[FeeComplaint]):
         ]
 
 
+class FeeComplaintDetailSerializer(FeeComplaintSerializer):
+    allowed_actions = AllowedActionsField()
+
+    class Meta(FeeComplaintSerializer.Meta):
+        fields = [*FeeComplaintSerializer.Meta.fields, "allowed_actions"]
+
+
 class FeeComplaintInput(serializers.Serializer[Any]):
     contract = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     task = serializers.IntegerField(
@@ -480,6 +471,7 @@ class FeeComplaintInput(serializers.Serializer[Any]):
 
 class FeeComplaintViewSet(ScopedViewSet):
     serializer_class = FeeComplaintSerializer
+    detail_serializer_class = FeeComplaintDetailSerializer
     parser_classes = FILE_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
@@ -489,7 +481,13 @@ class FeeComplaintViewSet(ScopedViewSet):
             .order_by("-pk")
         )
 
-    @extend_schema(request=FeeComplaintInput, responses={201: FeeComplaintSerializer})
+    def _out(self, complaint: FeeComplaint) -> Any:
+        return FeeComplaintDetailSerializer(
+            self.scoped_queryset(actor_of(self.request)).get(pk=complaint.pk),
+            context=self.get_serializer_context(),
+        ).data
+
+    @extend_schema(request=FeeComplaintInput, responses={201: FeeComplaintDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """An enterprise user reports a fee demand (R15)."""
         actor = actor_of(request)
@@ -510,17 +508,14 @@ class FeeComplaintViewSet(ScopedViewSet):
         complaint = services.fee_complaint_report(
             actor=actor, enterprise=own, contract=found, task=task, **values
         )
-        return Response(
-            FeeComplaintSerializer(self.scoped_queryset(actor).get(pk=complaint.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(self._out(complaint), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=inline_serializer(
             "FeeDecision",
             {"confirmed": serializers.BooleanField(), "note": serializers.CharField()},
         ),
-        responses=FeeComplaintSerializer,
+        responses=FeeComplaintDetailSerializer,
     )
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str | None = None) -> Response:
@@ -532,7 +527,7 @@ class FeeComplaintViewSet(ScopedViewSet):
             confirmed=str(body.get("confirmed", "")).lower() in ("1", "true", "yes"),
             note=str(body.get("note", "")),
         )
-        return Response(FeeComplaintSerializer(self.get_object()).data)
+        return Response(self._out(complaint))
 
 
 class DocumentRequestSerializer(serializers.ModelSerializer[DocumentRequest]):
@@ -564,6 +559,13 @@ class DocumentRequestSerializer(serializers.ModelSerializer[DocumentRequest]):
         ]
 
 
+class DocumentRequestDetailSerializer(DocumentRequestSerializer):
+    allowed_actions = AllowedActionsField()
+
+    class Meta(DocumentRequestSerializer.Meta):
+        fields = [*DocumentRequestSerializer.Meta.fields, "allowed_actions"]
+
+
 class DocumentRequestInput(serializers.Serializer[Any]):
     contract = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     enterprise = serializers.IntegerField(min_value=1, max_value=MAX_ID)
@@ -574,6 +576,7 @@ class DocumentRequestInput(serializers.Serializer[Any]):
 
 class DocumentRequestViewSet(ScopedViewSet):
     serializer_class = DocumentRequestSerializer
+    detail_serializer_class = DocumentRequestDetailSerializer
     parser_classes = FILE_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
@@ -584,7 +587,13 @@ class DocumentRequestViewSet(ScopedViewSet):
             .order_by("-pk")
         )
 
-    @extend_schema(request=DocumentRequestInput, responses={201: DocumentRequestSerializer})
+    def _out(self, document_request: DocumentRequest) -> Any:
+        return DocumentRequestDetailSerializer(
+            self.scoped_queryset(actor_of(self.request)).get(pk=document_request.pk),
+            context=self.get_serializer_context(),
+        ).data
+
+    @extend_schema(request=DocumentRequestInput, responses={201: DocumentRequestDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         actor = actor_of(request)
         data = DocumentRequestInput(data=body_dict(request))
@@ -595,10 +604,7 @@ class DocumentRequestViewSet(ScopedViewSet):
         created = services.document_request_create(
             actor=actor, contract=contract, enterprise=enterprise, **values
         )
-        return Response(
-            DocumentRequestSerializer(self.scoped_queryset(actor).get(pk=created.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(self._out(created), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=inline_serializer(
@@ -609,7 +615,7 @@ class DocumentRequestViewSet(ScopedViewSet):
                 "confidential": serializers.BooleanField(default=True),
             },
         ),
-        responses=DocumentRequestSerializer,
+        responses=DocumentRequestDetailSerializer,
     )
     @action(detail=True, methods=["post"])
     def answer(self, request: Request, pk: str | None = None) -> Response:
@@ -624,13 +630,14 @@ class DocumentRequestViewSet(ScopedViewSet):
             answer=str(body.get("answer", "")),
             files=files,
         )
-        return Response(DocumentRequestSerializer(self.get_object()).data)
+        return Response(self._out(document_request))
 
-    @extend_schema(request=None, responses=DocumentRequestSerializer)
+    @extend_schema(request=None, responses=DocumentRequestDetailSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
-        services.document_request_close(actor=actor_of(request), request=self.get_object())
-        return Response(DocumentRequestSerializer(self.get_object()).data)
+        document_request = self.get_object()
+        services.document_request_close(actor=actor_of(request), request=document_request)
+        return Response(self._out(document_request))
 
     @extend_schema(request=None, responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d{1,12})")

@@ -6,3 +6,6 @@ class FieldworkConfig(AppConfig):
     name = "safeserve.fieldwork"
     label = "fieldwork"
     verbose_name = _("Fieldwork")
+
+    def ready(self) -> None:
+        from safeserve.fieldwork import audit_labels  # noqa: F401 — registers the labels

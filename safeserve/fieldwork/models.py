@@ -342,6 +342,19 @@ class InspectionPhoto(models.Model):
         return self.file.name or ""
 
 
+# What each kind of task must record before its findings are in (R13's raw material).
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    TaskKind.DRILL: ("scenario", "participants", "problems_found"),
+    TaskKind.TRAINING: ("topic", "hours", "attendees"),
+    TaskKind.PUBLICITY: ("topic", "hours", "attendees"),
+    TaskKind.EMERGENCY_PLAN: ("summary",),
+    TaskKind.STANDARDIZATION_CHECK: (),
+    TaskKind.OTHER: ("summary",),
+    TaskKind.OCCUPATIONAL_TESTING: (),
+    TaskKind.INSPECTION: (),
+}
+
+
 class TaskRecord(BaseModel):
     """What a non-inspection task produced: a drill, a training or publicity event, an
     emergency plan, a standardization check or another service (test results are rows of

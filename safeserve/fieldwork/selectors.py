@@ -7,15 +7,27 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from safeserve.common.validation import id_or_none
 from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.contracts.services.engagements import experts_allowed
 from safeserve.enterprises.models import Enterprise
-from safeserve.fieldwork.models import ServiceTask, TaskAssignment, TaskStatus
+from safeserve.fieldwork.models import (
+    RECORD_FIELDS,
+    Inspection,
+    ServiceTask,
+    TaskAssignment,
+    TaskKind,
+    TaskRecord,
+    TaskStatus,
+)
 from safeserve.organizations.models import ACTING_ROLES, OrganizationKind
+from safeserve.providers.selectors import serving_experts
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
+    from safeserve.providers.models import Expert
 
 
 def contracts_acted_on(viewer: User) -> QuerySet[Contract]:
@@ -112,3 +124,61 @@ def my_week(viewer: User, today: dt.date) -> dict[str, list[ServiceTask]]:
         "today": [t for t in tasks if t.status == TaskStatus.PLANNED and t.planned_date == today],
         "week": [t for t in tasks if t.status == TaskStatus.PLANNED and t.planned_date > today],
     }
+
+
+def checklist_progress(task: ServiceTask) -> list[tuple[Inspection, int, int]]:
+    """Each checklist of the task with its number of items and of answers, in one query."""
+    rows = (
+        task.inspections.select_related("template")
+        .annotate(
+            item_count=Count("template__items", distinct=True),
+            answer_count=Count("answers", distinct=True),
+        )
+        .order_by("pk")
+    )
+    return [(row, row.item_count, row.answer_count) for row in rows]
+
+
+def missing_findings(task: ServiceTask) -> list[str]:
+    """What still stops the lead expert from recording the findings, as sentences."""
+    if task.uses_checklists:
+        inspections = checklist_progress(task)
+        if not inspections:
+            return [_("Choose at least one checklist.")]
+        missing = []
+        for inspection, total, answered in inspections:
+            if answered < total:
+                missing.append(
+                    _("%(name)s: %(n)d of %(total)d items not answered.")
+                    % {"name": inspection.template.name, "n": total - answered, "total": total}
+                )
+        return missing
+    if task.kind == TaskKind.OCCUPATIONAL_TESTING:
+        return [] if task.test_results.exists() else [_("Record at least one measurement.")]
+    record = TaskRecord.objects.filter(task=task).first()
+    fields = RECORD_FIELDS.get(task.kind, ("summary",)) or ("summary",)
+    missing_fields = [
+        str(TaskRecord._meta.get_field(f).verbose_name)  # type: ignore[union-attr]
+        for f in fields
+        if record is None or getattr(record, f) in (None, "")
+    ]
+    if missing_fields:
+        return [_("Fill in the record: %(fields)s.") % {"fields": "、".join(missing_fields)}]
+    return []
+
+
+def expert_refusal(contract: Contract, expert: Expert, on_date: dt.date) -> str | None:
+    """R7 for one expert on one date, as a sentence, or None when allowed."""
+    if not expert.is_active:
+        return _("%(name)s is inactive and does no tasks.") % {"name": expert.name}
+    if experts_allowed(contract, on_date).filter(pk=expert.pk).exists():
+        return None
+    if not serving_experts(contract.county_id).filter(pk=expert.pk).exists():
+        return _(
+            "%(name)s is not in the county's expert pool or is suspended from it, and does no "
+            "tasks here."
+        ) % {"name": expert.name}
+    return _(
+        "%(name)s is neither employed by %(provider)s nor engaged by it for this contract on "
+        "%(date)s; no subcontracting (R7)."
+    ) % {"name": expert.name, "provider": contract.provider.name, "date": on_date}

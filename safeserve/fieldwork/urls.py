@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.task_list, name="list"),
     path("plan/<int:contract_pk>/", views.task_plan, name="plan"),
     path("<int:pk>/", views.task_detail, name="detail"),
-    path("<int:pk>/inspections/<int:inspection_pk>/", views.inspection, name="inspection"),
     path("<int:pk>/photos/<int:file_pk>/", views.task_file, {"what": "photo"}, name="photo"),
     path("<int:pk>/materials/", views.task_file, {"what": "materials"}, name="materials"),
     path("<int:pk>/<str:verb>/", views.task_action, name="action"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import serve_file
 from safeserve.common.pagination import paginate, query_without_page
+from safeserve.common.request import AuthedRequest
 from safeserve.common.validation import date_or_error, id_or_none, number_or_error, required_id
 from safeserve.contracts.models import Contract, ContractEnterprise
 from safeserve.contracts.services import experts_allowed
@@ -30,13 +30,10 @@ from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork import selectors, services
 from safeserve.fieldwork.models import (
     KINDS_BY_CATEGORY,
-    Answer,
     ChecklistTemplate,
     DocumentRequest,
     DocumentRequestKind,
-    DocumentRequestStatus,
     FeeComplaint,
-    Inspection,
     InspectionPhoto,
     ServiceTask,
     TaskKind,
@@ -44,8 +41,8 @@ from safeserve.fieldwork.models import (
     TaskRecord,
     TaskStatus,
 )
-from safeserve.hazards.models import Hazard, HazardLevel, HazardStatus
-from safeserve.organizations.access import get_visible, require
+from safeserve.fieldwork.panels import task_panels
+from safeserve.fieldwork.workflows import DOCUMENT_REQUEST, FEE_REPORT, TASK
 
 
 def _date(value: str) -> dt.date | None:
@@ -173,39 +170,23 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     user = request.user
     contract = task.contract
-    assigned = perms.is_assigned(user, task)
-    staff = perms.is_provider_staff(user, contract)
-    on_site = task.status == TaskStatus.ON_SITE
+    verbs = TASK.verbs_for(user, task)
     current, older = services.suggested_templates(task) if task.uses_checklists else ([], [])
     chosen = {i.template_id for i in task.inspections.all()}
     working_papers = perms.sees_working_papers(user)
     inspections = services.checklist_progress(task) if working_papers else []
-    hazards = list(
-        Hazard.objects.visible_to(user).filter(task=task).select_related("notice").order_by("pk")
-    )
     record = TaskRecord.objects.filter(task=task).first()
     rating = TaskRating.objects.filter(task=task).first()
-    enterprise_user = task.enterprise is not None and perms.is_enterprise_user(
-        user, task.enterprise
-    )
     return render(
         request,
         "fieldwork/task_detail.html",
         {
             "task": task,
+            "verbs": verbs,
             "team": list(task.assignments.all()),
-            "can_assign": staff and task.status in (TaskStatus.PLANNED, TaskStatus.ON_SITE),
-            "allowed_experts": experts_allowed(contract).order_by("name") if staff else [],
-            "can_check_in": assigned and task.status == TaskStatus.PLANNED,
-            "can_work": assigned and on_site,
-            "is_lead": perms.is_lead(user, task),
-            "can_cancel": perms.can_cancel_task(user, task)
-            and task.status in (TaskStatus.PLANNED, TaskStatus.ON_SITE)
-            and not task.hazards.exists(),
-            "can_edit": perms.can_plan_tasks(user, contract) and task.status == TaskStatus.PLANNED,
-            "can_add_checklist": perms.can_manage_checklists(user, task)
-            and task.status in (TaskStatus.PLANNED, TaskStatus.ON_SITE)
-            and task.uses_checklists,
+            "allowed_experts": experts_allowed(contract).order_by("name")
+            if "assign" in verbs
+            else [],
             "working_papers": working_papers,
             "suggested": [t for t in current if t.pk not in chosen],
             "others": [
@@ -217,14 +198,14 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             else [],
             "older": [t for t in older if t.pk not in chosen],
             "inspections": inspections,
-            "missing": services.missing_findings(task) if on_site else [],
+            # What the lead still has to do before the findings can be recorded.
+            "missing": services.missing_findings(task)
+            if task.status == TaskStatus.ON_SITE and perms.is_lead(user, task)
+            else [],
             "record": record,
             "record_fields": services.RECORD_FIELDS.get(task.kind, ()),
             "test_results": list(task.test_results.all()),
-            "hazards": hazards,
-            "can_notify": (perms.is_lead(user, task) or staff)
-            and any(h.status == HazardStatus.FOUND for h in hazards),
-            "can_rate": enterprise_user and task.status in services.RATEABLE and rating is None,
+            "panels": task_panels(request, task, verbs),
             "rating": rating,
             "history": history_for(
                 task,
@@ -288,7 +269,7 @@ def task_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
             if template is None:
                 raise Http404
             inspection = services.inspection_add(actor=request.user, task=task, template=template)
-            return redirect("fieldwork:inspection", pk=task.pk, inspection_pk=inspection.pk)
+            return redirect("inspection", pk=task.pk, inspection_pk=inspection.pk)
         elif verb == "record":
             data = {k: post.get(k, "") for k in services.RECORD_FIELDS.get(task.kind, ())}
             labels = {"participants": _("participants"), "attendees": _("attendees")}
@@ -344,120 +325,6 @@ def _required_number(value: str, field: str, label: str) -> Decimal:
     return Decimal(number)
 
 
-@login_required
-def inspection(request: AuthedRequest, pk: int, inspection_pk: int) -> HttpResponse:
-    """The phone form: one card per item; each card saves itself, and a 'problem found'
-    answer can raise its hazard in the same step."""
-    task = _task(request, pk)
-    sheet = (
-        Inspection.objects.filter(task=task, pk=inspection_pk)
-        .select_related("template")
-        .prefetch_related("answers__photos", "answers__hazards", "template__items")
-        .first()
-    )
-    if sheet is None:
-        raise Http404
-    if not perms.sees_working_papers(request.user):
-        raise Http404
-    can_answer = perms.is_assigned(request.user, task) and task.status == TaskStatus.ON_SITE
-    retry: Any = None
-    status = 200
-    if request.method == "POST":
-        require(perms.is_assigned(request.user, task))
-        item = sheet.template.items.filter(pk=id_or_none(request.POST.get("item")) or 0).first()
-        if item is None:
-            raise Http404
-        try:
-            _answer_and_raise(request, task, sheet, item)
-        except ApplicationError as exc:
-            # Nothing was kept: show the card again with what the expert typed.
-            _fail(request, exc)
-            retry, status = request.POST, 400
-        else:
-            return redirect(f"{request.path}#item-{item.pk}")
-    answers = {a.item_id: a for a in sheet.answers.all()}
-    retry_item = id_or_none(retry.get("item")) if retry else None
-    items = [
-        (item, answers.get(item.pk), retry if item.pk == retry_item else None)
-        for item in sheet.template.items.all()
-    ]
-    return render(
-        request,
-        "fieldwork/inspection.html",
-        {
-            "task": task,
-            "sheet": sheet,
-            "items": items,
-            "answered": len(answers),
-            "can_answer": can_answer,
-            "answer_choices": Answer.choices,
-            "default_deadline": timezone.localdate()
-            + dt.timedelta(days=_policy_days(task.county_id)),
-        },
-        status=status,
-    )
-
-
-def _policy_days(county_id: int) -> int:
-    from safeserve.common.models import policy_for
-
-    return policy_for(county_id).general_rectification_days
-
-
-def _answer_and_raise(
-    request: AuthedRequest, task: ServiceTask, sheet: Inspection, item: Any
-) -> None:
-    from django.db import transaction
-
-    from safeserve.hazards.services import hazard_raise
-
-    post = request.POST
-    photos = request.FILES.getlist("photos")
-    raising = bool(post.get("raise_hazard")) and post.get("answer") == Answer.YES
-    deadline = date_or_error(post.get("deadline"), "deadline", _("rectify by"))
-    if raising:
-        # Checked before anything is stored, so a refusal leaves no photo behind.
-        for field, label in (("location", _("location")), ("advice", _("rectification advice"))):
-            if not (post.get(field) or "").strip():
-                raise ApplicationError(
-                    "required",
-                    _("Please fill in %(field)s.") % {"field": label},
-                    errors={field: [_("This field is required.")]},
-                    status=400,
-                )
-    with transaction.atomic():
-        answer = services.answer_record(
-            actor=request.user,
-            inspection=sheet,
-            item=item,
-            answer=post.get("answer", ""),
-            description=post.get("description", ""),
-            photos=photos,
-        )
-        if raising:
-            for photo in photos:
-                photo.seek(0)
-            hazard = hazard_raise(
-                actor=request.user,
-                task=task,
-                answer=answer,
-                level=post.get("level") or HazardLevel.GENERAL,
-                description=answer.description,
-                location=post.get("location", ""),
-                advice=post.get("advice", ""),
-                deadline=deadline,
-                responsible_person=post.get("responsible_person", ""),
-                photos=photos,
-            )
-            messages.success(
-                request,
-                _("Hazard %(number)s raised (%(level)s).")
-                % {"number": hazard.number, "level": hazard.get_level_display()},
-            )
-        else:
-            messages.success(request, _("Answer saved."))
-
-
 # Fee reports (R15) ------------------------------------------------------------------------
 
 
@@ -499,11 +366,13 @@ def fee_complaints(request: AuthedRequest) -> HttpResponse:
     complaints = FeeComplaint.objects.visible_to(request.user).select_related(
         "enterprise", "contract__provider"
     )
+    page = paginate(request, complaints.order_by("-created_at", "-pk"))
+    page_items = list(page)
     return render(
         request,
         "fieldwork/fee_complaints.html",
         {
-            "page": paginate(request, complaints.order_by("-created_at", "-pk")),
+            "page": page,
             "query": query_without_page(request),
             "can_report": can_report,
             "contracts": Contract.objects.filter(coverage__enterprise=enterprise).select_related(
@@ -512,11 +381,7 @@ def fee_complaints(request: AuthedRequest) -> HttpResponse:
             if enterprise
             else [],
             "post": request.POST,
-            "can_decide_any": perms.is_county_office_of(
-                request.user, request.user.organization.county_id or 0
-            )
-            if request.user.organization
-            else False,
+            "decidable": {c.pk for c in page_items if FEE_REPORT.allows("decide", request.user, c)},
         },
         status=status,
     )
@@ -606,24 +471,12 @@ def document_request(request: AuthedRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    can_answer = (
-        perms.is_enterprise_user(request.user, item.enterprise)
-        and item.status != DocumentRequestStatus.CLOSED
-    )
-    org = request.user.organization
-    can_close = (
-        org is not None
-        and org.pk == item.requested_by_org_id
-        and services.can_request_documents(request.user, item.contract)
-        and item.status != DocumentRequestStatus.CLOSED
-    )
+    verbs = DOCUMENT_REQUEST.verbs_for(request.user, item)
     if request.method == "POST":
         try:
             if request.POST.get("what") == "close":
-                require(can_close)
                 services.document_request_close(actor=request.user, request=item)
             else:
-                require(can_answer)
                 confidential = request.POST.get("confidential") == "on"
                 files = [(f.name or "", f, confidential) for f in request.FILES.getlist("files")]
                 services.document_request_answer(
@@ -642,8 +495,7 @@ def document_request(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "item": item,
             "documents": list(item.documents.all()),
-            "can_answer": can_answer,
-            "can_close": can_close,
+            "verbs": verbs,
             "history": history_for(item, request.user),
         },
     )

@@ -18,23 +18,27 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safeserve.accounts.request import actor_of
+from safeserve.api.fields import AllowedActionsField
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
+from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import serve_file
+from safeserve.common.request import actor_of
 from safeserve.common.validation import MAX_ID, id_or_none
+from safeserve.fieldwork import api as fieldwork_api
 from safeserve.fieldwork import permissions as perms
-from safeserve.fieldwork.models import InspectionAnswer, ServiceTask
+from safeserve.fieldwork.models import Answer, InspectionAnswer, ServiceTask
 from safeserve.hazards import selectors, services
 from safeserve.hazards.models import (
+    GOVERNANCE_PARTS,
     Hazard,
     HazardLevel,
     MajorHazardReport,
     Notice,
     SupervisionLevel,
 )
-from safeserve.organizations.access import get_visible
+from safeserve.hazards.workflows import EXTENSION
 
 FILE_PARSERS = [MultiPartParser, FormParser, JSONParser]
 
@@ -118,6 +122,23 @@ class HazardSerializer(serializers.ModelSerializer[Hazard]):
         return report.pk
 
 
+class HazardDetailSerializer(HazardSerializer):
+    """One hazard: what the viewer may do to it and to each pending extension request."""
+
+    allowed_actions = AllowedActionsField()
+
+    class Meta(HazardSerializer.Meta):
+        fields = [*HazardSerializer.Meta.fields, "allowed_actions"]
+
+    def get_extensions(self, obj: Hazard) -> list[dict[str, Any]]:
+        user = self.context["request"].user
+        rows = super().get_extensions(obj)
+        for row, extension in zip(rows, obj.extensions.all(), strict=True):
+            extension.hazard = obj  # the table reads the hazard's state
+            row["allowed_actions"] = EXTENSION.verbs_for(user, extension)
+        return rows
+
+
 class RaiseInput(serializers.Serializer[Any]):
     task = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     level = serializers.ChoiceField(choices=HazardLevel.choices, default=HazardLevel.GENERAL)
@@ -173,6 +194,7 @@ class HazardViewSet(ScopedViewSet):
     (multipart with ``photos``)."""
 
     serializer_class = HazardSerializer
+    detail_serializer_class = HazardDetailSerializer
     parser_classes = FILE_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
@@ -188,12 +210,12 @@ class HazardViewSet(ScopedViewSet):
         )
 
     def _out(self, hazard: Hazard) -> Any:
-        return HazardSerializer(
+        return HazardDetailSerializer(
             selectors.with_details(Hazard.objects.filter(pk=hazard.pk)).get(),
             context=self.get_serializer_context(),
         ).data
 
-    @extend_schema(request=RaiseInput, responses={201: HazardSerializer})
+    @extend_schema(request=RaiseInput, responses={201: HazardDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         actor = actor_of(request)
         values = _valid(RaiseInput, request)
@@ -224,7 +246,7 @@ class HazardViewSet(ScopedViewSet):
             raise Http404
         return serve_file(stored.file)
 
-    @extend_schema(request=None, responses=HazardSerializer)
+    @extend_schema(request=None, responses=HazardDetailSerializer)
     @action(detail=True, methods=["post"])
     def notify(self, request: Request, pk: str | None = None) -> Response:
         """Issues a written notice listing this hazard (POST /notices/ lists several)."""
@@ -232,14 +254,14 @@ class HazardViewSet(ScopedViewSet):
         services.notice_issue(actor=actor_of(request), task=hazard.task, hazards=[hazard])
         return Response(self._out(hazard))
 
-    @extend_schema(request=None, responses=HazardSerializer)
+    @extend_schema(request=None, responses=HazardDetailSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         hazard = self.get_object()
         services.hazard_acknowledge(actor=actor_of(request), hazard=hazard)
         return Response(self._out(hazard))
 
-    @extend_schema(request=SubmitInput, responses=HazardSerializer)
+    @extend_schema(request=SubmitInput, responses=HazardDetailSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """Multipart: ``description`` and ``files`` (photos or PDF, at least one)."""
@@ -250,7 +272,7 @@ class HazardViewSet(ScopedViewSet):
         )
         return Response(self._out(hazard))
 
-    @extend_schema(request=HazardNoteInput, responses=HazardSerializer)
+    @extend_schema(request=HazardNoteInput, responses=HazardDetailSerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request: Request, pk: str | None = None) -> Response:
         hazard = self.get_object()
@@ -263,7 +285,7 @@ class HazardViewSet(ScopedViewSet):
         )
         return Response(self._out(hazard))
 
-    @extend_schema(request=HazardReasonInput, responses=HazardSerializer)
+    @extend_schema(request=HazardReasonInput, responses=HazardDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         hazard = self.get_object()
@@ -272,7 +294,7 @@ class HazardViewSet(ScopedViewSet):
         )
         return Response(self._out(hazard))
 
-    @extend_schema(request=ExtendInput, responses={201: HazardSerializer})
+    @extend_schema(request=ExtendInput, responses={201: HazardDetailSerializer})
     @action(detail=True, methods=["post"])
     def extend(self, request: Request, pk: str | None = None) -> Response:
         """Requests a later deadline; the decision is ``extensions/{id}/approve|decline``."""
@@ -284,7 +306,7 @@ class HazardViewSet(ScopedViewSet):
 
     @extend_schema(
         request=inline_serializer("ExtensionDecision", {"note": serializers.CharField()}),
-        responses=HazardSerializer,
+        responses=HazardDetailSerializer,
     )
     @action(
         detail=True,
@@ -306,7 +328,7 @@ class HazardViewSet(ScopedViewSet):
         )
         return Response(self._out(hazard))
 
-    @extend_schema(request=HazardReasonInput, responses=HazardSerializer)
+    @extend_schema(request=HazardReasonInput, responses=HazardDetailSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         hazard = self.get_object()
@@ -433,7 +455,14 @@ class ReportSerializer(serializers.ModelSerializer[MajorHazardReport]):
         plan = getattr(obj, "governance_plan", None)
         if plan is None:
             return None
-        return {part: getattr(plan, part) for part in services.GOVERNANCE_PARTS}
+        return {part: getattr(plan, part) for part in GOVERNANCE_PARTS}
+
+
+class ReportDetailSerializer(ReportSerializer):
+    allowed_actions = AllowedActionsField()
+
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "allowed_actions"]
 
 
 class ReportDraftInput(serializers.Serializer[Any]):
@@ -460,6 +489,7 @@ class GovernancePlanInput(serializers.Serializer[Any]):
 
 class MajorHazardReportViewSet(ScopedViewSet):
     serializer_class = ReportSerializer
+    detail_serializer_class = ReportDetailSerializer
 
     def scoped_queryset(self, actor: Any) -> Any:
         return selectors.report_list(
@@ -467,38 +497,39 @@ class MajorHazardReportViewSet(ScopedViewSet):
         )
 
     def _out(self, report: MajorHazardReport) -> Any:
-        return ReportSerializer(
-            selectors.report_details(MajorHazardReport.objects.filter(pk=report.pk)).get()
+        return ReportDetailSerializer(
+            selectors.report_details(MajorHazardReport.objects.filter(pk=report.pk)).get(),
+            context=self.get_serializer_context(),
         ).data
 
-    @extend_schema(request=ReportDraftInput, responses=ReportSerializer)
+    @extend_schema(request=ReportDraftInput, responses=ReportDetailSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         report = self.get_object()
-        services.report_save(
+        services.major_report_save(
             actor=actor_of(request), report=report, **_valid(ReportDraftInput, request)
         )
         return Response(self._out(report))
 
-    @extend_schema(request=None, responses=ReportSerializer)
+    @extend_schema(request=None, responses=ReportDetailSerializer)
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: str | None = None) -> Response:
         report = self.get_object()
-        services.report_send(actor=actor_of(request), report=report)
+        services.major_report_send(actor=actor_of(request), report=report)
         return Response(self._out(report))
 
-    @extend_schema(request=None, responses=ReportSerializer)
+    @extend_schema(request=None, responses=ReportDetailSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         report = self.get_object()
-        services.report_acknowledge(actor=actor_of(request), report=report)
+        services.major_report_acknowledge(actor=actor_of(request), report=report)
         return Response(self._out(report))
 
-    @extend_schema(request=SuperviseInput, responses=ReportSerializer)
+    @extend_schema(request=SuperviseInput, responses=ReportDetailSerializer)
     @action(detail=True, methods=["post"])
     def supervise(self, request: Request, pk: str | None = None) -> Response:
         report = self.get_object()
         values = _valid(SuperviseInput, request)
-        services.report_supervise(
+        services.major_report_supervise(
             actor=actor_of(request),
             report=report,
             level=values["supervision_level"],
@@ -507,7 +538,7 @@ class MajorHazardReportViewSet(ScopedViewSet):
         )
         return Response(self._out(report))
 
-    @extend_schema(request=GovernancePlanInput, responses=ReportSerializer)
+    @extend_schema(request=GovernancePlanInput, responses=ReportDetailSerializer)
     @action(detail=True, methods=["post"], url_path="governance-plan")
     def governance_plan(self, request: Request, pk: str | None = None) -> Response:
         report = self.get_object()
@@ -516,14 +547,68 @@ class MajorHazardReportViewSet(ScopedViewSet):
         )
         return Response(self._out(report))
 
-    @extend_schema(request=HazardNoteInput, responses=ReportSerializer)
+    @extend_schema(request=HazardNoteInput, responses=ReportDetailSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         report = self.get_object()
-        services.report_accept(
+        services.major_report_accept(
             actor=actor_of(request), report=report, **_valid(HazardNoteInput, request)
         )
         return Response(self._out(report))
+
+
+class AnswerInput(serializers.Serializer[Any]):
+    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    answer = serializers.ChoiceField(choices=Answer.choices)
+    description = serializers.CharField(
+        max_length=4000, required=False, allow_blank=True, default=""
+    )
+    raise_hazard = serializers.BooleanField(required=False, default=False)
+    level = serializers.ChoiceField(choices=HazardLevel.choices, default=HazardLevel.GENERAL)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    advice = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    responsible_person = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+
+
+class AnsweredSerializer(fieldwork_api.InspectionSerializer):
+    raised_hazard = serializers.SerializerMethodField()
+
+    class Meta(fieldwork_api.InspectionSerializer.Meta):
+        fields = [*fieldwork_api.InspectionSerializer.Meta.fields, "raised_hazard"]
+
+    def get_raised_hazard(self, obj: Any) -> dict[str, Any] | None:
+        hazard = self.context.get("hazard")
+        if hazard is None:
+            return None
+        return {"id": hazard.pk, "number": hazard.number, "level": hazard.level}
+
+
+class InspectionViewSet(fieldwork_api.InspectionViewSet):
+    """Checklists on a task, answered item by item; an answer of 'problem found' can raise its
+    hazard in the same request (``raise_hazard``), both kept or neither."""
+
+    @extend_schema(request=AnswerInput, responses=AnsweredSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, pk: str | None = None) -> Response:
+        """Multipart: ``item``, ``answer`` (yes/no/na), ``description``, ``photos`` (several);
+        with ``raise_hazard``: ``location``, ``advice``, ``level``, ``deadline``,
+        ``responsible_person``."""
+        inspection = self.get_object()
+        values = _valid(AnswerInput, request)
+        item = inspection.template.items.filter(pk=values.pop("item")).first()
+        if item is None:
+            raise serializers.ValidationError({"item": [_("Not an item of this checklist.")]})
+        hazard = services.answer_and_raise(
+            actor=actor_of(request),
+            inspection=inspection,
+            item=item,
+            photos=request.FILES.getlist("photos"),
+            **values,
+        )[1]
+        return Response(AnsweredSerializer(self.get_object(), context={"hazard": hazard}).data)
 
 
 def link_notice(notice_id: int, token: str) -> Notice:

@@ -6,3 +6,10 @@ class HazardsConfig(AppConfig):
     name = "safeserve.hazards"
     label = "hazards"
     verbose_name = _("Hazards")
+
+    def ready(self) -> None:
+        from safeserve.fieldwork.panels import register_task_panel
+        from safeserve.hazards import audit_labels  # noqa: F401 — registers the labels
+        from safeserve.hazards.panels import task_hazards
+
+        register_task_panel(task_hazards, order=10)

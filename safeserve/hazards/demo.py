@@ -919,7 +919,7 @@ class _Seeder:
     def write_report(self, user: User, hazard: Hazard, key: str) -> MajorHazardReport:
         words = profile_of(hazard.enterprise)
         state, harm, advice = (text.format(**words) for text in REPORT_TEXTS[key])
-        return hazards.report_save(
+        return hazards.major_report_save(
             actor=user,
             report=self.report_of(hazard),
             current_state=state,
@@ -937,7 +937,7 @@ class _Seeder:
         due = hazard.found_at + dt.timedelta(hours=hours)
         if late:
             self.move(report, due_at=due)
-        report = hazards.report_send(actor=user, report=report)
+        report = hazards.major_report_send(actor=user, report=report)
         sent = hazard.found_at + dt.timedelta(hours=sent_hours)
         self.move(report, due_at=due, created_at=hazard.found_at, sent_at=sent, updated_at=sent)
         return report
@@ -956,12 +956,12 @@ class _Seeder:
         planned_completion: int,
     ) -> MajorHazardReport:
         officer = self.users["department_officer"]
-        report = hazards.report_acknowledge(actor=officer, report=self.report_of(hazard))
+        report = hazards.major_report_acknowledge(actor=officer, report=self.report_of(hazard))
         moment = self.at(acknowledged_days_ago, 9, 15)
         self.move(report, acknowledged_at=moment, updated_at=moment)
         if supervised_days_ago is not None:
             department = report.department
-            report = hazards.report_supervise(
+            report = hazards.major_report_supervise(
                 actor=officer,
                 report=report,
                 level=SupervisionLevel.COUNTY,
@@ -1062,7 +1062,7 @@ class _Seeder:
                 ),
             ],
         )
-        report = hazards.report_accept(
+        report = hazards.major_report_accept(
             actor=dept,
             report=report,
             note="县应急管理局会同城关镇安监站、服务机构专家现场验收：除尘器已加装泄爆片及"
@@ -1640,10 +1640,10 @@ def _housing_visit(contract: Contract, users: dict[str, User], site: Enterprise)
         actor=hazards.LinkActor(notice=notice, name=profile_of(site)["contact"]), hazard=hazard
     )
     seeder.write_report(expert, hazard, finding.key)
-    hazards.report_send(actor=expert, report=seeder.report_of(hazard))
-    report = hazards.report_acknowledge(actor=officer, report=seeder.report_of(hazard))
+    hazards.major_report_send(actor=expert, report=seeder.report_of(hazard))
+    report = hazards.major_report_acknowledge(actor=officer, report=seeder.report_of(hazard))
     department = report.department
-    hazards.report_supervise(
+    hazards.major_report_supervise(
         actor=officer,
         report=report,
         level=SupervisionLevel.COUNTY,

@@ -4,6 +4,7 @@ viewer may use, raising a hazard, notices and their public link, major-hazard re
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,15 +17,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
+from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import serve_file
 from safeserve.common.models import policy_for
 from safeserve.common.pagination import paginate, query_without_page
+from safeserve.common.request import AuthedRequest
 from safeserve.common.validation import date_or_error, id_or_none, number_or_error
 from safeserve.fieldwork import permissions as perms
-from safeserve.fieldwork.models import ServiceTask
+from safeserve.fieldwork import selectors as fieldwork_selectors
+from safeserve.fieldwork.models import Answer, Inspection, ServiceTask
+from safeserve.fieldwork.workflows import TASK
 from safeserve.hazards import selectors, services
 from safeserve.hazards.models import (
     GOVERNANCE_PARTS,
@@ -38,7 +42,7 @@ from safeserve.hazards.models import (
     ReportStatus,
     SupervisionLevel,
 )
-from safeserve.organizations.access import get_visible
+from safeserve.hazards.workflows import EXTENSION, HAZARD, REPORT
 
 
 @login_required
@@ -76,40 +80,24 @@ def hazard_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     hazard = _hazard(request, pk)
     user = request.user
     report = MajorHazardReport.objects.visible_to(user).filter(hazard_id=hazard.pk).first()
-    enterprise_side = perms.is_enterprise_user(user, hazard.enterprise)
     extensions = list(hazard.extensions.all())
     pending = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
-    contract_expert = services.is_contract_expert(user, hazard)
+    if pending is not None:
+        pending.hazard = hazard
     return render(
         request,
         "hazards/hazard_detail.html",
         {
             "hazard": hazard,
+            "verbs": HAZARD.verbs_for(user, hazard),
             "report": report,
             "files": [f for f in hazard.files.all() if f.stage == "finding"],
             "verification_files": [f for f in hazard.files.all() if f.stage == "verification"],
             "rectifications": list(hazard.rectifications.prefetch_related("files")),
             "reviews": list(hazard.reviews.select_related("reviewed_by")),
             "extensions": extensions,
-            "can_acknowledge": enterprise_side and hazard.status == HazardStatus.NOTIFIED,
-            "can_submit": enterprise_side and hazard.status == HazardStatus.RECTIFYING,
-            "can_verify": contract_expert
-            and hazard.level == HazardLevel.GENERAL
-            and hazard.status == HazardStatus.SUBMITTED,
-            "can_reject": hazard.status == HazardStatus.SUBMITTED
-            and (
-                services.is_department_of(user, report)
-                if hazard.level == HazardLevel.MAJOR
-                else contract_expert
-            ),
-            "can_request_extension": pending is None
-            and hazard.status in services.EXTENDABLE
-            and services.can_request_extension(user, hazard),
             "pending": pending,
-            "can_decide_extension": pending is not None
-            and services.can_decide_extension(user, hazard),
-            "can_reopen": hazard.status == HazardStatus.CLOSED
-            and services.can_reopen(user, hazard),
+            "extension_verbs": EXTENSION.verbs_for(user, pending) if pending else [],
             "history": history_for(hazard, user),
         },
     )
@@ -186,8 +174,11 @@ def hazard_raise(request: AuthedRequest, task_pk: int) -> HttpResponse:
     task = get_visible(
         ServiceTask.objects.select_related("enterprise", "contract"), request.user, pk=task_pk
     )
-    if not perms.is_assigned(request.user, task):
-        raise PermissionDenied
+    try:
+        TASK.check("hazards", request.user, task)  # the role is a 403, the state a message
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("fieldwork:detail", pk=task.pk)
     status = 200
     if request.method == "POST":
         post = request.POST
@@ -220,6 +211,83 @@ def hazard_raise(request: AuthedRequest, task_pk: int) -> HttpResponse:
             "task": task,
             "post": request.POST,
             "levels": HazardLevel.choices,
+            "default_deadline": timezone.localdate() + dt.timedelta(days=days),
+        },
+        status=status,
+    )
+
+
+# The phone checklist -------------------------------------------------------------------------
+
+
+@login_required
+def inspection(request: AuthedRequest, pk: int, inspection_pk: int) -> HttpResponse:
+    """The expert's phone form: one card per item; each card saves itself, and a 'problem
+    found' answer can raise its hazard in the same step (``services.answer_and_raise``)."""
+    task = get_visible(
+        fieldwork_selectors.with_details(ServiceTask.objects.all()), request.user, pk=pk
+    )
+    sheet = (
+        Inspection.objects.filter(task=task, pk=inspection_pk)
+        .select_related("template")
+        .prefetch_related("answers__photos", "answers__hazards", "template__items")
+        .first()
+    )
+    if sheet is None or not perms.sees_working_papers(request.user):
+        raise Http404
+    retry: Any = None
+    status = 200
+    if request.method == "POST":
+        post = request.POST
+        item = sheet.template.items.filter(pk=id_or_none(post.get("item")) or 0).first()
+        if item is None:
+            raise Http404
+        try:
+            hazard = services.answer_and_raise(
+                actor=request.user,
+                inspection=sheet,
+                item=item,
+                answer=post.get("answer", ""),
+                description=post.get("description", ""),
+                photos=request.FILES.getlist("photos"),
+                raise_hazard=bool(post.get("raise_hazard")),
+                level=post.get("level") or HazardLevel.GENERAL,
+                location=post.get("location", ""),
+                advice=post.get("advice", ""),
+                deadline=date_or_error(post.get("deadline"), "deadline", _("rectify by")),
+                responsible_person=post.get("responsible_person", ""),
+            )[1]
+        except ApplicationError as exc:
+            # Nothing was kept: show the card again with what the expert typed.
+            messages.error(request, str(exc.message))
+            retry, status = post, 400
+        else:
+            if hazard is None:
+                messages.success(request, _("Answer saved."))
+            else:
+                messages.success(
+                    request,
+                    _("Hazard %(number)s raised (%(level)s).")
+                    % {"number": hazard.number, "level": hazard.get_level_display()},
+                )
+            return redirect(f"{request.path}#item-{item.pk}")
+    answers = {a.item_id: a for a in sheet.answers.all()}
+    retry_item = id_or_none(retry.get("item")) if retry else None
+    items = [
+        (item, answers.get(item.pk), retry if item.pk == retry_item else None)
+        for item in sheet.template.items.all()
+    ]
+    days = policy_for(task.county_id).general_rectification_days
+    return render(
+        request,
+        "hazards/inspection.html",
+        {
+            "task": task,
+            "sheet": sheet,
+            "items": items,
+            "answered": len(answers),
+            "can_answer": TASK.allows("answer", request.user, task),
+            "answer_choices": Answer.choices,
             "default_deadline": timezone.localdate() + dt.timedelta(days=days),
         },
         status=status,
@@ -293,8 +361,11 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "hazards": list(selectors.with_details(notice.hazards.all()).order_by("pk")),
             "link": link,
             "link_valid": services.link_is_valid(notice),
-            "can_acknowledge": perms.is_enterprise_user(request.user, notice.enterprise)
-            and notice.hazards.filter(status=HazardStatus.NOTIFIED).exists(),
+            # Acknowledging signs the whole notice: offered while a hazard of it waits.
+            "can_acknowledge": any(
+                HAZARD.allows("acknowledge", request.user, h)
+                for h in notice.hazards.filter(status=HazardStatus.NOTIFIED)
+            ),
         },
     )
 
@@ -368,28 +439,20 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         .get(pk=report.hazard_id)
     )
     user = request.user
-    department = services.is_department_of(user, report)
+    report.hazard = hazard
     plan = GovernancePlan.objects.filter(report=report).first()
     return render(
         request,
         "hazards/report_detail.html",
         {
             "report": report,
+            "verbs": REPORT.verbs_for(user, report),
             "hazard": hazard,
             "plan": plan,
             "plan_parts": [
                 (part, GovernancePlan._meta.get_field(part).verbose_name, getattr(plan, part, ""))  # type: ignore[union-attr]
                 for part in GOVERNANCE_PARTS
             ],
-            "can_write": report.status == ReportStatus.DRAFT
-            and services.can_write_report(user, hazard),
-            "can_plan": report.status
-            in (ReportStatus.SENT, ReportStatus.ACKNOWLEDGED, ReportStatus.SUPERVISED)
-            and services.can_write_governance_plan(user, hazard),
-            "can_acknowledge": department and report.status == ReportStatus.SENT,
-            "can_supervise": department and report.status == ReportStatus.ACKNOWLEDGED,
-            "can_accept": department
-            and report.status in (ReportStatus.ACKNOWLEDGED, ReportStatus.SUPERVISED),
             "levels": SupervisionLevel.choices,
             "now": timezone.now(),
             "history": history_for(report, user),
@@ -405,7 +468,7 @@ def report_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     user = request.user
     try:
         if verb == "save":
-            services.report_save(
+            services.major_report_save(
                 actor=user,
                 report=report,
                 current_state=post.get("current_state", ""),
@@ -413,17 +476,17 @@ def report_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
                 handling_advice=post.get("handling_advice", ""),
             )
             if post.get("send"):
-                services.report_send(actor=user, report=report)
+                services.major_report_send(actor=user, report=report)
                 messages.success(request, _("Sent to the responsible department."))
         elif verb == "acknowledge":
-            services.report_acknowledge(actor=user, report=report)
+            services.major_report_acknowledge(actor=user, report=report)
         elif verb == "supervise":
             planned = date_or_error(
                 post.get("planned_completion"), "planned_completion", _("planned completion")
             )
             if planned is None:
                 raise ApplicationError("required", _("Choose the planned completion date."))
-            services.report_supervise(
+            services.major_report_supervise(
                 actor=user,
                 report=report,
                 level=post.get("supervision_level", ""),
@@ -436,7 +499,7 @@ def report_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
             )
             messages.success(request, _("Governance plan saved."))
         elif verb == "accept":
-            services.report_accept(actor=user, report=report, note=post.get("note", ""))
+            services.major_report_accept(actor=user, report=report, note=post.get("note", ""))
             messages.success(request, _("Accepted on site; the hazard is closed."))
         else:
             raise Http404

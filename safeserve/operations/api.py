@@ -14,13 +14,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safeserve.accounts.request import actor_of
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.request import actor_of
 from safeserve.common.validation import id_or_none
 from safeserve.operations import roster, selectors, setup
 from safeserve.operations.models import RosterImport
 from safeserve.operations.tasks import run_roster_import
-from safeserve.organizations.access import get_visible, require
 from safeserve.organizations.models import Region, RegionLevel
 from safeserve.organizations.permissions import (
     can_create_counties,

@@ -17,9 +17,9 @@ from safeserve.accounts.models import User
 from safeserve.accounts.services import user_insert
 from safeserve.audit.actions import register_actions
 from safeserve.audit.services import audit_record
+from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.validation import clean_model
-from safeserve.organizations.access import require
 from safeserve.organizations.models import Organization, OrganizationKind, Region, RegionLevel, Role
 from safeserve.organizations.permissions import can_create_counties
 from safeserve.organizations.services import organization_snapshot

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from safeserve.accounts.request import AuthedRequest
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error, spreadsheet_upload
 from safeserve.common.pagination import paginate
+from safeserve.common.request import AuthedRequest
 from safeserve.common.validation import id_or_none
 from safeserve.enterprises.spreadsheets import save_to_tempfile, write_rows
 from safeserve.operations import roster, selectors, setup
@@ -23,7 +24,6 @@ from safeserve.operations.checks import readiness
 from safeserve.operations.forms import CountyForm, TownshipForm
 from safeserve.operations.models import RosterImport
 from safeserve.operations.tasks import run_roster_import
-from safeserve.organizations.access import get_visible, require
 from safeserve.organizations.models import Region, RegionLevel
 from safeserve.organizations.permissions import (
     can_create_counties,

@@ -10,13 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
+from safeserve.common.access import get_visible, require
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
+from safeserve.common.request import actor_of
 from safeserve.organizations import services
-from safeserve.organizations.access import get_visible, require
 from safeserve.organizations.models import Organization, OrganizationKind, Region, RegionLevel
 from safeserve.organizations.permissions import can_manage_organizations
 

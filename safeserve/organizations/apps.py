@@ -6,3 +6,9 @@ class OrganizationsConfig(AppConfig):
     name = "safeserve.organizations"
     label = "organizations"
     verbose_name = _("Organizations")
+
+    def ready(self) -> None:
+        from safeserve.audit.scope import register_county_log_reader
+        from safeserve.organizations.permissions import can_read_county_logs
+
+        register_county_log_reader(can_read_county_logs)

@@ -10,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.masking import mask_phone
 from safeserve.common.pagination import paginate, query_without_page
+from safeserve.common.request import AuthedRequest
 from safeserve.organizations import selectors, services
-from safeserve.organizations.access import get_visible, require
 from safeserve.organizations.forms import OrganizationFilterForm, OrganizationForm
 from safeserve.organizations.models import Organization, Region, RegionLevel
 from safeserve.organizations.permissions import can_manage_organizations, can_manage_users_of

@@ -10,14 +10,14 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from safeserve.accounts.request import actor_of
 from safeserve.api.fields import AllowedActionsField
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
+from safeserve.common.access import get_visible
 from safeserve.common.choices import ProcurementMethod, ServiceCategory
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.uploads import validate_scan
-from safeserve.organizations.access import get_visible
+from safeserve.common.request import actor_of
 from safeserve.procurement import selectors, services
 from safeserve.procurement.models import (
     LeadingGroupRole,

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from safeserve.audit.actions import register_actions, register_keys, register_object_types
 from safeserve.audit.services import audit_record, diff
+from safeserve.common.access import require
 from safeserve.common.choices import ProcurementMethod, ServiceCategory
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.validation import clean_model
-from safeserve.organizations.access import require
 from safeserve.procurement.eligibility import EligibilityResult, check_eligibility
 from safeserve.procurement.models import (
     LeadingGroup,

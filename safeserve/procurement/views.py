@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.pagination import paginate, query_without_page
-from safeserve.organizations.access import get_visible, require
+from safeserve.common.request import AuthedRequest
 from safeserve.procurement import selectors, services
 from safeserve.procurement.forms import (
     AwardForm,

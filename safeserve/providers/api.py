@@ -12,13 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from safeserve.accounts.models import User
-from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
+from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_id_number, mask_phone
 from safeserve.common.models import policy_for
-from safeserve.organizations.access import require
+from safeserve.common.request import actor_of
 from safeserve.providers import selectors, services
 from safeserve.providers.models import (
     CertificateKind,

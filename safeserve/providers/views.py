@@ -14,15 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safeserve.accounts.models import User
-from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.http import serve_file
 from safeserve.common.lib.masking import mask_id_number, mask_phone
 from safeserve.common.models import policy_for
 from safeserve.common.pagination import paginate, query_without_page
-from safeserve.organizations.access import get_visible, require
+from safeserve.common.request import AuthedRequest
 from safeserve.organizations.models import OrganizationKind, Role
 from safeserve.providers import selectors, services
 from safeserve.providers.forms import (

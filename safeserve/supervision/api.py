@@ -8,10 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safeserve.accounts.request import actor_of
 from safeserve.api.parsing import body_dict
+from safeserve.common.access import require
 from safeserve.common.models import POLICY_FIELDS, POLICY_LIMITS, policy_for
-from safeserve.organizations.access import require
+from safeserve.common.request import actor_of
 from safeserve.supervision.services import (
     can_read_policy,
     county_policy_update,

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy
 
 from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
+from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.models import POLICY_FIELDS, POLICY_LIMITS, CountyPolicy
-from safeserve.organizations.access import require
 from safeserve.organizations.models import OrganizationKind, Role
 
 if TYPE_CHECKING:

@@ -6,12 +6,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from safeserve.accounts.request import AuthedRequest
 from safeserve.audit.selectors import history_for
+from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
 from safeserve.common.models import POLICY_FIELDS, policy_for, policy_label
-from safeserve.organizations.access import require
+from safeserve.common.request import AuthedRequest
 from safeserve.supervision.forms import CountyPolicyForm
 from safeserve.supervision.selectors import landing_figures
 from safeserve.supervision.services import (

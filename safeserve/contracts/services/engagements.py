@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safeserve.audit.services import audit_record
+from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.contracts.models import (
     Contract,
@@ -18,7 +19,6 @@ from safeserve.contracts.models import (
 )
 from safeserve.contracts.permissions import is_provider_staff
 from safeserve.contracts.workflows import CONTRACT
-from safeserve.organizations.access import require
 from safeserve.providers.models import Expert, ExpertPoolMembership, PoolStatus, Provider
 from safeserve.providers.selectors import serving_experts
 

@@ -172,7 +172,7 @@ def test_it_runs_a_major_hazard_through_its_report(
     assert report.copied_township == users["township_officer"].organization
     provider = api(users["provider_admin"])
     refused = provider.post(f"/api/v1/major-hazard-reports/{report.pk}/send/")
-    assert refused.status_code == 409 and refused.json()["code"] == "report_incomplete"
+    assert refused.status_code == 400 and refused.json()["code"] == "report_incomplete"
     provider.patch(
         f"/api/v1/major-hazard-reports/{report.pk}/",
         {"current_state": "除尘系统未设泄爆", "handling_advice": "立即停用除尘系统，加装泄爆片"},

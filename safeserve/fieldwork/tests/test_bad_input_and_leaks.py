@@ -46,9 +46,7 @@ def test_it_keeps_the_experts_working_papers_from_the_enterprise(
     )
     raise_general(users, on_site, description="配电柜门缺失")
     company = login(users["enterprise_user"])
-    assert company.get(
-        reverse("fieldwork:inspection", args=[on_site.pk, sheet.pk])
-    ).status_code == (404)
+    assert company.get(reverse("inspection", args=[on_site.pk, sheet.pk])).status_code == (404)
     page = company.get(reverse("fieldwork:detail", args=[on_site.pk]))
     assert page.status_code == 200
     assert "配电柜门缺失" not in page.content.decode()
@@ -188,9 +186,9 @@ def test_it_undoes_the_acceptance_when_a_major_hazard_is_reopened(
 ) -> None:
     hazard = raise_major(users, on_site)
     report = MajorHazardReport.objects.get(hazard=hazard)
-    hazards.report_save(actor=users["expert"], report=report, handling_advice="停用")
-    hazards.report_send(actor=users["expert"], report=report)
-    hazards.report_acknowledge(actor=users["department_officer"], report=report)
+    hazards.major_report_save(actor=users["expert"], report=report, handling_advice="停用")
+    hazards.major_report_send(actor=users["expert"], report=report)
+    hazards.major_report_acknowledge(actor=users["department_officer"], report=report)
     hazards.governance_plan_save(
         actor=users["enterprise_user"],
         report=report,
@@ -200,7 +198,7 @@ def test_it_undoes_the_acceptance_when_a_major_hazard_is_reopened(
         ),
     )
     advance(users, hazard, "submitted")
-    hazards.report_accept(actor=users["department_officer"], report=report, note="验收合格")
+    hazards.major_report_accept(actor=users["department_officer"], report=report, note="验收合格")
     hazards.hazard_reopen(actor=users["county_officer"], hazard=hazard, reason="复查发现未整改")
     report.refresh_from_db()
     assert report.status == "acknowledged"

@@ -1,5 +1,6 @@
-"""The fieldwork pages: who sees them (200 / 404), who acts (403), the phone inspection form
-raising a hazard in one step, bad input kept as a message, constant query counts."""
+"""The fieldwork pages: who sees them (200 / 404), who acts (403), bad input kept as a
+message, constant query counts. The phone checklist is tested with hazards
+(safeserve/hazards/tests/test_answer_and_raise.py)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,8 @@ from safeserve.fieldwork.tests.conftest import (
     plan_task,
     png,
     reload,
-    template,
 )
-from safeserve.hazards.models import Hazard, HazardLevel
+from safeserve.hazards.models import Hazard
 
 pytestmark = pytest.mark.django_db
 
@@ -113,97 +113,6 @@ def test_it_refuses_check_in_by_someone_not_assigned(
     assert reload(task).status == TaskStatus.PLANNED
 
 
-def test_it_answers_an_item_and_raises_its_hazard_in_one_step(
-    users: dict[str, Any], on_site: ServiceTask, login: Any
-) -> None:
-    sheet = fieldwork.inspection_add(
-        actor=users["expert"], task=on_site, template=template("general-basic")
-    )
-    item = sheet.template.items.order_by("position").first()
-    assert item is not None
-    client = login(users["expert"])
-    url = reverse("fieldwork:inspection", args=[on_site.pk, sheet.pk])
-    assert client.get(url).status_code == 200
-    response = client.post(
-        url,
-        {
-            "item": item.pk,
-            "answer": "yes",
-            "description": "安全生产责任制未覆盖班组长",
-            "raise_hazard": "1",
-            "level": "general",
-            "location": "办公楼",
-            "advice": "补充班组长岗位责任制并培训",
-            "deadline": (TODAY + dt.timedelta(days=15)).isoformat(),
-            "photos": [png("a.png"), png("b.png")],
-        },
-    )
-    assert response.status_code == 302
-    hazard = Hazard.objects.get(task=on_site)
-    assert hazard.level == HazardLevel.GENERAL
-    assert hazard.checklist_item_id == item.pk
-    assert hazard.files.count() == 2
-    assert hazard.answer is not None and hazard.answer.photos.count() == 2
-
-
-def test_it_keeps_nothing_when_the_hazard_part_is_refused(
-    users: dict[str, Any], on_site: ServiceTask, login: Any
-) -> None:
-    """The answer and its hazard are one step: a missing location refuses both."""
-    sheet = fieldwork.inspection_add(
-        actor=users["expert"], task=on_site, template=template("general-basic")
-    )
-    item = sheet.template.items.order_by("position").first()
-    assert item is not None
-    client = login(users["expert"])
-    url = reverse("fieldwork:inspection", args=[on_site.pk, sheet.pk])
-    response = client.post(
-        url,
-        {
-            "item": item.pk,
-            "answer": "yes",
-            "description": "消防通道堵塞",
-            "raise_hazard": "1",
-            "advice": "清理通道",
-            "photos": [png()],
-        },
-    )
-    assert response.status_code == 400
-    assert sheet.answers.count() == 0
-    assert not Hazard.objects.filter(task=on_site).exists()
-    messages = [str(m) for m in response.context["messages"]]
-    assert len(messages) == 1 and "隐患部位" in messages[0]
-    # What the expert typed comes back in the card; no photo was stored.
-    page = response.content.decode()
-    assert "消防通道堵塞" in page and "清理通道" in page
-    from safeserve.fieldwork.models import InspectionPhoto
-
-    assert not InspectionPhoto.objects.exists()
-
-
-def test_it_refuses_a_non_photo_upload_with_a_message(
-    users: dict[str, Any], on_site: ServiceTask, login: Any
-) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    sheet = fieldwork.inspection_add(
-        actor=users["expert"], task=on_site, template=template("general-basic")
-    )
-    item = sheet.template.items.order_by("position").first()
-    assert item is not None
-    response = login(users["expert"]).post(
-        reverse("fieldwork:inspection", args=[on_site.pk, sheet.pk]),
-        {
-            "item": item.pk,
-            "answer": "no",
-            "photos": [SimpleUploadedFile("x.txt", b"hello", content_type="image/png")],
-        },
-    )
-    assert response.status_code == 400
-    assert sheet.answers.count() == 0
-    assert any("x.txt" in str(m) for m in response.context["messages"])
-
-
 def test_it_plans_a_schedule_from_the_page(
     users: dict[str, Any], contract: Any, login: Any
 ) -> None:
@@ -270,14 +179,14 @@ def _grow_hazards(users: dict[str, Any], contract: Any, count: int) -> None:
         major = raise_major(users, task)
         hazards.notice_issue(actor=users["expert"], task=task, hazards=[general, major])
         report = major.major_report
-        hazards.report_save(
+        hazards.major_report_save(
             actor=users["expert"],
             report=report,
             current_state="现状",
             harm_analysis="",
             handling_advice="停产整改",
         )
-        hazards.report_send(actor=users["expert"], report=report)
+        hazards.major_report_send(actor=users["expert"], report=report)
 
 
 @pytest.mark.parametrize(

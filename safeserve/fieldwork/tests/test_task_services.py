@@ -521,7 +521,7 @@ def test_it_records_no_findings_before_check_in(users, task):
     assert refused.value.code == "wrong_state"
     with pytest.raises(ApplicationError) as refused:
         raise_general(users, task)
-    assert refused.value.code == "not_on_site"
+    assert refused.value.code == "wrong_state"
 
 
 def test_it_suggests_the_checklists_matching_the_enterprise(users, task):

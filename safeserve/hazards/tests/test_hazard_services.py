@@ -48,6 +48,7 @@ from safeserve.hazards.models import (
     ReviewOutcome,
 )
 from safeserve.hazards.services import LinkActor, notice_by_token, notice_token
+from safeserve.hazards.workflows import EXTENSION
 
 
 def outcome(call: Callable[[], Any]) -> str:
@@ -112,12 +113,12 @@ def test_it_lets_only_an_assigned_expert_raise(users, on_site):
 def test_it_raises_nothing_before_check_in_or_after_the_findings(users, task):
     with pytest.raises(ApplicationError) as refused:
         raise_general(users, task)
-    assert refused.value.code == "not_on_site"
+    assert refused.value.code == "wrong_state"
     fieldwork.task_check_in(actor=users["expert"], task=task)
     done = finish(users, reload(task))
     with pytest.raises(ApplicationError) as refused:
         raise_general(users, done)
-    assert refused.value.code == "not_on_site"
+    assert refused.value.code == "wrong_state"
     assert not Hazard.objects.exists()
 
 
@@ -415,10 +416,12 @@ def test_it_lets_only_an_expert_of_the_contract_verify(users, on_site):
 
 def test_it_refuses_to_verify_a_major_hazard(users, on_site):
     hazard = advance(users, raise_major(users, on_site), HazardStatus.SUBMITTED)
-    for username in ("expert", "expert2", "department_officer"):
+    for username in ("expert", "expert2"):
         with pytest.raises(ApplicationError) as refused:
             services.hazard_verify(actor=users[username], hazard=hazard, note="复查")
         assert (refused.value.code, refused.value.status) == ("major_needs_acceptance", 409)
+    with pytest.raises(PermissionDenied):  # the department accepts the report instead
+        services.hazard_verify(actor=users["department_officer"], hazard=hazard, note="复查")
     assert fresh(hazard).status == HazardStatus.SUBMITTED
 
 
@@ -463,8 +466,22 @@ def test_it_lets_only_an_expert_of_the_contract_reject_a_general_hazard(users, o
     assert got == expected
 
 
+def _sent_major(users, task):
+    """A major hazard whose report has reached the department (R12: a draft has not)."""
+    hazard = raise_major(users, task)
+    report = MajorHazardReport.objects.get(hazard_id=hazard.pk)
+    services.major_report_save(
+        actor=users["expert"],
+        report=report,
+        current_state="泄爆口被封堵",
+        handling_advice="复产前恢复",
+    )
+    services.major_report_send(actor=users["expert"], report=report)
+    return fresh(hazard)
+
+
 def test_it_lets_only_the_routed_department_reject_a_major_hazard(users, on_site):
-    hazard = advance(users, raise_major(users, on_site), HazardStatus.SUBMITTED)
+    hazard = advance(users, _sent_major(users, on_site), HazardStatus.SUBMITTED)
     expected = {
         "expert": "denied",
         "expert2": "denied",
@@ -632,7 +649,8 @@ def test_it_takes_extension_requests_from_the_enterprise_and_the_provider(users,
     }
     got = {}
     for username in expected:
-        hazard = raise_general(users, on_site)
+        # Notified: the enterprise sees (and may ask about) a hazard once a notice told it.
+        hazard = advance(users, raise_general(users, on_site), HazardStatus.NOTIFIED)
         got[username] = outcome(
             lambda u=username, h=hazard: services.extension_request(
                 actor=users[u],
@@ -645,7 +663,7 @@ def test_it_takes_extension_requests_from_the_enterprise_and_the_provider(users,
 
 
 def _pending(users, task, major=False):
-    hazard = raise_major(users, task) if major else raise_general(users, task)
+    hazard = _sent_major(users, task) if major else raise_general(users, task)
     return services.extension_request(
         actor=users["provider_admin"],
         hazard=hazard,
@@ -711,9 +729,10 @@ def test_it_decides_no_extension_once_the_rectification_is_submitted(users, on_s
     request.refresh_from_db()
     assert request.status == ExtensionStatus.DECLINED
     assert request.decision_note
-    assert not services.can_decide_extension(users["township_officer"], fresh(hazard))
-    with pytest.raises(PermissionDenied):  # nobody decides an extension of a submitted hazard
+    assert EXTENSION.verbs_for(users["township_officer"], request) == []
+    with pytest.raises(ApplicationError) as refused:  # nobody decides a lapsed request
         services.extension_decide(actor=users["township_officer"], extension=request, approve=True)
+    assert refused.value.status == 409
     assert fresh(hazard).deadline == hazard.deadline
 
 
@@ -777,14 +796,14 @@ def test_it_shows_each_role_the_hazards_in_its_scope(users, on_site):
     draft = raise_major(users, on_site)  # routed to 应急管理局, 城关镇 copied; report a draft
     reported = raise_major(users, on_site)
     report = MajorHazardReport.objects.get(hazard=reported)
-    services.report_save(
+    services.major_report_save(
         actor=users["expert"],
         report=report,
         current_state="泄爆口封堵",
         harm_analysis="",
         handling_advice="停用整改",
     )
-    services.report_send(actor=users["expert"], report=report)
+    services.major_report_send(actor=users["expert"], report=report)
     everything = {"found", "notified", "draft", "reported"}
     expected = {
         "county_officer": everything,

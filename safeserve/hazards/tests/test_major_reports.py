@@ -69,7 +69,7 @@ def report_of(hazard: Any) -> MajorHazardReport:
 def drafted(users: dict[str, Any], task: Any) -> MajorHazardReport:
     """A major hazard's draft report with the handling advice filled in."""
     report = report_of(raise_major(users, task))
-    return services.report_save(
+    return services.major_report_save(
         actor=users["provider_admin"],
         report=report,
         current_state="泄爆口被封堵",
@@ -79,15 +79,17 @@ def drafted(users: dict[str, Any], task: Any) -> MajorHazardReport:
 
 
 def sent(users: dict[str, Any], task: Any) -> MajorHazardReport:
-    return services.report_send(actor=users["expert"], report=drafted(users, task))
+    return services.major_report_send(actor=users["expert"], report=drafted(users, task))
 
 
 def acknowledged(users: dict[str, Any], task: Any) -> MajorHazardReport:
-    return services.report_acknowledge(actor=users["department_officer"], report=sent(users, task))
+    return services.major_report_acknowledge(
+        actor=users["department_officer"], report=sent(users, task)
+    )
 
 
 def supervise(users: dict[str, Any], report: MajorHazardReport, actor: str = "department_officer"):
-    return services.report_supervise(
+    return services.major_report_supervise(
         actor=users[actor],
         report=report,
         level="county",
@@ -177,9 +179,9 @@ def test_it_routes_to_the_county_office_when_no_department_is_named(users, on_si
 def test_it_sends_only_with_handling_advice(users, on_site):
     report = report_of(raise_major(users, on_site))
     with pytest.raises(ApplicationError) as refused:
-        services.report_send(actor=users["expert"], report=report)
+        services.major_report_send(actor=users["expert"], report=report)
     assert refused.value.code == "report_incomplete"
-    services.report_save(
+    services.major_report_save(
         actor=users["expert"],
         report=report,
         current_state="泄爆口被封堵",
@@ -187,7 +189,7 @@ def test_it_sends_only_with_handling_advice(users, on_site):
         handling_advice="停用并恢复泄爆设施",
     )
     before = timezone.now()
-    services.report_send(actor=users["expert"], report=report)
+    services.major_report_send(actor=users["expert"], report=report)
     report = report_of(report.hazard)
     assert report.status == ReportStatus.SENT
     assert report.sent_by == users["expert"]
@@ -206,7 +208,7 @@ def test_it_marks_a_report_sent_after_its_due_time_late(users, on_site):
         due_at=timezone.now() - dt.timedelta(minutes=5)
     )
     assert report_of(report.hazard).is_late_unsent
-    services.report_send(actor=users["provider_admin"], report=report)
+    services.major_report_send(actor=users["provider_admin"], report=report)
     report = report_of(report.hazard)
     assert report.sent_late is True
     assert report.status == ReportStatus.SENT  # late is recorded, never refused
@@ -229,7 +231,7 @@ def test_it_lets_the_lead_expert_and_the_provider_send(users, on_site):
     for username in expected:
         report = drafted(users, on_site)
         got[username] = outcome(
-            lambda u=username, r=report: services.report_send(actor=users[u], report=r)
+            lambda u=username, r=report: services.major_report_send(actor=users[u], report=r)
         )
     assert got == expected
 
@@ -254,7 +256,7 @@ def test_it_lets_only_the_routed_department_acknowledge(users, on_site):
     expected = {**NOT_THE_DEPARTMENT, "department_officer": "ok"}
     got = {
         username: outcome(
-            lambda u=username: services.report_acknowledge(actor=users[u], report=report)
+            lambda u=username: services.major_report_acknowledge(actor=users[u], report=report)
         )
         for username in expected
     }
@@ -300,7 +302,7 @@ def test_it_supervises_only_with_a_level_a_unit_and_a_future_date(users, on_site
         **changes,
     }
     with pytest.raises(ApplicationError) as refused:
-        services.report_supervise(**values)
+        services.major_report_supervise(**values)
     assert (refused.value.code, refused.value.status) == (code, 400)
     assert report_of(report.hazard).status == ReportStatus.ACKNOWLEDGED
 
@@ -310,7 +312,7 @@ def test_it_lets_only_the_routed_department_accept(users, on_site):
     expected = {**NOT_THE_DEPARTMENT, "department_officer": "ok"}
     got = {
         username: outcome(
-            lambda u=username: services.report_accept(
+            lambda u=username: services.major_report_accept(
                 actor=users[u], report=report, note="验收合格"
             )
         )
@@ -360,7 +362,7 @@ def test_it_accepts_only_with_all_six_parts_and_the_rectification_submitted(user
 
     def accept() -> str:
         return outcome(
-            lambda: services.report_accept(
+            lambda: services.major_report_accept(
                 actor=users["department_officer"], report=report, note="现场验收合格"
             )
         )
@@ -376,7 +378,7 @@ def test_it_accepts_only_with_all_six_parts_and_the_rectification_submitted(user
         assert (status, accept()) == (status, "not_submitted")
     advance(users, hazard, HazardStatus.SUBMITTED)
     with pytest.raises(ApplicationError) as refused:
-        services.report_accept(actor=users["department_officer"], report=report, note=" ")
+        services.major_report_accept(actor=users["department_officer"], report=report, note=" ")
     assert refused.value.code == "required"
     assert accept() == "ok"
 
@@ -384,7 +386,9 @@ def test_it_accepts_only_with_all_six_parts_and_the_rectification_submitted(user
 def test_it_closes_the_hazard_by_acceptance(users, on_site):
     report = ready(users, on_site)
     supervise(users, report)
-    services.report_accept(actor=users["department_officer"], report=report, note="现场验收合格")
+    services.major_report_accept(
+        actor=users["department_officer"], report=report, note="现场验收合格"
+    )
     report = report_of(report.hazard)
     hazard = fresh(report.hazard)
     assert report.status == ReportStatus.ACCEPTED
@@ -418,7 +422,7 @@ def test_it_marks_an_acceptance_after_the_window_late(users, on_site):
     window = 10  # verification_window_days, the policy default
     submitted = timezone.now() - dt.timedelta(days=window, minutes=1)
     Hazard.objects.filter(pk=report.hazard_id).update(submitted_at=submitted)
-    services.report_accept(actor=users["department_officer"], report=report, note="验收合格")
+    services.major_report_accept(actor=users["department_officer"], report=report, note="验收合格")
     report = report_of(report.hazard)
     assert report.accepted_late is True
     assert fresh(report.hazard).status == HazardStatus.CLOSED  # late, not refused
@@ -428,7 +432,7 @@ def test_it_accepts_in_time_within_the_window(users, on_site):
     report = ready(users, on_site)
     submitted = timezone.now() - dt.timedelta(days=9, hours=23)
     Hazard.objects.filter(pk=report.hazard_id).update(submitted_at=submitted)
-    services.report_accept(actor=users["department_officer"], report=report, note="验收合格")
+    services.major_report_accept(actor=users["department_officer"], report=report, note="验收合格")
     assert report_of(report.hazard).accepted_late is False
 
 
@@ -443,7 +447,7 @@ def test_it_closes_a_major_hazard_by_nothing_but_acceptance(users, on_site):
 def test_it_reopens_an_accepted_major_hazard_for_the_department_to_accept_again(users, on_site):
     report = ready(users, on_site)
     supervise(users, report)
-    services.report_accept(actor=users["department_officer"], report=report, note="验收合格")
+    services.major_report_accept(actor=users["department_officer"], report=report, note="验收合格")
     for username in ("expert", "enterprise_user", "housing_officer", "provider_admin"):
         with pytest.raises(PermissionDenied):
             services.hazard_reopen(actor=users[username], hazard=report.hazard, reason="复发")
@@ -452,30 +456,30 @@ def test_it_reopens_an_accepted_major_hazard_for_the_department_to_accept_again(
     assert hazard.status == HazardStatus.RECTIFYING
     assert report_of(hazard).status == ReportStatus.SUPERVISED  # back in the department's hands
     advance(users, hazard, HazardStatus.SUBMITTED)
-    services.report_accept(actor=users["department_officer"], report=report, note="再次验收")
+    services.major_report_accept(actor=users["department_officer"], report=report, note="再次验收")
     assert fresh(hazard).status == HazardStatus.CLOSED
 
 
 # --- every report transition from every wrong state ------------------------------------------
 
 REPORT_VERBS: dict[str, Callable[[dict[str, Any], MajorHazardReport], Any]] = {
-    "save": lambda users, r: services.report_save(
+    "save": lambda users, r: services.major_report_save(
         actor=users["expert"], report=r, current_state="x", harm_analysis="", handling_advice="y"
     ),
-    "send": lambda users, r: services.report_send(actor=users["expert"], report=r),
-    "acknowledge": lambda users, r: services.report_acknowledge(
+    "send": lambda users, r: services.major_report_send(actor=users["expert"], report=r),
+    "acknowledge": lambda users, r: services.major_report_acknowledge(
         actor=users["department_officer"], report=r
     ),
     "supervise": lambda users, r: supervise(users, r),
     "plan": lambda users, r: services.governance_plan_save(
         actor=users["enterprise_user"], report=r, parts=PLAN
     ),
-    "accept": lambda users, r: services.report_accept(
+    "accept": lambda users, r: services.major_report_accept(
         actor=users["department_officer"], report=r, note="验收"
     ),
 }
 REPORT_WRONG = {
-    ReportStatus.DRAFT: ["acknowledge", "supervise", "plan", "accept"],
+    ReportStatus.DRAFT: ["plan"],  # the department's verbs: see the test below
     ReportStatus.SENT: ["save", "send", "supervise", "accept"],
     ReportStatus.ACKNOWLEDGED: ["save", "send", "acknowledge"],
     ReportStatus.SUPERVISED: ["save", "send", "acknowledge", "supervise"],
@@ -493,7 +497,7 @@ def _report_in(users, task, status):
     report = ready(users, task)
     supervise(users, report)
     if status == ReportStatus.ACCEPTED:
-        services.report_accept(actor=users["department_officer"], report=report, note="验收")
+        services.major_report_accept(actor=users["department_officer"], report=report, note="验收")
     return report_of(report.hazard)
 
 
@@ -508,6 +512,15 @@ def test_it_refuses_every_report_transition_from_a_wrong_state(users, on_site, s
     assert report_of(report.hazard).status == status
 
 
+def test_it_keeps_a_draft_out_of_the_departments_hands(users, on_site):
+    """A draft has not reached the department (R12): its verbs are refused by role."""
+    report = drafted(users, on_site)
+    for verb in ("acknowledge", "supervise", "accept"):
+        with pytest.raises(PermissionDenied):
+            REPORT_VERBS[verb](users, report)
+    assert report_of(report.hazard).status == ReportStatus.DRAFT
+
+
 # --- who reads the report --------------------------------------------------------------------
 
 
@@ -517,9 +530,9 @@ def test_it_lets_the_copied_township_read_but_not_act(users, on_site):
     assert report.copied_township_id == township.organization_id
     assert list(MajorHazardReport.objects.visible_to(township)) == [report]
     for call in (
-        lambda: services.report_acknowledge(actor=township, report=report),
+        lambda: services.major_report_acknowledge(actor=township, report=report),
         lambda: supervise(users, report, "township_officer"),
-        lambda: services.report_accept(actor=township, report=report, note="验收"),
+        lambda: services.major_report_accept(actor=township, report=report, note="验收"),
         lambda: services.hazard_reject(actor=township, hazard=report.hazard, reason="不合格"),
     ):
         with pytest.raises(PermissionDenied):
@@ -559,26 +572,26 @@ def test_it_copies_the_township_on_another_purchasers_contract_read_only(
     # Not before it is sent.
     assert not MajorHazardReport.objects.visible_to(township).exists()
     assert not Hazard.objects.visible_to(township).exists()
-    services.report_save(
+    services.major_report_save(
         actor=users["expert"],
         report=report,
         current_state="通风不良",
         harm_analysis="",
         handling_advice="停产整改",
     )
-    services.report_send(actor=users["expert"], report=report)
+    services.major_report_send(actor=users["expert"], report=report)
     assert list(MajorHazardReport.objects.visible_to(township)) == [report]
     assert list(Hazard.objects.visible_to(township)) == [hazard]
     for call in (
-        lambda: services.report_acknowledge(actor=township, report=report),
+        lambda: services.major_report_acknowledge(actor=township, report=report),
         lambda: services.governance_plan_save(actor=township, report=report, parts=PLAN),
     ):
         with pytest.raises(PermissionDenied):
             call()
-    services.report_acknowledge(actor=users["department_officer"], report=report)
+    services.major_report_acknowledge(actor=users["department_officer"], report=report)
     for call in (
         lambda: supervise(users, report, "township_officer"),
-        lambda: services.report_accept(actor=township, report=report, note="验收"),
+        lambda: services.major_report_accept(actor=township, report=report, note="验收"),
         lambda: services.extension_request(
             actor=township,
             hazard=hazard,

@@ -24,6 +24,7 @@ from safeserve.accounts.models import User
 from safeserve.accounts.services import TemporaryPassword, user_create
 from safeserve.audit.actions import register_actions
 from safeserve.audit.services import audit_bulk_load, audit_record
+from safeserve.common.access import require
 from safeserve.common.choices import ImportStatus
 from safeserve.common.exceptions import ApplicationError
 from safeserve.enterprises import validation as v
@@ -39,7 +40,6 @@ from safeserve.operations.roster.sheets import (
     UserRow,
     read_workbook,
 )
-from safeserve.organizations.access import require
 from safeserve.organizations.models import (
     Organization,
     OrganizationKind,

@@ -10,14 +10,10 @@ from safeserve.enterprises.api import (
     EnterpriseViewSet,
     SectorRuleViewSet,
 )
-from safeserve.fieldwork.api import (
-    DocumentRequestViewSet,
-    FeeComplaintViewSet,
-    InspectionViewSet,
-    TaskViewSet,
-)
+from safeserve.fieldwork.api import DocumentRequestViewSet, FeeComplaintViewSet, TaskViewSet
 from safeserve.hazards.api import (
     HazardViewSet,
+    InspectionViewSet,
     MajorHazardReportViewSet,
     NoticeLinkView,
     NoticeViewSet,

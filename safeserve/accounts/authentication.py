@@ -57,7 +57,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "safeserve.api.authentication.TokenAuthentication"
+    target_class = "safeserve.accounts.authentication.TokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:

@@ -1,10 +1,13 @@
+"""The authenticated request, for type checking views and API actions."""
+
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import HttpRequest
 
-from safeserve.accounts.models import User
+if TYPE_CHECKING:
+    from safeserve.accounts.models import User
 
 
 class AuthedRequest(HttpRequest):
@@ -15,4 +18,4 @@ class AuthedRequest(HttpRequest):
 
 def actor_of(request: Any) -> User:
     """The authenticated user of a DRF request (its permission classes already ran)."""
-    return cast(User, request.user)
+    return cast("User", request.user)
