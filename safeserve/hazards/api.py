@@ -38,7 +38,7 @@ from safeserve.hazards.models import (
     Notice,
     SupervisionLevel,
 )
-from safeserve.hazards.workflows import EXTENSION
+from safeserve.hazards.workflows import EXTENSION, HAZARD
 
 FILE_PARSERS = [MultiPartParser, FormParser, JSONParser]
 
@@ -636,6 +636,7 @@ class NoticeLinkView(APIView):
 
     def _out(self, notice: Notice) -> dict[str, Any]:
         hazards = selectors.with_details(Hazard.objects.filter(notice=notice)).order_by("pk")
+        actor = services.LinkActor(notice=notice)
         return {
             "number": notice.number,
             "enterprise_name": notice.enterprise.name,
@@ -651,6 +652,7 @@ class NoticeLinkView(APIView):
                     "advice": h.advice,
                     "deadline": h.deadline,
                     "overdue": h.overdue,
+                    "allowed_actions": HAZARD.verbs_for(actor, h),
                 }
                 for h in hazards
             ],

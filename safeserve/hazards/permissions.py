@@ -5,7 +5,7 @@ notice link), the purchaser, the responsible department and the county office.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -32,10 +32,16 @@ from safeserve.organizations.permissions import acting_org
 
 @dataclass(frozen=True)
 class LinkActor:
-    """The enterprise acting through a notice's link, without an account."""
+    """The enterprise acting through a notice's link, without an account. To every predicate
+    written for users it is an anonymous visitor: no organisation, no role."""
 
     notice: Notice
     name: str = ""
+    is_authenticated: ClassVar[bool] = False
+    is_superuser: ClassVar[bool] = False
+    organization: ClassVar[None] = None
+    role: ClassVar[str] = ""
+    pk: ClassVar[None] = None
 
     def __str__(self) -> str:
         # Recorded as the audit event's actor: written in the site's language.

@@ -402,13 +402,11 @@ def notice_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, str(exc.message))
         return redirect(request.path)
+    hazards = selectors.with_details(notice.hazards.all()).order_by("pk")
     return render(
         request,
         "hazards/notice_link.html",
-        {
-            "notice": notice,
-            "hazards": list(selectors.with_details(notice.hazards.all()).order_by("pk")),
-        },
+        {"notice": notice, "hazards": [(h, HAZARD.verbs_for(actor, h)) for h in hazards]},
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from safeserve.common.tests.verbs import Walk
+from safeserve.common.tests.verbs import Walk, page_buttons, tried
 from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.models import ServiceTask
 from safeserve.fieldwork.tests.conftest import (
@@ -300,3 +300,35 @@ def test_the_report_table_drives_page_api_and_services(users, contract, hengfeng
 
 def report_of_pk(report: MajorHazardReport) -> MajorHazardReport:
     return MajorHazardReport.objects.select_related("hazard").get(pk=report.pk)
+
+
+def test_the_notice_link_offers_what_the_table_allows_the_link(users, contract, hengfeng, client):
+    """The enterprise without an account: the link page's buttons, the link API's
+    allowed_actions and the services agree, hazard by hazard."""
+    on_site = _tasks(users, contract, hengfeng)
+    offered = {}
+    for state in (HazardStatus.NOTIFIED, HazardStatus.RECTIFYING, HazardStatus.SUBMITTED):
+        hazard = advance(users, raise_general(users, on_site()), state)
+        notice = hazard.notice
+        token = services.notice_token(notice)
+        page = client.get(reverse("notice_link", args=[notice.pk, token]))
+        buttons = page_buttons(page.content.decode(), f"hazard-{hazard.pk}")
+        body = client.get(f"/api/v1/notice-links/{notice.pk}/{token}/").json()
+        allowed = set(next(h for h in body["hazards"] if h["id"] == hazard.pk)["allowed_actions"])
+        assert buttons == allowed, (state, buttons, allowed)
+        actor = services.LinkActor(notice=notice)
+        calls = {
+            "acknowledge": lambda h, a=actor: services.hazard_acknowledge(actor=a, hazard=h),
+            "submit": lambda h, a=actor: services.hazard_submit(
+                actor=a, hazard=h, description="已整改", files=[png()]
+            ),
+        }
+        for name, call in calls.items():
+            outcome = tried(lambda c=call, h=hazard: c(fresh(h)))
+            assert outcome is (name in allowed), (state, name, outcome)
+        offered[state] = allowed
+    assert offered == {
+        HazardStatus.NOTIFIED: {"acknowledge"},
+        HazardStatus.RECTIFYING: {"submit"},
+        HazardStatus.SUBMITTED: set(),
+    }
