@@ -17,6 +17,7 @@ from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.uploads import validate_scan
+from safeserve.common.lib.xlsx import write_rows, xlsx_response
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
 from safeserve.contracts import selectors, services
@@ -24,7 +25,7 @@ from safeserve.contracts.forms import AmendmentForm, TermsForm
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.contracts.workflows import AMENDMENT, CONTRACT
 from safeserve.enterprises.models import Enterprise
-from safeserve.enterprises.spreadsheets import codes_from_upload, write_rows
+from safeserve.enterprises.spreadsheets import codes_from_upload
 from safeserve.procurement.models import PurchaseProject
 from safeserve.procurement.permissions import (
     can_read_procurement,
@@ -263,9 +264,7 @@ def coverage_export(request: AuthedRequest) -> HttpResponseBase:
         rows,
         f"{report.year}年未覆盖重点企业",
     )
-    from safeserve.enterprises.views import _xlsx_response
-
-    return _xlsx_response(handle, f"未覆盖重点企业-{report.year}.xlsx")
+    return xlsx_response(handle, f"未覆盖重点企业-{report.year}.xlsx")
 
 
 @login_required

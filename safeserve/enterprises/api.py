@@ -19,6 +19,7 @@ from safeserve.common.access import get_visible, require
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
+from safeserve.common.lib.xlsx import xlsx_response
 from safeserve.common.request import actor_of
 from safeserve.enterprises import selectors, services
 from safeserve.enterprises import validation as v
@@ -32,7 +33,6 @@ from safeserve.enterprises.permissions import (
     can_read_directory,
 )
 from safeserve.enterprises.tasks import run_enterprise_import
-from safeserve.enterprises.views import _xlsx_response
 from safeserve.organizations.models import Region
 
 
@@ -230,7 +230,7 @@ class EnterpriseViewSet(ScopedViewSet):
         handle = services.enterprise_export(
             actor=actor, enterprises=queryset, filters=request.GET.urlencode(), channel="api"
         )
-        return _xlsx_response(handle, "enterprises.xlsx")
+        return xlsx_response(handle, "enterprises.xlsx")
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):

@@ -166,8 +166,9 @@ def _apply(enterprise: Enterprise, data: EnterpriseData, resolver: SectorResolve
 def enterprise_export(*, actor: User, enterprises: Any, filters: str, channel: str) -> IO[bytes]:
     """The directory as .xlsx (phones masked), written from the database in chunks; the export
     itself is audited with its row count and filters — who took a copy of which enterprises."""
+    from safeserve.common.lib.xlsx import write_rows
     from safeserve.enterprises.selectors import export_rows
-    from safeserve.enterprises.spreadsheets import EXPORT_HEADERS, write_rows
+    from safeserve.enterprises.spreadsheets import EXPORT_HEADERS
 
     require(can_read_directory(actor))
     counter = {"rows": 0}

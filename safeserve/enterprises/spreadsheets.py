@@ -3,16 +3,13 @@ anything parses it, and streaming export."""
 
 from __future__ import annotations
 
-import tempfile
 import zipfile
-from collections.abc import Iterable
 from typing import IO, Any
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -175,30 +172,6 @@ def template_workbook(townships: list[str]) -> Workbook:
         notes.cell(row=row, column=1, value=line)
     notes.column_dimensions["A"].width = 110
     return workbook
-
-
-def write_rows(headers: list[str], rows: Iterable[list[Any]], title: str) -> IO[bytes]:
-    """Writes rows to a temporary .xlsx in write-only mode: memory stays flat however many
-    rows come from the iterator. Returns the file, positioned at its start."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append(row)
-    return save_to_tempfile(workbook)
-
-
-def save_to_tempfile(workbook: Workbook) -> IO[bytes]:
-    """The workbook in an anonymous temporary file; the response that streams it closes it."""
-    output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 — handed to FileResponse
-    workbook.save(output)
-    output.seek(0)
-    return output
 
 
 EXPORT_HEADERS = [header for header, *_rest in COLUMNS] + ["高危行业", "数据更新时间"]

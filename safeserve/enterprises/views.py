@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error, spreadsheet_upload
 from safeserve.common.lib.masking import mask_phone
+from safeserve.common.lib.xlsx import save_to_tempfile, write_rows, xlsx_response
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
 from safeserve.enterprises import selectors, services
@@ -38,21 +39,10 @@ from safeserve.enterprises.permissions import (
     can_read_directory,
 )
 from safeserve.enterprises.spreadsheets import (
-    save_to_tempfile,
     template_workbook,
-    write_rows,
 )
 from safeserve.enterprises.tasks import run_enterprise_import
 from safeserve.organizations.permissions import can_manage_organizations
-
-
-def _xlsx_response(handle: Any, filename: str) -> FileResponse:
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
 
 
 @login_required
@@ -200,14 +190,14 @@ def enterprise_export(request: AuthedRequest) -> HttpResponseBase:
         channel="web",
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return _xlsx_response(handle, f"企业名录-{stamp}.xlsx")
+    return xlsx_response(handle, f"企业名录-{stamp}.xlsx")
 
 
 @login_required
 def enterprise_template(request: AuthedRequest) -> HttpResponseBase:
     require(can_read_directory(request.user))
     townships = [t.name for t in selectors.townships_for(request.user)]
-    return _xlsx_response(save_to_tempfile(template_workbook(townships)), "企业名录导入模板.xlsx")
+    return xlsx_response(save_to_tempfile(template_workbook(townships)), "企业名录导入模板.xlsx")
 
 
 def start_import(request: AuthedRequest, upload: Any) -> ImportJob:
@@ -256,7 +246,7 @@ def import_job_report(request: AuthedRequest, pk: int) -> HttpResponseBase:
     job = get_visible(ImportJob.objects.all(), request.user, pk=pk)
     rows = ([e["row"], e["column"], e["value"], e["reason"]] for e in job.errors)
     handle = write_rows(["行号", "列", "填写的值", "原因"], rows, "错误报告")
-    return _xlsx_response(handle, f"导入错误报告-{job.pk}.xlsx")
+    return xlsx_response(handle, f"导入错误报告-{job.pk}.xlsx")
 
 
 @login_required

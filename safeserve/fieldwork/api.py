@@ -3,7 +3,6 @@ inspections (checklist answers with photos), fee complaints and document request
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from safeserve.api.exports import ExportMixin
 from safeserve.api.fields import AllowedActionsField
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
@@ -26,8 +26,9 @@ from safeserve.common.request import actor_of
 from safeserve.common.validation import MAX_ID, id_or_none
 from safeserve.contracts.models import Contract
 from safeserve.enterprises.models import Enterprise
+from safeserve.fieldwork import exports, selectors, services
 from safeserve.fieldwork import permissions as perms
-from safeserve.fieldwork import selectors, services
+from safeserve.fieldwork.filters import DocumentRequestFilter, FeeComplaintFilter, TaskFilter
 from safeserve.fieldwork.models import (
     ChecklistTemplate,
     DocumentRequest,
@@ -161,35 +162,18 @@ class RateInput(serializers.Serializer[Any]):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-def _date_param(request: Request, name: str) -> dt.date | None:
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise serializers.ValidationError({name: ["YYYY-MM-DD"]}) from None
-
-
-class TaskViewSet(ScopedViewSet):
-    """``GET /tasks/?mine=1&date_from=&date_to=&status=&contract=&enterprise=&kind=``."""
+class TaskViewSet(ExportMixin, ScopedViewSet):
+    """``GET /tasks/?mine=1&date_from=&date_to=&status=&contract=&enterprise=&kind=`` (and
+    ``/tasks/export/``)."""
 
     serializer_class = TaskSerializer
     detail_serializer_class = TaskDetailSerializer
+    filterset_class = TaskFilter
+    list_export = exports.TASKS
     parser_classes = FILE_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
-        params = self.request.query_params
-        return selectors.task_list(
-            viewer=actor,
-            status=params.get("status", ""),
-            kind=params.get("kind", ""),
-            contract_id=params.get("contract", ""),
-            enterprise_id=params.get("enterprise", ""),
-            mine=params.get("mine") in ("1", "true"),
-            date_from=_date_param(self.request, "date_from"),
-            date_to=_date_param(self.request, "date_to"),
-        )
+        return selectors.task_list(viewer=actor)
 
     def _out(self, task: ServiceTask) -> Any:
         return TaskDetailSerializer(
@@ -469,17 +453,18 @@ class FeeComplaintInput(serializers.Serializer[Any]):
     evidence = serializers.FileField(required=False, allow_null=True, default=None)
 
 
-class FeeComplaintViewSet(ScopedViewSet):
+class FeeComplaintViewSet(ExportMixin, ScopedViewSet):
+    """``GET /fee-complaints/?status=&contract=&enterprise=`` (and ``/fee-complaints/export/``);
+    POST reports one (R15)."""
+
     serializer_class = FeeComplaintSerializer
     detail_serializer_class = FeeComplaintDetailSerializer
+    filterset_class = FeeComplaintFilter
+    list_export = exports.FEE_REPORTS
     parser_classes = FILE_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
-        return (
-            FeeComplaint.objects.visible_to(actor)
-            .select_related("enterprise", "contract__provider")
-            .order_by("-pk")
-        )
+        return selectors.fee_complaint_list(viewer=actor)
 
     def _out(self, complaint: FeeComplaint) -> Any:
         return FeeComplaintDetailSerializer(
@@ -574,18 +559,18 @@ class DocumentRequestInput(serializers.Serializer[Any]):
     due_date = serializers.DateField()
 
 
-class DocumentRequestViewSet(ScopedViewSet):
+class DocumentRequestViewSet(ExportMixin, ScopedViewSet):
+    """``GET /document-requests/?status=&kind=&contract=&enterprise=`` (and
+    ``/document-requests/export/``)."""
+
     serializer_class = DocumentRequestSerializer
     detail_serializer_class = DocumentRequestDetailSerializer
+    filterset_class = DocumentRequestFilter
+    list_export = exports.DOCUMENT_REQUESTS
     parser_classes = FILE_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
-        return (
-            DocumentRequest.objects.visible_to(actor)
-            .select_related("enterprise", "requested_by_org")
-            .prefetch_related("documents")
-            .order_by("-pk")
-        )
+        return selectors.document_request_list(viewer=actor)
 
     def _out(self, document_request: DocumentRequest) -> Any:
         return DocumentRequestDetailSerializer(

@@ -4,17 +4,18 @@ fetched in a constant number of queries."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from safeserve.common.validation import id_or_none
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.contracts.services.engagements import experts_allowed
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork.models import (
     RECORD_FIELDS,
+    DocumentRequest,
+    FeeComplaint,
     Inspection,
     ServiceTask,
     TaskAssignment,
@@ -66,35 +67,10 @@ def with_details(queryset: QuerySet[ServiceTask]) -> QuerySet[ServiceTask]:
     )
 
 
-_int = id_or_none
-
-
-def task_list(
-    *,
-    viewer: User,
-    status: str = "",
-    kind: str = "",
-    contract_id: Any = "",
-    enterprise_id: Any = "",
-    mine: bool = False,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> QuerySet[ServiceTask]:
+def task_list(*, viewer: User) -> QuerySet[ServiceTask]:
+    """The tasks the viewer sees, by planned date, each with its hazard count; TaskFilter
+    narrows them."""
     tasks = ServiceTask.objects.visible_to(viewer)
-    if status in TaskStatus.values:
-        tasks = tasks.filter(status=status)
-    if kind:
-        tasks = tasks.filter(kind=kind)
-    for field, value in (("contract_id", contract_id), ("enterprise_id", enterprise_id)):
-        number = _int(value)
-        if number:
-            tasks = tasks.filter(**{field: number})
-    if mine:
-        tasks = tasks.filter(assignments__expert__user_id=viewer.pk)
-    if date_from:
-        tasks = tasks.filter(planned_date__gte=date_from)
-    if date_to:
-        tasks = tasks.filter(planned_date__lte=date_to)
     org = getattr(viewer, "organization", None)
     if org is not None and org.kind == "enterprise":
         # The enterprise counts only the hazards a notice told it of.
@@ -102,6 +78,23 @@ def task_list(
     else:
         count = Count("hazards", distinct=True)
     return with_details(tasks.annotate(hazard_count=count)).order_by("planned_date", "pk")
+
+
+def fee_complaint_list(*, viewer: User) -> QuerySet[FeeComplaint]:
+    return (
+        FeeComplaint.objects.visible_to(viewer)
+        .select_related("enterprise", "contract__provider")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def document_request_list(*, viewer: User) -> QuerySet[DocumentRequest]:
+    return (
+        DocumentRequest.objects.visible_to(viewer)
+        .select_related("enterprise", "requested_by_org")
+        .prefetch_related("documents")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def my_week(viewer: User, today: dt.date) -> dict[str, list[ServiceTask]]:

@@ -4,7 +4,6 @@ requests. Views parse, fetch through scope, call one service, and render or redi
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.contrib import messages
@@ -16,9 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safeserve.audit.exports import export_page
 from safeserve.audit.selectors import history_for
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.filters import filtered
 from safeserve.common.lib.http import serve_file
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
@@ -26,8 +27,9 @@ from safeserve.common.validation import date_or_error, id_or_none, number_or_err
 from safeserve.contracts.models import Contract, ContractEnterprise
 from safeserve.contracts.services import experts_allowed
 from safeserve.enterprises.models import Enterprise
+from safeserve.fieldwork import exports, selectors, services
 from safeserve.fieldwork import permissions as perms
-from safeserve.fieldwork import selectors, services
+from safeserve.fieldwork.filters import DocumentRequestFilter, FeeComplaintFilter, TaskFilter
 from safeserve.fieldwork.models import (
     KINDS_BY_CATEGORY,
     ChecklistTemplate,
@@ -45,44 +47,31 @@ from safeserve.fieldwork.panels import task_panels
 from safeserve.fieldwork.workflows import DOCUMENT_REQUEST, FEE_REPORT, TASK
 
 
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _fail(request: AuthedRequest, exc: ApplicationError) -> None:
     messages.error(request, str(exc.message))
 
 
 @login_required
 def task_list(request: AuthedRequest) -> HttpResponse:
-    params = request.GET
-    tasks = selectors.task_list(
-        viewer=request.user,
-        status=params.get("status", ""),
-        kind=params.get("kind", ""),
-        contract_id=params.get("contract", ""),
-        enterprise_id=params.get("enterprise", ""),
-        mine=params.get("mine") == "1",
-        date_from=_date(params.get("date_from", "")),
-        date_to=_date(params.get("date_to", "")),
-    )
+    filters = filtered(request, TaskFilter, selectors.task_list(viewer=request.user))
     expert = perms.expert_of(request.user)
     return render(
         request,
         "fieldwork/task_list.html",
         {
-            "page": paginate(request, tasks),
+            "page": paginate(request, filters.qs),
+            "filters": filters,
             "query": query_without_page(request),
             "week": selectors.my_week(request.user, timezone.localdate()) if expert else None,
-            "statuses": TaskStatus.choices,
-            "kinds": TaskKind.choices,
-            "params": params,
             "plannable": list(selectors.contracts_acted_on(request.user)[:50]),
         },
     )
+
+
+@login_required
+def task_export(request: AuthedRequest) -> FileResponse:
+    filters = filtered(request, TaskFilter, selectors.task_list(viewer=request.user))
+    return export_page(request, export=exports.TASKS, filters=filters)
 
 
 def _contract(request: AuthedRequest, pk: int) -> Contract:
@@ -363,16 +352,17 @@ def fee_complaints(request: AuthedRequest) -> HttpResponse:
         except ApplicationError as exc:
             _fail(request, exc)
             status = 400
-    complaints = FeeComplaint.objects.visible_to(request.user).select_related(
-        "enterprise", "contract__provider"
+    filters = filtered(
+        request, FeeComplaintFilter, selectors.fee_complaint_list(viewer=request.user)
     )
-    page = paginate(request, complaints.order_by("-created_at", "-pk"))
+    page = paginate(request, filters.qs)
     page_items = list(page)
     return render(
         request,
         "fieldwork/fee_complaints.html",
         {
             "page": page,
+            "filters": filters,
             "query": query_without_page(request),
             "can_report": can_report,
             "contracts": Contract.objects.filter(coverage__enterprise=enterprise).select_related(
@@ -403,15 +393,29 @@ def fee_complaint_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("fieldwork:fee_complaints")
 
 
+@login_required
+def fee_complaint_export(request: AuthedRequest) -> FileResponse:
+    filters = filtered(
+        request, FeeComplaintFilter, selectors.fee_complaint_list(viewer=request.user)
+    )
+    return export_page(request, export=exports.FEE_REPORTS, filters=filters)
+
+
 # Document requests (R20) ------------------------------------------------------------------
 
 
 @login_required
+def document_request_export(request: AuthedRequest) -> FileResponse:
+    filters = filtered(
+        request, DocumentRequestFilter, selectors.document_request_list(viewer=request.user)
+    )
+    return export_page(request, export=exports.DOCUMENT_REQUESTS, filters=filters)
+
+
+@login_required
 def document_requests(request: AuthedRequest) -> HttpResponse:
-    requests = (
-        DocumentRequest.objects.visible_to(request.user)
-        .select_related("enterprise", "requested_by_org")
-        .order_by("-created_at", "-pk")
+    filters = filtered(
+        request, DocumentRequestFilter, selectors.document_request_list(viewer=request.user)
     )
     requestable = selectors.contracts_acted_on(request.user)
     contracts = list(
@@ -454,7 +458,8 @@ def document_requests(request: AuthedRequest) -> HttpResponse:
         request,
         "fieldwork/document_requests.html",
         {
-            "page": paginate(request, requests),
+            "page": paginate(request, filters.qs),
+            "filters": filters,
             "query": query_without_page(request),
             "contracts": contracts,
             "kinds": DocumentRequestKind.choices,

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from safeserve.api.exports import ExportMixin
 from safeserve.api.fields import AllowedActionsField
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
@@ -29,7 +30,8 @@ from safeserve.common.validation import MAX_ID, id_or_none
 from safeserve.fieldwork import api as fieldwork_api
 from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork.models import Answer, InspectionAnswer, ServiceTask
-from safeserve.hazards import selectors, services
+from safeserve.hazards import exports, selectors, services
+from safeserve.hazards.filters import HazardFilter, NoticeFilter, ReportFilter
 from safeserve.hazards.models import (
     GOVERNANCE_PARTS,
     Hazard,
@@ -189,25 +191,18 @@ def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
     return dict(data.validated_data)
 
 
-class HazardViewSet(ScopedViewSet):
-    """``GET /hazards/?status=&level=&overdue=1&enterprise=&contract=&task=``; POST raises one
-    (multipart with ``photos``)."""
+class HazardViewSet(ExportMixin, ScopedViewSet):
+    """``GET /hazards/?status=&level=&open=1&overdue=1&enterprise=&contract=&task=`` (and
+    ``/hazards/export/``); POST raises one (multipart with ``photos``)."""
 
     serializer_class = HazardSerializer
     detail_serializer_class = HazardDetailSerializer
+    filterset_class = HazardFilter
+    list_export = exports.HAZARDS
     parser_classes = FILE_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
-        params = self.request.query_params
-        return selectors.hazard_list(
-            viewer=actor,
-            status=params.get("status", ""),
-            level=params.get("level", ""),
-            overdue=params.get("overdue") in ("1", "true"),
-            enterprise_id=params.get("enterprise", ""),
-            contract_id=params.get("contract", ""),
-            task_id=params.get("task", ""),
-        )
+        return selectors.hazard_list(viewer=actor)
 
     def _out(self, hazard: Hazard) -> Any:
         return HazardDetailSerializer(
@@ -375,16 +370,15 @@ class NoticeSerializer(serializers.ModelSerializer[Notice]):
         return reverse("notice_link", args=[obj.pk, services.notice_token(obj)])
 
 
-class NoticeViewSet(ScopedViewSet):
+class NoticeViewSet(ExportMixin, ScopedViewSet):
+    """``GET /notices/?waiting=1&enterprise=&contract=&task=`` (and ``/notices/export/``)."""
+
     serializer_class = NoticeSerializer
+    filterset_class = NoticeFilter
+    list_export = exports.NOTICES
 
     def scoped_queryset(self, actor: Any) -> Any:
-        return (
-            Notice.objects.visible_to(actor)
-            .select_related("enterprise")
-            .prefetch_related("hazards")
-            .order_by("-pk")
-        )
+        return selectors.notice_list(viewer=actor).prefetch_related("hazards")
 
     @extend_schema(
         request=inline_serializer(
@@ -487,14 +481,16 @@ class GovernancePlanInput(serializers.Serializer[Any]):
     safety_measures = serializers.CharField(max_length=8000, allow_blank=True, required=False)
 
 
-class MajorHazardReportViewSet(ScopedViewSet):
+class MajorHazardReportViewSet(ExportMixin, ScopedViewSet):
+    """``GET /major-hazard-reports/?status=&late=1`` (and ``/major-hazard-reports/export/``)."""
+
     serializer_class = ReportSerializer
     detail_serializer_class = ReportDetailSerializer
+    filterset_class = ReportFilter
+    list_export = exports.REPORTS
 
     def scoped_queryset(self, actor: Any) -> Any:
-        return selectors.report_list(
-            viewer=actor, status=self.request.query_params.get("status", "")
-        )
+        return selectors.report_list(viewer=actor)
 
     def _out(self, report: MajorHazardReport) -> Any:
         return ReportDetailSerializer(

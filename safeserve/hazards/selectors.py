@@ -3,7 +3,7 @@ queries, and the figures pages show (open, overdue, awaiting a decision)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -15,7 +15,7 @@ from safeserve.hazards.models import (
     HazardLevel,
     HazardStatus,
     MajorHazardReport,
-    ReportStatus,
+    Notice,
 )
 
 if TYPE_CHECKING:
@@ -35,34 +35,25 @@ def with_details(queryset: QuerySet[Hazard]) -> QuerySet[Hazard]:
     )
 
 
-def hazard_list(
-    *,
-    viewer: User,
-    status: str = "",
-    level: str = "",
-    overdue: bool = False,
-    enterprise_id: Any = "",
-    contract_id: Any = "",
-    task_id: Any = "",
-    open_only: bool = False,
-) -> QuerySet[Hazard]:
-    hazards = Hazard.objects.visible_to(viewer)
-    if status in HazardStatus.values:
-        hazards = hazards.filter(status=status)
-    if open_only:
-        hazards = hazards.exclude(status=HazardStatus.CLOSED)
-    if level in HazardLevel.values:
-        hazards = hazards.filter(level=level)
-    if overdue:
-        hazards = hazards.overdue()
-    for field, value in (
-        ("enterprise_id", enterprise_id),
-        ("contract_id", contract_id),
-        ("task_id", task_id),
-    ):
-        if _int(value):
-            hazards = hazards.filter(**{field: _int(value)})
-    return with_details(hazards).order_by("-found_at", "-pk")
+def hazard_list(*, viewer: User) -> QuerySet[Hazard]:
+    """The hazards the viewer sees, newest first; HazardFilter narrows them."""
+    return with_details(Hazard.objects.visible_to(viewer)).order_by("-found_at", "-pk")
+
+
+def notice_list(*, viewer: User) -> QuerySet[Notice]:
+    """The notices the viewer sees, with how many hazards each lists and how many of those
+    still wait for the enterprise's acknowledgement."""
+    return (
+        Notice.objects.visible_to(viewer)
+        .select_related("enterprise", "contract__provider")
+        .annotate(
+            hazard_count=Count("hazards", distinct=True),
+            waiting=Count(
+                "hazards", filter=Q(hazards__status=HazardStatus.NOTIFIED), distinct=True
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
 
 
 def report_details(queryset: QuerySet[MajorHazardReport]) -> QuerySet[MajorHazardReport]:
@@ -71,11 +62,10 @@ def report_details(queryset: QuerySet[MajorHazardReport]) -> QuerySet[MajorHazar
     )
 
 
-def report_list(*, viewer: User, status: str = "") -> QuerySet[MajorHazardReport]:
-    reports = MajorHazardReport.objects.visible_to(viewer)
-    if status in ReportStatus.values:
-        reports = reports.filter(status=status)
-    return report_details(reports).order_by("-created_at", "-pk")
+def report_list(*, viewer: User) -> QuerySet[MajorHazardReport]:
+    return report_details(MajorHazardReport.objects.visible_to(viewer)).order_by(
+        "-created_at", "-pk"
+    )
 
 
 def hazard_figures(viewer: User) -> dict[str, int]:

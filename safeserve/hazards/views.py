@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safeserve.audit.exports import export_page
 from safeserve.audit.selectors import history_for
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.filters import filtered
 from safeserve.common.lib.http import serve_file
 from safeserve.common.models import policy_for
 from safeserve.common.pagination import paginate, query_without_page
@@ -29,7 +30,8 @@ from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork import selectors as fieldwork_selectors
 from safeserve.fieldwork.models import Answer, Inspection, ServiceTask
 from safeserve.fieldwork.workflows import TASK
-from safeserve.hazards import selectors, services
+from safeserve.hazards import exports, selectors, services
+from safeserve.hazards.filters import HazardFilter, NoticeFilter, ReportFilter
 from safeserve.hazards.models import (
     GOVERNANCE_PARTS,
     ExtensionStatus,
@@ -39,7 +41,6 @@ from safeserve.hazards.models import (
     HazardStatus,
     MajorHazardReport,
     Notice,
-    ReportStatus,
     SupervisionLevel,
 )
 from safeserve.hazards.workflows import EXTENSION, HAZARD, REPORT
@@ -47,28 +48,23 @@ from safeserve.hazards.workflows import EXTENSION, HAZARD, REPORT
 
 @login_required
 def hazard_list(request: AuthedRequest) -> HttpResponse:
-    params = request.GET
-    hazards = selectors.hazard_list(
-        viewer=request.user,
-        status=params.get("status", ""),
-        level=params.get("level", ""),
-        overdue=params.get("overdue") == "1",
-        enterprise_id=params.get("enterprise", ""),
-        contract_id=params.get("contract", ""),
-        open_only=params.get("open") == "1",
-    )
+    filters = filtered(request, HazardFilter, selectors.hazard_list(viewer=request.user))
     return render(
         request,
         "hazards/hazard_list.html",
         {
-            "page": paginate(request, hazards),
+            "page": paginate(request, filters.qs),
+            "filters": filters,
             "query": query_without_page(request),
-            "params": params,
-            "statuses": HazardStatus.choices,
-            "levels": HazardLevel.choices,
             "figures": selectors.hazard_figures(request.user),
         },
     )
+
+
+@login_required
+def hazard_export(request: AuthedRequest) -> FileResponse:
+    filters = filtered(request, HazardFilter, selectors.hazard_list(viewer=request.user))
+    return export_page(request, export=exports.HAZARDS, filters=filters)
 
 
 def _hazard(request: AuthedRequest, pk: int) -> Hazard:
@@ -310,22 +306,22 @@ def notice_issue(request: AuthedRequest, task_pk: int) -> HttpResponse:
 
 @login_required
 def notice_list(request: AuthedRequest) -> HttpResponse:
-    notices = (
-        Notice.objects.visible_to(request.user)
-        .select_related("enterprise", "contract__provider")
-        .annotate(
-            hazard_count=Count("hazards", distinct=True),
-            waiting=Count(
-                "hazards", filter=Q(hazards__status=HazardStatus.NOTIFIED), distinct=True
-            ),
-        )
-        .order_by("-created_at", "-pk")
-    )
+    filters = filtered(request, NoticeFilter, selectors.notice_list(viewer=request.user))
     return render(
         request,
         "hazards/notice_list.html",
-        {"page": paginate(request, notices), "query": query_without_page(request)},
+        {
+            "page": paginate(request, filters.qs),
+            "filters": filters,
+            "query": query_without_page(request),
+        },
     )
+
+
+@login_required
+def notice_export(request: AuthedRequest) -> FileResponse:
+    filters = filtered(request, NoticeFilter, selectors.notice_list(viewer=request.user))
+    return export_page(request, export=exports.NOTICES, filters=filters)
 
 
 @login_required
@@ -412,18 +408,23 @@ def notice_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
 
 @login_required
 def report_list(request: AuthedRequest) -> HttpResponse:
-    reports = selectors.report_list(viewer=request.user, status=request.GET.get("status", ""))
+    filters = filtered(request, ReportFilter, selectors.report_list(viewer=request.user))
     return render(
         request,
         "hazards/report_list.html",
         {
-            "page": paginate(request, reports),
+            "page": paginate(request, filters.qs),
+            "filters": filters,
             "query": query_without_page(request),
-            "statuses": ReportStatus.choices,
-            "params": request.GET,
             "now": timezone.now(),
         },
     )
+
+
+@login_required
+def report_export(request: AuthedRequest) -> FileResponse:
+    filters = filtered(request, ReportFilter, selectors.report_list(viewer=request.user))
+    return export_page(request, export=exports.REPORTS, filters=filters)
 
 
 @login_required

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error, spreadsheet_upload
+from safeserve.common.lib.xlsx import save_to_tempfile, write_rows
 from safeserve.common.pagination import paginate
 from safeserve.common.request import AuthedRequest
 from safeserve.common.validation import id_or_none
-from safeserve.enterprises.spreadsheets import save_to_tempfile, write_rows
 from safeserve.operations import roster, selectors, setup
 from safeserve.operations.checks import readiness
 from safeserve.operations.forms import CountyForm, TownshipForm

@@ -1,0 +1,114 @@
+"""One filter per list (STYLE.md §4): a django-filter FilterSet is the API's ``filterset_class``
+and, through its form, the page's filter bar and the export's selection. A list therefore
+filters the same way wherever it is read, and bad input is refused the same way: a 400 naming
+the field in the API, the field's message on the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.common.validation import MAX_ID
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+class FlagCheckbox(forms.CheckboxInput):
+    """A checkbox on the page (sends 1); the API may also send true/false, yes/no, 1/0."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, check_test=lambda value: value is True)
+
+    def format_value(self, value: Any) -> str:
+        return "1"
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+class FlagField(forms.Field):
+    widget = FlagCheckbox
+    default_error_messages = {"invalid": _("Use 1 (yes) or 0 (no).")}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class FlagFilter(django_filters.Filter):
+    """Yes, no, or either (left out). With ``method`` the method decides what yes and no
+    mean (e.g. overdue); without, it compares the field."""
+
+    field_class = FlagField
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        return super().filter(qs, value)
+
+
+class IdFilter(django_filters.Filter):
+    """One related object by id (a contract, an enterprise, a task): hidden on the page, where
+    it comes from a link; anything but a whole number is refused."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.HiddenInput)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class ListFilterSet(django_filters.FilterSet):
+    """The base of every list's filters: fields are optional and styled for the filter bar."""
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Any] | None = None,
+        *,
+        request: HttpRequest | None = None,
+        prefix: str | None = None,
+    ) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        for field in self.form.fields.values():
+            field.required = False
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+                widget.attrs.setdefault("placeholder", field.label)
+            widget.attrs.setdefault("aria-label", field.label)
+
+    @property
+    def user(self) -> Any:
+        return getattr(self.request, "user", None)
+
+
+def filtered(
+    request: HttpRequest, filterset_class: type[ListFilterSet], queryset: QuerySet[Any]
+) -> ListFilterSet:
+    """The page's side: the list's FilterSet bound to the query string. ``.qs`` is the list
+    (a field with bad input is left out and shows its message); ``.form`` is the filter bar."""
+    return filterset_class(request.GET or None, queryset=queryset, request=request)

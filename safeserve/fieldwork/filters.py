@@ -1,0 +1,79 @@
+"""The filters of fieldwork's lists: service tasks, fee reports and document requests — each
+the API's filterset and the page's filter bar (safeserve/common/filters.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet
+from safeserve.fieldwork.models import (
+    DocumentRequest,
+    DocumentRequestKind,
+    DocumentRequestStatus,
+    FeeComplaint,
+    FeeComplaintStatus,
+    ServiceTask,
+    TaskKind,
+    TaskStatus,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class TaskFilter(ListFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=TaskStatus.choices, empty_label=_("All states")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Task kind"), choices=TaskKind.choices, empty_label=_("All kinds")
+    )
+    date_from = django_filters.DateFilter(
+        label=_("From"), field_name="planned_date", lookup_expr="gte", widget=DATE
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Until"), field_name="planned_date", lookup_expr="lte", widget=DATE
+    )
+    mine = FlagFilter(label=_("Assigned to me"), method="filter_mine")
+    contract = IdFilter(label=_("Contract"), field_name="contract_id")
+    enterprise = IdFilter(label=_("Enterprise"), field_name="enterprise_id")
+
+    class Meta:
+        model = ServiceTask
+        fields: list[str] = []
+
+    def filter_mine(self, queryset: QuerySet[ServiceTask], name: str, value: bool) -> Any:
+        user_id = getattr(self.user, "pk", None) or 0  # no user, nobody's tasks
+        mine = queryset.filter(assignments__expert__user_id=user_id).values("pk")
+        return queryset.filter(pk__in=mine) if value else queryset.exclude(pk__in=mine)
+
+
+class FeeComplaintFilter(ListFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=FeeComplaintStatus.choices, empty_label=_("All states")
+    )
+    contract = IdFilter(label=_("Contract"), field_name="contract_id")
+    enterprise = IdFilter(label=_("Enterprise"), field_name="enterprise_id")
+
+    class Meta:
+        model = FeeComplaint
+        fields: list[str] = []
+
+
+class DocumentRequestFilter(ListFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=DocumentRequestStatus.choices, empty_label=_("All states")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Request"), choices=DocumentRequestKind.choices, empty_label=_("All kinds")
+    )
+    contract = IdFilter(label=_("Contract"), field_name="contract_id")
+    enterprise = IdFilter(label=_("Enterprise"), field_name="enterprise_id")
+
+    class Meta:
+        model = DocumentRequest
+        fields: list[str] = []

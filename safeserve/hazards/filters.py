@@ -1,0 +1,79 @@
+"""The filters of the hazard loop's lists: hazards, notices and major-hazard reports — each the
+API's filterset and the page's filter bar (safeserve/common/filters.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet
+from safeserve.hazards.models import (
+    Hazard,
+    HazardLevel,
+    HazardStatus,
+    MajorHazardReport,
+    Notice,
+    ReportStatus,
+)
+
+
+def _late(today: Any) -> Q:
+    return Q(deadline__lt=today) & ~Q(status=HazardStatus.CLOSED)
+
+
+class HazardFilter(ListFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=HazardStatus.choices, empty_label=_("All states")
+    )
+    level = django_filters.ChoiceFilter(
+        label=_("Level"), choices=HazardLevel.choices, empty_label=_("All levels")
+    )
+    open = FlagFilter(label=_("Open only"), method="filter_open")
+    overdue = FlagFilter(label=_("Overdue only"), method="filter_overdue")
+    enterprise = IdFilter(label=_("Enterprise"), field_name="enterprise_id")
+    contract = IdFilter(label=_("Contract"), field_name="contract_id")
+    task = IdFilter(label=_("Task"), field_name="task_id")
+
+    class Meta:
+        model = Hazard
+        fields: list[str] = []
+
+    def filter_open(self, queryset: QuerySet[Hazard], name: str, value: bool) -> Any:
+        closed = Q(status=HazardStatus.CLOSED)
+        return queryset.exclude(closed) if value else queryset.filter(closed)
+
+    def filter_overdue(self, queryset: QuerySet[Hazard], name: str, value: bool) -> Any:
+        late = _late(timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+
+class NoticeFilter(ListFilterSet):
+    waiting = FlagFilter(label=_("Waiting for the enterprise"), method="filter_waiting")
+    enterprise = IdFilter(label=_("Enterprise"), field_name="enterprise_id")
+    contract = IdFilter(label=_("Contract"), field_name="contract_id")
+    task = IdFilter(label=_("Task"), field_name="task_id")
+
+    class Meta:
+        model = Notice
+        fields: list[str] = []
+
+    def filter_waiting(self, queryset: QuerySet[Notice], name: str, value: bool) -> Any:
+        waiting = Exists(
+            Hazard.objects.filter(notice_id=OuterRef("pk"), status=HazardStatus.NOTIFIED)
+        )
+        return queryset.filter(waiting) if value else queryset.exclude(waiting)
+
+
+class ReportFilter(ListFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=ReportStatus.choices, empty_label=_("All states")
+    )
+    late = FlagFilter(label=_("Sent late"), field_name="sent_late")
+
+    class Meta:
+        model = MajorHazardReport
+        fields: list[str] = []
