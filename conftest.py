@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from safeserve.accounts.models import User
 from safeserve.common.tests.clock import FROZEN_AT
-from safeserve.supervision.demo import seed
+from safeserve.demo.seed import seed
 
 
 @pytest.fixture(autouse=True)

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "safeserve.hazards",
     "safeserve.supervision",
     "safeserve.operations",
+    # The demo world (manage.py seed_demo): above everything, nothing imports it.
+    "safeserve.demo",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from safeserve.accounts.services import user_create
 from safeserve.audit.services import audit_record
-from safeserve.enterprises.demo import demo_uscc
+from safeserve.demo.enterprises import demo_uscc
 from safeserve.organizations.models import Region
 from safeserve.providers.models import Expert, Provider
 

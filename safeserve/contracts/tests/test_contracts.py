@@ -309,10 +309,10 @@ def test_the_api_signs_and_reports_missing_terms(demo, contract, api):
 def _race_setup(*, second_provider: str, visits: int, amounts: tuple[str, str]):
     """Two contracts under one plan item, each confirmed by the purchaser; returns the users
     and the contracts waiting for their providers' confirmation."""
+    from safeserve.demo.seed import seed
     from safeserve.enterprises.reference import ensure_gbt4754
     from safeserve.procurement import services as procurement
     from safeserve.providers.models import Provider
-    from safeserve.supervision.demo import seed
 
     ensure_gbt4754()
     seed(enterprises=(5, 1), contracts=False)

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from safeserve.enterprises.demo import demo_uscc
+from safeserve.demo.enterprises import demo_uscc
 from safeserve.enterprises.spreadsheets import COLUMNS
 
 HEADERS = [header for header, *_rest in COLUMNS]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from safeserve.audit.models import AuditEvent
-from safeserve.enterprises.demo import demo_uscc
+from safeserve.demo.enterprises import demo_uscc
 from safeserve.enterprises.models import Enterprise, SectorRule
 from safeserve.enterprises.services import EnterpriseData, enterprise_create
 from safeserve.organizations.models import Region

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from safeserve.audit.models import AuditEvent
 from safeserve.common.choices import ImportStatus
-from safeserve.enterprises.demo import demo_uscc
+from safeserve.demo.enterprises import demo_uscc
 from safeserve.enterprises.models import Enterprise, ImportJob
 from safeserve.enterprises.tests.helpers import good_row, upload, xlsx_bytes
 

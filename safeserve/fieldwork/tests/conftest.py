@@ -172,7 +172,7 @@ def award(
 
 def add_enterprises(users: dict[str, User], hengfeng: Enterprise, count: int) -> list[Enterprise]:
     """More key enterprises of 城关镇 outside the high-risk sectors, entered by the township."""
-    from safeserve.enterprises.demo import demo_uscc
+    from safeserve.demo.enterprises import demo_uscc
     from safeserve.enterprises.services import EnterpriseData, enterprise_create
 
     made = []

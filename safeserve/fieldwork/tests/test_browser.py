@@ -14,12 +14,12 @@ from playwright.sync_api import Browser, sync_playwright
 
 from safeserve.accounts.models import User
 from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.demo.seed import DEMO_PASSWORD, seed
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.models import InspectionAnswer, ServiceTask, TaskStatus
 from safeserve.hazards.models import Hazard
 from safeserve.providers.models import Expert
-from safeserve.supervision.demo import DEMO_PASSWORD, seed
 from safeserve.supervision.tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [

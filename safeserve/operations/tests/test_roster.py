@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 from safeserve.accounts.models import User
 from safeserve.audit.models import AuditEvent
 from safeserve.common.choices import ImportStatus
-from safeserve.enterprises.demo import demo_uscc
+from safeserve.demo.enterprises import demo_uscc
 from safeserve.enterprises.models import Enterprise
 from safeserve.operations.models import RosterImport
 from safeserve.operations.setup import county_create

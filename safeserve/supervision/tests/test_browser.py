@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from safeserve.supervision.demo import DEMO_PASSWORD, seed
+from safeserve.demo.seed import DEMO_PASSWORD, seed
 from safeserve.supervision.tests.test_home import NAV
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

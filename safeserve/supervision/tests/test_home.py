@@ -9,8 +9,8 @@ from django.urls import reverse
 from safeserve.accounts.models import User
 from safeserve.audit.models import AuditEvent
 from safeserve.audit.services import audit_record
+from safeserve.demo.seed import seed
 from safeserve.organizations.models import Organization
-from safeserve.supervision.demo import seed
 
 ALL = [
     "首页",

@@ -11,6 +11,14 @@ from django.db import transaction
 from safeserve.accounts.models import User
 from safeserve.audit.services import audit_bulk_load
 from safeserve.common.choices import HighRiskSector
+from safeserve.demo.contracts import seed_contracts
+from safeserve.demo.enterprises import demo_uscc, seed_enterprises
+from safeserve.demo.fieldwork import seed_fieldwork
+from safeserve.demo.housing import seed_housing_supervision
+from safeserve.demo.procurement import seed_procurement
+from safeserve.demo.providers import seed_providers
+from safeserve.demo.training import seed_training_service
+from safeserve.enterprises.models import Enterprise
 from safeserve.organizations.models import (
     Organization,
     OrganizationKind,
@@ -341,23 +349,13 @@ def seed(
     if directory:
         _seed_directory(result, county, other_county, enterprise, enterprises)
     if directory and procurement:
-        from safeserve.procurement.demo import seed_procurement
-
         plans = seed_procurement()
         if plans:
             result.created["purchase plans"] = plans
         if contracts:
-            from safeserve.contracts.demo import seed_contracts
-
             signed = seed_contracts()
             if signed:
                 result.created["contracts"] = signed
-            from safeserve.hazards.demo import (
-                seed_fieldwork,
-                seed_housing_supervision,
-                seed_training_service,
-            )
-
             fieldwork = seed_fieldwork()
             if fieldwork:
                 result.created["fieldwork and hazard records"] = fieldwork
@@ -402,9 +400,6 @@ def _seed_directory(
     enterprise_org: Organization,
     counts: tuple[int, int],
 ) -> None:
-    from safeserve.enterprises.demo import demo_uscc, seed_enterprises
-    from safeserve.enterprises.models import Enterprise
-    from safeserve.providers.demo import seed_providers
 
     for what, n in seed_providers({county.code: county, other_county.code: other_county}).items():
         if n:
@@ -437,8 +432,6 @@ def _seed_directory(
 
 def _seed_province(result: SeedResult, city: Region) -> None:
     """~10 more counties and 100k enterprises, for benchmarks at province scale."""
-    from safeserve.enterprises.demo import seed_enterprises
-
     per_county = PROVINCE_ENTERPRISES // PROVINCE_COUNTIES
     for index, name in enumerate(PROVINCE_COUNTY_NAMES[:PROVINCE_COUNTIES]):
         code = f"9902{index + 31:02d}"

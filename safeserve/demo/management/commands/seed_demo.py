@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from safeserve.demo.seed import DEMO_PASSWORD, seed
 from safeserve.organizations.models import Role
-from safeserve.supervision.demo import DEMO_PASSWORD, seed
 
 
 class Command(BaseCommand):

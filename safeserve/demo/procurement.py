@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from safeserve.accounts.models import User
 from safeserve.common.exceptions import ApplicationError
+from safeserve.demo.providers import DEMO_PDF
 from safeserve.procurement import services
 from safeserve.procurement.models import LeadingGroupRole, PurchasePlan
-from safeserve.providers.demo import DEMO_PDF
 from safeserve.providers.models import Provider
 
 
