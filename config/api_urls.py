@@ -19,6 +19,7 @@ from safeserve.hazards.api import (
     NoticeViewSet,
 )
 from safeserve.operations.api import (
+    CountyExportView,
     CountyListView,
     CountySetupView,
     RosterCredentialsView,
@@ -57,6 +58,7 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("county-policy/", CountyPolicyView.as_view(), name="county-policy"),
     path("counties/", CountyListView.as_view(), name="counties"),
+    path("counties/export/", CountyExportView.as_view(), name="counties-export"),
     path("county-setup/", CountySetupView.as_view(), name="county-setup"),
     path("roster-imports/", RosterImportView.as_view(), name="roster-imports"),
     path("roster-imports/<int:pk>/", RosterImportJobView.as_view(), name="roster-import"),

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -13,9 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safeserve.accounts import services
+from safeserve.accounts import exports, selectors, services
 from safeserve.accounts.authentication import TokenAuthentication
+from safeserve.accounts.filters import UserFilter
 from safeserve.accounts.models import ApiToken, LoginChannel, LoginResult, User
+from safeserve.api.exports import ExportMixin
 from safeserve.api.parsing import body_dict
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
@@ -160,29 +161,27 @@ class UserUpdateInput(serializers.Serializer[Any]):
     phone = serializers.RegexField(r"^[0-9+\-]{5,20}$", required=False, allow_blank=True)
 
 
-class UserFilter(django_filters.FilterSet):
-    role = django_filters.ChoiceFilter(choices=Role.choices)
-    username = django_filters.CharFilter(lookup_expr="icontains")
-
-    class Meta:
-        model = User
-        fields = ["organization", "role", "is_active", "username"]
-
-
 _created = inline_serializer(
     "UserCreated", fields={"user": UserSerializer(), "temporary_password": serializers.CharField()}
 )
 
 
 class UserViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[User]
+    ExportMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet[User],
 ):
+    """``GET /users/?q=&organization=&role=&is_active=`` (and ``/users/export/``): the
+    list of the users' administrators."""
+
     serializer_class = UserSerializer
     filterset_class = UserFilter
+    list_export = exports.USERS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> Any:
-        return User.objects.visible_to(actor_of(self.request)).select_related("organization")
+        return selectors.user_list(viewer=actor_of(self.request))
 
     def get_object(self) -> User:
         return get_visible(
@@ -204,11 +203,17 @@ class UserViewSet(
     @extend_schema(responses=UserSerializer)
     @action(detail=False, methods=["get"])
     def me(self, request: Request) -> Response:
+        """The user the token or session belongs to."""
         return Response(self._out(actor_of(request)))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require(can_manage_any_users(actor_of(request)))
         return super().list(request, *args, **kwargs)
+
+    def check_permissions(self, request: Request) -> None:
+        super().check_permissions(request)
+        if self.action == "export":  # the list's readers only, as list() requires
+            require(can_manage_any_users(actor_of(request)))
 
     @extend_schema(request=UserCreateInput, responses={201: _created})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

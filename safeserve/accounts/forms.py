@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.accounts.backends import user_can_log_in
 from safeserve.accounts.models import User
 from safeserve.common.forms import BootstrapFormMixin
-from safeserve.organizations.models import Organization, Role
+from safeserve.organizations.models import Role
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
@@ -106,48 +106,3 @@ class ReasonForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
-
-
-class LoginLogFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("Username"), required=False)
-    result = forms.ChoiceField(label=_("Result"), required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from safeserve.accounts.models import LoginResult
-
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["result"]).choices = [
-            ("", _("All")),
-            *LoginResult.choices,
-        ]
-
-
-class UserFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("Name or username"), required=False)
-    organization = forms.ModelChoiceField(
-        label=_("Organization"), required=False, queryset=Organization.objects.none()
-    )
-    role = forms.ChoiceField(
-        label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
-    )
-    is_active = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))],
-    )
-
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Only organizations whose users the viewer may see, in its data scope.
-        cast(forms.ModelChoiceField, self.fields["organization"]).queryset = (
-            Organization.objects.visible_to(viewer)
-            .filter(users__in=User.objects.visible_to(viewer))
-            .distinct()
-            .order_by("name")
-        )

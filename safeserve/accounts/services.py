@@ -18,7 +18,6 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from safeserve.accounts.models import (
     ApiToken,
@@ -29,7 +28,6 @@ from safeserve.accounts.models import (
     UserSession,
 )
 from safeserve.accounts.selectors import lockout_of
-from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
@@ -38,27 +36,6 @@ from safeserve.common.metrics import LOGIN_FAILURES
 from safeserve.common.validation import clean_model
 from safeserve.organizations.models import Organization, OrganizationKind, Role
 from safeserve.organizations.permissions import can_manage_users_of
-
-register_object_types({"accounts.user": gettext_lazy("User")})
-register_actions(
-    {
-        "user.created": gettext_lazy("User created"),
-        "user.updated": gettext_lazy("User updated"),
-        "user.deactivated": gettext_lazy("User deactivated"),
-        "user.reactivated": gettext_lazy("User reactivated"),
-        "user.password_reset": gettext_lazy("Password reset by administrator"),
-        "user.password_changed": gettext_lazy("Password changed"),
-        "user.unlocked": gettext_lazy("Locked account unlocked"),
-        "auth.login": gettext_lazy("Logged in"),
-        "auth.login_failed": gettext_lazy("Login failed"),
-        "auth.locked": gettext_lazy("Login refused: account locked"),
-        "auth.login_inactive": gettext_lazy("Login refused: account deactivated"),
-        "auth.logout": gettext_lazy("Logged out"),
-        "auth.timeout": gettext_lazy("Session timed out"),
-        "auth.token_issued": gettext_lazy("API token issued"),
-        "auth.token_revoked": gettext_lazy("API token revoked"),
-    }
-)
 
 # Which roles exist in which kind of organization: experts belong to providers only.
 ROLES_BY_KIND: dict[str, list[str]] = {

@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
     path("users/", views.user_list, name="user_list"),
+    path("users/export/", views.user_export, name="user_export"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
@@ -17,4 +18,5 @@ urlpatterns = [
     path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
     path("login-log/", views.login_log, name="login_log"),
+    path("login-log/export/", views.login_log_export, name="login_log_export"),
 ]

@@ -9,24 +9,21 @@ from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safeserve.accounts import selectors, services
-from safeserve.accounts.forms import (
-    LoginForm,
-    LoginLogFilterForm,
-    PasswordChangeForm,
-    ReasonForm,
-    UserFilterForm,
-    UserForm,
-)
+from safeserve.accounts import exports, selectors, services
+from safeserve.accounts.filters import LoginLogFilter, UserFilter
+from safeserve.accounts.forms import LoginForm, PasswordChangeForm, ReasonForm, UserForm
 from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
 from safeserve.accounts.models import LoginResult, User
+from safeserve.audit.exports import export_page
 from safeserve.audit.selectors import history_for
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.filters import filtered
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.masking import mask_phone
 from safeserve.common.pagination import paginate, query_without_page
@@ -115,21 +112,23 @@ def _manageable_organizations(user: User) -> Any:
 @login_required
 def user_list(request: AuthedRequest) -> HttpResponse:
     require(can_manage_any_users(request.user))
-    filters = UserFilterForm(request.GET, viewer=request.user)
-    filters.is_valid()
-    users = selectors.user_list(
-        viewer=request.user,
-        filters=filters.cleaned_data,
-    )
+    filters = filtered(request, UserFilter, selectors.user_list(viewer=request.user))
     return render(
         request,
         "accounts/user_list.html",
         {
-            "page": paginate(request, users),
+            "page": paginate(request, filters.qs),
             "filters": filters,
             "query": query_without_page(request),
         },
     )
+
+
+@login_required
+def user_export(request: AuthedRequest) -> HttpResponseBase:
+    require(can_manage_any_users(request.user))
+    filters = filtered(request, UserFilter, selectors.user_list(viewer=request.user))
+    return export_page(request, export=exports.USERS, filters=filters)
 
 
 @login_required
@@ -312,18 +311,20 @@ def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def login_log(request: AuthedRequest) -> HttpResponse:
     require(can_read_county_logs(request.user))
-    filters = LoginLogFilterForm(request.GET)
-    filters.is_valid()
-    entries = selectors.login_log_list(
-        viewer=request.user,
-        filters=filters.cleaned_data,
-    )
+    filters = filtered(request, LoginLogFilter, selectors.login_log_list(viewer=request.user))
     return render(
         request,
         "accounts/login_log.html",
         {
-            "page": paginate(request, entries),
+            "page": paginate(request, filters.qs),
             "filters": filters,
             "query": query_without_page(request),
         },
     )
+
+
+@login_required
+def login_log_export(request: AuthedRequest) -> HttpResponseBase:
+    require(can_read_county_logs(request.user))
+    filters = filtered(request, LoginLogFilter, selectors.login_log_list(viewer=request.user))
+    return export_page(request, export=exports.LOGIN_LOG, filters=filters)

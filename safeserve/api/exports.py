@@ -18,7 +18,7 @@ from safeserve.common.request import actor_of
 class ExportMixin:
     list_export: ListExport
 
-    @extend_schema(request=None, responses={(200, XLSX): bytes})
+    @extend_schema(request=None, responses={(200, XLSX): bytes}, filters=True)
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> Any:
         """The filtered list as .xlsx (same filters as the list; ID numbers and phones

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 _LABELS: dict[str, Any] = {
     "audit.bulk_load": _("Bulk load"),
+    "list.exported": _("Exported a list"),  # safeserve/audit/exports.py
 }
 
 
@@ -31,6 +32,8 @@ _KEYS: dict[str, Any] = {
     "changes": _("Changes"),
     "amount_delta": _("Change in amount"),
     "members": _("Members"),
+    "list": _("List"),
+    "channel": _("Channel"),
 }
 
 

@@ -6,6 +6,3 @@ class AuditConfig(AppConfig):
     name = "safeserve.audit"
     label = "audit"
     verbose_name = _("Audit trail")
-
-    def ready(self) -> None:
-        from safeserve.audit import exports  # noqa: F401 — registers the export's labels

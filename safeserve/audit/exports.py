@@ -10,17 +10,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.audit.actions import register_actions, register_keys
 from safeserve.audit.services import audit_record
 from safeserve.common.lib.xlsx import write_rows, xlsx_response
-
-register_actions({"list.exported": _("Exported a list")})
-register_keys({"list": _("List"), "channel": _("Channel")})
 
 YES_NO = {True: _("Yes"), False: _("No"), None: ""}
 
@@ -90,8 +88,17 @@ def export_response(
     return xlsx_response(handle, f"{export.title}-{stamp}.xlsx")
 
 
-def export_page(request: Any, *, export: ListExport, filters: Any) -> FileResponse:
-    """A list page's export: what its filter bar selects (``filters`` is the bound FilterSet)."""
+def export_page(request: Any, *, export: ListExport, filters: Any) -> HttpResponseBase:
+    """A list page's export: what its filter bar selects (``filters`` is the bound FilterSet).
+    A filter it cannot read exports nothing: back to the list (``<list>/export/`` is served
+    next to ``<list>/``), where the bar names the field."""
+    if filters.errors:
+        fields = "、".join(str(filters.form.fields[name].label) for name in filters.errors)
+        messages.error(
+            request, _("Nothing exported: correct the filter %(fields)s.") % {"fields": fields}
+        )
+        back = request.path.removesuffix("export/")
+        return HttpResponseRedirect(f"{back}?{request.GET.urlencode()}")
     return export_response(
         actor=request.user,
         export=export,

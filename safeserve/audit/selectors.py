@@ -35,18 +35,10 @@ def history_for(
     return list(events.select_related("actor").order_by("-created_at", "-seq")[:limit])
 
 
-def event_list(*, user: Any, filters: dict[str, Any]) -> models.QuerySet[AuditEvent]:
-    qs = AuditEvent.objects.visible_to(user).select_related("actor", "organization")
-    if filters.get("action"):
-        qs = qs.filter(action=filters["action"])
-    if filters.get("actor"):
-        qs = qs.filter(actor_name__icontains=filters["actor"])
-    if filters.get("object_type"):
-        qs = qs.filter(object_type=filters["object_type"])
-    if filters.get("object_id"):
-        qs = qs.filter(object_id=str(filters["object_id"]))
-    if filters.get("date_from"):
-        qs = qs.filter(created_at__date__gte=filters["date_from"])
-    if filters.get("date_to"):
-        qs = qs.filter(created_at__date__lte=filters["date_to"])
-    return qs.order_by("-created_at", "-seq")
+def event_list(*, user: Any) -> models.QuerySet[AuditEvent]:
+    """The county's trail, newest first; AuditEventFilter narrows it."""
+    return (
+        AuditEvent.objects.visible_to(user)
+        .select_related("actor", "organization")
+        .order_by("-created_at", "-seq")
+    )

@@ -4,4 +4,7 @@ from safeserve.audit import views
 
 app_name = "audit"
 
-urlpatterns = [path("", views.audit_list, name="list")]
+urlpatterns = [
+    path("", views.audit_list, name="list"),
+    path("export/", views.audit_export, name="export"),
+]

@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from safeserve.api.exports import ExportMixin
 from safeserve.api.fields import AllowedActionsField
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
@@ -20,7 +21,8 @@ from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.request import actor_of
-from safeserve.contracts import services
+from safeserve.contracts import exports, selectors, services
+from safeserve.contracts.filters import ContractFilter
 from safeserve.contracts.models import Contract
 from safeserve.contracts.workflows import AMENDMENT
 from safeserve.enterprises.models import Enterprise
@@ -180,16 +182,19 @@ class EngagementInput(serializers.Serializer[Any]):
     ends_on = serializers.DateField()
 
 
-class ContractViewSet(ScopedViewSet):
+class ContractViewSet(ExportMixin, ScopedViewSet):
+    """``GET /contracts/?status=&year=&purchaser=&provider=`` (and ``/contracts/export/``)."""
+
     serializer_class = ContractSerializer
     detail_serializer_class = ContractDetailSerializer
+    filterset_class = ContractFilter
+    list_export = exports.CONTRACTS
 
     def scoped_queryset(self, actor: Any) -> Any:
         return (
-            Contract.objects.visible_to(actor)
+            selectors.contract_list(viewer=actor)
             .select_related("project__item")
-            .prefetch_related("criteria", "installments", "amendments")
-            .order_by("-pk")
+            .prefetch_related("criteria", "installments")
         )
 
     def _out(self, contract: Contract) -> Any:

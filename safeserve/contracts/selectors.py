@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from safeserve.contracts.models import Contract, ContractEnterprise, ContractStatus
 from safeserve.enterprises.models import Enterprise, EnterpriseStatus
@@ -55,6 +55,17 @@ class CoverageReport:
     @property
     def gaps(self) -> list[dict[str, Any]]:
         return [g for r in self.rows for g in r.gaps] + self.unassigned
+
+
+def contract_list(*, viewer: User) -> QuerySet[Contract]:
+    """The contracts the viewer sees, newest first, with what the amount after agreed
+    amendments reads; ContractFilter narrows them."""
+    return (
+        Contract.objects.visible_to(viewer)
+        .select_related("purchaser", "provider")
+        .prefetch_related("amendments")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def payable_balance(contract: Contract) -> tuple[Decimal, Decimal, Decimal]:

@@ -6,6 +6,7 @@ app_name = "contracts"
 
 urlpatterns = [
     path("", views.contract_list, name="list"),
+    path("export/", views.contract_export, name="export"),
     path("coverage/", views.coverage, name="coverage"),
     path("budget/", views.budget, name="budget"),
     path("coverage/export/", views.coverage_export, name="coverage_export"),

@@ -12,15 +12,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safeserve.audit.exports import export_page
 from safeserve.audit.selectors import history_for
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.filters import filtered
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.lib.xlsx import write_rows, xlsx_response
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
-from safeserve.contracts import selectors, services
+from safeserve.contracts import exports, selectors, services
+from safeserve.contracts.filters import ContractFilter
 from safeserve.contracts.forms import AmendmentForm, TermsForm
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.contracts.workflows import AMENDMENT, CONTRACT
@@ -49,17 +52,22 @@ def _contract_for(request: AuthedRequest, pk: int) -> Contract:
 
 @login_required
 def contract_list(request: AuthedRequest) -> HttpResponse:
-    contracts = (
-        Contract.objects.visible_to(request.user)
-        .select_related("purchaser", "provider")
-        .prefetch_related("amendments")  # the amount after agreed amendments
-        .order_by("-created_at", "-pk")
-    )
+    filters = filtered(request, ContractFilter, selectors.contract_list(viewer=request.user))
     return render(
         request,
         "contracts/contract_list.html",
-        {"page": paginate(request, contracts), "query": query_without_page(request)},
+        {
+            "page": paginate(request, filters.qs),
+            "filters": filters,
+            "query": query_without_page(request),
+        },
     )
+
+
+@login_required
+def contract_export(request: AuthedRequest) -> HttpResponseBase:
+    filters = filtered(request, ContractFilter, selectors.contract_list(viewer=request.user))
+    return export_page(request, export=exports.CONTRACTS, filters=filters)
 
 
 @login_required

@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -19,10 +17,11 @@ from safeserve.common.access import get_visible, require
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
-from safeserve.common.lib.xlsx import xlsx_response
+from safeserve.common.lib.xlsx import XLSX, xlsx_response
 from safeserve.common.request import actor_of
 from safeserve.enterprises import selectors, services
 from safeserve.enterprises import validation as v
+from safeserve.enterprises.filters import EnterpriseFilter
 from safeserve.enterprises.importing import import_job_create
 from safeserve.enterprises.models import Enterprise, EnterpriseStatus, ImportJob, SectorRule
 from safeserve.enterprises.permissions import (
@@ -130,30 +129,11 @@ class SectorOverrideInput(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class EnterpriseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="name, USCC prefix or pinyin initials")
-    sector = django_filters.CharFilter(method="by_sector", label="a sector, or 'none'")
-    status = django_filters.ChoiceFilter(choices=EnterpriseStatus.choices)
-
-    class Meta:
-        model = Enterprise
-        fields = [
-            "township",
-            "is_key",
-            "status",
-            "dust_explosion",
-            "ammonia_refrigeration",
-            "confined_space",
-        ]
-
-    def search(self, queryset: Any, name: str, value: str) -> Any:
-        return queryset.filter(selectors.search_filter(value)) if value.strip() else queryset
-
-    def by_sector(self, queryset: Any, name: str, value: str) -> Any:
-        return queryset.filter(sector="" if value == selectors.NOT_HIGH_RISK else value)
-
-
 class EnterpriseViewSet(ScopedViewSet):
+    """``GET /enterprises/?q=&township=&sector=&is_key=&status=&dust_explosion=&
+    ammonia_refrigeration=&confined_space=`` (and ``/enterprises/export/``, the import
+    template's spreadsheet of the same selection)."""
+
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
 
@@ -162,7 +142,7 @@ class EnterpriseViewSet(ScopedViewSet):
         return can_read_directory(actor) or self.action in ("retrieve", "partial_update")
 
     def scoped_queryset(self, actor: Any) -> Any:
-        return Enterprise.objects.visible_to(actor).select_related("township")
+        return selectors.enterprise_list(viewer=actor)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self._out(self.get_object()))
@@ -212,23 +192,18 @@ class EnterpriseViewSet(ScopedViewSet):
         )
         return Response(self._out(enterprise))
 
-    @extend_schema(
-        parameters=[OpenApiParameter("q", str)],
-        responses={
-            (
-                200,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ): OpenApiTypes.BINARY
-        },
-    )
+    @extend_schema(request=None, responses={(200, XLSX): bytes})
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> Any:
-        """The filtered list as .xlsx (phones masked), streamed from the database in chunks."""
+        """The filtered list as .xlsx in the import template's columns (phones masked),
+        streamed from the database in chunks."""
         actor = actor_of(request)
         require(can_read_directory(actor))
-        queryset = self.filter_queryset(self.get_queryset()).order_by("name", "pk")
         handle = services.enterprise_export(
-            actor=actor, enterprises=queryset, filters=request.GET.urlencode(), channel="api"
+            actor=actor,
+            enterprises=self.filter_queryset(self.get_queryset()),
+            filters=request.query_params.urlencode(),
+            channel="api",
         )
         return xlsx_response(handle, "enterprises.xlsx")
 

@@ -6,3 +6,6 @@ class EnterprisesConfig(AppConfig):
     name = "safeserve.enterprises"
     label = "enterprises"
     verbose_name = _("Enterprises")
+
+    def ready(self) -> None:
+        from safeserve.enterprises import audit_labels  # noqa: F401 — registers the labels

@@ -10,7 +10,6 @@ from safeserve.common.choices import HighRiskSector
 from safeserve.common.forms import BootstrapFormMixin
 from safeserve.enterprises import validation as v
 from safeserve.enterprises.models import EnterpriseStatus
-from safeserve.enterprises.selectors import NOT_HIGH_RISK
 from safeserve.enterprises.services import EnterpriseData
 from safeserve.organizations.models import Region
 
@@ -92,37 +91,3 @@ class SectorRuleForm(BootstrapFormMixin, forms.Form):
         required=False,
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
-
-
-class EnterpriseFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("Name, code or pinyin initials"), required=False)
-    township = TownshipChoiceField(
-        label=_("Township"),
-        queryset=Region.objects.none(),
-        required=False,
-        empty_label=_("All townships"),
-    )
-    sector = forms.ChoiceField(
-        label=_("Sector"),
-        required=False,
-        choices=[
-            ("", _("All sectors")),
-            (NOT_HIGH_RISK, _("Not high-risk")),
-            *HighRiskSector.choices,
-        ],
-    )
-    is_key = forms.ChoiceField(
-        label=_("Key"),
-        required=False,
-        choices=[("", _("All")), ("1", _("Key enterprises")), ("0", _("Others"))],
-    )
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All")), *EnterpriseStatus.choices]
-    )
-    dust_explosion = forms.BooleanField(label=_("Combustible dust"), required=False)
-    ammonia_refrigeration = forms.BooleanField(label=_("Ammonia refrigeration"), required=False)
-    confined_space = forms.BooleanField(label=_("Confined spaces"), required=False)
-
-    def __init__(self, *args: Any, townships: QuerySet[Region], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["township"]).queryset = townships

@@ -26,26 +26,9 @@ def search_filter(term: str) -> Q:
     return query
 
 
-def enterprise_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[Enterprise]:
-    qs = Enterprise.objects.visible_to(viewer).select_related("township")
-    term = (filters.get("q") or "").strip()
-    if term:
-        qs = qs.filter(search_filter(term))
-    if filters.get("township"):
-        qs = qs.filter(township_id=filters["township"])
-    sector = filters.get("sector")
-    if sector == NOT_HIGH_RISK:
-        qs = qs.filter(sector="")
-    elif sector:
-        qs = qs.filter(sector=sector)
-    if filters.get("is_key") in ("1", "0", True, False):
-        qs = qs.filter(is_key=filters["is_key"] in ("1", True))
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    for flag in ("dust_explosion", "ammonia_refrigeration", "confined_space"):
-        if filters.get(flag):
-            qs = qs.filter(**{flag: True})
-    return qs.order_by("name", "pk")
+def enterprise_list(*, viewer: User) -> QuerySet[Enterprise]:
+    """The directory the viewer sees, by name; EnterpriseFilter narrows it."""
+    return Enterprise.objects.visible_to(viewer).select_related("township").order_by("name", "pk")
 
 
 def townships_for(user: User) -> QuerySet[Region]:

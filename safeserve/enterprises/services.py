@@ -7,9 +7,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import ObjectRef, audit_record, diff
 from safeserve.common.access import require
 from safeserve.common.choices import HighRiskSector
@@ -31,26 +29,6 @@ from safeserve.organizations.permissions import can_manage_organizations
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
-
-register_object_types(
-    {
-        "enterprises.enterprise": gettext_lazy("Enterprise"),
-        "enterprises.sectorrule": gettext_lazy("Industry to sector rule"),
-    }
-)
-register_actions(
-    {
-        "enterprise.created": gettext_lazy("Enterprise registered"),
-        "enterprise.updated": gettext_lazy("Enterprise updated"),
-        "enterprise.sector_overridden": gettext_lazy("Sector set by hand"),
-        "enterprise.sector_override_cleared": gettext_lazy("Sector back to the mapping"),
-        "enterprise.account_opened": gettext_lazy("Enterprise login organization opened"),
-        "enterprise.imported": gettext_lazy("Enterprises imported"),
-        "enterprise.exported": gettext_lazy("Enterprises exported"),
-        "sector_rule.saved": gettext_lazy("Industry mapping rule saved"),
-        "sector_rule.deleted": gettext_lazy("Industry mapping rule deleted"),
-    }
-)
 
 
 @dataclass

@@ -15,15 +15,16 @@ from django.views.decorators.http import require_POST
 from safeserve.audit.selectors import history_for
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.filters import filtered
 from safeserve.common.forms import apply_error, spreadsheet_upload
 from safeserve.common.lib.masking import mask_phone
 from safeserve.common.lib.xlsx import save_to_tempfile, write_rows, xlsx_response
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
 from safeserve.enterprises import selectors, services
+from safeserve.enterprises.filters import EnterpriseFilter
 from safeserve.enterprises.forms import (
     RESTORE_MAPPING,
-    EnterpriseFilterForm,
     EnterpriseForm,
     SectorOverrideForm,
     SectorRuleForm,
@@ -48,15 +49,12 @@ from safeserve.organizations.permissions import can_manage_organizations
 @login_required
 def enterprise_list(request: AuthedRequest) -> HttpResponse:
     require(can_read_directory(request.user))
-    townships = selectors.townships_for(request.user)
-    filters = EnterpriseFilterForm(request.GET, townships=townships)
-    filters.is_valid()
-    enterprises = selectors.enterprise_list(viewer=request.user, filters=filters.cleaned_data)
+    filters = filtered(request, EnterpriseFilter, selectors.enterprise_list(viewer=request.user))
     return render(
         request,
         "enterprises/enterprise_list.html",
         {
-            "page": paginate(request, enterprises),
+            "page": paginate(request, filters.qs),
             "filters": filters,
             "query": query_without_page(request),
             "can_create": can_create_enterprise(request.user),
@@ -179,13 +177,12 @@ def enterprise_open_account(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def enterprise_export(request: AuthedRequest) -> HttpResponseBase:
+    """The directory as the import template's spreadsheet, of what the filter bar selects."""
     require(can_read_directory(request.user))
-    filters = EnterpriseFilterForm(request.GET, townships=selectors.townships_for(request.user))
-    filters.is_valid()
-    enterprises = selectors.enterprise_list(viewer=request.user, filters=filters.cleaned_data)
+    filters = filtered(request, EnterpriseFilter, selectors.enterprise_list(viewer=request.user))
     handle = services.enterprise_export(
         actor=request.user,
-        enterprises=enterprises,
+        enterprises=filters.qs,
         filters=request.GET.urlencode(),
         channel="web",
     )

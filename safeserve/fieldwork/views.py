@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,7 +70,7 @@ def task_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-def task_export(request: AuthedRequest) -> FileResponse:
+def task_export(request: AuthedRequest) -> HttpResponseBase:
     filters = filtered(request, TaskFilter, selectors.task_list(viewer=request.user))
     return export_page(request, export=exports.TASKS, filters=filters)
 
@@ -394,7 +395,7 @@ def fee_complaint_decide(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def fee_complaint_export(request: AuthedRequest) -> FileResponse:
+def fee_complaint_export(request: AuthedRequest) -> HttpResponseBase:
     filters = filtered(
         request, FeeComplaintFilter, selectors.fee_complaint_list(viewer=request.user)
     )
@@ -405,7 +406,7 @@ def fee_complaint_export(request: AuthedRequest) -> FileResponse:
 
 
 @login_required
-def document_request_export(request: AuthedRequest) -> FileResponse:
+def document_request_export(request: AuthedRequest) -> HttpResponseBase:
     filters = filtered(
         request, DocumentRequestFilter, selectors.document_request_list(viewer=request.user)
     )

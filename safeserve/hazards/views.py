@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -62,7 +63,7 @@ def hazard_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-def hazard_export(request: AuthedRequest) -> FileResponse:
+def hazard_export(request: AuthedRequest) -> HttpResponseBase:
     filters = filtered(request, HazardFilter, selectors.hazard_list(viewer=request.user))
     return export_page(request, export=exports.HAZARDS, filters=filters)
 
@@ -319,7 +320,7 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-def notice_export(request: AuthedRequest) -> FileResponse:
+def notice_export(request: AuthedRequest) -> HttpResponseBase:
     filters = filtered(request, NoticeFilter, selectors.notice_list(viewer=request.user))
     return export_page(request, export=exports.NOTICES, filters=filters)
 
@@ -422,7 +423,7 @@ def report_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-def report_export(request: AuthedRequest) -> FileResponse:
+def report_export(request: AuthedRequest) -> HttpResponseBase:
     filters = filtered(request, ReportFilter, selectors.report_list(viewer=request.user))
     return export_page(request, export=exports.REPORTS, filters=filters)
 

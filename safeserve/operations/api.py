@@ -9,16 +9,20 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from safeserve.audit.exports import export_response
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.xlsx import XLSX
 from safeserve.common.request import actor_of
 from safeserve.common.validation import id_or_none
-from safeserve.operations import roster, selectors, setup
+from safeserve.operations import exports, roster, selectors, setup
+from safeserve.operations.filters import CountyFilter
 from safeserve.operations.models import RosterImport
 from safeserve.operations.tasks import run_roster_import
 from safeserve.organizations.models import Region, RegionLevel
@@ -64,14 +68,29 @@ _county_created = inline_serializer(
 )
 
 
-class CountyListView(APIView):
-    """Counties (platform administrator): list them, or set a new one up with its office
-    and first admin (the temporary password is returned once)."""
+class _Counties(GenericAPIView[Region]):
+    """Every county, for the platform administrator only; CountyFilter narrows them."""
+
+    serializer_class = CountySerializer
+    filterset_class = CountyFilter
+    pagination_class = None  # a platform has a few hundred counties at most
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Region.objects.none()
+        require(can_create_counties(actor_of(self.request)))
+        return selectors.county_list(viewer=actor_of(self.request))
+
+
+class CountyListView(_Counties):
+    """Counties (platform administrator): ``GET ?q=`` lists them (name or code), POST sets
+    a new one up with its office and first admin (the temporary password is returned
+    once)."""
 
     @extend_schema(responses=CountySerializer(many=True))
     def get(self, request: Request) -> Response:
         require(can_create_counties(actor_of(request)))
-        counties = selectors.county_list(viewer=actor_of(request))
+        counties = self.filter_queryset(self.get_queryset())
         return Response(CountySerializer(counties, many=True).data)
 
     @extend_schema(request=CountyInput, responses={201: _county_created})
@@ -92,6 +111,20 @@ class CountyListView(APIView):
         )
         response["Cache-Control"] = "no-store"
         return response
+
+
+class CountyExportView(_Counties):
+    """``GET ?q=``: the counties the list selects, as .xlsx, recorded in the audit trail."""
+
+    @extend_schema(request=None, responses={(200, XLSX): bytes})
+    def get(self, request: Request) -> Any:
+        return export_response(
+            actor=actor_of(request),
+            export=exports.COUNTIES,
+            queryset=self.filter_queryset(self.get_queryset()),
+            filters=request.query_params.urlencode(),
+            channel="api",
+        )
 
 
 def _county_for(request: Request) -> Region:

@@ -9,3 +9,6 @@ class OperationsConfig(AppConfig):
 
     name = "safeserve.operations"
     label = "operations"
+
+    def ready(self) -> None:
+        from safeserve.operations import audit_labels  # noqa: F401 — registers the labels

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from safeserve.accounts.models import User
 from safeserve.accounts.services import user_insert
-from safeserve.audit.actions import register_actions
 from safeserve.audit.services import audit_record
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
@@ -23,8 +21,6 @@ from safeserve.common.validation import clean_model
 from safeserve.organizations.models import Organization, OrganizationKind, Region, RegionLevel, Role
 from safeserve.organizations.permissions import can_create_counties
 from safeserve.organizations.services import organization_snapshot
-
-register_actions({"county.created": gettext_lazy("County set up")})
 
 COMMAND_LINE = "manage.py create_county"
 PHONE = re.compile(r"^[0-9+\-]{5,20}$")

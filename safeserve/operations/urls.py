@@ -6,6 +6,7 @@ app_name = "operations"
 
 urlpatterns = [
     path("counties/", views.county_list, name="counties"),
+    path("counties/export/", views.county_export, name="counties_export"),
     path("", views.county_setup, name="county"),
     path("roster/", views.roster_start, name="roster"),
     path("roster/template/", views.roster_template, name="roster_template"),

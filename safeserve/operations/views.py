@@ -12,15 +12,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from safeserve.audit.exports import export_page
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.filters import filtered
 from safeserve.common.forms import apply_error, spreadsheet_upload
 from safeserve.common.lib.xlsx import save_to_tempfile, write_rows
-from safeserve.common.pagination import paginate
+from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
 from safeserve.common.validation import id_or_none
-from safeserve.operations import roster, selectors, setup
+from safeserve.operations import exports, roster, selectors, setup
 from safeserve.operations.checks import readiness
+from safeserve.operations.filters import CountyFilter
 from safeserve.operations.forms import CountyForm, TownshipForm
 from safeserve.operations.models import RosterImport
 from safeserve.operations.tasks import run_roster_import
@@ -96,13 +99,25 @@ def county_list(request: AuthedRequest) -> HttpResponse:
                 "operations/county_created.html",
                 {"created": created},
             )
-    counties = selectors.county_list(viewer=request.user)
+    filters = filtered(request, CountyFilter, selectors.county_list(viewer=request.user))
     return render(
         request,
         "operations/county_list.html",
-        {"page": paginate(request, counties), "form": form},
+        {
+            "page": paginate(request, filters.qs),
+            "filters": filters,
+            "query": query_without_page(request),
+            "form": form,
+        },
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+def county_export(request: AuthedRequest) -> HttpResponseBase:
+    require(can_create_counties(request.user))
+    filters = filtered(request, CountyFilter, selectors.county_list(viewer=request.user))
+    return export_page(request, export=exports.COUNTIES, filters=filters)
 
 
 # --- One county's setup ----------------------------------------------------------------------

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -10,13 +9,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from safeserve.api.exports import ExportMixin
 from safeserve.api.parsing import body_dict
 from safeserve.common.access import get_visible, require
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
 from safeserve.common.request import actor_of
-from safeserve.organizations import services
+from safeserve.organizations import exports, selectors, services
+from safeserve.organizations.filters import OrganizationFilter, RegionFilter
 from safeserve.organizations.models import Organization, OrganizationKind, Region, RegionLevel
 from safeserve.organizations.permissions import can_manage_organizations
 
@@ -25,16 +26,6 @@ class RegionSerializer(serializers.ModelSerializer[Region]):
     class Meta:
         model = Region
         fields = ["id", "code", "name", "level", "parent"]
-
-
-class RegionFilter(django_filters.FilterSet):
-    level = django_filters.ChoiceFilter(choices=RegionLevel.choices)
-    code = django_filters.CharFilter(lookup_expr="startswith")
-    name = django_filters.CharFilter(lookup_expr="icontains")
-
-    class Meta:
-        model = Region
-        fields = ["level", "parent", "code", "name"]
 
 
 class TownshipInput(serializers.Serializer[Any]):
@@ -149,28 +140,21 @@ class ReasonInput(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=500)
 
 
-class OrganizationFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=OrganizationKind.choices)
-    name = django_filters.CharFilter(lookup_expr="icontains")
-
-    class Meta:
-        model = Organization
-        fields = ["kind", "name", "is_active", "county", "region"]
-
-
 class OrganizationViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Organization]
+    ExportMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet[Organization],
 ):
+    """``GET /organizations/?q=&kind=&is_active=`` (and ``/organizations/export/``)."""
+
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilter
+    list_export = exports.ORGANIZATIONS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> Any:
-        return (
-            Organization.objects.visible_to(actor_of(self.request))
-            .select_related("county", "region")
-            .prefetch_related("supervised_sectors")
-        )
+        return selectors.organization_list(viewer=actor_of(self.request))
 
     def get_object(self) -> Organization:
         return get_visible(

@@ -9,6 +9,7 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self) -> None:
         from safeserve.audit.scope import register_county_log_reader
+        from safeserve.organizations import audit_labels  # noqa: F401 — registers the labels
         from safeserve.organizations.permissions import can_read_county_logs
 
         register_county_log_reader(can_read_county_logs)

@@ -59,15 +59,3 @@ class OrganizationForm(BootstrapFormMixin, forms.Form):
         ]
         if editing:
             del self.fields["kind"]
-
-
-class OrganizationFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("Name"), required=False)
-    kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All kinds")), *OrganizationKind.choices]
-    )
-    is_active = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))],
-    )

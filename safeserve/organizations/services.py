@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.access import require
 from safeserve.common.choices import HighRiskSector
@@ -28,15 +26,6 @@ from safeserve.organizations.permissions import can_manage_organizations
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
-register_object_types({"organizations.organization": gettext_lazy("Organization")})
-register_actions(
-    {
-        "organization.created": gettext_lazy("Organization created"),
-        "organization.updated": gettext_lazy("Organization updated"),
-        "organization.deactivated": gettext_lazy("Organization deactivated"),
-        "organization.reactivated": gettext_lazy("Organization reactivated"),
-    }
-)
 
 # Kinds a county office may create in its county; another county office only the platform.
 COUNTY_CREATABLE_KINDS = [
@@ -341,8 +330,6 @@ def organization_reactivate(*, actor: User, organization: Organization) -> Organ
 
 # --- Townships (regions) -----------------------------------------------------------------
 
-register_object_types({"organizations.region": gettext_lazy("Region")})
-register_actions({"region.created": gettext_lazy("Township added")})
 
 TOWNSHIP_NAME_SUFFIXES = ("人民政府", "办事处")
 

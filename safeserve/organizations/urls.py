@@ -6,6 +6,7 @@ app_name = "organizations"
 
 urlpatterns = [
     path("", views.organization_list, name="list"),
+    path("export/", views.organization_export, name="export"),
     path("new/", views.organization_create, name="create"),
     path("<int:pk>/", views.organization_detail, name="detail"),
     path("<int:pk>/edit/", views.organization_edit, name="edit"),

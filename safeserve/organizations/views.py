@@ -6,19 +6,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safeserve.audit.exports import export_page
 from safeserve.audit.selectors import history_for
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.filters import filtered
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.masking import mask_phone
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
-from safeserve.organizations import selectors, services
-from safeserve.organizations.forms import OrganizationFilterForm, OrganizationForm
+from safeserve.organizations import exports, selectors, services
+from safeserve.organizations.filters import OrganizationFilter
+from safeserve.organizations.forms import OrganizationForm
 from safeserve.organizations.models import Organization, Region, RegionLevel
 from safeserve.organizations.permissions import can_manage_organizations, can_manage_users_of
 
@@ -39,22 +43,27 @@ def _creation_county(request: AuthedRequest) -> Region | None:
 
 @login_required
 def organization_list(request: AuthedRequest) -> HttpResponse:
-    filters = OrganizationFilterForm(request.GET)
-    filters.is_valid()
-    orgs = selectors.organization_list(
-        viewer=request.user,
-        filters=filters.cleaned_data,
+    filters = filtered(
+        request, OrganizationFilter, selectors.organization_list(viewer=request.user)
     )
     return render(
         request,
         "organizations/organization_list.html",
         {
-            "page": paginate(request, orgs),
+            "page": paginate(request, filters.qs),
             "filters": filters,
             "query": query_without_page(request),
             "can_create": can_manage_organizations(request.user),
         },
     )
+
+
+@login_required
+def organization_export(request: AuthedRequest) -> HttpResponseBase:
+    filters = filtered(
+        request, OrganizationFilter, selectors.organization_list(viewer=request.user)
+    )
+    return export_page(request, export=exports.ORGANIZATIONS, filters=filters)
 
 
 def _organization_for(request: HttpRequest, pk: int) -> Organization:

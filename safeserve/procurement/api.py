@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from safeserve.api.exports import ExportMixin
 from safeserve.api.fields import AllowedActionsField
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
@@ -18,7 +19,8 @@ from safeserve.common.choices import ProcurementMethod, ServiceCategory
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.request import actor_of
-from safeserve.procurement import selectors, services
+from safeserve.procurement import exports, selectors, services
+from safeserve.procurement.filters import PlanFilter, ProjectFilter
 from safeserve.procurement.models import (
     LeadingGroupRole,
     PlanItem,
@@ -97,21 +99,20 @@ class MemberInput(serializers.Serializer[Any]):
     position = serializers.CharField(max_length=80)
 
 
-class PurchasePlanViewSet(ScopedViewSet):
+class PurchasePlanViewSet(ExportMixin, ScopedViewSet):
+    """``GET /purchase-plans/?year=&status=&purchaser=`` (and ``/purchase-plans/export/``)."""
+
     serializer_class = PlanSerializer
     detail_serializer_class = PlanDetailSerializer
+    filterset_class = PlanFilter
+    list_export = exports.PLANS
     http_method_names = ["get", "post", "put", "head", "options"]
 
     def can_read(self, actor: Any) -> bool:
         return can_read_procurement(actor)
 
     def scoped_queryset(self, actor: Any) -> Any:
-        return (
-            PurchasePlan.objects.visible_to(actor)
-            .select_related("purchaser")
-            .prefetch_related("items")
-            .order_by("-year", "pk")
-        )
+        return selectors.plan_list(viewer=actor).prefetch_related("items")
 
     def _out(self, plan: PurchasePlan) -> Any:
         return PlanDetailSerializer(
@@ -267,9 +268,14 @@ class AwardInput(serializers.Serializer[Any]):
     confirmed = serializers.ListField(child=serializers.CharField(max_length=200), default=list)
 
 
-class PurchaseProjectViewSet(ScopedViewSet):
+class PurchaseProjectViewSet(ExportMixin, ScopedViewSet):
+    """``GET /purchase-projects/?status=&category=&purchaser=`` (and
+    ``/purchase-projects/export/``)."""
+
     serializer_class = ProjectSerializer
     detail_serializer_class = ProjectDetailSerializer
+    filterset_class = ProjectFilter
+    list_export = exports.PROJECTS
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def can_read(self, actor: Any) -> bool:
@@ -277,7 +283,7 @@ class PurchaseProjectViewSet(ScopedViewSet):
         return can_read_procurement(actor) or bool(org and org.kind == "provider")
 
     def scoped_queryset(self, actor: Any) -> Any:
-        return selectors.project_list(viewer=actor, filters={}).order_by("-pk")
+        return selectors.project_list(viewer=actor)
 
     def _out(self, project: PurchaseProject) -> Any:
         return ProjectDetailSerializer(

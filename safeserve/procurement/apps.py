@@ -6,3 +6,6 @@ class ProcurementConfig(AppConfig):
     name = "safeserve.procurement"
     label = "procurement"
     verbose_name = _("Procurement")
+
+    def ready(self) -> None:
+        from safeserve.procurement import audit_labels  # noqa: F401 — registers the labels

@@ -15,18 +15,14 @@ if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
 
-def plan_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[PurchasePlan]:
-    qs = (
+def plan_list(*, viewer: User) -> QuerySet[PurchasePlan]:
+    """The plans the viewer sees with their item count and budget; PlanFilter narrows them."""
+    return (
         PurchasePlan.objects.visible_to(viewer)
         .select_related("purchaser")
         .annotate(item_count=Count("items", distinct=True), budget=Sum("items__budget"))
+        .order_by("-year", "purchaser__name", "pk")
     )
-    year = str(filters.get("year") or "")
-    if year.isdigit() and len(year) == 4:
-        qs = qs.filter(year=int(year))
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    return qs.order_by("-year", "purchaser__name", "pk")
 
 
 def project_holds(project: PurchaseProject) -> Decimal:
@@ -70,12 +66,11 @@ def items_with_execution(plan: PurchasePlan) -> list[Any]:
     return items
 
 
-def project_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[PurchaseProject]:
-    qs = (
+def project_list(*, viewer: User) -> QuerySet[PurchaseProject]:
+    """The projects the viewer sees, newest first; ProjectFilter narrows them."""
+    return (
         PurchaseProject.objects.visible_to(viewer)
         .select_related("purchaser", "item", "item__plan", "awarded_provider")
         .prefetch_related(Prefetch("documents"))
+        .order_by("-created_at", "-pk")
     )
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    return qs.order_by("-created_at", "-pk")

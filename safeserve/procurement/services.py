@@ -11,9 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from safeserve.audit.actions import register_actions, register_keys, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.access import require
 from safeserve.common.choices import ProcurementMethod, ServiceCategory
@@ -42,53 +40,8 @@ from safeserve.providers.models import Provider, Specialty
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
-register_object_types(
-    {
-        "procurement.purchaseplan": gettext_lazy("Purchase plan"),
-        "procurement.purchaseproject": gettext_lazy("Purchase project"),
-        "procurement.leadinggroup": gettext_lazy("Leading group"),
-    }
-)
-register_actions(
-    {
-        "plan.created": gettext_lazy("Plan created"),
-        "plan.item_saved": gettext_lazy("Plan item saved"),
-        "plan.item_deleted": gettext_lazy("Plan item deleted"),
-        "plan.submitted": gettext_lazy("Plan submitted"),
-        "plan.approved": gettext_lazy("Plan approved"),
-        "plan.returned": gettext_lazy("Plan returned"),
-        "plan.closed": gettext_lazy("Plan closed"),
-        "leading_group.saved": gettext_lazy("Leading group saved"),
-        "project.created": gettext_lazy("Project created"),
-        "project.updated": gettext_lazy("Project updated"),
-        "project.document_added": gettext_lazy("Decision document added"),
-        "project.awarded": gettext_lazy("Project awarded"),
-        "project.award_refused": gettext_lazy("Award refused (eligibility)"),
-        "project.cancelled": gettext_lazy("Project cancelled"),
-    }
-)
 
 # A plan item's fields are recorded on its plan's history.
-register_keys(
-    {
-        **{
-            name: PlanItem._meta.get_field(name).verbose_name  # type: ignore[union-attr]
-            for name in (
-                "category",
-                "content",
-                "description",
-                "target_enterprises",
-                "target_visits",
-                "target_sessions",
-                "is_pilot",
-            )
-        },
-        "items": gettext_lazy("Items"),
-        "budget": gettext_lazy("Budget"),
-        "item_id": gettext_lazy("Plan item"),
-    },
-    choices={"category": ServiceCategory.choices},
-)
 
 
 def _field(code: str, name: str, message: str) -> ApplicationError:

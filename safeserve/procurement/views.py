@@ -5,18 +5,22 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safeserve.audit.exports import export_page
 from safeserve.audit.selectors import history_for
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.filters import filtered
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
-from safeserve.procurement import selectors, services
+from safeserve.procurement import exports, selectors, services
+from safeserve.procurement.filters import PlanFilter, ProjectFilter
 from safeserve.procurement.forms import (
     AwardForm,
     DocumentForm,
@@ -46,16 +50,24 @@ from safeserve.providers.models import Provider
 @login_required
 def plan_list(request: AuthedRequest) -> HttpResponse:
     require(can_read_procurement(request.user))
-    plans = selectors.plan_list(viewer=request.user, filters=request.GET.dict())
+    filters = filtered(request, PlanFilter, selectors.plan_list(viewer=request.user))
     return render(
         request,
         "procurement/plan_list.html",
         {
-            "page": paginate(request, plans),
+            "page": paginate(request, filters.qs),
+            "filters": filters,
             "query": query_without_page(request),
             "can_start": can_start_plans(request.user),
         },
     )
+
+
+@login_required
+def plan_export(request: AuthedRequest) -> HttpResponseBase:
+    require(can_read_procurement(request.user))
+    filters = filtered(request, PlanFilter, selectors.plan_list(viewer=request.user))
+    return export_page(request, export=exports.PLANS, filters=filters)
 
 
 @login_required
@@ -217,19 +229,33 @@ def leading_group(request: AuthedRequest, year: int) -> HttpResponse:
     )
 
 
+def _reads_projects(user: Any) -> bool:
+    """Purchasers and the county office; a provider, the projects awarded to it."""
+    return can_read_procurement(user) or (
+        user.organization is not None and user.organization.kind == "provider"
+    )
+
+
 @login_required
 def project_list(request: AuthedRequest) -> HttpResponse:
-    user = request.user
-    require(
-        can_read_procurement(user)
-        or (user.organization is not None and user.organization.kind == "provider")
-    )
-    projects = selectors.project_list(viewer=user, filters=request.GET.dict())
+    require(_reads_projects(request.user))
+    filters = filtered(request, ProjectFilter, selectors.project_list(viewer=request.user))
     return render(
         request,
         "procurement/project_list.html",
-        {"page": paginate(request, projects), "query": query_without_page(request)},
+        {
+            "page": paginate(request, filters.qs),
+            "filters": filters,
+            "query": query_without_page(request),
+        },
     )
+
+
+@login_required
+def project_export(request: AuthedRequest) -> HttpResponseBase:
+    require(_reads_projects(request.user))
+    filters = filtered(request, ProjectFilter, selectors.project_list(viewer=request.user))
+    return export_page(request, export=exports.PROJECTS, filters=filters)
 
 
 @login_required

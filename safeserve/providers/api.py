@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -12,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from safeserve.accounts.models import User
+from safeserve.api.exports import ExportMixin
 from safeserve.api.parsing import body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.access import require
@@ -19,7 +19,8 @@ from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_id_number, mask_phone
 from safeserve.common.models import policy_for
 from safeserve.common.request import actor_of
-from safeserve.providers import selectors, services
+from safeserve.providers import exports, selectors, services
+from safeserve.providers.filters import ExpertFilter, ProviderFilter, QualificationFilter
 from safeserve.providers.models import (
     CertificateKind,
     Expert,
@@ -140,14 +141,6 @@ class QualificationInput(serializers.Serializer[Any]):
     scope = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ProviderFilter(django_filters.FilterSet):
-    name = django_filters.CharFilter(lookup_expr="contains")
-
-    class Meta:
-        model = Provider
-        fields = ["name", "uscc"]
-
-
 class _WarningDaysContext:
     """Qualification states ("expiring soon") use the county's own warning period, the same in
     every route that shows them."""
@@ -161,15 +154,19 @@ class _WarningDaysContext:
         }
 
 
-class ProviderViewSet(_WarningDaysContext, ScopedViewSet):
+class ProviderViewSet(_WarningDaysContext, ExportMixin, ScopedViewSet):
+    """``GET /providers/?q=&admission=admitted|not_admitted&qualification=&name=&uscc=`` (and
+    ``/providers/export/``): the register as the viewer sees it."""
+
     serializer_class = ProviderSerializer
     filterset_class = ProviderFilter
+    list_export = exports.PROVIDERS
 
     def can_read(self, actor: Any) -> bool:
         return can_read_register(actor)
 
     def scoped_queryset(self, actor: Any) -> Any:
-        return selectors.provider_list(viewer=actor, filters={}).order_by("pk")
+        return selectors.provider_list(viewer=actor)
 
     def _out(self, provider: Provider) -> Any:
         fresh = self.get_queryset().get(pk=provider.pk)
@@ -259,23 +256,18 @@ class ProviderViewSet(_WarningDaysContext, ScopedViewSet):
         return Response({"id": record.pk}, status=status.HTTP_201_CREATED)
 
 
-class QualificationFilter(django_filters.FilterSet):
-    class Meta:
-        model = Qualification
-        fields = ["provider", "type"]
+class QualificationViewSet(_WarningDaysContext, ExportMixin, ScopedViewSet):
+    """``GET /qualifications/?provider=&type=&valid=1`` (and ``/qualifications/export/``)."""
 
-
-class QualificationViewSet(_WarningDaysContext, ScopedViewSet):
     serializer_class = QualificationSerializer
     filterset_class = QualificationFilter
+    list_export = exports.QUALIFICATIONS
 
     def can_read(self, actor: Any) -> bool:
         return can_read_register(actor)
 
     def scoped_queryset(self, actor: Any) -> Any:
-        return Qualification.objects.filter(
-            provider__in=Provider.objects.visible_to(actor)
-        ).select_related("provider")
+        return selectors.qualification_list(viewer=actor)
 
     @extend_schema(request=QualificationInput, responses={201: QualificationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -377,26 +369,19 @@ class ExpertInput(serializers.Serializer[Any]):
     )
 
 
-class ExpertFilter(django_filters.FilterSet):
-    specialty = django_filters.ChoiceFilter(
-        field_name="specialties__specialty", choices=Specialty.choices
-    )
-    name = django_filters.CharFilter(lookup_expr="contains")
+class ExpertViewSet(ExportMixin, ScopedViewSet):
+    """``GET /experts/?q=&specialty=&pool=admitted|suspended|none&employer=&is_active=&name=``
+    (and ``/experts/export/``, ID numbers and phones masked)."""
 
-    class Meta:
-        model = Expert
-        fields = ["employer", "is_active", "name", "specialty"]
-
-
-class ExpertViewSet(ScopedViewSet):
     serializer_class = ExpertSerializer
     filterset_class = ExpertFilter
+    list_export = exports.EXPERTS
 
     def can_read(self, actor: Any) -> bool:
         return can_read_register(actor)
 
     def scoped_queryset(self, actor: Any) -> Any:
-        return selectors.expert_list(viewer=actor, filters={}).order_by("pk")
+        return selectors.expert_list(viewer=actor)
 
     def _out(self, expert: Expert) -> Any:
         fresh = self.get_queryset().get(pk=expert.pk)

@@ -6,3 +6,6 @@ class ProvidersConfig(AppConfig):
     name = "safeserve.providers"
     label = "providers"
     verbose_name = _("Providers and experts")
+
+    def ready(self) -> None:
+        from safeserve.providers import audit_labels  # noqa: F401 — registers the labels

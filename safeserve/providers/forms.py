@@ -197,34 +197,3 @@ class ExpertForm(BootstrapFormMixin, forms.Form):
             certificates=certificates,
             user=d["user"],
         )
-
-
-class ProviderFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("Name or code"), required=False)
-    admission = forms.ChoiceField(
-        label=_("Register"),
-        required=False,
-        choices=[("", _("All")), ("admitted", _("Admitted")), ("not_admitted", _("Not admitted"))],
-    )
-    qualification = forms.ChoiceField(
-        label=_("Valid qualification"),
-        required=False,
-        choices=[("", _("Any")), *QualificationType.choices],
-    )
-
-
-class ExpertFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("Name or title"), required=False)
-    specialty = forms.ChoiceField(
-        label=_("Specialty"), required=False, choices=[("", _("All")), *Specialty.choices]
-    )
-    pool = forms.ChoiceField(
-        label=_("Pool"),
-        required=False,
-        choices=[
-            ("", _("All")),
-            ("admitted", _("In the pool")),
-            ("suspended", _("Suspended")),
-            ("none", _("Not in the pool")),
-        ],
-    )

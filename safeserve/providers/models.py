@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.models import BaseModel
@@ -418,7 +419,7 @@ class ExpertCertificate(models.Model):
 
 class PoolStatus(models.TextChoices):
     ADMITTED = "admitted", _("In the pool")
-    SUSPENDED = "suspended", _("Suspended")
+    SUSPENDED = "suspended", pgettext_lazy("expert pool", "Suspended")
 
 
 class ExpertPoolMembership(BaseModel):

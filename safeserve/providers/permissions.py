@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from safeserve.organizations.models import (
     ACTING_ROLES,
@@ -20,6 +20,17 @@ if TYPE_CHECKING:
 def _org_kind(user: User) -> str | None:
     org = acting_org(user)
     return org.kind if org is not None else None
+
+
+def works_for_a_provider(user: Any) -> bool:
+    """Anyone of a provider organization, its experts included."""
+    return _org_kind(user) == OrganizationKind.PROVIDER
+
+
+def is_provider_staff_member(user: Any) -> bool:
+    """A provider's admin, leader or officer: who acts for the provider (experts act on
+    their tasks only). For one contract's provider see contracts.permissions."""
+    return works_for_a_provider(user) and user.role in ACTING_ROLES
 
 
 def can_read_register(user: User) -> bool:

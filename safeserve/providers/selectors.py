@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Count,
@@ -56,10 +56,13 @@ def lookback_start(county_id: int | None, today: dt.date | None = None) -> dt.da
         return today.replace(year=today.year - years, day=28)
 
 
-def provider_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[Provider]:
+def provider_list(*, viewer: User) -> QuerySet[Provider]:
+    """The register as the viewer sees it, with each provider's standing in the viewer's
+    county (admission, recent violations, debarment) and its qualifications; ProviderFilter
+    narrows it."""
     county_id = _county_id(viewer)
     today = timezone.localdate()
-    qs = (
+    return (
         Provider.objects.visible_to(viewer)
         .select_related("organization")
         .prefetch_related(
@@ -89,23 +92,24 @@ def provider_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[Provider
             ),
             expert_count=Count("experts", filter=Q(experts__is_active=True), distinct=True),
         )
+        .order_by("name", "pk")
     )
-    if filters.get("q"):
-        qs = qs.filter(Q(name__contains=filters["q"]) | Q(uscc__startswith=filters["q"].upper()))
-    if filters.get("admission") == "admitted":
-        qs = qs.filter(admission_status="admitted")
-    elif filters.get("admission") == "not_admitted":
-        qs = qs.exclude(admission_status="admitted")
-    if filters.get("qualification"):
-        qs = qs.filter(
-            qualifications__type=filters["qualification"], qualifications__valid_to__gte=today
-        ).distinct()
-    return qs.order_by("name")
 
 
-def expert_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[Expert]:
+def qualification_list(*, viewer: User) -> QuerySet[Qualification]:
+    """The qualifications of the providers the viewer sees; QualificationFilter narrows them."""
+    return (
+        Qualification.objects.filter(provider__in=Provider.objects.visible_to(viewer))
+        .select_related("provider")
+        .order_by("provider__name", "type", "-valid_to", "pk")
+    )
+
+
+def expert_list(*, viewer: User) -> QuerySet[Expert]:
+    """The experts the viewer sees, with their standing in the viewer's county's pool;
+    ExpertFilter narrows them."""
     county_id = _county_id(viewer)
-    qs = (
+    return (
         Expert.objects.visible_to(viewer)
         .select_related("employer")
         .prefetch_related(
@@ -118,15 +122,5 @@ def expert_list(*, viewer: User, filters: dict[str, Any]) -> QuerySet[Expert]:
                 ).values("status")[:1]
             )
         )
+        .order_by("name", "pk")
     )
-    if filters.get("q"):
-        qs = qs.filter(Q(name__contains=filters["q"]) | Q(title__contains=filters["q"]))
-    if filters.get("specialty"):
-        qs = qs.filter(specialties__specialty=filters["specialty"])
-    if filters.get("employer"):
-        qs = qs.filter(employer_id=filters["employer"])
-    if filters.get("pool") in ("admitted", "suspended"):
-        qs = qs.filter(pool_status=filters["pool"])
-    elif filters.get("pool") == "none":
-        qs = qs.filter(pool_status__isnull=True)
-    return qs.order_by("name", "pk")

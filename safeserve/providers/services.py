@@ -11,9 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
@@ -45,32 +43,6 @@ from safeserve.providers.permissions import (
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
-
-register_object_types(
-    {
-        "providers.provider": gettext_lazy("Provider"),
-        "providers.qualification": gettext_lazy("Qualification"),
-        "providers.expert": gettext_lazy("Expert"),
-    }
-)
-register_actions(
-    {
-        "provider.registered": gettext_lazy("Provider profile created"),
-        "provider.updated": gettext_lazy("Provider profile updated"),
-        "provider.equipment_changed": gettext_lazy("Equipment list changed"),
-        "provider.admitted": gettext_lazy("Admitted to the county register"),
-        "provider.removed": gettext_lazy("Removed from the county register"),
-        "provider.violation_recorded": gettext_lazy("Violation recorded"),
-        "qualification.added": gettext_lazy("Qualification added"),
-        "qualification.updated": gettext_lazy("Qualification updated"),
-        "qualification.deleted": gettext_lazy("Qualification deleted"),
-        "expert.created": gettext_lazy("Expert registered"),
-        "expert.updated": gettext_lazy("Expert updated"),
-        "expert.pool_admitted": gettext_lazy("Admitted to the expert pool"),
-        "expert.pool_suspended": gettext_lazy("Suspended from the expert pool"),
-        "expert.pool_reinstated": gettext_lazy("Reinstated in the expert pool"),
-    }
-)
 
 
 def _field_error(code: str, field_name: str, message: str, status: int = 400) -> ApplicationError:

@@ -6,6 +6,7 @@ app_name = "providers"
 
 urlpatterns = [
     path("", views.provider_list, name="list"),
+    path("export/", views.provider_export, name="export"),
     path("mine/", views.provider_mine, name="mine"),
     path("<int:pk>/", views.provider_detail, name="detail"),
     path("<int:pk>/edit/", views.provider_edit, name="edit"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("<int:pk>/admission/<str:verb>/", views.provider_admission, name="admission"),
     path("<int:pk>/violations/", views.provider_violation, name="violation"),
     path("experts/", views.expert_list, name="expert_list"),
+    path("experts/export/", views.expert_export, name="expert_export"),
     path("experts/new/", views.expert_create, name="expert_create"),
     path("experts/<int:pk>/", views.expert_detail, name="expert_detail"),
     path("experts/<int:pk>/edit/", views.expert_edit, name="expert_edit"),

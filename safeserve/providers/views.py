@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safeserve.accounts.models import User
+from safeserve.audit.exports import export_page
 from safeserve.audit.selectors import history_for
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.filters import filtered
 from safeserve.common.forms import apply_error
 from safeserve.common.lib.http import serve_file
 from safeserve.common.lib.masking import mask_id_number, mask_phone
@@ -24,13 +26,12 @@ from safeserve.common.models import policy_for
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
 from safeserve.organizations.models import OrganizationKind, Role
-from safeserve.providers import selectors, services
+from safeserve.providers import exports, selectors, services
+from safeserve.providers.filters import ExpertFilter, ProviderFilter
 from safeserve.providers.forms import (
     AdmissionForm,
     EquipmentFormSet,
-    ExpertFilterForm,
     ExpertForm,
-    ProviderFilterForm,
     ProviderForm,
     QualificationForm,
     ViolationForm,
@@ -62,16 +63,14 @@ def _county_id(request: AuthedRequest) -> int | None:
 @login_required
 def provider_list(request: AuthedRequest) -> HttpResponse:
     require(can_read_register(request.user))
-    filters = ProviderFilterForm(request.GET)
-    filters.is_valid()
-    providers = selectors.provider_list(viewer=request.user, filters=filters.cleaned_data)
+    filters = filtered(request, ProviderFilter, selectors.provider_list(viewer=request.user))
     policy = policy_for(_county_id(request))
     warning = policy.qualification_warning_days
     return render(
         request,
         "providers/provider_list.html",
         {
-            "page": paginate(request, providers),
+            "page": paginate(request, filters.qs),
             "filters": filters,
             "query": query_without_page(request),
             "warning_days": warning,
@@ -80,6 +79,13 @@ def provider_list(request: AuthedRequest) -> HttpResponse:
             "lookback_years": policy.violation_lookback_years,
         },
     )
+
+
+@login_required
+def provider_export(request: AuthedRequest) -> HttpResponseBase:
+    require(can_read_register(request.user))
+    filters = filtered(request, ProviderFilter, selectors.provider_list(viewer=request.user))
+    return export_page(request, export=exports.PROVIDERS, filters=filters)
 
 
 @login_required
@@ -319,29 +325,32 @@ def provider_violation(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def expert_list(request: AuthedRequest) -> HttpResponse:
     require(can_read_register(request.user))
-    filters = ExpertFilterForm(request.GET)
-    filters.is_valid()
-    experts = selectors.expert_list(viewer=request.user, filters=filters.cleaned_data)
+    filters = filtered(request, ExpertFilter, selectors.expert_list(viewer=request.user))
     org = request.user.organization
     own_provider = (
         Provider.objects.filter(organization=org).first()
         if org and org.kind == OrganizationKind.PROVIDER
         else None
     )
-    page = paginate(request, experts)
-    rows = [(e, can_see_personal_data(request.user, e)) for e in page]
+    page = paginate(request, filters.qs)
     return render(
         request,
         "providers/expert_list.html",
         {
             "page": page,
-            "rows": rows,
             "filters": filters,
             "query": query_without_page(request),
             "can_create": own_provider is not None
             and can_edit_provider(request.user, own_provider),
         },
     )
+
+
+@login_required
+def expert_export(request: AuthedRequest) -> HttpResponseBase:
+    require(can_read_register(request.user))
+    filters = filtered(request, ExpertFilter, selectors.expert_list(viewer=request.user))
+    return export_page(request, export=exports.EXPERTS, filters=filters)
 
 
 def _expert_for(request: AuthedRequest, pk: int) -> Expert:

@@ -6,3 +6,6 @@ class SupervisionConfig(AppConfig):
     name = "safeserve.supervision"
     label = "supervision"
     verbose_name = _("Supervision")
+
+    def ready(self) -> None:
+        from safeserve.supervision import audit_labels  # noqa: F401 — registers the labels

@@ -17,7 +17,11 @@ from safeserve.organizations.permissions import (
     can_read_county_setup,
 )
 from safeserve.procurement.permissions import can_read_procurement
-from safeserve.providers.permissions import can_read_register
+from safeserve.providers.permissions import (
+    can_read_register,
+    is_provider_staff_member,
+    works_for_a_provider,
+)
 
 
 @dataclass(frozen=True)
@@ -44,22 +48,12 @@ def _has_organization_scope(user: Any) -> bool:
     )
 
 
-def _is_provider_staff(user: Any) -> bool:
-    return bool(
-        user.organization and user.organization.kind == "provider" and user.role != "expert"
-    )
-
-
 def _reads_provider_register(user: Any) -> bool:
-    return (
-        can_read_register(user)
-        and not _is_provider_staff(user)
-        and not (user.organization and user.organization.kind == "provider")
-    )
+    return can_read_register(user) and not works_for_a_provider(user)
 
 
 def _sees_contracts(user: Any) -> bool:
-    return can_read_procurement(user) or _is_provider_staff(user)
+    return can_read_procurement(user) or is_provider_staff_member(user)
 
 
 def _in_fieldwork(user: Any) -> bool:
@@ -88,7 +82,7 @@ def _enterprise_or_government(user: Any) -> bool:
 
 
 def _requests(user: Any) -> bool:
-    return _enterprise_or_government(user) or _is_provider_staff(user)
+    return _enterprise_or_government(user) or is_provider_staff_member(user)
 
 
 def _county_setup(user: Any) -> bool:
@@ -117,7 +111,7 @@ NAV_ITEMS = [
         _("Fee demands"), "fieldwork:fee_complaints", "bi-cash-coin", _enterprise_or_government
     ),
     NavItem(_("Enterprises"), "enterprises:list", "bi-buildings", can_read_directory),
-    NavItem(_("My organization"), "providers:mine", "bi-briefcase", _is_provider_staff),
+    NavItem(_("My organization"), "providers:mine", "bi-briefcase", is_provider_staff_member),
     NavItem(_("Providers"), "providers:list", "bi-patch-check", _reads_provider_register),
     NavItem(_("Experts"), "providers:expert_list", "bi-person-badge", can_read_register),
     NavItem(_("Counties"), "operations:counties", "bi-map", can_create_counties),

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from safeserve.audit.actions import register_actions, register_object_types
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
@@ -19,9 +17,6 @@ from safeserve.organizations.models import OrganizationKind, Role
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
-
-register_object_types({"common.countypolicy": gettext_lazy("County policy")})
-register_actions({"county_policy.changed": gettext_lazy("County policy changed")})
 
 
 def can_edit_policy(user: User) -> bool:

@@ -67,11 +67,13 @@ def test_the_user_list_filters_by_organization_within_scope(world, login):
     page = client.get(reverse("accounts:user_list"), {"organization": township.pk})
     names = {u.username for u in page.context["page"].object_list}
     assert "township_officer" in names and "county_officer" not in names
-    # Another county's organization is not a choice: the filter is ignored, nothing leaks.
+    # Another county's organization is not a choice: the filter is refused with the field's
+    # message (it was silently ignored), and nothing leaks.
     other = world["other_county_officer"].organization
     page = client.get(reverse("accounts:user_list"), {"organization": other.pk})
     names = {u.username for u in page.context["page"].object_list}
     assert "other_county_officer" not in names
+    assert list(page.context["filters"].form.errors) == ["organization"]
     assert client.get(reverse("accounts:user_list"), {"organization": "9" * 30}).status_code == 200
 
 

@@ -15,7 +15,7 @@ from safeserve.contracts.models import (
     ContractEnterprise,
 )
 from safeserve.contracts.workflows import CONTRACT
-from safeserve.enterprises import selectors as enterprise_selectors
+from safeserve.enterprises.filters import enterprises_matching
 from safeserve.enterprises.models import Enterprise
 from safeserve.enterprises.validation import text
 from safeserve.organizations.models import OrganizationKind
@@ -80,9 +80,9 @@ def coverage_add_matching(*, actor: User, contract: Contract, filters: dict[str,
     """Adds every open enterprise of the actor's directory matching the directory's filters."""
 
     found = list(
-        enterprise_selectors.enterprise_list(viewer=actor, filters=filters).exclude(
-            status="closed"
-        )[: COVERAGE_ADD_LIMIT + 1]
+        enterprises_matching(viewer=actor, data=filters).exclude(status="closed")[
+            : COVERAGE_ADD_LIMIT + 1
+        ]
     )
     if len(found) > COVERAGE_ADD_LIMIT:
         raise ApplicationError(

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from safeserve.demo.enterprises import demo_uscc
+from safeserve.enterprises.models import Enterprise
 from safeserve.enterprises.spreadsheets import COLUMNS
 
 HEADERS = [header for header, *_rest in COLUMNS]
@@ -50,4 +51,25 @@ def upload(content: bytes, name: str = "enterprises.xlsx") -> SimpleUploadedFile
         name,
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def make_enterprise(
+    places: dict[str, Any],
+    name: str,
+    township: str = "chengguan",
+    code: str = "C1711",
+    serial: int | None = None,
+    county: str = "county",
+    **extra: Any,
+) -> Enterprise:
+    serial = serial if serial is not None else abs(hash(name)) % 50000
+    return Enterprise.objects.create(
+        county=places[county],
+        township=places[township],
+        name=name,
+        uscc=demo_uscc(places[county].code, 50000 + serial),
+        industry_code=code,
+        pinyin_initials=extra.pop("pinyin_initials", ""),
+        **extra,
     )

@@ -14,58 +14,7 @@ from safeserve.audit.models import AuditEvent
 from safeserve.demo.enterprises import demo_uscc
 from safeserve.enterprises.models import Enterprise, SectorRule
 from safeserve.enterprises.services import EnterpriseData, enterprise_create
-from safeserve.organizations.models import Region
-
-
-@pytest.fixture
-def places(world):
-    county = world["county_officer"].organization.county
-    return {
-        "county": county,
-        "chengguan": Region.objects.get(code="990121100"),
-        "qingshi": Region.objects.get(code="990121101"),
-        "other_county": Region.objects.get(code="990122"),
-        "other_township": Region.objects.get(code="990122100"),
-    }
-
-
-def _make(places, name, township="chengguan", code="C1711", serial=None, county="county", **extra):
-    serial = serial if serial is not None else abs(hash(name)) % 50000
-    return Enterprise.objects.create(
-        county=places[county],
-        township=places[township],
-        name=name,
-        uscc=demo_uscc(places[county].code, 50000 + serial),
-        industry_code=code,
-        pinyin_initials=extra.pop("pinyin_initials", ""),
-        **extra,
-    )
-
-
-@pytest.fixture
-def sample(places):
-    from safeserve.common.lib.pinyin import initials_index
-
-    def make(name, **kw):
-        return _make(places, name, pinyin_initials=initials_index(name), **kw)
-
-    return {
-        "textile": make("安平县恒丰纺织有限公司", serial=1, contact_phone="13912345678"),
-        "chemical": make(
-            "安平县长城化工有限公司", serial=2, code="C2614", sector="hazardous_goods"
-        ),
-        "builder": make(
-            "安平县青石建设工程有限公司",
-            serial=3,
-            township="qingshi",
-            code="E4710",
-            sector="construction",
-        ),
-        "other": make(
-            "长宁县某纺织有限公司", serial=4, township="other_township", county="other_county"
-        ),
-    }
-
+from safeserve.enterprises.tests.helpers import make_enterprise
 
 VISIBLE = {
     # persona: which sample enterprises it sees, written out by hand
@@ -338,8 +287,12 @@ def test_only_the_county_office_overrides_a_sector_and_a_reason_is_required(worl
 
 
 def test_a_county_rule_overrides_the_default_by_longest_prefix(world, sample, api, places):
-    truck = _make(places, "安平县货运公司", serial=20, code="G5431", sector="road_transport")
-    tanker = _make(places, "安平县危货运输公司", serial=21, code="G5435", sector="hazardous_goods")
+    truck = make_enterprise(
+        places, "安平县货运公司", serial=20, code="G5431", sector="road_transport"
+    )
+    tanker = make_enterprise(
+        places, "安平县危货运输公司", serial=21, code="G5435", sector="hazardous_goods"
+    )
     office = api(world["county_officer"])
     # This county puts all dangerous-goods road transport under the transport bureau:
     created = office.post(
@@ -392,7 +345,7 @@ def test_opening_accounts_links_a_login_organization(world, sample, login):
 
 def _grow(places, start, n):
     for i in range(n):
-        _make(places, f"批量企业{start + i}", serial=1000 + start + i)
+        make_enterprise(places, f"批量企业{start + i}", serial=1000 + start + i)
 
 
 def test_list_page_and_api_cost_the_same_queries_for_n_and_2n_rows(world, places, login, api):

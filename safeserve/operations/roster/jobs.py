@@ -18,11 +18,9 @@ from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from safeserve.accounts.models import User
 from safeserve.accounts.services import TemporaryPassword, user_create
-from safeserve.audit.actions import register_actions
 from safeserve.audit.services import audit_bulk_load, audit_record
 from safeserve.common.access import require
 from safeserve.common.choices import ImportStatus
@@ -55,12 +53,6 @@ from safeserve.providers.services import provider_enrol
 
 logger = logging.getLogger(__name__)
 
-register_actions(
-    {
-        "roster.imported": gettext_lazy("Roster imported"),
-        "roster.credentials_downloaded": gettext_lazy("Temporary passwords downloaded"),
-    }
-)
 
 # --- Jobs ---------------------------------------------------------------------------------
 
