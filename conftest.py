@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from safeserve.accounts.models import User
 from safeserve.common.tests.clock import FROZEN_AT
 from safeserve.demo.seed import seed
+from safeserve.demo.testing import without_directory
 
 
 @pytest.fixture(autouse=True)
@@ -46,25 +47,50 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
             load_shipped(ChecklistTemplate, ChecklistItem)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """The demo counties, logins and directory (providers, experts, enterprises), seeded once
+    per test database on the frozen clock and committed; each test runs in a transaction
+    rolled back to it. After a transactional test flushes the database, ``world`` seeds it
+    again."""
+    with django_db_blocker.unblock(), time_machine.travel(FROZEN_AT, tick=False):
+        seed(enterprises=DEMO_ENTERPRISES, procurement=False)
+
+
+DEMO_ENTERPRISES = (40, 10)
+
+
+def _personas() -> dict[str, User]:
+    if not User.objects.filter(username="admin").exists():  # flushed by a transactional test
+        seed(enterprises=DEMO_ENTERPRISES, procurement=False)
+    return {u.username: u for u in User.objects.select_related("organization")}
+
+
 @pytest.fixture
 def world(db: Any) -> dict[str, User]:
-    """The demo counties; every demo login of DESIGN.md §6 by username (no directory)."""
-    seed(directory=False)
-    return {u.username: u for u in User.objects.select_related("organization")}
+    """The demo counties and every demo login of DESIGN.md §6 by username, with the
+    directory (``bare_world`` leaves it out)."""
+    return _personas()
 
 
 @pytest.fixture
 def directory(world: dict[str, User]) -> dict[str, User]:
     """The demo world with its providers, experts and a few dozen enterprises per county."""
-    seed(enterprises=(40, 10), procurement=False)
-    return {u.username: u for u in User.objects.select_related("organization")}
+    return world
+
+
+@pytest.fixture
+def bare_world(world: dict[str, User]) -> dict[str, User]:
+    """The demo counties and logins without the directory (for tests that count what they
+    make)."""
+    return without_directory(world)
 
 
 @pytest.fixture
 def demo(world: dict[str, User]) -> dict[str, User]:
     """The demo chain up to an awarded project (tests draft and sign its contract)."""
-    seed(enterprises=(40, 10), contracts=False)
-    return {u.username: u for u in User.objects.select_related("organization")}
+    seed(enterprises=DEMO_ENTERPRISES, contracts=False)
+    return world
 
 
 @pytest.fixture

@@ -7,9 +7,17 @@ from typing import Any
 import pytest
 
 from safeserve.accounts.models import User
+from safeserve.demo.testing import without_directory
 from safeserve.enterprises.models import Enterprise
 from safeserve.enterprises.tests.helpers import make_enterprise
 from safeserve.organizations.models import Region
+
+
+@pytest.fixture
+def world(world: dict[str, User]) -> dict[str, User]:
+    """The directory's tests count the enterprises they make: the world without the seeded
+    directory."""
+    return without_directory(world)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from safeserve.demo.testing import without_directory
 from safeserve.organizations.models import Organization, Region
 
 COUNTY_A_GOVERNMENT = {
@@ -27,6 +28,12 @@ COUNTY_A_REGISTERS = {
 }
 ENTERPRISE = "安平县恒丰纺织有限公司"
 COUNTY_B_OFFICE = "长宁县安全生产委员会办公室"
+
+
+@pytest.fixture
+def world(world):
+    """These tests count what the directory would add: the world without it."""
+    return without_directory(world)
 
 
 def _names(user) -> set[str]:

@@ -101,7 +101,8 @@ def test_provider_pages_by_persona(providers, directory, login, username, detail
     assert client.get(reverse("providers:edit", args=[pk])).status_code == edit
 
 
-def test_a_provider_registers_its_profile_once(world, login):
+def test_a_provider_registers_its_profile_once(bare_world, login):
+    world = bare_world
     client = login(world["other_provider_admin"])
     Provider.objects.filter(organization=world["other_provider_admin"].organization).delete()
     response = client.post(
@@ -124,7 +125,8 @@ def test_a_provider_registers_its_profile_once(world, login):
     assert AuditEvent.objects.filter(action="provider.registered").exists()
 
 
-def test_a_bad_provider_code_is_refused(world, login):
+def test_a_bad_provider_code_is_refused(bare_world, login):
+    world = bare_world
     response = login(world["other_provider_admin"]).post(
         reverse("providers:mine"),
         {"name": "某机构", "uscc": "91110000600037341M", "legal_entity_kind": "enterprise"},
