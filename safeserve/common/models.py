@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import ImportStatus
@@ -49,6 +50,21 @@ class SpreadsheetImport(BaseModel):
         type(self)._default_manager.filter(pk=self.pk).update(**fields)
         for key, value in fields.items():
             setattr(self, key, value)
+
+    def stop_on_internal_error(self, **cell: str) -> None:
+        """Ends the job as ERROR with one row saying nothing was imported; ``cell`` adds
+        the report's empty location columns (``sheet`` for two-sheet workbooks)."""
+        reason = _(
+            "The import stopped on an internal error; nothing was imported. Try again or tell "
+            "the administrator."
+        )
+        location = {**cell, "row": "", "column": "", "value": ""}
+        self.set_progress(
+            status=ImportStatus.ERROR,
+            finished_at=timezone.now(),
+            errors=[{**location, "reason": str(reason)}],
+            error_count=1,
+        )
 
 
 class CountyPolicy(BaseModel):

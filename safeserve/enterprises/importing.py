@@ -253,22 +253,7 @@ def import_job_run(job_id: int) -> ImportJob:
         return _run(job)
     except Exception:
         logger.exception("enterprise import %s failed", job.pk)
-        job.set_progress(
-            status=ImportStatus.ERROR,
-            finished_at=timezone.now(),
-            errors=[
-                {
-                    "row": "",
-                    "column": "",
-                    "value": "",
-                    "reason": _(
-                        "The import stopped on an internal error; nothing "
-                        "was imported. Try again or tell the administrator."
-                    ),
-                }
-            ],
-            error_count=1,
-        )
+        job.stop_on_internal_error()
         return job
 
 

@@ -193,6 +193,20 @@ def test_a_good_file_is_imported_with_one_audit_event(world, login):
     assert events.get().after["sha256"] == job.sha256
 
 
+def test_an_internal_error_writes_nothing_and_says_so(world, login, monkeypatch):
+    def broken(job):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("safeserve.enterprises.importing._run", broken)
+    before = Enterprise.objects.count()
+    _post(login(world["township_officer"]), xlsx_bytes([good_row(1)]))
+    job = _job()
+    assert job.status == ImportStatus.ERROR and job.error_count == 1
+    assert job.finished_at is not None
+    assert "内部错误" in job.errors[0]["reason"] and job.errors[0]["row"] == ""
+    assert Enterprise.objects.count() == before
+
+
 def test_reimporting_updates_by_code(world, login):
     client = login(world["township_officer"])
     _post(client, xlsx_bytes([good_row(1), good_row(2)]))

@@ -97,23 +97,7 @@ def roster_import_run(job_id: int) -> RosterImport:
         return _run(job)
     except Exception:
         logger.exception("roster import %s failed", job.pk)
-        job.set_progress(
-            status=ImportStatus.ERROR,
-            finished_at=timezone.now(),
-            errors=[
-                {
-                    "sheet": "",
-                    "row": "",
-                    "column": "",
-                    "value": "",
-                    "reason": _(
-                        "The import stopped on an internal error; nothing was imported. Try "
-                        "again or tell the administrator."
-                    ),
-                }
-            ],
-            error_count=1,
-        )
+        job.stop_on_internal_error(sheet="")
         return job
     finally:
         if job.file:

@@ -309,6 +309,21 @@ def test_it_reports_a_bad_row_in_chinese_and_writes_nothing(yongning, login, org
     )
 
 
+def test_an_internal_error_writes_nothing_and_drops_the_file(yongning, login, monkeypatch):
+    def broken(job):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("safeserve.operations.roster.jobs._run", broken)
+    before = _counts()
+    login(yongning["admin"]).post(
+        reverse("operations:roster"), {"file": _upload(good_roster(yongning["enterprise"]))}
+    )
+    job = RosterImport.objects.get()
+    assert job.status == ImportStatus.ERROR and job.error_count == 1
+    assert "内部错误" in job.errors[0]["reason"] and job.errors[0]["sheet"] == ""
+    assert not job.file and _counts() == before
+
+
 def test_it_masks_phones_in_the_row_report(yongning, login):
     client = login(yongning["admin"])
     users = [["u1", "某", "1390000123x", "永宁县城关镇人民政府", "经办人"]]
