@@ -7,6 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from safeserve.accounts.models import User
+from safeserve.common.lib.dates import years_from
 from safeserve.contracts import services
 from safeserve.contracts.models import Contract
 from safeserve.enterprises.models import Enterprise
@@ -39,7 +40,7 @@ def seed_contracts() -> int:
             quality_requirements="按国家重大事故隐患判定标准和检查表逐项检查；每次检查出具书面交底；"
             "重大隐患24小时内报告",
             period_start=today,
-            period_end=today.replace(year=today.year + 1) - dt.timedelta(days=1),
+            period_end=years_from(today, 1) - dt.timedelta(days=1),
             amount=amount,
             payment_method="合同签订后支付50%，年度绩效评估合格后支付余款；评估不合格按规定扣减",
             rights_obligations="甲方提供服务对象清单并监督；乙方按计划派专家检查、跟踪整改、"

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from safeserve.accounts.models import User
 from safeserve.common.choices import HighRiskSector
+from safeserve.common.lib.dates import years_from
 from safeserve.contracts import services as contracts
 from safeserve.contracts.models import Contract
 from safeserve.demo.fieldwork import (
@@ -160,7 +161,7 @@ def _housing_contract(
             quality_requirements="按《房屋市政工程生产安全重大事故隐患判定标准（2022版）》和检查表"
             "逐项检查；每次检查出具书面交底；重大事故隐患24小时内报告",
             period_start=today,
-            period_end=today.replace(year=today.year + 1) - dt.timedelta(days=1),
+            period_end=years_from(today, 1) - dt.timedelta(days=1),
             amount=amount,
             payment_method="合同签订后支付50%，年度绩效评估合格后支付余款；评估不合格按规定扣减",
             rights_obligations="甲方提供在建项目清单并监督；乙方按计划派专家检查、跟踪整改、"

@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
 from safeserve.accounts.models import User
+from safeserve.common.lib.dates import years_from
 from safeserve.contracts import services as contracts
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.demo.fieldwork import (
@@ -115,7 +116,7 @@ def _training_contract(
             "每期不少于3学时，其他培训每期不少于2学时；每期有课件、签到表、照片和考核记录，"
             "宣传活动有方案和影像资料；培训内容符合《生产经营单位安全培训规定》",
             period_start=today,
-            period_end=today.replace(year=today.year + 1) - dt.timedelta(days=1),
+            period_end=years_from(today, 1) - dt.timedelta(days=1),
             amount=amount,
             payment_method="合同签订后支付40%，培训和宣传活动全部完成、年度绩效评估合格后支付"
             "余款；评估不合格按规定扣减",

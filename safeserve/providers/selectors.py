@@ -14,6 +14,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from safeserve.common.lib.dates import years_from
 from safeserve.common.models import policy_for
 from safeserve.providers.models import (
     Debarment,
@@ -50,10 +51,7 @@ def _county_id(user: User) -> int | None:
 def lookback_start(county_id: int | None, today: dt.date | None = None) -> dt.date:
     today = today or timezone.localdate()
     years = policy_for(county_id).violation_lookback_years
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
+    return years_from(today, -years)
 
 
 def provider_list(*, viewer: User) -> QuerySet[Provider]:

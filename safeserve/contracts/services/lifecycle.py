@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.choices import ServiceCategory
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.dates import years_from
 from safeserve.common.models import policy_for
 from safeserve.common.validation import clean_model
 from safeserve.contracts.models import (
@@ -262,14 +263,12 @@ def _check_before_signing(contract: Contract) -> None:
     policy = policy_for(contract.county_id)
     assert contract.period_start is not None and contract.period_end is not None
     start = contract.period_start
-    try:
-        limit = start.replace(year=start.year + policy.contract_max_years)
-    except ValueError:  # 29 February, or beyond the calendar
-        limit = (
-            dt.date(start.year + policy.contract_max_years, 3, 1)
-            if start.year + policy.contract_max_years <= dt.MAXYEAR
-            else dt.date.max
-        )
+    # 民法典 第二百零三条: a term in years ends on the corresponding day; without one (29
+    # February), on the month's last day.
+    if start.year + policy.contract_max_years > dt.MAXYEAR:
+        limit = dt.date.max
+    else:
+        limit = years_from(start, policy.contract_max_years)
     if contract.period_end >= limit:
         # 财政部令第102号 第24条: at most three years (the county may set less).
         raise ApplicationError(

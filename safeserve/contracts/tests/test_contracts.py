@@ -13,6 +13,7 @@ from django.db import connection
 from django.urls import reverse
 
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.dates import years_from
 from safeserve.contracts import services
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.procurement.models import ProjectStatus, PurchaseProject
@@ -32,7 +33,7 @@ def _terms(**changes):
         "quantity": "45家×4次",
         "quality_requirements": "按检查表逐项检查并书面交底",
         "period_start": TODAY,
-        "period_end": TODAY.replace(year=TODAY.year + 1) - dt.timedelta(days=1),
+        "period_end": years_from(TODAY, 1) - dt.timedelta(days=1),
         "amount": Decimal("328000"),
         "payment_method": "分两期支付",
         "rights_obligations": "甲方提供企业名单；乙方按期完成检查",
@@ -122,7 +123,7 @@ def test_changing_terms_withdraws_a_confirmation(demo, contract):
 
 
 def test_a_term_longer_than_the_policy_is_refused(demo, contract):
-    _save(demo, contract, period_end=TODAY.replace(year=TODAY.year + 3))
+    _save(demo, contract, period_end=years_from(TODAY, 3))
     with pytest.raises(ApplicationError) as refused:
         services.contract_sign(actor=demo["township_leader"], contract=contract)
     assert refused.value.code == "term_too_long"

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from safeserve.accounts.models import User
 from safeserve.audit.models import AuditEvent
+from safeserve.common.lib.dates import years_from
 from safeserve.common.tests import clock
 from safeserve.contracts import services as contracts
 from safeserve.contracts.models import Contract
@@ -102,7 +103,7 @@ def terms(
         quantity="按服务对象清单",
         quality_requirements="按国家标准和检查表逐项开展，书面交底",
         period_start=start,
-        period_end=start.replace(year=start.year + 1) - dt.timedelta(days=1),
+        period_end=years_from(start, 1) - dt.timedelta(days=1),
         amount=amount,
         payment_method="分两期支付",
         rights_obligations="甲方提供企业名单；乙方按期完成服务，不得转包、不得收费",

@@ -9,6 +9,7 @@ import pytest
 
 from safeserve.audit.models import AuditEvent
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.dates import years_from
 from safeserve.procurement import services
 from safeserve.procurement.eligibility import check_eligibility
 from safeserve.procurement.models import ProjectStatus
@@ -107,11 +108,7 @@ def test_the_demo_provider_with_a_recent_violation_fails(project, directory):
 
 
 def _three_years_before(day: dt.date) -> dt.date:
-    return (
-        day.replace(year=day.year - 3)
-        if not (day.month == 2 and day.day == 29)
-        else day.replace(year=day.year - 3, day=28)
-    )
+    return years_from(day, -3)
 
 
 def test_a_violation_just_inside_the_look_back_counts(project, eligible, directory):

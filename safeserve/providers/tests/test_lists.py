@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from safeserve.audit.models import AuditEvent
 from safeserve.common.lib import idnumber
+from safeserve.common.lib.dates import years_from
 from safeserve.common.tests import clock
 from safeserve.organizations.models import Organization, OrganizationKind
 from safeserve.providers.models import (
@@ -182,8 +183,8 @@ def _more_providers(county: Any, start: int, n: int) -> None:
             type="safety_evaluation",
             certificate_no=f"PL-{i}",
             issuer="示范省应急管理厅",
-            valid_from=TODAY.replace(year=TODAY.year - 1),
-            valid_to=TODAY.replace(year=TODAY.year + 1),
+            valid_from=years_from(TODAY, -1),
+            valid_to=years_from(TODAY, 1),
         )
 
 
