@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := DEBUG=true $(PY) manage.py
 VENDOR := build/vendor
 
-.PHONY: setup demo test test-sqlite test-postgres test-production test-dates lint assets messages run bench restore-drill clean
+.PHONY: setup demo test test-sqlite test-postgres test-production test-dates fuzz lint assets messages run bench restore-drill clean
 
 setup: $(VENV)/.installed $(VENDOR)/.copied locale/zh_Hans/LC_MESSAGES/django.mo  ## idempotent
 
@@ -80,6 +80,10 @@ test-dates: setup
 	  echo "== test suite on SQLite with the clock at $$now =="; \
 	  SAFESERVE_TEST_NOW=$$now env -u DATABASE_URL $(VENV)/bin/pytest -n 2 -q -m "not production" || exit 1; \
 	done
+
+# The API schema fuzzed much harder than make test does (every phase, many examples); outside CI.
+fuzz: setup
+	SAFESERVE_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} env -u DATABASE_URL $(VENV)/bin/pytest -n 2 -q safeserve/api/tests/test_fuzz.py
 
 # The README's production path under gunicorn, once per run (on PostgreSQL when
 # DATABASE_URL points at it).

@@ -21,6 +21,12 @@ def _admin_login(request: HttpRequest, extra_context: object = None) -> HttpResp
 
 admin.site.login = _admin_login  # type: ignore[method-assign]
 
+# Under /api/ these answer in the API's JSON error format; elsewhere with Django's pages.
+handler400 = "safeserve.api.errors.bad_request"
+handler403 = "safeserve.api.errors.permission_denied"
+handler404 = "safeserve.api.errors.page_not_found"
+handler500 = "safeserve.api.errors.server_error"
+
 urlpatterns = [
     path("", supervision.home, name="home"),
     # Browsers ask for /favicon.ico whatever the page says; the icon lives among the static files.

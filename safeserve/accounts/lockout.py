@@ -24,7 +24,8 @@ def lockout_response(
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "account_locked", "message": lockout_message()}, status=429)
+        body = {"code": "account_locked", "message": lockout_message(), "errors": {}}
+        return JsonResponse(body, status=429)
     from safeserve.accounts.forms import LoginForm
 
     form = LoginForm(request, data=None, initial={"username": (credentials or {}).get("username")})

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -42,6 +43,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return error_response(
             "not_found", _("Not found, or outside your data scope."), status.HTTP_404_NOT_FOUND
         )
+    if isinstance(exc, exceptions.PermissionDenied) and exc.get_codes() == "csrf_failed":
+        return error_response(
+            "csrf_failed",
+            _(
+                "The form has expired or your session is stale: reload the page and try "
+                "again, or send an API token instead of the session cookie."
+            ),
+            status.HTTP_403_FORBIDDEN,
+        )
     if isinstance(exc, DjangoPermissionDenied | exceptions.PermissionDenied):
         return error_response(
             "permission_denied",
@@ -63,6 +73,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status.HTTP_400_BAD_REQUEST,
             _flatten(exc.detail),
         )
+    if isinstance(exc, exceptions.ParseError) and exc.get_codes() == "nested_too_deep":
+        return error_response("nested_too_deep", exc.detail, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, exceptions.ParseError):
         return error_response(
             "malformed_request",
@@ -78,3 +90,40 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.APIException):
         return error_response(exc.default_code, exc.detail, exc.status_code)
     return None
+
+
+# --- Errors raised before any API view runs (no route, a view outside DRF, a server error) ---
+# Django's handlers answer with HTML pages; under /api/ a client gets the same JSON format.
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json(code: str, message: Any, http_status: int) -> JsonResponse:
+    return JsonResponse({"code": code, "message": str(message), "errors": {}}, status=http_status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _json("bad_request", _("The request could not be understood."), 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _json("permission_denied", _("Your role does not allow this action."), 403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _json("not_found", _("Not found, or outside your data scope."), 404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        message = _("Something went wrong on the server; it has been logged. Try again later.")
+        return _json("server_error", message, 500)
+    return defaults.server_error(request)

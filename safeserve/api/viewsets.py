@@ -6,21 +6,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from rest_framework import mixins, viewsets
-from rest_framework.exceptions import MethodNotAllowed
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import viewsets
 
 from safeserve.common.access import require
 from safeserve.common.request import actor_of
 
 
-class ScopedViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Any]
-):
+class ScopedViewSet(viewsets.ReadOnlyModelViewSet[Any]):
     """Reads go through ``scoped_queryset`` (the model's data scope) after ``can_read``; an
-    object outside it is a 404. Subclasses write through services in ``create`` and
-    ``partial_update``; PUT behaves as PATCH."""
+    object outside it is a 404. A subclass that accepts writes defines ``create`` or
+    ``partial_update`` (through a service); the router routes, and the schema lists, only the
+    methods a resource defines, so none answers only 405."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_value_regex = r"\d+"
@@ -50,13 +46,3 @@ class ScopedViewSet(
         if obj is None:
             raise Http404
         return obj
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Every write goes through a service; a subclass that allows one overrides this.
-        raise MethodNotAllowed(request.method or "POST")
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        raise MethodNotAllowed(request.method or "PATCH")
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)

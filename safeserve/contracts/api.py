@@ -9,13 +9,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from safeserve.api.exports import ExportMixin
 from safeserve.api.fields import AllowedActionsField
-from safeserve.api.parsing import body_dict
+from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
@@ -420,7 +419,7 @@ class ContractViewSet(ExportMixin, ScopedViewSet):
     @action(
         detail=True,
         methods=["get", "post"],
-        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        parser_classes=UPLOAD_PARSERS,
     )
     def engagements(self, request: Request, pk: str | None = None) -> Response:
         """R7: GET the experts allowed on the contract; POST (multipart) to engage one from

@@ -6,12 +6,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safeserve.api.parsing import body_dict
+from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.access import get_visible, require
 from safeserve.common.choices import HighRiskSector
@@ -234,7 +233,7 @@ class EnterpriseImportView(APIView):
     """POST an .xlsx as multipart field ``file``: it is checked, queued (202), validated in the
     background and written only if every row is valid. GET ``/{id}/`` for progress."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = UPLOAD_PARSERS
 
     @extend_schema(
         request=inline_serializer("ImportUpload", {"file": serializers.FileField()}),

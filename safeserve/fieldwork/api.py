@@ -12,13 +12,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from safeserve.api.exports import ExportMixin
 from safeserve.api.fields import AllowedActionsField
-from safeserve.api.parsing import body_dict
+from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.access import get_visible
 from safeserve.common.lib.http import serve_file
@@ -39,8 +38,6 @@ from safeserve.fieldwork.models import (
     ServiceTask,
     TaskKind,
 )
-
-FILE_PARSERS = [MultiPartParser, FormParser, JSONParser]
 
 
 class TaskSerializer(serializers.ModelSerializer[ServiceTask]):
@@ -170,7 +167,7 @@ class TaskViewSet(ExportMixin, ScopedViewSet):
     detail_serializer_class = TaskDetailSerializer
     filterset_class = TaskFilter
     list_export = exports.TASKS
-    parser_classes = FILE_PARSERS
+    parser_classes = UPLOAD_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
         return selectors.task_list(viewer=actor)
@@ -386,7 +383,7 @@ class InspectionViewSet(ScopedViewSet):
     hazards app (``hazards.api.InspectionViewSet``), since an answer can raise a hazard."""
 
     serializer_class = InspectionSerializer
-    parser_classes = FILE_PARSERS
+    parser_classes = UPLOAD_PARSERS
 
     def can_read(self, actor: Any) -> bool:
         return perms.sees_working_papers(actor)
@@ -461,7 +458,7 @@ class FeeComplaintViewSet(ExportMixin, ScopedViewSet):
     detail_serializer_class = FeeComplaintDetailSerializer
     filterset_class = FeeComplaintFilter
     list_export = exports.FEE_REPORTS
-    parser_classes = FILE_PARSERS
+    parser_classes = UPLOAD_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
         return selectors.fee_complaint_list(viewer=actor)
@@ -567,7 +564,7 @@ class DocumentRequestViewSet(ExportMixin, ScopedViewSet):
     detail_serializer_class = DocumentRequestDetailSerializer
     filterset_class = DocumentRequestFilter
     list_export = exports.DOCUMENT_REQUESTS
-    parser_classes = FILE_PARSERS
+    parser_classes = UPLOAD_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
         return selectors.document_request_list(viewer=actor)

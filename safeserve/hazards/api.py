@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +19,7 @@ from rest_framework.views import APIView
 
 from safeserve.api.exports import ExportMixin
 from safeserve.api.fields import AllowedActionsField
-from safeserve.api.parsing import body_dict
+from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
@@ -41,8 +40,6 @@ from safeserve.hazards.models import (
     SupervisionLevel,
 )
 from safeserve.hazards.workflows import EXTENSION, HAZARD
-
-FILE_PARSERS = [MultiPartParser, FormParser, JSONParser]
 
 
 class HazardSerializer(serializers.ModelSerializer[Hazard]):
@@ -199,7 +196,7 @@ class HazardViewSet(ExportMixin, ScopedViewSet):
     detail_serializer_class = HazardDetailSerializer
     filterset_class = HazardFilter
     list_export = exports.HAZARDS
-    parser_classes = FILE_PARSERS
+    parser_classes = UPLOAD_PARSERS
 
     def scoped_queryset(self, actor: Any) -> Any:
         return selectors.hazard_list(viewer=actor)
@@ -628,7 +625,7 @@ class NoticeLinkView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    parser_classes = FILE_PARSERS
+    parser_classes = UPLOAD_PARSERS
 
     def _out(self, notice: Notice) -> dict[str, Any]:
         hazards = selectors.with_details(Hazard.objects.filter(notice=notice)).order_by("pk")

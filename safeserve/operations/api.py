@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from safeserve.api.parsing import UPLOAD_PARSERS
 from safeserve.audit.exports import export_response
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
@@ -157,7 +157,14 @@ class CountySetupView(APIView):
         responses=inline_serializer(
             "CountySetup",
             {
-                "county": CountySerializer(),
+                "county": inline_serializer(
+                    "CountyRef",
+                    {
+                        "id": serializers.IntegerField(),
+                        "code": serializers.CharField(),
+                        "name": serializers.CharField(),
+                    },
+                ),
                 "townships": serializers.ListField(child=serializers.DictField()),
                 "routes": serializers.ListField(child=serializers.DictField()),
                 "fallback_department": serializers.DictField(allow_null=True),
@@ -219,7 +226,7 @@ class RosterImportView(APIView):
     """POST the roster (.xlsx, multipart field ``file``): checked, queued (202), validated in
     the background, written only if every row of both sheets is valid."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = UPLOAD_PARSERS
 
     @extend_schema(
         request=inline_serializer("RosterUpload", {"file": serializers.FileField()}),

@@ -6,7 +6,6 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -276,7 +275,6 @@ class PurchaseProjectViewSet(ExportMixin, ScopedViewSet):
     detail_serializer_class = ProjectDetailSerializer
     filterset_class = ProjectFilter
     list_export = exports.PROJECTS
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def can_read(self, actor: Any) -> bool:
         org = actor.organization
