@@ -165,6 +165,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "safeserve.accounts.passwords.CharacterClassValidator"},
+    {"NAME": "safeserve.accounts.passwords.RepeatedRunValidator"},
 ]
 
 # Idle timeout is enforced by SessionLifetimeMiddleware (renewed on activity); the cookie

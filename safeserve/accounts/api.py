@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -63,6 +64,10 @@ class TokenView(APIView):
                 candidate = (
                     User.objects.select_related("organization").filter(username=username).first()
                 )
+                if candidate is None:
+                    # The same hashing work as for a real account, so the answer's timing
+                    # does not tell which usernames exist (ASVS 5.0 V6.3.8).
+                    make_password(data.validated_data["password"])
                 inactive = candidate is not None and candidate.check_password(
                     data.validated_data["password"]
                 )
@@ -79,10 +84,10 @@ class TokenView(APIView):
             raise ApplicationError(
                 "invalid_credentials", _("Wrong username or password."), status=400
             )
-        if user.must_change_password:
+        if services.password_expiry_enforce(user=user):
             raise ApplicationError(
                 "password_change_required",
-                _("Change your temporary password on the web page first."),
+                _("Change your password on the web page first: it is temporary or has expired."),
                 status=403,
             )
         services.login_record(

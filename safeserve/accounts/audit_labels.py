@@ -15,6 +15,7 @@ register_actions(
         "user.reactivated": gettext_lazy("User reactivated"),
         "user.password_reset": gettext_lazy("Password reset by administrator"),
         "user.password_changed": gettext_lazy("Password changed"),
+        "user.password_expired": gettext_lazy("Password expired: change required"),
         "user.unlocked": gettext_lazy("Locked account unlocked"),
         "auth.login": gettext_lazy("Logged in"),
         "auth.login_failed": gettext_lazy("Login failed"),

@@ -47,7 +47,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("This account has been deactivated."))
         if token.user.must_change_password:
             raise exceptions.PermissionDenied(
-                _("Change your temporary password on the web page first.")
+                _("Change your password on the web page first: it is temporary or has expired.")
             )
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -99,7 +99,10 @@ class PasswordChangeRequiredMiddleware:
                     return JsonResponse(
                         {
                             "code": "password_change_required",
-                            "message": _("Change your temporary password on the web page first."),
+                            "message": _(
+                                "Change your password on the web page first: it is temporary "
+                                "or has expired."
+                            ),
                         },
                         status=403,
                     )

@@ -27,6 +27,7 @@ from safeserve.accounts.models import (
     User,
     UserSession,
 )
+from safeserve.accounts.passwords import password_expired
 from safeserve.accounts.selectors import lockout_of
 from safeserve.audit.services import audit_record, diff
 from safeserve.common.access import require
@@ -399,7 +400,7 @@ def user_reset_password(*, actor: User, user: User) -> str:
     temporary = generate_temporary_password()
     target.set_password(temporary)
     target.must_change_password = True
-    target.save(update_fields=["password", "must_change_password"])
+    target.save(update_fields=["password", "password_changed_at", "must_change_password"])
     ended = sessions_end_all(user=target)
     audit_record(
         action="user.password_reset",
@@ -435,9 +436,30 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
         )
     target.set_password(new_password)
     target.must_change_password = False
-    target.save(update_fields=["password", "must_change_password"])
-    audit_record(action="user.password_changed", actor=target, obj=target)
+    target.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    # A token taken with the old password must not outlive it.
+    revoked, _by_model = ApiToken.objects.filter(user=target).delete()
+    audit_record(
+        action="user.password_changed", actor=target, obj=target, after={"tokens_revoked": revoked}
+    )
     return target
+
+
+@transaction.atomic
+def password_expiry_enforce(*, user: User) -> bool:
+    """At login: a password older than the county allows must be changed before anything
+    else, as a temporary one is. True when it has expired."""
+    if user.must_change_password or not password_expired(user):
+        return user.must_change_password
+    user.must_change_password = True
+    User.objects.filter(pk=user.pk).update(must_change_password=True)
+    audit_record(
+        action="user.password_expired",
+        actor=user,
+        obj=user,
+        after={"password_changed_at": user.password_changed_at},
+    )
+    return True
 
 
 @transaction.atomic

@@ -52,6 +52,11 @@ class LoginView(auth_views.LoginView):
         services.login_record(
             request=self.request, username=user.username, user=user, result=LoginResult.SUCCESS
         )
+        if not user.must_change_password and services.password_expiry_enforce(user=user):
+            messages.warning(
+                self.request,
+                _("Your password has expired under the county's policy; set a new one."),
+            )
         return response
 
     def form_invalid(self, form: Any) -> HttpResponse:

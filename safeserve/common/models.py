@@ -126,6 +126,12 @@ class CountyPolicy(BaseModel):
     annual_submission_day = models.PositiveSmallIntegerField(
         _("annual submission deadline: day"), default=31
     )
+    # GB/T 22239-2019 8.1.4.1 a): passwords are changed regularly.
+    password_max_age_days = models.PositiveSmallIntegerField(
+        _("passwords expire after (days)"),
+        default=90,
+        help_text=_("0 turns expiry off."),
+    )
 
     class Meta:
         verbose_name = _("county policy")
@@ -162,6 +168,7 @@ POLICY_LIMITS: dict[str, tuple[int, int]] = {
     "evaluation_reply_days": (1, 60),
     "annual_submission_month": (1, 12),
     "annual_submission_day": (1, 31),
+    "password_max_age_days": (0, 365),
 }
 POLICY_FIELDS = list(POLICY_LIMITS)
 

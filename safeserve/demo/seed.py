@@ -11,6 +11,7 @@ from django.db import transaction
 from safeserve.accounts.models import User
 from safeserve.audit.services import audit_bulk_load
 from safeserve.common.choices import HighRiskSector
+from safeserve.common.models import CountyPolicy
 from safeserve.demo.contracts import seed_contracts
 from safeserve.demo.enterprises import demo_uscc, seed_enterprises
 from safeserve.demo.fieldwork import seed_fieldwork
@@ -132,6 +133,8 @@ def _county(
     code: str, name: str, city: Region, result: SeedResult
 ) -> tuple[Region, dict[str, Organization]]:
     county = _region(code, name, RegionLevel.COUNTY, city, result)
+    # Testers log in with the printed demo password for as long as they like.
+    CountyPolicy.objects.get_or_create(county=county, defaults={"password_max_age_days": 0})
     orgs: dict[str, Organization] = {}
     orgs["office"] = _org(
         f"{name}安全生产委员会办公室",
