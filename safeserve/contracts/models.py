@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
 
@@ -301,7 +302,9 @@ class Engagement(BaseModel):
     )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
-    agreement = models.FileField(_("engagement agreement (scan)"), upload_to="engagements/%Y/")
+    agreement = models.FileField(
+        _("engagement agreement (scan)"), upload_to=UploadPath("engagements")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import HighRiskSector
+from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel, SpreadsheetImport
 from safeserve.organizations.models import Organization, OrganizationKind, Region
 
@@ -223,7 +224,7 @@ class ImportJob(SpreadsheetImport):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    file = models.FileField(upload_to=UploadPath("imports"))
     filename = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size in bytes"))
     sha256 = models.CharField(max_length=64)

@@ -404,7 +404,7 @@ class InspectionViewSet(ScopedViewSet):
         ).first()
         if photo is None or not photo.file:
             raise Http404
-        return serve_file(photo.file)
+        return serve_file(photo.file, name=photo.original_name)
 
 
 class FeeComplaintSerializer(serializers.ModelSerializer[FeeComplaint]):
@@ -630,4 +630,4 @@ class DocumentRequestViewSet(ExportMixin, ScopedViewSet):
         if document is None:
             raise Http404
         services.document_open(actor=actor_of(request), document=document)
-        return serve_file(document.file, attachment=True)
+        return serve_file(document.file, attachment=True, name=document.original_name)

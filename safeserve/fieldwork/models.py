@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import ServiceCategory
+from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
 from safeserve.organizations.scoping import scope_head
@@ -327,7 +328,8 @@ class InspectionAnswer(BaseModel):
 
 class InspectionPhoto(models.Model):
     answer = models.ForeignKey(InspectionAnswer, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(_("photo"), upload_to="inspections/%Y/%m/")
+    file = models.FileField(_("photo"), upload_to=UploadPath("inspections"))
+    original_name = models.CharField(_("uploaded as"), max_length=200, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -369,7 +371,7 @@ class TaskRecord(BaseModel):
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1, null=True, blank=True)
     attendees = models.PositiveIntegerField(_("attendees"), null=True, blank=True)
     materials = models.FileField(
-        _("materials (PDF or image)"), upload_to="records/%Y/%m/", blank=True
+        _("materials (PDF or image)"), upload_to=UploadPath("records"), blank=True
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -476,7 +478,7 @@ class FeeComplaint(BaseModel):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
     description = models.TextField(_("what happened"))
     evidence = models.FileField(
-        _("evidence (PDF or image)"), upload_to="complaints/%Y/", blank=True
+        _("evidence (PDF or image)"), upload_to=UploadPath("complaints"), blank=True
     )
     status = models.CharField(
         _("status"),
@@ -595,7 +597,8 @@ class EnterpriseDocument(models.Model):
 
     request = models.ForeignKey(DocumentRequest, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("title"), max_length=120)
-    file = models.FileField(_("file"), upload_to="enterprise-documents/%Y/")
+    file = models.FileField(_("file"), upload_to=UploadPath("enterprise-documents"))
+    original_name = models.CharField(_("uploaded as"), max_length=200, blank=True)
     confidential = models.BooleanField(_("confidential"), default=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     uploaded_by = models.ForeignKey(

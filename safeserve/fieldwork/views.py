@@ -537,4 +537,4 @@ def document_download(request: AuthedRequest, pk: int, document_pk: int) -> File
     if document is None:
         raise Http404
     services.document_open(actor=request.user, document=document)
-    return serve_file(document.file, attachment=True)
+    return serve_file(document.file, attachment=True, name=document.original_name)

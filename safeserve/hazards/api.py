@@ -236,7 +236,7 @@ class HazardViewSet(ExportMixin, ScopedViewSet):
         stored = self.get_object().files.filter(pk=int(file_id)).first()
         if stored is None or not stored.file:
             raise Http404
-        return serve_file(stored.file)
+        return serve_file(stored.file, name=stored.original_name)
 
     @extend_schema(request=None, responses=HazardDetailSerializer)
     @action(detail=True, methods=["post"])

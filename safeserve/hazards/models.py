@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
 from safeserve.organizations.scoping import scope_head
@@ -188,7 +189,8 @@ class HazardFile(models.Model):
         blank=True,
         related_name="files",
     )
-    file = models.FileField(_("file"), upload_to="hazards/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=UploadPath("hazards"))
+    original_name = models.CharField(_("uploaded as"), max_length=200, blank=True)
     is_image = models.BooleanField(default=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     uploaded_by = models.ForeignKey(

@@ -107,7 +107,7 @@ def hazard_file(request: AuthedRequest, pk: int, file_pk: int) -> FileResponse:
     stored = hazard.files.filter(pk=file_pk).first()
     if stored is None or not stored.file:
         raise Http404
-    return serve_file(stored.file)
+    return serve_file(stored.file, name=stored.original_name)
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import SpreadsheetImport
 from safeserve.organizations.models import Region
 from safeserve.organizations.permissions import can_manage_organizations
@@ -44,7 +45,7 @@ class RosterImport(SpreadsheetImport):
         verbose_name=_("uploaded by"),
     )
     # Deleted once checked: the roster holds people's phone numbers.
-    file = models.FileField(upload_to="rosters/%Y/%m/", blank=True)
+    file = models.FileField(upload_to=UploadPath("rosters"), blank=True)
     filename = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size in bytes"))
     sha256 = models.CharField(max_length=64)

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import ProcurementMethod, ServiceCategory
+from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import (
     PURCHASER_KINDS,
@@ -253,7 +254,8 @@ class ProjectDocument(BaseModel):
 
     project = models.ForeignKey(PurchaseProject, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("title"), max_length=120)
-    file = models.FileField(_("file"), upload_to="procurement/%Y/")
+    file = models.FileField(_("file"), upload_to=UploadPath("procurement"))
+    original_name = models.CharField(_("uploaded as"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

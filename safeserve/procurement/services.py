@@ -16,6 +16,7 @@ from safeserve.audit.services import audit_record, diff
 from safeserve.common.access import require
 from safeserve.common.choices import ProcurementMethod, ServiceCategory
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.uploads import upload_label
 from safeserve.common.validation import clean_model
 from safeserve.procurement.eligibility import EligibilityResult, check_eligibility
 from safeserve.procurement.models import (
@@ -350,7 +351,11 @@ def project_add_document(
     if not title.strip():
         raise _field("title_required", "title", _("Give the document a title."))
     document = ProjectDocument.objects.create(
-        project=project, title=title.strip()[:120], file=upload, uploaded_by=actor
+        project=project,
+        title=title.strip()[:120],
+        file=upload,
+        original_name=upload_label(upload),
+        uploaded_by=actor,
     )
     audit_record(
         action="project.document_added",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from safeserve.common.choices import HighRiskSector
+from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import (
     PURCHASER_KINDS,
@@ -136,7 +137,7 @@ class Provider(BaseModel):
     attestation_signer = models.CharField(_("signed by"), max_length=40, blank=True)
     attestation_date = models.DateField(_("signed on"), null=True, blank=True)
     attestation_file = models.FileField(
-        _("signed attestation (scan)"), upload_to="providers/attestations/%Y/", blank=True
+        _("signed attestation (scan)"), upload_to=UploadPath("providers/attestations"), blank=True
     )
 
     objects = ProviderQuerySet.as_manager()
@@ -190,7 +191,7 @@ class Qualification(BaseModel):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid until"))
     scope = models.TextField(_("scope"), blank=True)
-    scan = models.FileField(_("scan"), upload_to="providers/qualifications/%Y/", blank=True)
+    scan = models.FileField(_("scan"), upload_to=UploadPath("providers/qualifications"), blank=True)
 
     class Meta:
         ordering = ["provider", "type", "-valid_to"]

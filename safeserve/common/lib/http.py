@@ -35,7 +35,7 @@ def sniffed_type(head: bytes) -> str | None:
     return next((kind for magic, kind in _TYPES if head.startswith(magic)), None)
 
 
-def serve_file(stored: Any, *, attachment: bool = False) -> FileResponse:
+def serve_file(stored: Any, *, attachment: bool = False, name: str = "") -> FileResponse:
     """A stored file through the view that checked the viewer's scope; media is never
     served directly, so a file's address alone reveals nothing. The content type comes from
     the file's bytes, never from its uploaded name: anything not a PDF or an image is sent as
@@ -44,7 +44,7 @@ def serve_file(stored: Any, *, attachment: bool = False) -> FileResponse:
     head = handle.read(12)
     handle.seek(0)
     kind = sniffed_type(head)
-    name = (stored.name or "file").rsplit("/", 1)[-1]
+    name = name or (stored.name or "file").rsplit("/", 1)[-1]
     response = FileResponse(
         handle,
         as_attachment=attachment or kind is None,

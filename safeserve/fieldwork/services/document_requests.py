@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from safeserve.audit.services import audit_record
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
-from safeserve.common.lib.uploads import validate_uploads
+from safeserve.common.lib.uploads import upload_label, validate_uploads
 from safeserve.common.validation import required_text
 from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork.models import (
@@ -106,8 +106,9 @@ def document_request_answer(
     for title, upload, confidential in files:
         EnterpriseDocument.objects.create(
             request=locked,
-            title=(title or upload.name)[:120],
+            title=(title or upload_label(upload))[:120],
             file=upload,
+            original_name=upload_label(upload),
             confidential=confidential,
             uploaded_by=actor,
         )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from safeserve.audit.services import audit_record
 from safeserve.common.exceptions import ApplicationError
-from safeserve.common.lib.uploads import validate_uploads
+from safeserve.common.lib.uploads import upload_label, validate_uploads
 from safeserve.common.validation import clean_model, required_text
 from safeserve.fieldwork.models import (
     Answer,
@@ -149,7 +149,9 @@ def answer_record(
     row.answer, row.description, row.answered_by = answer, description, actor
     row.save()
     for photo in photos:
-        InspectionPhoto.objects.create(answer=row, file=photo, uploaded_by=actor)
+        InspectionPhoto.objects.create(
+            answer=row, file=photo, original_name=upload_label(photo), uploaded_by=actor
+        )
     audit_record(
         action="task.item_answered",
         actor=actor,

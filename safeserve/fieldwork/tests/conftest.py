@@ -19,6 +19,7 @@ from safeserve.common.lib.dates import years_from
 from safeserve.common.tests import clock
 from safeserve.contracts import services as contracts
 from safeserve.contracts.models import Contract
+from safeserve.demo.fieldwork import demo_png
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.models import (
@@ -38,7 +39,7 @@ from safeserve.providers.models import Expert, Provider
 TODAY = clock.TODAY
 CHENGGUAN = "安平县城关镇人民政府"
 PROVIDER = "安平安科安全技术咨询有限公司"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = demo_png(1, 8, 8)
 CRITERIA = (
     "检查覆盖率 | 40 | 每家重点企业每季度1次 | 系统统计\n"
     "隐患闭环率 | 40 | 一般隐患整改闭环 | 抽查复核\n"

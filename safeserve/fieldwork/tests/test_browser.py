@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from safeserve.accounts.models import User
 from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.demo.fieldwork import demo_png
 from safeserve.demo.seed import DEMO_PASSWORD, seed
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import services as fieldwork
@@ -27,7 +28,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = demo_png(1, 8, 8)
 
 
 @pytest.fixture(scope="module")

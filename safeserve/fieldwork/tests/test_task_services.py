@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from safeserve.common.exceptions import ApplicationError
 from safeserve.contracts import services as contracts
 from safeserve.contracts.models import Contract
+from safeserve.demo.fieldwork import demo_png
 from safeserve.fieldwork import services
 from safeserve.fieldwork.models import (
     Answer,
@@ -620,7 +621,7 @@ def test_it_keeps_an_answer_that_raised_a_hazard(users, on_site):
         item=item,
         answer=Answer.YES,
         description="消防通道堵塞",
-        photos=[SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)],
+        photos=[SimpleUploadedFile("a.png", demo_png(2, 4, 4))],
     )
     assert answer.photos.count() == 1
     raise_general(users, on_site, answer=answer, basis="")

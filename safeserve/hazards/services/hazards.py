@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from safeserve.audit.services import audit_record
 from safeserve.common.exceptions import ApplicationError
-from safeserve.common.lib.uploads import is_image, validate_uploads
+from safeserve.common.lib.uploads import is_image, upload_label, validate_uploads
 from safeserve.common.models import policy_for
 from safeserve.common.validation import clean_model, required_text
 from safeserve.contracts.models import ContractStatus
@@ -114,6 +114,7 @@ def _save_files(
             stage=stage,
             submission=submission,
             file=upload,
+            original_name=upload_label(upload),
             is_image=is_image(upload),
             uploaded_by=user,
         )
