@@ -116,17 +116,19 @@ def check_department_sector(actor: User, sector: str) -> None:
 
 
 def uscc_taken_error(existing: Enterprise | None, actor: User) -> ApplicationError:
-    """Names the existing enterprise only to someone who may see it (R14)."""
+    """Names the existing enterprise only to someone who may see it (R14); to anyone else
+    neither the code nor the message says what exists, or where: the county office, which
+    sees the whole county, resolves a true duplicate."""
     if (
         existing is not None
         and Enterprise.objects.visible_to(actor).filter(pk=existing.pk).exists()
     ):
         message = _("This code is already registered for %(name)s.") % {"name": existing.name}
-    else:
-        message = _(
-            "This code is already registered by another unit; ask the county work-safety office."
-        )
-    return ApplicationError("duplicate_uscc", message, errors={"uscc": [message]}, status=400)
+        return ApplicationError("duplicate_uscc", message, errors={"uscc": [message]}, status=400)
+    message = _(
+        "This code cannot be registered here; check it, or ask the county work-safety office."
+    )
+    return ApplicationError("uscc_unavailable", message, errors={"uscc": [message]}, status=400)
 
 
 def _apply(enterprise: Enterprise, data: EnterpriseData, resolver: SectorResolver) -> None:

@@ -421,19 +421,26 @@ def expert_snapshot(expert: Expert) -> dict[str, Any]:
     }
 
 
-def _apply_expert(expert: Expert, data: ExpertData, provider: Provider) -> None:
+def _apply_expert(expert: Expert, data: ExpertData, provider: Provider, actor: User) -> None:
     number = validate_id_number(data.id_number)
     clash = Expert.objects.filter(id_number=number)
     if expert.pk:
         clash = clash.exclude(pk=expert.pk)
     if clash.exists():
-        # Never say who: the other record may be outside this provider's scope.
+        # An expert is one person across providers. Only someone who may see the other record
+        # hears that it exists; to anyone else the refusal says nothing of who or where.
+        if Expert.objects.visible_to(actor).filter(pk__in=clash.values("pk")).exists():
+            raise _field_error(
+                "duplicate_id_number",
+                "id_number",
+                _("An expert with this ID number is already registered; edit that record."),
+            )
         raise _field_error(
-            "duplicate_id_number",
+            "id_number_unavailable",
             "id_number",
             _(
-                "An expert with this ID number is already registered; if they "
-                "changed employer, ask the county office."
+                "This ID number cannot be registered here; if the expert changed employer, "
+                "ask the county office."
             ),
         )
     if data.user is not None:
@@ -468,7 +475,7 @@ def _save_expert_children(expert: Expert, data: ExpertData) -> None:
 def expert_create(*, actor: User, provider: Provider, data: ExpertData) -> Expert:
     require(can_edit_provider(actor, provider))
     expert = Expert(employer=provider)
-    _apply_expert(expert, data, provider)
+    _apply_expert(expert, data, provider, actor)
     clean_model(expert)
     expert.save()
     _save_expert_children(expert, data)
@@ -490,7 +497,7 @@ def expert_update(*, actor: User, expert: Expert, data: ExpertData) -> Expert:
     require(can_edit_expert(actor, target))
     assert target.employer is not None
     before = expert_snapshot(target)
-    _apply_expert(target, data, target.employer)
+    _apply_expert(target, data, target.employer, actor)
     clean_model(target)
     target.save()
     _save_expert_children(target, data)

@@ -238,9 +238,25 @@ def test_a_duplicate_code_names_the_enterprise_only_to_who_may_see_it(world, sam
     }
     township = api(world["township_officer"]).post("/api/v1/enterprises/", body, format="json")
     assert township.status_code == 400
-    assert "青石" not in str(township.json()) and "其他单位" in township.json()["message"]
+    assert township.json()["code"] == "uscc_unavailable"  # not "duplicate": says nothing
+    assert "青石" not in str(township.json()) and "县安委办" in township.json()["message"]
     county = api(world["county_officer"]).post("/api/v1/enterprises/", body, format="json")
+    assert county.json()["code"] == "duplicate_uscc"
     assert "安平县青石建设工程有限公司" in county.json()["message"]
+
+
+def test_another_countys_code_is_refused_without_saying_it_exists(world, sample, api, places):
+    body = {
+        "name": "重复",
+        "uscc": sample["other"].uscc,
+        "township": places["chengguan"].pk,
+        "industry_code": "C1711",
+    }
+    response = api(world["county_officer"]).post("/api/v1/enterprises/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "uscc_unavailable"
+    assert "长宁" not in str(response.json()) and "已" not in response.json()["message"]
+    assert list(response.json()["errors"]) == ["uscc"]
 
 
 def test_api_bad_uscc_is_a_400_naming_the_field(world, places, api):

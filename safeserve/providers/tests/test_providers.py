@@ -304,7 +304,19 @@ def test_a_duplicate_id_number_does_not_reveal_the_other_expert(directory, api):
         "/api/v1/experts/", {"name": "冒名", "id_number": other.id_number}, format="json"
     )
     assert response.status_code == 400
+    assert response.json()["code"] == "id_number_unavailable"  # not "duplicate"
     assert other.name not in str(response.json()) and "恒信" not in str(response.json())
+    assert list(response.json()["errors"]) == ["id_number"]
+
+
+def test_a_duplicate_of_ones_own_expert_is_called_a_duplicate(directory, api):
+    own = Expert.objects.filter(employer__organization=directory["provider_admin"].organization)
+    response = api(directory["provider_admin"]).post(
+        "/api/v1/experts/",
+        {"name": "重复", "id_number": own.first().id_number},
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "duplicate_id_number"
 
 
 def test_experts_link_only_expert_accounts_of_their_own_provider(directory, api):
