@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from safeserve.accounts.api import TokenView, UserViewSet
+from safeserve.accounts.api import DeniedAccessViewSet, TokenView, UserViewSet
 from safeserve.contracts.api import ContractViewSet
 from safeserve.contracts.coverage_api import BudgetExecutionView, CoverageView
 from safeserve.enterprises.api import (
@@ -38,6 +38,7 @@ router.include_root_view = False
 router.register("regions", RegionViewSet, basename="region")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("users", UserViewSet, basename="user")
+router.register("denied-accesses", DeniedAccessViewSet, basename="denied-access")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("sector-rules", SectorRuleViewSet, basename="sector-rule")
 router.register("providers", ProviderViewSet, basename="provider")

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "safeserve.common.middleware.RequestContextMiddleware",
     "safeserve.accounts.middleware.SessionLifetimeMiddleware",
     "safeserve.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "safeserve.accounts.middleware.DeniedAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

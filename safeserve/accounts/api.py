@@ -15,16 +15,21 @@ from rest_framework.views import APIView
 
 from safeserve.accounts import exports, selectors, services
 from safeserve.accounts.authentication import TokenAuthentication
-from safeserve.accounts.filters import UserFilter
-from safeserve.accounts.models import ApiToken, LoginChannel, LoginResult, User
+from safeserve.accounts.filters import DeniedAccessFilter, UserFilter
+from safeserve.accounts.models import ApiToken, DeniedAccess, LoginChannel, LoginResult, User
 from safeserve.api.exports import ExportMixin
 from safeserve.api.parsing import body_dict
+from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
 from safeserve.common.request import actor_of
 from safeserve.organizations.models import Organization, Role
-from safeserve.organizations.permissions import can_manage_any_users, can_manage_users_of
+from safeserve.organizations.permissions import (
+    can_manage_any_users,
+    can_manage_users_of,
+    can_read_county_logs,
+)
 
 
 class TokenInput(serializers.Serializer[Any]):
@@ -293,3 +298,36 @@ class UserViewSet(
         self._require_manage(target)
         services.user_unlock(actor=actor_of(request), user=target)
         return Response(self._out(target))
+
+
+class DeniedAccessSerializer(serializers.ModelSerializer[DeniedAccess]):
+    username = serializers.CharField(source="user.username", default=None, read_only=True)
+
+    class Meta:
+        model = DeniedAccess
+        fields = [
+            "id",
+            "minute",
+            "username",
+            "ip",
+            "status",
+            "method",
+            "path",
+            "count",
+            "last_at",
+        ]
+
+
+class DeniedAccessViewSet(ExportMixin, ScopedViewSet):
+    """Refused requests of the county (403s, 404s outside scope, wrong notice-link tokens),
+    one row per asker, minute and answer — for the county office."""
+
+    serializer_class = DeniedAccessSerializer
+    filterset_class = DeniedAccessFilter
+    list_export = exports.DENIED_ACCESSES
+
+    def can_read(self, actor: Any) -> bool:
+        return can_read_county_logs(actor)
+
+    def scoped_queryset(self, actor: Any) -> Any:
+        return selectors.denied_access_list(viewer=actor)

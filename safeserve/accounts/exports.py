@@ -37,3 +37,22 @@ LOGIN_LOG = ListExport(
         Column(_("User agent"), lambda e: e.user_agent),
     ],
 )
+
+DENIED_ACCESSES = ListExport(
+    name="denied_accesses",
+    title=_("Denied accesses"),
+    columns=[
+        Column(_("Minute"), lambda e: e.minute),
+        Column(_("User"), lambda e: e.user.username if e.user_id else ""),
+        Column(
+            _("Organization"),
+            lambda e: e.user.organization.name if e.user_id and e.user.organization_id else "",
+        ),
+        Column(_("IP address"), lambda e: e.ip),
+        Column(_("Answer"), lambda e: e.status),
+        Column(_("Method"), lambda e: e.method),
+        Column(_("First address"), lambda e: e.path),
+        Column(_("Times"), lambda e: e.count),
+        Column(_("Last at"), lambda e: e.last_at),
+    ],
+)

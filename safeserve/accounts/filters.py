@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.accounts.models import LoginLog, LoginResult, User
+from safeserve.accounts.models import DeniedAccess, LoginLog, LoginResult, User
 from safeserve.common.filters import FlagFilter, ListFilterSet
 from safeserve.organizations.models import Organization, Role
 
@@ -74,3 +74,29 @@ class LoginLogFilter(ListFilterSet):
     class Meta:
         model = LoginLog
         fields: list[str] = []
+
+
+class DeniedAccessFilter(ListFilterSet):
+    q = django_filters.CharFilter(label=_("Username or address"), method="filter_q", max_length=150)
+    status = django_filters.ChoiceFilter(
+        label=_("Answer"),
+        choices=[(403, _("403 refused")), (404, _("404 not found or out of scope"))],
+        empty_label=_("All"),
+    )
+    date_from = django_filters.DateFilter(
+        label=_("From"), field_name="minute", lookup_expr="date__gte", widget=DATE
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"), field_name="minute", lookup_expr="date__lte", widget=DATE
+    )
+
+    class Meta:
+        model = DeniedAccess
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[DeniedAccess], name: str, value: str) -> Any:
+        return queryset.filter(
+            Q(user__username__icontains=value)
+            | Q(user__full_name__icontains=value)
+            | Q(ip__startswith=value)
+        )

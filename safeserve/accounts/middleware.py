@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from safeserve.accounts.denials import record_denial, should_record
 from safeserve.accounts.models import LoginChannel, LoginResult
 
 LOGIN_AT = "safeserve_login_at"
@@ -108,3 +109,17 @@ class PasswordChangeRequiredMiddleware:
                     )
                 return redirect("accounts:password_change")
         return self.get_response(request)
+
+
+class DeniedAccessMiddleware:
+    """Records every 403 and 404 a logged-in user receives (pages and API alike), so the
+    county office sees who probes outside their scope (accounts/denials.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if should_record(request, response.status_code):
+            record_denial(request, response.status_code)
+        return response

@@ -180,6 +180,63 @@ class LoginLog(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.result}"
 
 
+class DeniedAccessQuerySet(models.QuerySet["DeniedAccess"]):
+    def visible_to(self, user: User) -> DeniedAccessQuerySet:
+        from safeserve.organizations.permissions import can_read_county_logs
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        if not can_read_county_logs(user) or user.organization is None:
+            return self.none()
+        return self.filter(county_id=user.organization.county_id)
+
+
+class DeniedAccess(models.Model):
+    """A refused request (403, or a 404 for something outside the asker's scope) and a failed
+    notice-link token, one row per asker, minute and status with a count, so a scan cannot
+    flood the table. Not an audit event: no object's history shows it, and it is not in the
+    hash chain. GB/T 22239-2019 8.1.4.3 安全审计: 对重要的用户行为和重要安全事件进行审计."""
+
+    minute = models.DateTimeField(_("minute"), db_index=True)
+    # "u<user id>" for a logged-in user, "ip<address>" for anyone else.
+    asker = models.CharField(max_length=60)
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    county = models.ForeignKey(
+        "organizations.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    status = models.PositiveSmallIntegerField(_("status"))
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("first address"), max_length=300)
+    count = models.PositiveIntegerField(_("times"), default=1)
+    last_at = models.DateTimeField(_("last at"))
+
+    objects = DeniedAccessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-minute", "-id"]
+        verbose_name = _("denied access")
+        verbose_name_plural = _("denied accesses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minute", "asker", "status"], name="denied_access_one_row_a_minute"
+            )
+        ]
+        indexes = [models.Index(fields=["county", "-minute"], name="denied_county_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.asker} {self.status} ×{self.count}"
+
+
 class UserSession(models.Model):
     """The sessions a user holds, so deactivation and password resets can end them all."""
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from safeserve.accounts.models import LoginLog, User
+from safeserve.accounts.models import DeniedAccess, LoginLog, User
 
 
 def user_list(*, viewer: User) -> QuerySet[User]:
@@ -25,6 +25,15 @@ def login_log_list(*, viewer: User) -> QuerySet[LoginLog]:
         LoginLog.objects.visible_to(viewer)
         .select_related("user", "user__organization")
         .order_by("-created_at", "-id")
+    )
+
+
+def denied_access_list(*, viewer: User) -> QuerySet[DeniedAccess]:
+    """The county's refused requests, newest minute first; DeniedAccessFilter narrows them."""
+    return (
+        DeniedAccess.objects.visible_to(viewer)
+        .select_related("user", "user__organization")
+        .order_by("-minute", "-id")
     )
 
 

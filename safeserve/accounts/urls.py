@@ -19,4 +19,6 @@ urlpatterns = [
     path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
     path("login-log/", views.login_log, name="login_log"),
     path("login-log/export/", views.login_log_export, name="login_log_export"),
+    path("denied/", views.denied_log, name="denied_log"),
+    path("denied/export/", views.denied_log_export, name="denied_log_export"),
 ]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safeserve.accounts import exports, selectors, services
-from safeserve.accounts.filters import LoginLogFilter, UserFilter
+from safeserve.accounts.filters import DeniedAccessFilter, LoginLogFilter, UserFilter
 from safeserve.accounts.forms import LoginForm, PasswordChangeForm, ReasonForm, UserForm
 from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
 from safeserve.accounts.models import LoginResult, User
@@ -333,3 +333,29 @@ def login_log_export(request: AuthedRequest) -> HttpResponseBase:
     require(can_read_county_logs(request.user))
     filters = filtered(request, LoginLogFilter, selectors.login_log_list(viewer=request.user))
     return export_page(request, export=exports.LOGIN_LOG, filters=filters)
+
+
+@login_required
+def denied_log(request: AuthedRequest) -> HttpResponse:
+    require(can_read_county_logs(request.user))
+    filters = filtered(
+        request, DeniedAccessFilter, selectors.denied_access_list(viewer=request.user)
+    )
+    return render(
+        request,
+        "accounts/denied_log.html",
+        {
+            "page": paginate(request, filters.qs),
+            "filters": filters,
+            "query": query_without_page(request),
+        },
+    )
+
+
+@login_required
+def denied_log_export(request: AuthedRequest) -> HttpResponseBase:
+    require(can_read_county_logs(request.user))
+    filters = filtered(
+        request, DeniedAccessFilter, selectors.denied_access_list(viewer=request.user)
+    )
+    return export_page(request, export=exports.DENIED_ACCESSES, filters=filters)

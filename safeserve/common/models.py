@@ -189,3 +189,20 @@ def policy_for(county_id: int | None) -> CountyPolicy:
         if policy is not None:
             return policy
     return CountyPolicy(county_id=county_id)  # type: ignore[misc]
+
+
+class RateCounter(models.Model):
+    """Requests counted per key and window, in the database, so every process and server
+    counts together (Redis counts instead when REDIS_URL is set): see common/ratelimit.py."""
+
+    key = models.CharField(max_length=120)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start:%H:%M} {self.count}"

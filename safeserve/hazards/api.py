@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -604,9 +605,13 @@ class InspectionViewSet(fieldwork_api.InspectionViewSet):
         return Response(AnsweredSerializer(self.get_object(), context={"hazard": hazard}).data)
 
 
-def link_notice(notice_id: int, token: str) -> Notice:
-    """The notice of a link, or 404 (wrong token) / 410-like refusal (expired)."""
-    notice = services.notice_by_token(notice_id, token)
+def link_notice(request: Request, notice_id: int, token: str) -> Notice:
+    """The notice of a link, or 404 (wrong token) / 410 (expired) / 429 (too many requests
+    from this address)."""
+    try:
+        notice = services.notice_from_link(request._request, notice_id, token)
+    except services.LinkRateExceeded:
+        raise Throttled() from None
     if notice is None:
         raise Http404
     if not services.link_is_valid(notice):
@@ -653,7 +658,7 @@ class NoticeLinkView(APIView):
 
     @extend_schema(responses={200: None})
     def get(self, request: Request, notice_id: int, token: str) -> Response:
-        return Response(self._out(link_notice(notice_id, token)))
+        return Response(self._out(link_notice(request, notice_id, token)))
 
     @extend_schema(
         request=inline_serializer(
@@ -668,7 +673,7 @@ class NoticeLinkView(APIView):
         responses={200: None},
     )
     def post(self, request: Request, notice_id: int, token: str) -> Response:
-        notice = link_notice(notice_id, token)
+        notice = link_notice(request, notice_id, token)
         body = body_dict(request)
         hazard = Hazard.objects.filter(
             pk=id_or_none(body.get("hazard")) or 0, notice=notice

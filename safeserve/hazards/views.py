@@ -369,7 +369,10 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def notice_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """The enterprise's page without an account: that notice's hazards only."""
-    notice = services.notice_by_token(pk, token)
+    try:
+        notice = services.notice_from_link(request, pk, token)
+    except services.LinkRateExceeded:
+        return render(request, "hazards/notice_link_busy.html", status=429)
     if notice is None:
         raise Http404
     if not services.link_is_valid(notice):

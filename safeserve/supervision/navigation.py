@@ -120,6 +120,7 @@ NAV_ITEMS = [
     NavItem(_("Users"), "accounts:user_list", "bi-people", can_manage_any_users),
     NavItem(_("County policy"), "county_policy", "bi-sliders", can_read_county_logs),
     NavItem(_("Login log"), "accounts:login_log", "bi-box-arrow-in-right", can_read_county_logs),
+    NavItem(_("Denied accesses"), "accounts:denied_log", "bi-shield-x", can_read_county_logs),
     NavItem(_("Audit trail"), "audit:list", "bi-journal-check", can_read_county_logs),
 ]
 

@@ -3,8 +3,10 @@ requests, and major-hazard reports."""
 
 from safeserve.hazards.links import (
     NOTICE_LINK_GRACE_DAYS,
+    LinkRateExceeded,
     link_is_valid,
     notice_by_token,
+    notice_from_link,
     notice_token,
 )
 from safeserve.hazards.permissions import LinkActor, is_contract_expert, is_department_of
@@ -37,6 +39,7 @@ __all__ = [
     "EXTENDABLE",
     "NOTICE_LINK_GRACE_DAYS",
     "LinkActor",
+    "LinkRateExceeded",
     "answer_and_raise",
     "contract_in_force",
     "extension_decide",
@@ -59,6 +62,7 @@ __all__ = [
     "major_report_supervise",
     "notice_acknowledge",
     "notice_by_token",
+    "notice_from_link",
     "notice_issue",
     "notice_token",
     "route_major_hazard",

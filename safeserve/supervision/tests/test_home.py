@@ -31,6 +31,7 @@ ALL = [
     "用户管理",
     "政策参数",
     "登录日志",
+    "拒绝访问记录",
     "审计日志",
 ]
 # The office's officers and leaders supervise; user accounts are its admin's.
