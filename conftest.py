@@ -60,8 +60,31 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 DEMO_ENTERPRISES = (40, 10)
 
 
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or bool(marker and marker.kwargs.get("transaction"))
+
+
+def _blocker(item: pytest.Item) -> Any:
+    from pytest_django.plugin import blocking_manager_key
+
+    return item.config.stash[blocking_manager_key]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After a transactional test's own flush, the seeded world is committed again, once,
+    so the tests after it roll back to it instead of seeding it each."""
+    result = yield
+    if _is_transactional(item):
+        with _blocker(item).unblock(), time_machine.travel(FROZEN_AT, tick=False):
+            seed(enterprises=DEMO_ENTERPRISES, procurement=False)
+    return result
+
+
 def _personas() -> dict[str, User]:
-    if not User.objects.filter(username="admin").exists():  # flushed by a transactional test
+    if not User.objects.filter(username="admin").exists():  # a transactional test's own
         seed(enterprises=DEMO_ENTERPRISES, procurement=False)
     return {u.username: u for u in User.objects.select_related("organization")}
 

@@ -126,6 +126,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend with a flush the audit retention trigger allows (common/db/sqlite3).
+    DATABASES["default"]["ENGINE"] = "safeserve.common.db.sqlite3"
     # WAL lets the task worker read while the web process writes; IMMEDIATE transactions
     # take the write lock up front so concurrent transitions queue instead of failing.
     DATABASES["default"]["OPTIONS"] = {

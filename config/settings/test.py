@@ -19,5 +19,8 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "safeserve.common.db.sqlite3":  # noqa: F405
+    # In memory, one per process (pytest-django recognises only Django's own engine name).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = BASE_DIR / "build" / "test-media"  # noqa: F405

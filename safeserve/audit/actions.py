@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 _LABELS: dict[str, Any] = {
     "audit.bulk_load": _("Bulk load"),
     "list.exported": _("Exported a list"),  # safeserve/audit/exports.py
+    "audit.pruned": _("Audit events past retention removed"),  # safeserve/audit/retention.py
 }
 
 

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.audit.actions import action_choices, object_type_choices
-from safeserve.audit.models import AuditEvent
+from safeserve.audit.models import AuditDigest, AuditEvent
 from safeserve.common.filters import ListFilterSet
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -43,3 +43,16 @@ class AuditEventFilter(ListFilterSet):
         return queryset.filter(
             Q(actor_name__icontains=value) | Q(actor__full_name__icontains=value)
         )
+
+
+class AuditDigestFilter(ListFilterSet):
+    date_from = django_filters.DateFilter(
+        label=_("From"), field_name="issued_at", lookup_expr="date__gte", widget=DATE
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"), field_name="issued_at", lookup_expr="date__lte", widget=DATE
+    )
+
+    class Meta:
+        model = AuditDigest
+        fields: list[str] = []

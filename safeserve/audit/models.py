@@ -36,6 +36,10 @@ class AuditChain(models.Model):
     )
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # Events up to pruned_seq were removed by manage.py audit_prune after the retention
+    # period; the chain now starts after them, from the last removed event's hash.
+    pruned_seq = models.BigIntegerField(default=0)
+    pruned_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
     class Meta:
         verbose_name = _("audit chain")
@@ -131,3 +135,39 @@ class AuditEvent(models.Model):
         from safeserve.audit.actions import action_label
 
         return str(action_label(self.action))
+
+
+class AuditDigestQuerySet(models.QuerySet["AuditDigest"]):
+    def visible_to(self, user: User) -> AuditDigestQuerySet:
+        """The county office's own county's digests; the platform administrator's all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        if not reads_county_log(user) or user.organization is None:
+            return self.none()
+        return self.filter(county_id=user.organization.county_id)
+
+
+class AuditDigest(models.Model):
+    """A signed record of one chain's head (audit/digests.py); its worth is the copy the
+    county office and the backups keep outside the database."""
+
+    chain = models.ForeignKey(AuditChain, on_delete=models.PROTECT, related_name="digests")
+    county = models.ForeignKey(
+        "organizations.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    seq = models.BigIntegerField(_("sequence"))
+    hash = models.CharField(max_length=64)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    document = models.TextField()
+
+    objects = AuditDigestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("audit digest")
+        verbose_name_plural = _("audit digests")
+
+    def __str__(self) -> str:
+        return f"{self.chain_id} @ {self.seq}"

@@ -33,3 +33,14 @@ EVENTS = ListExport(
         Column(_("Reason"), lambda e: e.reason),
     ],
 )
+
+DIGESTS = ListExport(
+    name="audit_digests",
+    title=_("Audit digests"),
+    columns=[
+        Column(_("Issued at"), lambda d: d.issued_at),
+        Column(_("Chain"), lambda d: d.chain_id),
+        Column(_("Events covered"), lambda d: d.seq),
+        Column(_("Head hash"), lambda d: d.hash),
+    ],
+)

@@ -23,9 +23,9 @@ class ChainResult:
 
 
 def verify_chain(chain: AuditChain) -> ChainResult:
-    expected_seq = 1
-    prev = GENESIS_HASH
-    count = 0
+    expected_seq = chain.pruned_seq + 1
+    prev = chain.pruned_hash if chain.pruned_seq else GENESIS_HASH
+    count = chain.pruned_seq
     events = AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000)
     for event in events:
         count += 1

@@ -126,6 +126,14 @@ class CountyPolicy(BaseModel):
     annual_submission_day = models.PositiveSmallIntegerField(
         _("annual submission deadline: day"), default=31
     )
+    # 网络安全法 第21条: network logs are kept for no less than six months.
+    audit_retention_days = models.PositiveSmallIntegerField(
+        _("keep audit events at least (days)"),
+        default=180,
+        help_text=_(
+            "Neither database deletes a younger event; manage.py audit_prune removes older ones."
+        ),
+    )
     # GB/T 22239-2019 8.1.4.1 a): passwords are changed regularly.
     password_max_age_days = models.PositiveSmallIntegerField(
         _("passwords expire after (days)"),
@@ -168,6 +176,7 @@ POLICY_LIMITS: dict[str, tuple[int, int]] = {
     "evaluation_reply_days": (1, 60),
     "annual_submission_month": (1, 12),
     "annual_submission_day": (1, 31),
+    "audit_retention_days": (180, 3650),  # 网络安全法 第21条: at least six months
     "password_max_age_days": (0, 365),
 }
 POLICY_FIELDS = list(POLICY_LIMITS)

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, TypedDict
+from typing import IO, Any, NotRequired, TypedDict
 
 import psycopg
 from django.conf import settings
@@ -43,6 +43,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safeserve.audit.digests import digests_issue, latest_digests
 from safeserve.audit.verification import verify_all
 from safeserve.common.exceptions import ApplicationError
 from safeserve.operations.keys import key_fingerprints
@@ -73,6 +74,9 @@ class Manifest(TypedDict):
     migrations: list[str]  # applied, as app_label.name
     row_counts: dict[str, int]
     audit: dict[str, AuditSummary]
+    # The newest signed digest of every audit chain (audit/digests.py): a restored copy, or
+    # the live database later, is checked against them with verify_audit --against.
+    audit_digests: NotRequired[list[dict[str, Any]]]
     keys: dict[str, str]
     files: dict[str, str]
 
@@ -322,6 +326,8 @@ def backup_create(*, directory: Path | None = None, keep: int | None = None) -> 
         raise _unwritable(directory, exc) from None
     try:
         database_file = DATABASE_FILES[vendor]
+        if "audit_auditdigest" in connection.introspection.table_names():
+            digests_issue()  # the backup carries digests up to this moment
         with _read_snapshot(vendor) as snapshot, connection.cursor() as cursor:
             _dump_database(vendor, work / database_file, snapshot)
             counts = row_counts(cursor, vendor)
@@ -330,6 +336,7 @@ def backup_create(*, directory: Path | None = None, keep: int | None = None) -> 
                 cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
                 migrations = [f"{app}.{name}" for app, name in cursor.fetchall()]
             audit = _audit_summary(list(counts))
+            digests = latest_digests() if "audit_auditdigest" in counts else []
         files = {database_file: sha256_file(work / database_file)}
         files.update(_copy_media(default_storage, work))
         manifest: Manifest = {
@@ -340,6 +347,7 @@ def backup_create(*, directory: Path | None = None, keep: int | None = None) -> 
             "migrations": migrations,
             "row_counts": counts,
             "audit": audit,
+            "audit_digests": digests,
             "keys": key_fingerprints(),
             "files": files,
         }

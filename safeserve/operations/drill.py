@@ -10,6 +10,7 @@ source had). Everything it creates is removed afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -44,6 +45,7 @@ from safeserve.operations.backups import (
 from safeserve.operations.restores import manifest_load
 
 # One line of `manage.py verify_audit`: "OK      county:3: 12 events" or "BROKEN  county:3: …".
+TAMPERED_LINE = re.compile(r"^TAMPERED (?P<key>\S+): (?P<problem>.*)$")
 VERIFY_LINE = re.compile(r"^(?P<status>OK|BROKEN)\s+(?P<key>\S+): (?:(?P<events>\d+) events)?")
 
 
@@ -218,7 +220,13 @@ def _compare_audit(expected: dict[str, Any], verify: subprocess.CompletedProcess
         match = VERIFY_LINE.match(line)
         if match and match["key"] != "no":  # "OK      no audit events yet"
             found[match["key"]] = int(match["events"]) if match["status"] == "OK" else None
-    if verify.returncode != 0 and None not in found.values():  # it failed without a verdict
+    problems.extend(
+        _("audit chain %(key)s does not match its signed digest: %(problem)s")
+        % {"key": match["key"], "problem": match["problem"]}
+        for match in map(TAMPERED_LINE.match, verify.stdout.splitlines())
+        if match
+    )
+    if verify.returncode != 0 and None not in found.values() and not problems:
         error = " ".join(verify.stderr.split())[-500:]
         return [
             *problems,
@@ -312,7 +320,16 @@ def restore_drill(*, latest: bool = False) -> DrillReport:
                 _compare_files(media_files, _file_checksums(media_root)),
                 _("%(n)d files: same checksums as the source") % {"n": len(media_files)},
             )
-            verify = manage_py(["verify_audit"], database_url=target.url, media_root=media_root)
+            digests = work / "audit-digests.json"
+            digests.write_text(
+                json.dumps(manifest.get("audit_digests", []), ensure_ascii=False),
+                encoding="utf-8",
+            )
+            verify = manage_py(
+                ["verify_audit", "--against", str(digests)],
+                database_url=target.url,
+                media_root=media_root,
+            )
             events = sum(chain["events"] for chain in manifest["audit"].values())
             report.check(
                 _("Audit"),

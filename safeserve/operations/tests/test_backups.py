@@ -48,7 +48,9 @@ def storage(settings: Any, tmp_path: Path) -> Any:
 
 @pytest.fixture
 def data(storage: Any) -> None:
-    """Two users in two counties, events on three chains, two uploaded files."""
+    """Two users in two counties, events on three chains, two uploaded files — and nothing
+    else: the suite's seeded world is flushed first, so the backup holds only these."""
+    call_command("flush", "--noinput", verbosity=0)
     officer, other = UserFactory(), UserFactory()
     for n in range(3):
         audit_record(action="test.event", actor=officer, after={"n": n})

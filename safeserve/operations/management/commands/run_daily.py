@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from safeserve.audit.digests import digests_issue
 from safeserve.contracts.services import start_due_contracts
 from safeserve.operations.roster.jobs import roster_jobs_tidy
 
@@ -11,13 +12,18 @@ class Command(BaseCommand):
     help = (
         "The daily time-based transitions (schedule with cron or a systemd timer): signed "
         "contracts whose service period has begun start service; roster imports a stopped "
-        "worker left half-way are closed and their uploads deleted."
+        "worker left half-way are closed and their uploads deleted; every audit chain that "
+        "moved gets a signed digest of its head."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = start_due_contracts()
         closed = roster_jobs_tidy()
+        digests = digests_issue()
         self.stdout.write(
-            _("Contracts started: %(started)d; stalled roster imports closed: %(closed)d")
-            % {"started": started, "closed": closed}
+            _(
+                "Contracts started: %(started)d; stalled roster imports closed: %(closed)d; "
+                "audit digests issued: %(digests)d"
+            )
+            % {"started": started, "closed": closed, "digests": len(digests)}
         )
