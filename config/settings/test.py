@@ -6,6 +6,8 @@ os.environ["DEBUG"] = "false"  # tests run with production settings
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 50)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "test-field-encryption-key-" + "f" * 32)
+os.environ.setdefault("BLIND_INDEX_KEY", "test-blind-index-key-" + "b" * 32)
 
 from config.settings.base import *  # noqa: F403
 

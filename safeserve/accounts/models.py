@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.common.fields import EncryptedCharField
 from safeserve.organizations.models import ACTING_ROLES, Organization, OrganizationKind, Role
 
 
@@ -65,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     full_name = models.CharField(_("full name"), max_length=60)
     email = models.EmailField(_("email"), blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True)
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("organization"),

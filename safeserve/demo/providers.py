@@ -16,6 +16,7 @@ from faker import Faker
 from safeserve.accounts.models import User
 from safeserve.common.lib import idnumber
 from safeserve.common.lib import uscc as uscc_lib
+from safeserve.common.lib.crypto import blind_index
 from safeserve.organizations.models import Organization, OrganizationKind, Region
 from safeserve.providers.models import (
     AdmissionStatus,
@@ -248,7 +249,7 @@ def seed_providers(counties: dict[str, Region]) -> dict[str, int]:
             has_certificate = rng.random() < 0.6
             certificate_year = today.year - rng.randint(1, 12)
             certificate_days = rng.randint(100, 1500)
-            if Expert.objects.filter(id_number=id_number).exists():
+            if Expert.objects.filter(id_number_index=blind_index(id_number)).exists():
                 continue
             user = None
             if index < len(logins):

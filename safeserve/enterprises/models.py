@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import HighRiskSector
+from safeserve.common.fields import EncryptedCharField
 from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel, SpreadsheetImport
 from safeserve.organizations.models import Organization, OrganizationKind, Region
@@ -149,7 +150,7 @@ class Enterprise(BaseModel):
     confined_space = models.BooleanField(_("confined spaces"), default=False)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=30, blank=True)
     status = models.CharField(
         _("status"),
         max_length=10,

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import HighRiskSector
+from safeserve.common.fields import EncryptedCharField
 from safeserve.common.models import BaseModel
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class Organization(BaseModel):
         _("receives major hazards outside the high-risk sectors"), default=False
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
 

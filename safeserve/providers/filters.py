@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet
+from safeserve.common.lib.crypto import blind_index
 from safeserve.providers.models import (
     AdmissionStatus,
     Expert,
@@ -130,6 +131,10 @@ class ExpertFilter(ListFilterSet):
         label=_("Employing provider"), queryset=_employers, empty_label=_("All")
     )
     is_active = FlagFilter(label=_("Active only"))
+    # Exact only, through the blind index: the stored number is encrypted.
+    id_number = django_filters.CharFilter(
+        label=_("ID number (exact)"), method="filter_id_number", max_length=18
+    )
     # What the API took before the page and the API shared one filter: kept, not shown.
     name = django_filters.CharFilter(
         label=_("Name"), lookup_expr="contains", widget=forms.HiddenInput
@@ -146,6 +151,9 @@ class ExpertFilter(ListFilterSet):
 
     def filter_q(self, queryset: QuerySet[Expert], name: str, value: str) -> Any:
         return queryset.filter(Q(name__contains=value) | Q(title__contains=value))
+
+    def filter_id_number(self, queryset: QuerySet[Expert], name: str, value: str) -> Any:
+        return queryset.filter(id_number_index=blind_index(value))
 
     def filter_pool(self, queryset: QuerySet[Expert], name: str, value: str) -> Any:
         # Membership of the viewer's county's pool.

@@ -8,7 +8,7 @@ that recorded them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from safeserve.common.choices import HighRiskSector
+from safeserve.common.fields import EncryptedCharField
+from safeserve.common.lib.crypto import blind_index
 from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import (
@@ -131,7 +133,7 @@ class Provider(BaseModel):
         _("premises area (m²)"), max_digits=9, decimal_places=1, null=True, blank=True
     )
     contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=30, blank=True)
     # R1 condition 6: the provider's signed attestation that it meets the other legal conditions.
     attestation_statement = models.TextField(_("attestation"), blank=True)
     attestation_signer = models.CharField(_("signed by"), max_length=40, blank=True)
@@ -347,8 +349,11 @@ class ExpertQuerySet(models.QuerySet["Expert"]):
 
 class Expert(BaseModel):
     name = models.CharField(_("name"), max_length=40)
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    id_number = EncryptedCharField(_("ID number"), max_length=18)
+    # The blind index of the ID number (common/lib/crypto.py): one expert per person, and the
+    # only way to find an expert by ID number.
+    id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True)
     title = models.CharField(_("professional title"), max_length=40, blank=True)
     employer = models.ForeignKey(
         Provider,
@@ -386,6 +391,13 @@ class Expert(BaseModel):
 
     def specialty_labels(self) -> list[str]:
         return [str(Specialty(s).label) for s in sorted(self.specialty_values)]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.id_number_index = blind_index(self.id_number) if self.id_number else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "id_number_index"}
+        super().save(*args, **kwargs)
 
 
 class ExpertSpecialty(models.Model):

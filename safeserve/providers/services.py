@@ -17,6 +17,7 @@ from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib import idnumber
 from safeserve.common.lib import uscc as uscc_lib
+from safeserve.common.lib.crypto import blind_index
 from safeserve.common.validation import clean_model
 from safeserve.organizations.models import Organization, OrganizationKind
 from safeserve.organizations.permissions import can_manage_organizations
@@ -423,7 +424,7 @@ def expert_snapshot(expert: Expert) -> dict[str, Any]:
 
 def _apply_expert(expert: Expert, data: ExpertData, provider: Provider, actor: User) -> None:
     number = validate_id_number(data.id_number)
-    clash = Expert.objects.filter(id_number=number)
+    clash = Expert.objects.filter(id_number_index=blind_index(number))
     if expert.pk:
         clash = clash.exclude(pk=expert.pk)
     if clash.exists():

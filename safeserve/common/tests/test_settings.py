@@ -37,7 +37,16 @@ def test_env_helpers_fail_loudly(monkeypatch):
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     # Start from the machine's environment without what the test settings put there.
-    dropped = ("DJANGO_", "DATABASE_URL", "SECURE_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
+    dropped = (
+        "DJANGO_",
+        "DATABASE_URL",
+        "SECURE_",
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "FIELD_ENCRYPTION_KEYS",
+        "BLIND_INDEX_KEY",
+    )
     base = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -60,9 +69,33 @@ def test_production_settings_pass_check_deploy(tmp_path):
         SECRET_KEY="k" * 20 + "-production-secret-key-0123456789abcdef",
         ALLOWED_HOSTS="safeserve.example.gov.cn",
         DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        **KEYS,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+KEYS = {"FIELD_ENCRYPTION_KEYS": "e" * 40, "BLIND_INDEX_KEY": "i" * 40}
+
+
+@pytest.mark.parametrize(
+    ("keys", "named"),
+    [
+        ({"BLIND_INDEX_KEY": "i" * 40}, "FIELD_ENCRYPTION_KEYS"),
+        ({"FIELD_ENCRYPTION_KEYS": "short", "BLIND_INDEX_KEY": "i" * 40}, "FIELD_ENCRYPTION_KEYS"),
+        ({"FIELD_ENCRYPTION_KEYS": "e" * 40}, "BLIND_INDEX_KEY"),
+    ],
+)
+def test_production_refuses_to_start_without_the_encryption_keys(tmp_path, keys, named):
+    result = _manage(
+        "check",
+        DEBUG="false",
+        SECRET_KEY="k" * 60,
+        ALLOWED_HOSTS="x",
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        **keys,
+    )
+    assert result.returncode != 0 and named in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

@@ -121,8 +121,13 @@ def test_it_writes_a_dated_backup_with_a_checksum_manifest(backup, settings):
 @pytest.mark.django_db(transaction=True)
 def test_it_records_key_fingerprints_never_the_keys(backup, settings):
     manifest_text = (backup.path / MANIFEST).read_text(encoding="utf-8")
-    assert _manifest(backup.path)["keys"] == {"SECRET_KEY": fingerprint(settings.SECRET_KEY)}
-    assert settings.SECRET_KEY not in manifest_text
+    assert _manifest(backup.path)["keys"] == {
+        "SECRET_KEY": fingerprint(settings.SECRET_KEY),
+        "BLIND_INDEX_KEY": fingerprint(settings.BLIND_INDEX_KEY),
+        "FIELD_ENCRYPTION_KEYS[0]": fingerprint(settings.FIELD_ENCRYPTION_KEYS[0]),
+    }
+    for key in (settings.SECRET_KEY, settings.BLIND_INDEX_KEY, *settings.FIELD_ENCRYPTION_KEYS):
+        assert key not in manifest_text
 
 
 @pytest.mark.django_db(transaction=True)

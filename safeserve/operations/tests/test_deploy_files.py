@@ -204,6 +204,8 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         PYTHONDONTWRITEBYTECODE="1",  # no __pycache__ left in deploy/
         DJANGO_SETTINGS_MODULE="config.settings.base",
         SECRET_KEY=secrets.token_urlsafe(64),
+        FIELD_ENCRYPTION_KEYS=secrets.token_urlsafe(48),
+        BLIND_INDEX_KEY=secrets.token_urlsafe(48),
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         MEDIA_ROOT=str(tmp_path / "media"),
         STATIC_ROOT=str(tmp_path / "static"),
@@ -360,6 +362,21 @@ def test_it_flags_the_placeholder_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+def test_it_flags_the_placeholder_encryption_keys(tmp_path, name):
+    placeholder = read_env_file()[0][name]
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    result = subprocess.run(
+        command,
+        cwd=REPO,
+        env=production_env(tmp_path, **{name: placeholder}),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "safeserve.W001" in result.stdout + result.stderr and name in result.stderr
 
 
 def test_it_runs_one_off_commands_with_the_env_file(tmp_path):

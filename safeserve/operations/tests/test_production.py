@@ -231,6 +231,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     settings = env_file()
     settings.update(
         SECRET_KEY=secrets.token_urlsafe(64),
+        FIELD_ENCRYPTION_KEYS=secrets.token_urlsafe(48),
+        BLIND_INDEX_KEY=secrets.token_urlsafe(48),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{port}",
         DATABASE_URL=next(databases),

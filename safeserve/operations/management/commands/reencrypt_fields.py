@@ -1,0 +1,30 @@
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from safeserve.common.fields import EncryptedCharField
+
+
+class Command(BaseCommand):
+    help = (
+        "Seal every encrypted value (ID numbers, phones) again under the newest key of "
+        "FIELD_ENCRYPTION_KEYS. Rotate by putting a new key first, running this, then dropping "
+        "the old key."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for model in apps.get_models():
+            fields = [f.name for f in model._meta.fields if isinstance(f, EncryptedCharField)]
+            if not fields:
+                continue
+            count = 0
+            with transaction.atomic():
+                for row in model._default_manager.all().only("pk", *fields).iterator():
+                    values = {name: getattr(row, name) for name in fields}
+                    if any(values.values()):
+                        model._default_manager.filter(pk=row.pk).update(**values)
+                        count += 1
+            label = model._meta.label
+            self.stdout.write(f"{label}: {count} rows sealed under the newest key")
