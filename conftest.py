@@ -11,6 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from safeserve.accounts.models import User
+from safeserve.accounts.otp import mark_verified
 from safeserve.common.tests.clock import FROZEN_AT
 from safeserve.demo.seed import seed
 from safeserve.demo.testing import without_directory
@@ -127,6 +128,7 @@ def login(client: Client) -> Any:
 
         session[LOGIN_AT] = time.time()
         session[LAST_SEEN] = time.time()
+        mark_verified(session, user)
         session.save()
         return client
 

@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_prometheus",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The chain, in dependency order (DESIGN.md §3): later apps may import earlier ones.
     "safeserve.common",
     "safeserve.audit",
@@ -98,10 +101,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "safeserve.common.middleware.RequestContextMiddleware",
     "safeserve.accounts.middleware.SessionLifetimeMiddleware",
     "safeserve.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "safeserve.accounts.middleware.SecondFactorRequiredMiddleware",
     "safeserve.accounts.middleware.DeniedAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -187,6 +192,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "safeserve.accounts.passwords.CharacterClassValidator"},
     {"NAME": "safeserve.accounts.passwords.RepeatedRunValidator"},
 ]
+
+# Second factor (TOTP, django-otp): the issuer authenticator apps show, and how long a
+# browser may skip the code after "remember this device".
+OTP_TOTP_ISSUER = "安服通 SafeServe"
+OTP_REMEMBER_HOURS = 12
 
 # Idle timeout is enforced by SessionLifetimeMiddleware (renewed on activity); the cookie
 # itself never outlives the absolute limit.

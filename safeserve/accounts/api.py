@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safeserve.accounts import exports, selectors, services
+from safeserve.accounts import exports, otp, selectors, services
 from safeserve.accounts.authentication import TokenAuthentication
 from safeserve.accounts.filters import DeniedAccessFilter, UserFilter
 from safeserve.accounts.models import ApiToken, DeniedAccess, LoginChannel, LoginResult, User
@@ -35,6 +35,12 @@ from safeserve.organizations.permissions import (
 class TokenInput(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="The authenticator code (or a backup code), for roles the county requires it of.",
+    )
 
 
 class TokenOutput(serializers.Serializer[Any]):
@@ -95,6 +101,29 @@ class TokenView(APIView):
                 _("Change your password on the web page first: it is temporary or has expired."),
                 status=403,
             )
+        if otp.otp_required(user):
+            code = data.validated_data.get("otp", "")
+            if otp.totp_device(user) is None:
+                raise ApplicationError(
+                    "otp_not_enrolled",
+                    _("Set up the second factor on the web page first."),
+                    status=401,
+                )
+            if not code:
+                raise ApplicationError(
+                    "otp_required",
+                    _("Send the authenticator code as otp in the same request."),
+                    errors={"otp": [_("This field is required.")]},
+                    status=401,
+                )
+            if otp.matching_device(user, code) is None:
+                services.otp_failure_record(request=django_request, user=user)
+                raise ApplicationError(
+                    "otp_invalid",
+                    _("The authenticator code is not right."),
+                    errors={"otp": [_("Enter the code the app shows now.")]},
+                    status=401,
+                )
         services.login_record(
             request=django_request,
             username=username,
@@ -289,6 +318,20 @@ class UserViewSet(
         self._require_manage(target)
         temporary = services.user_reset_password(actor=actor_of(request), user=target)
         return Response({"user": self._out(target), "temporary_password": temporary})
+
+    @extend_schema(
+        request=inline_serializer("OtpResetInput", {"reason": serializers.CharField()}),
+        responses=UserSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="reset-otp")
+    def reset_otp(self, request: Request, pk: str | None = None) -> Response:
+        """Recovery of a lost phone: removes the user's authenticator and backup codes (they
+        set it up again at the next login) and ends their sessions and tokens; audited."""
+        target = self.get_object()
+        self._require_manage(target)
+        reason = str(body_dict(request).get("reason", ""))
+        services.otp_reset(actor=actor_of(request), user=target, reason=reason)
+        return Response(self._out(target))
 
     @extend_schema(request=None, responses=UserSerializer)
     @action(detail=True, methods=["post"])

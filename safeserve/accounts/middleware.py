@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from safeserve.accounts.denials import record_denial, should_record
 from safeserve.accounts.models import LoginChannel, LoginResult
+from safeserve.accounts.otp import otp_needed, totp_device
 
 LOGIN_AT = "safeserve_login_at"
 LAST_SEEN = "safeserve_last_seen"
@@ -123,3 +124,42 @@ class DeniedAccessMiddleware:
         if should_record(request, response.status_code):
             record_denial(request, response.status_code)
         return response
+
+
+class SecondFactorRequiredMiddleware:
+    """Whoever must use a second factor (accounts/otp.py) does nothing but enter it, or set
+    it up, after the password; the API over a session answers 401 otp_required."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and otp_needed(request)
+        ):
+            allowed = (
+                reverse("accounts:otp_verify"),
+                reverse("accounts:otp_setup"),
+                reverse("accounts:logout"),
+                reverse("accounts:password_change"),
+                reverse("api:token"),
+                "/static/",
+                "/i18n/",
+            )
+            if not request.path.startswith(allowed):
+                if _is_api(request):
+                    return JsonResponse(
+                        {
+                            "code": "otp_required",
+                            "message": _("Enter the code of your authenticator app first."),
+                            "errors": {},
+                        },
+                        status=401,
+                    )
+                target = "accounts:otp_verify" if totp_device(user) else "accounts:otp_setup"
+                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeserve.accounts.models import (
     ApiToken,
@@ -477,5 +479,73 @@ def user_unlock(*, actor: User, user: User) -> User:
         county_id=organization.county_id,
         before={"locked": True},
         after={"locked": False},
+    )
+    return target
+
+
+# --- Second factor -------------------------------------------------------------------------
+
+BACKUP_CODES = 10
+
+
+def otp_enrol_start(*, user: User) -> TOTPDevice:
+    """A new, unconfirmed authenticator for the user (any earlier unconfirmed one goes)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+@transaction.atomic
+def otp_enrol_confirm(*, user: User, device: TOTPDevice, code: str) -> list[str]:
+    """Confirms the authenticator with a first code; replaces any earlier one and returns ten
+    one-time backup codes, shown once."""
+    if (
+        device.user_id != user.pk
+        or device.confirmed
+        or not device.verify_token("".join(code.split()))
+    ):
+        raise ApplicationError(
+            "otp_invalid",
+            _("That code is not right; enter the 6 digits the app shows now."),
+            errors={"code": [_("Enter the current 6-digit code.")]},
+            status=400,
+        )
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    StaticDevice.objects.filter(user=user).delete()
+    backup = StaticDevice.objects.create(user=user, name="backup codes", confirmed=True)
+    codes = [secrets.token_hex(4) for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=backup, token=code) for code in codes)
+    audit_record(action="user.otp_enrolled", actor=user, obj=user)
+    return codes
+
+
+def otp_failure_record(*, request: HttpRequest, user: User) -> None:
+    """A wrong code counts as a failed login in the login log."""
+    login_record(request=request, username=user.username, user=user, result=LoginResult.FAILED)
+
+
+@transaction.atomic
+def otp_reset(*, actor: User, user: User, reason: str) -> User:
+    """Recovery: an administrator removes a user's authenticator and backup codes (a lost
+    phone); the user enrols again at the next login. The user's sessions and tokens end."""
+    target, organization = _managed(actor, user)
+    if not reason.strip():
+        raise ApplicationError(
+            "reason_required",
+            _("Please give a reason."),
+            errors={"reason": [_("This field is required.")]},
+            status=400,
+        )
+    removed = TOTPDevice.objects.filter(user=target).delete()[0]
+    removed += StaticDevice.objects.filter(user=target).delete()[0]
+    ended = sessions_end_all(user=target)
+    audit_record(
+        action="user.otp_reset",
+        actor=actor,
+        obj=target,
+        county_id=organization.county_id,
+        after={"devices_removed": removed, "sessions_ended": ended},
+        reason=reason.strip(),
     )
     return target

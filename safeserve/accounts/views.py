@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
-from safeserve.accounts import exports, selectors, services
+from safeserve.accounts import exports, otp, selectors, services
 from safeserve.accounts.filters import DeniedAccessFilter, LoginLogFilter, UserFilter
 from safeserve.accounts.forms import LoginForm, PasswordChangeForm, ReasonForm, UserForm
 from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
@@ -57,6 +59,10 @@ class LoginView(auth_views.LoginView):
                 self.request,
                 _("Your password has expired under the county's policy; set a new one."),
             )
+        if otp.otp_needed(self.request):
+            device = otp.remembered_device(self.request, user)
+            if device is not None:  # "remember this device for 12 hours"
+                otp_login(self.request, device)
         return response
 
     def form_invalid(self, form: Any) -> HttpResponse:
@@ -104,6 +110,108 @@ def password_change(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("Your password has been changed."))
             return redirect("home")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+# --- Second factor -----------------------------------------------------------------------
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed and target.startswith("/") else "/"
+
+
+class OTPCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Authenticator code"),
+        max_length=20,
+        help_text=_("The 6 digits your authenticator app shows now, or one of your backup codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+    remember = forms.BooleanField(label=_("Remember this device for 12 hours"), required=False)
+
+
+@login_required
+def otp_verify(request: AuthedRequest) -> HttpResponse:
+    if request.user.is_verified():  # type: ignore[attr-defined]
+        return redirect(_next_url(request))
+    if otp.totp_device(request.user) is None:
+        return redirect("accounts:otp_setup")
+    form = OTPCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = otp.matching_device(request.user, form.cleaned_data["code"])
+        if device is None:
+            services.otp_failure_record(request=request, user=request.user)
+            form.add_error("code", _("That code is not right; enter the code the app shows now."))
+        else:
+            otp_login(request, device)
+            response = redirect(_next_url(request))
+            if form.cleaned_data["remember"]:
+                otp.remember(response, request.user, device)
+            return response
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+def otp_setup(request: AuthedRequest) -> HttpResponse:
+    """Set up the authenticator: scan the QR code (or type the key), confirm with a code;
+    the ten backup codes are shown once."""
+    verified = request.user.is_verified()  # type: ignore[attr-defined]
+    if otp.totp_device(request.user) is not None and not verified:
+        return redirect("accounts:otp_verify")
+    pending = request.session.get("otp_setup_device")
+    device = otp.pending_device(request.user, pending) if pending else None
+    if device is None:
+        device = services.otp_enrol_start(user=request.user)
+        request.session["otp_setup_device"] = device.pk
+    form = OTPCodeForm(request.POST or None)
+    form.fields.pop("remember")
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.otp_enrol_confirm(
+                user=request.user, device=device, code=form.cleaned_data["code"]
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            request.session.pop("otp_setup_device", None)
+            otp_login(request, device)
+            return render(
+                request,
+                "accounts/otp_backup_codes.html",
+                {"codes": codes, "next": _next_url(request)},
+            )
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "form": form,
+            "qr_svg": otp.qr_svg(device),
+            "key": otp.base32_key(device),
+            "next": _next_url(request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def user_reset_otp(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = _user_for(request, pk)
+    try:
+        services.otp_reset(actor=request.user, user=target, reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("The second factor of %(name)s was reset; they set it up again at the next login.")
+            % {"name": target.full_name},
+        )
+    return redirect("accounts:user_detail", pk=target.pk)
 
 
 # --- User management --------------------------------------------------------------------
@@ -202,6 +310,7 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             else [],
             "reason_form": ReasonForm(),
             "locked_until": selectors.lockout_of(target) if can_manage else None,
+            "has_second_factor": can_manage and otp.totp_device(target) is not None,
         },
     )
 

@@ -134,6 +134,17 @@ class CountyPolicy(BaseModel):
             "Neither database deletes a younger event; manage.py audit_prune removes older ones."
         ),
     )
+    # GB/T 22239-2019 8.1.4.1 d): two or more authentication techniques for administrators.
+    otp_government = models.PositiveSmallIntegerField(
+        _("second factor for the county office, departments and townships"),
+        default=1,
+        help_text=_("1: a code from an authenticator app at every login; 0: optional."),
+    )
+    otp_others = models.PositiveSmallIntegerField(
+        _("second factor for providers, experts, enterprises and evaluators"),
+        default=0,
+        help_text=_("1: a code from an authenticator app at every login; 0: optional."),
+    )
     # GB/T 22239-2019 8.1.4.1 a): passwords are changed regularly.
     password_max_age_days = models.PositiveSmallIntegerField(
         _("passwords expire after (days)"),
@@ -178,6 +189,8 @@ POLICY_LIMITS: dict[str, tuple[int, int]] = {
     "annual_submission_day": (1, 31),
     "audit_retention_days": (180, 3650),  # 网络安全法 第21条: at least six months
     "password_max_age_days": (0, 365),
+    "otp_government": (0, 1),
+    "otp_others": (0, 1),
 }
 POLICY_FIELDS = list(POLICY_LIMITS)
 

@@ -3,12 +3,16 @@ nothing. Later capabilities extend this module."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeserve.accounts.models import User
+from safeserve.accounts.otp import otp_required
 from safeserve.audit.services import audit_bulk_load
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.models import CountyPolicy
@@ -72,6 +76,7 @@ class Login:
     organization: str
     role: str
     why: str
+    otp_key: str = ""  # base32, for an authenticator app, when the role needs a second factor
 
 
 @dataclass
@@ -125,8 +130,27 @@ def _user(
         user.set_password(DEMO_PASSWORD)
         user.save()
         result.count("users", True)
-    result.logins.append(Login(username, full_name, org.name if org else "平台", role, why))
+    key = ""
+    if otp_required(user):
+        device, _created = TOTPDevice.objects.get_or_create(
+            user=user, name="demo", defaults={"key": demo_totp_key(username), "confirmed": True}
+        )
+        key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    result.logins.append(
+        Login(username, full_name, org.name if org else "平台", role, why, otp_key=key)
+    )
     return user
+
+
+def demo_totp_key(username: str) -> str:
+    """A demo user's authenticator key (hex), the same on every machine, so testers and the
+    test suite can compute its codes from the printed key."""
+    return hashlib.sha256(f"safeserve-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+def demo_totp_code(username: str) -> str:
+    """The current code of a demo user's authenticator."""
+    return f"{totp(bytes.fromhex(demo_totp_key(username))):06d}"
 
 
 def _county(

@@ -15,6 +15,15 @@ class CountyPolicyForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, (low, high) in POLICY_LIMITS.items():
+            if (low, high) == (0, 1):  # a switch: required or not
+                self.fields[name] = forms.TypedChoiceField(
+                    label=policy_label(name).capitalize(),
+                    choices=[(1, _("Required")), (0, _("Optional"))],
+                    coerce=int,
+                    help_text=policy_help(name),
+                )
+                self.fields[name].widget.attrs["class"] = "form-select"
+                continue
             self.fields[name] = forms.IntegerField(
                 label=policy_label(name).capitalize(),
                 min_value=low,

@@ -4,6 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
@@ -13,6 +14,8 @@ from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
 from safeserve.accounts.models import ApiToken, LoginLog, LoginResult
 from safeserve.accounts.services import user_deactivate
 from safeserve.audit.models import AuditEvent
+from safeserve.demo.seed import demo_totp_code
+from safeserve.demo.testing import password_login
 from safeserve.organizations.services import organization_deactivate
 
 PASSWORD = "demo-Pass-2026"
@@ -20,7 +23,8 @@ LOGIN = "/accounts/login/"
 
 
 def _post_login(client: Client, username: str, password: str, ip: str = "10.0.0.1"):
-    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+    """The login page, then the authenticator code where the role needs one."""
+    return password_login(client, username, password, REMOTE_ADDR=ip)
 
 
 def test_it_logs_in_with_a_new_session_and_records_it(world):
@@ -143,15 +147,23 @@ def test_an_expired_session_answers_htmx_with_a_redirect_header(world):
 
 def test_deactivation_ends_the_users_sessions_and_tokens(world, api):
     victim = _logged_in("township_officer")
+    # The next 30-second code: an authenticator code works once (no replay).
+    traveller = time_machine.travel(timezone.now() + timedelta(seconds=31))
+    traveller.start()
     token = (
         api()
         .post(
             "/api/v1/auth/token/",
-            {"username": "township_officer", "password": PASSWORD},
+            {
+                "username": "township_officer",
+                "password": PASSWORD,
+                "otp": demo_totp_code("township_officer"),
+            },
             format="json",
         )
         .json()["token"]
     )
+    traveller.stop()
     user_deactivate(actor=world["county_admin"], user=world["township_officer"], reason="调离")
     assert victim.get("/").status_code == 302
     assert not ApiToken.objects.filter(user=world["township_officer"]).exists()

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from safeserve.accounts.models import User
 from safeserve.audit.models import AuditEvent
+from safeserve.demo.testing import password_login
 from safeserve.organizations.models import Role
 
 
@@ -148,7 +149,7 @@ def test_a_taken_username_is_refused(world, login):
 
 def test_reset_password_ends_sessions_and_forces_a_change(world, login):
     victim = Client()
-    victim.post("/accounts/login/", {"username": "township_officer", "password": "demo-Pass-2026"})
+    password_login(victim, "township_officer")
     assert victim.get("/").status_code == 200
     response = login(world["county_admin"]).post(
         reverse("accounts:user_reset_password", args=[world["township_officer"].pk])

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from safeserve.accounts.models import ApiToken, User
+from safeserve.demo.seed import demo_totp_code
 from safeserve.organizations.models import Organization, OrganizationKind, Region, Role
 
 PASSWORD = "demo-Pass-2026"
@@ -13,7 +14,9 @@ PASSWORD = "demo-Pass-2026"
 
 def _token(username: str) -> str:
     response = APIClient().post(
-        "/api/v1/auth/token/", {"username": username, "password": PASSWORD}, format="json"
+        "/api/v1/auth/token/",
+        {"username": username, "password": PASSWORD, "otp": demo_totp_code(username)},
+        format="json",
     )
     assert response.status_code == 200, response.content
     return response.json()["token"]

@@ -29,10 +29,12 @@ CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON audit_auditevent
 """
 
 # Django stores SQLite datetimes as UTC text ("YYYY-MM-DD HH:MM:SS.ffffff"), which compares
-# in time order with strftime's output.
+# in time order with strftime's output. SQLite checks a trigger's tables whenever a migration
+# rebuilds one, so its trigger holds the legal minimum itself rather than reading the county
+# policy (a county's longer period is kept by audit_prune, and by PostgreSQL's trigger).
 SQLITE_DELETE_TRIGGER = f"""
 CREATE TRIGGER IF NOT EXISTS audit_event_retention BEFORE DELETE ON audit_auditevent
-WHEN OLD.created_at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || {RETENTION} || ' days')
+WHEN OLD.created_at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-{DEFAULT_RETENTION_DAYS} days')
 BEGIN
     SELECT RAISE(ABORT, 'audit events younger than the retention period cannot be deleted');
 END;

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from safeserve.accounts.models import User
 from safeserve.audit.models import AuditEvent
+from safeserve.demo.testing import password_login
 from safeserve.operations.setup import county_create
 from safeserve.organizations.models import Organization, OrganizationKind, Region, RegionLevel
 
@@ -343,7 +344,7 @@ def test_it_lets_the_county_admin_unlock_a_locked_account(world, login, username
     assert response.status_code == status
     unlocked = status == 302
     fresh = Client()
-    fresh.post(reverse("accounts:login"), {"username": "township_leader", "password": PASSWORD})
+    password_login(fresh, "township_leader")
     assert (fresh.get("/").status_code == 200) is unlocked
     assert AuditEvent.objects.filter(action="user.unlocked").exists() is unlocked
 

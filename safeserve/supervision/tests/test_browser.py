@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from safeserve.demo.seed import DEMO_PASSWORD, seed
+from safeserve.demo.seed import DEMO_PASSWORD, demo_totp_code, seed
 from safeserve.supervision.tests.test_home import NAV
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -41,12 +41,20 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def _log_in(page: Page, base: str, username: str) -> list[str]:
+def _sign_in(page: Page, base: str, username: str) -> None:
+    """The password, then the authenticator code the county requires of its staff."""
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/accounts/otp/**")
+    page.fill("#id_code", demo_totp_code(username))
+    page.click("[data-testid=otp-form] button[type=submit]")
     page.wait_for_url(f"{base}/")
+
+
+def _log_in(page: Page, base: str, username: str) -> list[str]:
+    _sign_in(page, base, username)
     return [text.strip() for text in page.locator("[data-testid=main-nav] a").all_inner_texts()]
 
 
@@ -79,11 +87,7 @@ def test_the_layout_works_on_a_phone(live_server, browser):
     seed(directory=False)
     context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "county_officer")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    _sign_in(page, live_server.url, "county_officer")
     assert not page.locator("#sidebar").is_visible()  # collapsed behind the menu button
     page.click(".navbar-toggler")
     page.locator("#sidebar").wait_for(state="visible")

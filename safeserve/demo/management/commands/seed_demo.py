@@ -30,3 +30,5 @@ class Command(BaseCommand):
         for login in result.logins:
             role = Role(login.role).label
             self.stdout.write(f"  {login.username:<22} {login.organization} · {role} — {login.why}")
+            if login.otp_key:
+                self.stdout.write(f"  {'':<22} 动态口令密钥 (TOTP key): {login.otp_key}")

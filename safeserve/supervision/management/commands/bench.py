@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
 from safeserve.accounts.models import User
+from safeserve.accounts.otp import mark_verified
 from safeserve.enterprises.models import Enterprise
 
 
@@ -28,6 +29,7 @@ def _client(user: User) -> Client:
     client.force_login(user)
     session = client.session
     session[LOGIN_AT] = session[LAST_SEEN] = time.time() + 3600  # no idle expiry mid-bench
+    mark_verified(session, user)  # as after the authenticator code
     session.save()
     return client
 
