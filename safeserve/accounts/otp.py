@@ -30,11 +30,12 @@ SESSION_NEEDED = "safeserve_otp_needed"
 
 
 def otp_required(user: Any) -> bool:
-    """The platform administrator always; the county office, departments and townships when
-    the county policy says so (by default), everyone else when it says so (not by default)."""
+    """The platform administrator always, and anyone who set up an authenticator; the county
+    office, departments and townships when the county policy says so (by default), everyone
+    else when it says so (not by default)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_superuser:
+    if user.is_superuser or totp_device(user) is not None:  # who set one up uses it
         return True
     organization = user.organization
     if organization is None:

@@ -170,6 +170,7 @@ def otp_setup(request: AuthedRequest) -> HttpResponse:
         request.session["otp_setup_device"] = device.pk
     form = OTPCodeForm(request.POST or None)
     form.fields.pop("remember")
+    form.fields["code"].help_text = _("The 6 digits the app shows after scanning.")
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.otp_enrol_confirm(
