@@ -59,6 +59,8 @@ def test_the_leader_changes_values_and_each_change_is_audited(world, api):
         ({"contract_max_years": 4}, "contract_max_years"),  # above the national 3-year ceiling
         ({"amendment_max_percent": 11}, "amendment_max_percent"),  # 政府采购法 第49条
         ({"violation_lookback_years": 2}, "violation_lookback_years"),
+        ({"audit_retention_days": 179}, "audit_retention_days"),  # 网络安全法 第21条
+        ({"otp_government": 2}, "otp_government"),
         ({"pass_score": 0}, "pass_score"),
         ({"tier_good_score": 95}, "tier_good_score"),  # above the top tier
         ({"tier_good_score": 50}, "tier_good_score"),  # below a pass
