@@ -80,6 +80,19 @@ class SessionLifetimeMiddleware:
         return _login_redirect(request)
 
 
+def _allowed_before_the_rest() -> tuple[str, ...]:
+    """What a user who still owes a new password or the second factor may open."""
+    return (
+        reverse("accounts:password_change"),
+        reverse("accounts:otp_verify"),
+        reverse("accounts:otp_setup"),
+        reverse("accounts:logout"),
+        reverse("api:token"),
+        "/static/",
+        "/i18n/",
+    )
+
+
 class PasswordChangeRequiredMiddleware:
     """A user with a temporary password may do nothing but change it (or log out)."""
 
@@ -88,27 +101,25 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.must_change_password:
-            allowed = (
-                reverse("accounts:password_change"),
-                reverse("accounts:logout"),
-                reverse("api:token"),
-                "/static/",
-                "/i18n/",
-            )
-            if not request.path.startswith(allowed):
-                if _is_api(request):
-                    return JsonResponse(
-                        {
-                            "code": "password_change_required",
-                            "message": _(
-                                "Change your password on the web page first: it is temporary "
-                                "or has expired."
-                            ),
-                        },
-                        status=403,
-                    )
-                return redirect("accounts:password_change")
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.must_change_password
+            and not request.path.startswith(_allowed_before_the_rest())
+        ):
+            if _is_api(request):
+                return JsonResponse(
+                    {
+                        "code": "password_change_required",
+                        "message": _(
+                            "Change your password on the web page first: it is temporary "
+                            "or has expired."
+                        ),
+                        "errors": {},
+                    },
+                    status=403,
+                )
+            return redirect("accounts:password_change")
         return self.get_response(request)
 
 
@@ -140,26 +151,16 @@ class SecondFactorRequiredMiddleware:
             and user.is_authenticated
             and not user.is_verified()
             and otp_needed(request)
-        ):
-            allowed = (
-                reverse("accounts:otp_verify"),
-                reverse("accounts:otp_setup"),
-                reverse("accounts:logout"),
-                reverse("accounts:password_change"),
-                reverse("api:token"),
-                "/static/",
-                "/i18n/",
-            )
-            if not request.path.startswith(allowed):
-                if _is_api(request):
-                    return JsonResponse(
-                        {
-                            "code": "otp_required",
-                            "message": _("Enter the code of your authenticator app first."),
-                            "errors": {},
-                        },
-                        status=401,
-                    )
-                target = "accounts:otp_verify" if totp_device(user) else "accounts:otp_setup"
-                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        ) and not request.path.startswith(_allowed_before_the_rest()):
+            if _is_api(request):
+                return JsonResponse(
+                    {
+                        "code": "otp_required",
+                        "message": _("Enter the code of your authenticator app first."),
+                        "errors": {},
+                    },
+                    status=401,
+                )
+            target = "accounts:otp_verify" if totp_device(user) else "accounts:otp_setup"
+            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.audit.scope import county_log_scope
 from safeserve.common.fields import EncryptedCharField
 from safeserve.organizations.models import ACTING_ROLES, Organization, OrganizationKind, Role
 
@@ -133,15 +134,7 @@ class LoginChannel(models.TextChoices):
 
 class LoginLogQuerySet(models.QuerySet["LoginLog"]):
     def visible_to(self, user: User) -> LoginLogQuerySet:
-        from safeserve.organizations.permissions import can_read_county_logs
-
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        if not can_read_county_logs(user) or user.organization is None:
-            return self.none()
-        return self.filter(county_id=user.organization.county_id)
+        return county_log_scope(self, user)
 
 
 class LoginLog(models.Model):
@@ -183,15 +176,7 @@ class LoginLog(models.Model):
 
 class DeniedAccessQuerySet(models.QuerySet["DeniedAccess"]):
     def visible_to(self, user: User) -> DeniedAccessQuerySet:
-        from safeserve.organizations.permissions import can_read_county_logs
-
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        if not can_read_county_logs(user) or user.organization is None:
-            return self.none()
-        return self.filter(county_id=user.organization.county_id)
+        return county_log_scope(self, user)
 
 
 class DeniedAccess(models.Model):

@@ -113,6 +113,16 @@ def _check_role(organization: Organization, role: str) -> None:
         )
 
 
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise ApplicationError(
+            "reason_required",
+            _("Please give a reason."),
+            errors={"reason": [_("This field is required.")]},
+            status=400,
+        )
+
+
 def _password_errors(password: str, user: User) -> list[str]:
     try:
         validate_password(password, user)
@@ -348,13 +358,7 @@ def user_update(
 def user_deactivate(*, actor: User, user: User, reason: str) -> User:
     """Deactivates the account and ends all its sessions and tokens at once."""
     target, organization = _managed(actor, user)
-    if not reason.strip():
-        raise ApplicationError(
-            "reason_required",
-            _("Please give a reason."),
-            errors={"reason": [_("This field is required.")]},
-            status=400,
-        )
+    _require_reason(reason)
     if target.pk == actor.pk:
         raise ApplicationError("cannot_deactivate_self", _("You cannot deactivate yourself."))
     if not target.is_active:
@@ -530,13 +534,7 @@ def otp_reset(*, actor: User, user: User, reason: str) -> User:
     """Recovery: an administrator removes a user's authenticator and backup codes (a lost
     phone); the user enrols again at the next login. The user's sessions and tokens end."""
     target, organization = _managed(actor, user)
-    if not reason.strip():
-        raise ApplicationError(
-            "reason_required",
-            _("Please give a reason."),
-            errors={"reason": [_("This field is required.")]},
-            status=400,
-        )
+    _require_reason(reason)
     removed = TOTPDevice.objects.filter(user=target).delete()[0]
     removed += StaticDevice.objects.filter(user=target).delete()[0]
     ended = sessions_end_all(user=target)

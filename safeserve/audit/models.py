@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.audit.scope import reads_county_log
+from safeserve.audit.scope import county_log_scope
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -53,13 +53,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def visible_to(self, user: User) -> AuditEventQuerySet:
         """The county office reads its county's chain; everyone else reads events only
         through the history panel of an object they can already see."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        if not reads_county_log(user) or user.organization is None:
-            return self.none()
-        return self.filter(county_id=user.organization.county_id)
+        return county_log_scope(self, user)
 
 
 class AuditEvent(models.Model):
@@ -140,13 +134,7 @@ class AuditEvent(models.Model):
 class AuditDigestQuerySet(models.QuerySet["AuditDigest"]):
     def visible_to(self, user: User) -> AuditDigestQuerySet:
         """The county office's own county's digests; the platform administrator's all."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        if not reads_county_log(user) or user.organization is None:
-            return self.none()
-        return self.filter(county_id=user.organization.county_id)
+        return county_log_scope(self, user)
 
 
 class AuditDigest(models.Model):

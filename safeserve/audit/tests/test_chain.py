@@ -25,8 +25,8 @@ def _tamper(sql: str, params: list[str | int]) -> None:
             cursor.execute(sql, params)
             cursor.execute("SET LOCAL session_replication_role = origin")
         else:
-            cursor.execute("DROP TRIGGER audit_event_append_only")
-            cursor.execute("DROP TRIGGER audit_event_retention")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_event_append_only")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_event_retention")
             cursor.execute(sql, params)
 
 

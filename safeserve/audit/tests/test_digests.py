@@ -13,29 +13,16 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.urls import reverse
 
 from safeserve.audit.digests import check_digest, digests_issue, latest_digests
 from safeserve.audit.models import AuditChain, AuditDigest, AuditEvent
 from safeserve.audit.retention import audit_prune
 from safeserve.audit.services import audit_record, canonical_text, chain_hash
+from safeserve.audit.tests.test_chain import _tamper
 from safeserve.audit.verification import verify_all
 from safeserve.common.models import CountyPolicy
 from safeserve.organizations.models import Region, RegionLevel
-
-
-def _as_attacker(sql: str, params: list) -> None:
-    """Write to the audit table as someone holding the database could: past the triggers."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            cursor.execute(sql, params)
-            cursor.execute("SET LOCAL session_replication_role = origin")
-        else:
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_append_only")
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_retention")
-            cursor.execute(sql, params)
 
 
 @pytest.fixture
@@ -73,7 +60,7 @@ def test_cutting_the_newest_events_and_fixing_the_head_is_found(chain, tmp_path)
     document = _mine(chain)
     chain.refresh_from_db()
     cut = chain.last_seq - 2
-    _as_attacker("DELETE FROM audit_auditevent WHERE chain_id = %s AND seq > %s", [chain.key, cut])
+    _tamper("DELETE FROM audit_auditevent WHERE chain_id = %s AND seq > %s", [chain.key, cut])
     kept = AuditEvent.objects.get(chain=chain, seq=cut)
     AuditChain.objects.filter(pk=chain.pk).update(last_seq=cut, last_hash=kept.hash)
     assert all(result.ok for result in verify_all())  # the chain alone cannot tell
@@ -94,12 +81,10 @@ def test_rewriting_an_event_and_every_hash_after_it_is_found(chain, tmp_path):
         payload["prev_hash"] = prev
         if event.pk == target.pk:
             payload["after"] = {"n": 7}
-            _as_attacker(
-                "UPDATE audit_auditevent SET after = %s WHERE id = %s", ['{"n": 7}', event.pk]
-            )
+            _tamper("UPDATE audit_auditevent SET after = %s WHERE id = %s", ['{"n": 7}', event.pk])
         canonical = canonical_text(payload)
         new_hash = chain_hash(prev, canonical)
-        _as_attacker(
+        _tamper(
             "UPDATE audit_auditevent SET canonical = %s, prev_hash = %s, hash = %s WHERE id = %s",
             [canonical, prev, new_hash, event.pk],
         )
