@@ -5,9 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 PLACEHOLDER = "change-me"
+
+
+KEY_LENGTH = 32
+
+
+def missing_keys() -> list[str]:
+    """The encryption settings production lacks (个人信息保护法 第51条: personal numbers are
+    encrypted at rest, so nothing that reads or writes them may run without the keys)."""
+    problems = []
+    keys = settings.FIELD_ENCRYPTION_KEYS
+    if not keys or any(len(key) < KEY_LENGTH for key in keys):
+        problems.append("FIELD_ENCRYPTION_KEYS")
+    if len(settings.BLIND_INDEX_KEY) < KEY_LENGTH:
+        problems.append("BLIND_INDEX_KEY")
+    return problems
+
+
+@register(Tags.security)
+def encryption_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
+    return [
+        Error(
+            f"{name} must be set, each key 32+ random characters; see "
+            "deploy/safeserve.env.example.",
+            id="safeserve.E001",
+        )
+        for name in missing_keys()
+    ]
 
 
 @register(Tags.security, deploy=True)

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "enc1"
 
@@ -42,6 +43,10 @@ def _ciphers(keys: tuple[str, ...]) -> list[tuple[str, AESGCM]]:
 
 
 def _configured() -> list[tuple[str, AESGCM]]:
+    if not settings.FIELD_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS is not set: personal numbers cannot be read."
+        )
     return _ciphers(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
@@ -79,5 +84,7 @@ def _index_key(secret: str) -> bytes:
 
 def blind_index(value: str) -> str:
     """The same value always gives the same index; without the key, the index says nothing."""
+    if not settings.BLIND_INDEX_KEY:
+        raise ImproperlyConfigured("BLIND_INDEX_KEY is not set: experts cannot be looked up.")
     key = _index_key(settings.BLIND_INDEX_KEY)
     return hmac.new(key, value.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()

@@ -35,8 +35,8 @@ def test_env_helpers_fail_loudly(monkeypatch):
     assert env_bool("X_BOOL", False) is True
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    # Start from the machine's environment without what the test settings put there.
+def _manage_env() -> dict[str, str]:
+    """The machine's environment without what the test settings put there."""
     dropped = (
         "DJANGO_",
         "DATABASE_URL",
@@ -47,7 +47,11 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         "FIELD_ENCRYPTION_KEYS",
         "BLIND_INDEX_KEY",
     )
-    base = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    return {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = _manage_env()
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -96,6 +100,36 @@ def test_production_refuses_to_start_without_the_encryption_keys(tmp_path, keys,
         **keys,
     )
     assert result.returncode != 0 and named in result.stderr
+
+
+def test_collectstatic_needs_no_encryption_keys(tmp_path):
+    """The README's production path collects the static files before the keys matter."""
+    result = _manage(
+        "collectstatic",
+        "--noinput",
+        DEBUG="false",
+        SECRET_KEY="k" * 60,
+        ALLOWED_HOSTS="x",
+        STATIC_ROOT=str(tmp_path / "static"),
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_the_site_refuses_to_start_without_the_encryption_keys(tmp_path):
+    base = _manage_env()
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env={**base, "DEBUG": "false", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "x"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS, BLIND_INDEX_KEY must be set" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
