@@ -17,7 +17,17 @@ from safeserve.common.lib.http import client_ip
 logger = logging.getLogger(__name__)
 
 RECORDED_STATUSES = (403, 404)
-NOT_RECORDED = ("/static/", "/favicon.ico", "/healthz", "/readyz", "/metrics")
+# Notice links record their own refusals, without the token their address carries
+# (hazards/links.py); the rest are not about anyone's data.
+NOT_RECORDED = (
+    "/static/",
+    "/favicon.ico",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/n/",
+    "/api/v1/notice-links/",
+)
 
 
 def record_denial(

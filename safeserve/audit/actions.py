@@ -10,6 +10,8 @@ _LABELS: dict[str, Any] = {
     "audit.bulk_load": _("Bulk load"),
     "list.exported": _("Exported a list"),  # safeserve/audit/exports.py
     "audit.pruned": _("Audit events past retention removed"),  # safeserve/audit/retention.py
+    "audit.digests_issued": _("Audit digests signed"),  # safeserve/audit/digests.py
+    "data.resealed": _("Personal numbers sealed under the newest key"),  # reencrypt_fields
 }
 
 

@@ -31,6 +31,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from safeserve.audit.models import AuditChain, AuditDigest, AuditEvent
+from safeserve.audit.services import audit_record
 
 FORMAT = "safeserve-audit-digest/1"
 SIGNED_FIELDS = ("format", "chain", "county", "seq", "hash", "issued_at", "key")
@@ -76,15 +77,23 @@ def latest_digests(county_id: int | None = None) -> list[dict[str, Any]]:
 @transaction.atomic
 def digests_issue() -> list[AuditDigest]:
     """One signed digest for every chain whose head moved since its last digest (the daily
-    job runs this)."""
-    issued = []
-    private = _private_key()
-    now = timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    job runs this). The issuing is recorded first, in the platform chain, so the platform's
+    digest covers its own record and an unchanged day signs nothing."""
     newest = AuditDigest.objects.values("chain").annotate(last=models.Max("pk")).values("last")
     latest = {d.chain_id: d.seq for d in AuditDigest.objects.filter(pk__in=newest)}
-    for chain in AuditChain.objects.select_related("county").order_by("key"):
-        if chain.last_seq == 0 or latest.get(chain.key) == chain.last_seq:
-            continue
+    moved = [
+        chain.key
+        for chain in AuditChain.objects.order_by("key")
+        if chain.last_seq and latest.get(chain.key) != chain.last_seq
+    ]
+    if not moved:
+        return []
+    event = audit_record(action="audit.digests_issued", after={"chains": moved, "key": key_id()})
+    keys = {*moved, event.chain_id}
+    private = _private_key()
+    now = timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    issued = []
+    for chain in AuditChain.objects.filter(key__in=keys).select_related("county").order_by("key"):
         document: dict[str, Any] = {
             "format": FORMAT,
             "chain": chain.key,
@@ -134,7 +143,13 @@ def read_digests(text: str) -> list[dict[str, Any]]:
 
 def check_digest(document: dict[str, Any]) -> DigestCheck:
     """Is the chain, as the database holds it now, still what the digest signed?"""
-    chain_key, seq = str(document.get("chain", "")), int(document.get("seq") or 0)
+    if not isinstance(document, dict):
+        return DigestCheck("?", 0, "not a digest (expected a JSON object)")
+    chain_key = str(document.get("chain", ""))
+    try:
+        seq = int(document.get("seq") or 0)
+    except (TypeError, ValueError):
+        return DigestCheck(chain_key, 0, "the digest's seq is not a number")
     try:
         signature = base64.b64decode(str(document.get("signature", "")), validate=True)
         Ed25519PublicKey.from_public_bytes(public_key_bytes()).verify(

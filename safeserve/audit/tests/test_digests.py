@@ -46,7 +46,9 @@ def _mine(chain: AuditChain) -> dict:
 def test_a_digest_signs_every_chain_that_moved_and_verifies(chain, tmp_path, capsys):
     issued = digests_issue()
     assert chain.key in {d.chain_id for d in issued}
-    assert digests_issue() == []  # nothing moved since
+    assert digests_issue() == []  # nothing moved since (its own record included)
+    event = AuditEvent.objects.get(action="audit.digests_issued")
+    assert chain.key in event.after["chains"]
     document = _mine(chain)
     chain.refresh_from_db()
     assert (document["seq"], document["hash"]) == (chain.last_seq, chain.last_hash)
@@ -162,3 +164,12 @@ def test_a_flush_still_empties_the_database(transactional_db, world):
     audit_record(action="test.event", actor=world["county_officer"])
     call_command("flush", "--noinput")
     assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '{"chain": "county:1", "seq": "many"}', "{oops"])
+def test_a_malformed_digest_file_is_a_clear_refusal(chain, tmp_path, content):
+    path = tmp_path / "digests.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CommandError) as refused:
+        call_command("verify_audit", "--against", str(path))
+    assert "digest" in str(refused.value)

@@ -148,3 +148,13 @@ def test_the_rate_limit_starts_again_the_next_minute(users, on_site):
     assert Client().get(url, REMOTE_ADDR="10.1.1.3").status_code == 429
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=1), tick=False):
         assert Client().get(url, REMOTE_ADDR="10.1.1.3").status_code == 200
+
+
+def test_a_logged_in_refusal_on_a_notice_link_never_stores_its_token(users, on_site, login):
+    hazard = raise_general(users, on_site)
+    notice = services.notice_issue(actor=users["expert"], task=on_site, hazards=[hazard])
+    token = notice_token(notice)
+    client = login(users["county_officer"])
+    missing = client.post(f"/n/{notice.pk}/{token}/", {"hazard": 999999, "verb": "acknowledge"})
+    assert missing.status_code == 404
+    assert not any(token in row.path for row in DeniedAccess.objects.all())

@@ -111,10 +111,13 @@ def test_it_writes_a_dated_backup_with_a_checksum_manifest(backup, settings):
         assert sha256_file(backup.path / name) == digest
     assert (backup.path / "media/reports/report.txt").read_text() == "技术报告"
     assert manifest["row_counts"]["accounts_user"] == 2
-    assert manifest["row_counts"]["audit_auditevent"] == 5
+    # The five events, and the backup's own record of signing the chains' digests.
+    assert manifest["row_counts"]["audit_auditevent"] == 6
     assert "audit.0002_append_only_triggers" in manifest["migrations"]
     assert manifest["app_version"]
-    assert sorted(c["events"] for c in manifest["audit"].values()) == [1, 1, 3]
+    assert sorted(c["events"] for c in manifest["audit"].values()) == [1, 2, 3]
+    digests = {d["chain"]: d["seq"] for d in manifest["audit_digests"]}
+    assert sorted(digests.values()) == [1, 2, 3]  # every chain, up to the backup
     assert all(c["ok"] for c in manifest["audit"].values())
 
 
@@ -274,7 +277,7 @@ def test_it_passes_the_restore_drill(data):
     call_command("restore_drill", stdout=out)
     summary = out.getvalue()
     assert "不一致" not in summary
-    assert "3 条审计链完整，5 条事件" in summary
+    assert "3 条审计链完整，6 条事件" in summary  # with the backup's digest record
     assert "2 个文件：校验和与源文件一致" in summary
     assert "恢复演练通过。" in summary
     if connection.vendor == "postgresql":

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 
 from safeserve.accounts.models import User
+from safeserve.audit.models import AuditEvent
 from safeserve.common.lib import crypto
 from safeserve.enterprises.models import Enterprise
 from safeserve.organizations.models import Organization
@@ -94,5 +95,7 @@ def test_keys_rotate_with_reencrypt_fields(directory, settings):
             cursor.execute("SELECT id_number FROM providers_expert WHERE id = %s", [expert.pk])
             stored = cursor.fetchone()[0]
         assert crypto.under_newest_key(stored)
+        resealed = AuditEvent.objects.get(action="data.resealed")
+        assert resealed.after["rows"]["providers.Expert"] == Expert.objects.count()
     with override_settings(FIELD_ENCRYPTION_KEYS=[new]):  # the old key dropped
         assert Expert.objects.get(pk=expert.pk).id_number == number

@@ -4,6 +4,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from safeserve.audit.services import audit_record
 from safeserve.common.fields import EncryptedCharField
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        sealed: dict[str, int] = {}
         for model in apps.get_models():
             fields = [f.name for f in model._meta.fields if isinstance(f, EncryptedCharField)]
             if not fields:
@@ -27,4 +29,6 @@ class Command(BaseCommand):
                         model._default_manager.filter(pk=row.pk).update(**values)
                         count += 1
             label = model._meta.label
+            sealed[label] = count
             self.stdout.write(f"{label}: {count} rows sealed under the newest key")
+        audit_record(action="data.resealed", after={"rows": sealed})
