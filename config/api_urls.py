@@ -28,7 +28,12 @@ from safeserve.operations.api import (
 )
 from safeserve.organizations.api import OrganizationViewSet, RegionViewSet
 from safeserve.procurement.api import PurchasePlanViewSet, PurchaseProjectViewSet
-from safeserve.providers.api import ExpertViewSet, ProviderViewSet, QualificationViewSet
+from safeserve.providers.api import (
+    EmployerChangeViewSet,
+    ExpertViewSet,
+    ProviderViewSet,
+    QualificationViewSet,
+)
 from safeserve.supervision.api import CountyPolicyView
 
 app_name = "api"
@@ -44,6 +49,7 @@ router.register("sector-rules", SectorRuleViewSet, basename="sector-rule")
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("qualifications", QualificationViewSet, basename="qualification")
 router.register("experts", ExpertViewSet, basename="expert")
+router.register("employer-changes", EmployerChangeViewSet, basename="employer-change")
 router.register("purchase-plans", PurchasePlanViewSet, basename="purchase-plan")
 router.register("purchase-projects", PurchaseProjectViewSet, basename="purchase-project")
 router.register("contracts", ContractViewSet, basename="contract")

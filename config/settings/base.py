@@ -370,6 +370,7 @@ SPECTACULAR_SETTINGS = {
         "CertificateKindEnum": "safeserve.providers.models.CertificateKind",
         "QualificationTypeEnum": "safeserve.providers.models.QualificationType",
         "SpecialtyEnum": "safeserve.providers.models.Specialty",
+        "EmployerChangeStatusEnum": "safeserve.providers.models.EmployerChangeStatus",
         "PlanStatusEnum": "safeserve.procurement.models.PlanStatus",
         "ProjectStatusEnum": "safeserve.procurement.models.ProjectStatus",
         "ContractStatusEnum": "safeserve.contracts.models.ContractStatus",

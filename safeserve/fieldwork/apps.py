@@ -9,3 +9,7 @@ class FieldworkConfig(AppConfig):
 
     def ready(self) -> None:
         from safeserve.fieldwork import audit_labels  # noqa: F401 — registers the labels
+        from safeserve.fieldwork.selectors import open_tasks_left_behind
+        from safeserve.providers.workflows import register_employer_change_blocker
+
+        register_employer_change_blocker(open_tasks_left_behind)

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from safeserve.common.exceptions import ApplicationError
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.contracts.services.engagements import experts_allowed
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork.models import (
+    OPEN_TASK_STATUSES,
     RECORD_FIELDS,
     DocumentRequest,
     FeeComplaint,
@@ -28,7 +30,7 @@ from safeserve.providers.selectors import serving_experts
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
-    from safeserve.providers.models import Expert
+    from safeserve.providers.models import EmployerChange, Expert
 
 
 def contracts_acted_on(viewer: User) -> QuerySet[Contract]:
@@ -175,3 +177,26 @@ def expert_refusal(contract: Contract, expert: Expert, on_date: dt.date) -> str 
         "%(name)s is neither employed by %(provider)s nor engaged by it for this contract on "
         "%(date)s; no subcontracting (R7)."
     ) % {"name": expert.name, "provider": contract.provider.name, "date": on_date}
+
+
+def open_tasks_left_behind(change: EmployerChange) -> ApplicationError | None:
+    """An expert moving employer leaves no planned or ongoing task of another provider's
+    contracts behind: that provider reassigns them first (R7 — after the move the expert may
+    not do them). Registered as an employer-change blocker (apps.py)."""
+    left = (
+        TaskAssignment.objects.filter(
+            expert_id=change.expert_id, task__status__in=OPEN_TASK_STATUSES
+        )
+        .exclude(task__contract__provider_id=change.to_provider_id)
+        .count()
+    )
+    if not left:
+        return None
+    return ApplicationError(
+        "open_tasks",
+        _(
+            "%(name)s still has %(n)d planned or ongoing tasks with the current employer; it "
+            "must reassign them before the expert moves."
+        )
+        % {"name": change.expert.name, "n": left},
+    )

@@ -12,7 +12,8 @@ from rest_framework.response import Response
 
 from safeserve.accounts.models import User
 from safeserve.api.exports import ExportMixin
-from safeserve.api.parsing import body_dict
+from safeserve.api.fields import AllowedActionsField
+from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
@@ -20,9 +21,16 @@ from safeserve.common.lib.masking import mask_id_number, mask_phone
 from safeserve.common.models import policy_for
 from safeserve.common.request import actor_of
 from safeserve.providers import exports, selectors, services
-from safeserve.providers.filters import ExpertFilter, ProviderFilter, QualificationFilter
+from safeserve.providers.filters import (
+    EmployerChangeFilter,
+    ExpertFilter,
+    ProviderFilter,
+    QualificationFilter,
+)
 from safeserve.providers.models import (
     CertificateKind,
+    EmployerChange,
+    EmployerChangeStatus,
     Expert,
     LegalEntityKind,
     Provider,
@@ -38,6 +46,7 @@ from safeserve.providers.permissions import (
     can_see_personal_data,
     is_county_office_actor,
 )
+from safeserve.providers.workflows import county_office
 
 
 def _county_id(request: Request) -> int | None:
@@ -457,4 +466,160 @@ class ExpertViewSet(ExportMixin, ScopedViewSet):
         return self._pool(request, "reinstate")
 
 
-__all__ = ["ExpertViewSet", "ProviderAdmission", "ProviderViewSet", "QualificationViewSet"]
+class EmployerChangeSerializer(serializers.ModelSerializer[EmployerChange]):
+    """What the requester typed, masked; who holds the record and where only to the county
+    office that decides (and to the requester once approved: the expert is then theirs)."""
+
+    id_number = serializers.SerializerMethodField()
+    to_provider_name = serializers.CharField(source="to_provider.name", read_only=True)
+    expert = serializers.SerializerMethodField()
+    expert_name = serializers.SerializerMethodField()
+    name_matches = serializers.SerializerMethodField()
+    from_provider_name = serializers.SerializerMethodField()
+    has_evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EmployerChange
+        fields = [
+            "id",
+            "status",
+            "name",
+            "id_number",
+            "statement",
+            "has_evidence",
+            "to_provider",
+            "to_provider_name",
+            "expert",
+            "expert_name",
+            "name_matches",
+            "from_provider_name",
+            "decision_note",
+            "decided_at",
+            "created_at",
+        ]
+
+    def _reveals(self, obj: EmployerChange) -> bool:
+        user = self.context["request"].user
+        return bool(
+            user.is_superuser
+            or county_office(user, obj)
+            or obj.status == EmployerChangeStatus.APPROVED
+        )
+
+    def get_id_number(self, obj: EmployerChange) -> str:
+        return mask_id_number(obj.id_number)
+
+    def get_expert(self, obj: EmployerChange) -> int | None:
+        return obj.expert_id if self._reveals(obj) else None
+
+    def get_expert_name(self, obj: EmployerChange) -> str | None:
+        return obj.expert.name if self._reveals(obj) else None
+
+    def get_name_matches(self, obj: EmployerChange) -> bool | None:
+        return obj.expert.name == obj.name if self._reveals(obj) else None
+
+    def get_from_provider_name(self, obj: EmployerChange) -> str | None:
+        if not self._reveals(obj) or obj.from_provider is None:
+            return None
+        return obj.from_provider.name
+
+    def get_has_evidence(self, obj: EmployerChange) -> bool:
+        return bool(obj.evidence)
+
+
+class EmployerChangeDetailSerializer(EmployerChangeSerializer):
+    allowed_actions = AllowedActionsField()
+
+    class Meta(EmployerChangeSerializer.Meta):
+        fields = [*EmployerChangeSerializer.Meta.fields, "allowed_actions"]
+
+
+class EmployerChangeInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=40)
+    id_number = serializers.CharField(max_length=30)
+    statement = serializers.CharField(max_length=4000)
+    evidence = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class EmployerChangeViewSet(ExportMixin, ScopedViewSet):
+    """``GET /employer-changes/?status=&q=&id_number=`` (and ``/employer-changes/export/``):
+    the requests the county office decides and the provider filed. POST files one (the new
+    employer); POST …/approve/, …/reject/ (county office), …/withdraw/ (the requester)."""
+
+    serializer_class = EmployerChangeSerializer
+    detail_serializer_class = EmployerChangeDetailSerializer
+    filterset_class = EmployerChangeFilter
+    list_export = exports.EMPLOYER_CHANGES
+    parser_classes = UPLOAD_PARSERS
+
+    def scoped_queryset(self, actor: Any) -> Any:
+        return selectors.employer_change_list(viewer=actor)
+
+    def _out(self, change: EmployerChange) -> Any:
+        return EmployerChangeDetailSerializer(
+            self.get_queryset().get(pk=change.pk), context=self.get_serializer_context()
+        ).data
+
+    @extend_schema(request=EmployerChangeInput, responses={201: EmployerChangeDetailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The new employer asks to take over an expert registered with another provider."""
+        actor = actor_of(request)
+        org = actor.organization
+        provider = Provider.objects.filter(organization=org).first() if org else None
+        if provider is None:
+            raise ApplicationError(
+                "not_a_provider",
+                _("Only the new employer's account files an employer change; sign in with it."),
+                status=403,
+            )
+        data = EmployerChangeInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        change = services.employer_change_request(
+            actor=actor, provider=provider, **data.validated_data
+        )
+        return Response(self._out(change), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=inline_serializer(
+            "EmployerChangeApproval", {"note": serializers.CharField(required=False)}
+        ),
+        responses=EmployerChangeDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        change = services.employer_change_approve(
+            actor=actor_of(request),
+            change=self.get_object(),
+            note=str(body_dict(request).get("note", "")),
+        )
+        return Response(self._out(change))
+
+    @extend_schema(
+        request=inline_serializer("EmployerChangeRejection", {"reason": serializers.CharField()}),
+        responses=EmployerChangeDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        change = services.employer_change_reject(
+            actor=actor_of(request),
+            change=self.get_object(),
+            reason=str(body_dict(request).get("reason", "")),
+        )
+        return Response(self._out(change))
+
+    @extend_schema(request=None, responses=EmployerChangeDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        change = services.employer_change_withdraw(
+            actor=actor_of(request), change=self.get_object()
+        )
+        return Response(self._out(change))
+
+
+__all__ = [
+    "EmployerChangeViewSet",
+    "ExpertViewSet",
+    "ProviderAdmission",
+    "ProviderViewSet",
+    "QualificationViewSet",
+]

@@ -10,6 +10,7 @@ register_object_types(
         "providers.provider": gettext_lazy("Provider"),
         "providers.qualification": gettext_lazy("Qualification"),
         "providers.expert": gettext_lazy("Expert"),
+        "providers.employerchange": gettext_lazy("Employer change"),
     }
 )
 
@@ -29,5 +30,11 @@ register_actions(
         "expert.pool_admitted": gettext_lazy("Admitted to the expert pool"),
         "expert.pool_suspended": gettext_lazy("Suspended from the expert pool"),
         "expert.pool_reinstated": gettext_lazy("Reinstated in the expert pool"),
+        "expert.employer_changed": gettext_lazy("Moved to another employer"),
+        "employer_change.requested": gettext_lazy("Employer change requested"),
+        "employer_change.approved": gettext_lazy("Employer change approved"),
+        "employer_change.rejected": gettext_lazy("Employer change rejected"),
+        "employer_change.withdrawn": gettext_lazy("Employer change withdrawn"),
+        "user.organization_changed": gettext_lazy("Account moved to another organization"),
     }
 )

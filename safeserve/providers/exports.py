@@ -78,3 +78,23 @@ EXPERTS = ListExport(
         Column(_("active"), lambda e: e.is_active),
     ],
 )
+
+
+EMPLOYER_CHANGES = ListExport(
+    name="employer_changes",
+    title=_("Employer changes"),
+    columns=[
+        Column(_("Requested on"), lambda c: timezone.localtime(c.created_at).date()),
+        Column(_("Full name"), lambda c: c.name),
+        Column(_("ID number"), lambda c: mask_id_number(c.id_number)),
+        Column(_("former employer"), lambda c: c.from_provider.name if c.from_provider else ""),
+        Column(_("new employer"), lambda c: c.to_provider.name),
+        Column(_("statement"), lambda c: c.statement),
+        Column(_("status"), lambda c: c.get_status_display()),
+        Column(
+            _("decided at"),
+            lambda c: timezone.localtime(c.decided_at).date() if c.decided_at else "",
+        ),
+        Column(_("decision"), lambda c: c.decision_note),
+    ],
+)

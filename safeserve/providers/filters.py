@@ -17,6 +17,8 @@ from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet
 from safeserve.common.lib.crypto import blind_index
 from safeserve.providers.models import (
     AdmissionStatus,
+    EmployerChange,
+    EmployerChangeStatus,
     Expert,
     ExpertPoolMembership,
     PoolStatus,
@@ -164,3 +166,29 @@ class ExpertFilter(ListFilterSet):
             return queryset.filter(~Exists(memberships))
         status = PoolStatus.ADMITTED if value == "admitted" else PoolStatus.SUSPENDED
         return queryset.filter(Exists(memberships.filter(status=status)))
+
+
+class EmployerChangeFilter(ListFilterSet):
+    q = django_filters.CharFilter(label=_("Expert or provider"), method="filter_q")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=EmployerChangeStatus.choices, empty_label=_("All")
+    )
+    # Exact only, through the expert's blind index: the stored number is encrypted.
+    id_number = django_filters.CharFilter(
+        label=_("ID number (exact)"), method="filter_id_number", max_length=18
+    )
+
+    class Meta:
+        model = EmployerChange
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[EmployerChange], name: str, value: str) -> Any:
+        return queryset.filter(
+            Q(name__contains=value)
+            | Q(expert__name__contains=value)
+            | Q(to_provider__name__contains=value)
+            | Q(from_provider__name__contains=value)
+        )
+
+    def filter_id_number(self, queryset: QuerySet[EmployerChange], name: str, value: str) -> Any:
+        return queryset.filter(expert__id_number_index=blind_index(value))

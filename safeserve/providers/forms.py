@@ -197,3 +197,26 @@ class ExpertForm(BootstrapFormMixin, forms.Form):
             certificates=certificates,
             user=d["user"],
         )
+
+
+class EmployerChangeForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=40)
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=30,
+        help_text=_("The expert's resident ID number, as registered by the former employer."),
+    )
+    statement = forms.CharField(
+        label=_("Statement"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_(
+            "Since when the expert works for you and how the former employment ended "
+            "(e.g. 已于2026年11月与原单位解除劳动合同)."
+        ),
+    )
+    evidence = forms.FileField(
+        label=_("Proof of employment (PDF or image)"),
+        required=False,
+        help_text=_("e.g. the labour contract or the former employer's leaving certificate."),
+    )

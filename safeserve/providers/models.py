@@ -453,3 +453,111 @@ class ExpertPoolMembership(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.expert_id}@{self.county_id}: {self.status}"
+
+
+class EmployerChangeStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for the county office")
+    APPROVED = "approved", pgettext_lazy("employer change", "Approved")
+    REJECTED = "rejected", pgettext_lazy("employer change", "Rejected")
+    WITHDRAWN = "withdrawn", pgettext_lazy("employer change", "Withdrawn")
+
+
+class EmployerChangeQuerySet(models.QuerySet["EmployerChange"]):
+    def visible_to(self, user: User) -> EmployerChangeQuerySet:
+        """The county office of the new employer's county decides; the provider that filed a
+        request follows it. Nobody else hears of it: the former employer sees its expert
+        leave through the expert's history, not who asked."""
+        if user.is_authenticated and user.is_superuser:
+            return self.all()
+        org = _org_of(user)
+        if org is None:
+            return self.none()
+        if org.kind == OrganizationKind.COUNTY_OFFICE:
+            return self.filter(county_id=org.county_id)
+        if org.kind == OrganizationKind.PROVIDER:
+            from safeserve.organizations.models import ACTING_ROLES
+
+            if user.role not in ACTING_ROLES:
+                return self.none()
+            return self.filter(to_provider__organization_id=org.pk)
+        return self.none()
+
+
+class EmployerChange(BaseModel):
+    """变更执业单位: an expert moves to another provider. The new provider files the request
+    with the expert's ID number (it cannot see the record); the county office of its county
+    approves, and the same expert record — with its tasks, hazards, certificates, pool
+    standing and login — moves, so the expert's history follows the person."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    to_provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="employer_change_requests",
+        verbose_name=_("new employer"),
+    )
+    # The record the ID number named when the request was filed (there always is one: an
+    # unknown number is simply registered instead).
+    expert = models.ForeignKey(
+        Expert,
+        on_delete=models.PROTECT,
+        related_name="employer_changes",
+        verbose_name=_("expert"),
+    )
+    from_provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("former employer"),
+    )
+    name = models.CharField(_("name as given"), max_length=40)
+    id_number = EncryptedCharField(_("ID number"), max_length=18)
+    statement = models.TextField(_("statement"))
+    evidence = models.FileField(
+        _("proof of employment (PDF or image)"),
+        upload_to=UploadPath("providers/employer_changes"),
+        blank=True,
+    )
+    original_name = models.CharField(_("uploaded as"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=EmployerChangeStatus.choices,
+        default=EmployerChangeStatus.REQUESTED,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision"), blank=True)
+
+    objects = EmployerChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("employer change")
+        verbose_name_plural = _("employer changes")
+        constraints = [
+            # One open request per expert and new employer.
+            models.UniqueConstraint(
+                fields=["expert", "to_provider"],
+                condition=Q(status="requested"),
+                name="employer_change_one_open",
+            )
+        ]
+        indexes = [models.Index(fields=["county", "status"], name="employer_change_county_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.to_provider_id}"
+
+    @property
+    def masked_id_number(self) -> str:
+        """What every page shows of the number the requester typed."""
+        from safeserve.common.lib.masking import mask_id_number
+
+        return mask_id_number(self.id_number)

@@ -18,6 +18,7 @@ from safeserve.common.lib.dates import years_from
 from safeserve.common.models import policy_for
 from safeserve.providers.models import (
     Debarment,
+    EmployerChange,
     Expert,
     ExpertPoolMembership,
     ExpertSpecialty,
@@ -121,4 +122,23 @@ def expert_list(*, viewer: User) -> QuerySet[Expert]:
             )
         )
         .order_by("name", "pk")
+    )
+
+
+def employer_change_list(*, viewer: User) -> QuerySet[EmployerChange]:
+    """The employer-change requests the viewer decides or filed; EmployerChangeFilter
+    narrows them. Waiting requests first, then the newest."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return (
+        EmployerChange.objects.visible_to(viewer)
+        .select_related("expert", "from_provider", "to_provider", "to_provider__organization")
+        .annotate(
+            waiting=Case(
+                When(status="requested", then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("waiting", "-created_at", "-pk")
     )

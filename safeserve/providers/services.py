@@ -23,6 +23,8 @@ from safeserve.organizations.models import Organization, OrganizationKind
 from safeserve.organizations.permissions import can_manage_organizations
 from safeserve.providers.models import (
     AdmissionStatus,
+    EmployerChange,
+    EmployerChangeStatus,
     Expert,
     ExpertCertificate,
     ExpertPoolMembership,
@@ -41,6 +43,7 @@ from safeserve.providers.permissions import (
     can_register_provider,
     is_county_office_actor,
 )
+from safeserve.providers.workflows import EMPLOYER_CHANGE
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -440,8 +443,9 @@ def _apply_expert(expert: Expert, data: ExpertData, provider: Provider, actor: U
             "id_number_unavailable",
             "id_number",
             _(
-                "This ID number cannot be registered here; if the expert changed employer, "
-                "ask the county office."
+                "This ID number cannot be registered here. If the expert has joined you from "
+                "another provider, file an employer-change request for the county office to "
+                "approve."
             ),
         )
     if data.user is not None:
@@ -565,3 +569,176 @@ def expert_pool_change(
         reason=reason.strip(),
     )
     return membership
+
+
+# --- Employer change (变更执业单位) -----------------------------------------------------------
+
+
+@transaction.atomic
+def employer_change_request(
+    *,
+    actor: User,
+    provider: Provider,
+    name: str,
+    id_number: str,
+    statement: str,
+    evidence: UploadedFile | None = None,
+) -> EmployerChange:
+    """The new provider asks to take over an expert registered with another provider. It
+    names the person by ID number, which it cannot look up: the request says nothing of who
+    holds the record or where (the county office sees that when it decides)."""
+    from safeserve.common.lib.uploads import upload_label, validate_uploads
+    from safeserve.common.validation import required_text
+
+    require(can_edit_provider(actor, provider))
+    county_id = _county_id(actor)  # the county office of the new employer's county decides
+    given_name = required_text(name, "name", _("Full name"))
+    number = validate_id_number(id_number)
+    text = required_text(statement, "statement", _("statement"))
+    if evidence is not None:
+        validate_uploads([evidence], photos_only=False, field="evidence")
+    expert = Expert.objects.select_for_update().filter(id_number_index=blind_index(number)).first()
+    if expert is None:
+        raise _field_error(
+            "no_such_expert",
+            "id_number",
+            _("No expert is registered with this ID number; register the expert directly."),
+        )
+    if expert.employer_id == provider.pk:
+        raise _field_error(
+            "already_employed", "id_number", _("This expert is already one of your experts.")
+        )
+    if EmployerChange.objects.filter(
+        expert=expert, to_provider=provider, status=EmployerChangeStatus.REQUESTED
+    ).exists():
+        raise _field_error(
+            "already_requested",
+            "id_number",
+            _("A request for this expert is already waiting for the county office."),
+        )
+    change = EmployerChange(
+        county_id=county_id,
+        to_provider=provider,
+        expert=expert,
+        from_provider_id=expert.employer_id,
+        name=given_name[:40],
+        id_number=number,
+        statement=text,
+        requested_by=actor,
+    )
+    if evidence is not None:
+        change.evidence = evidence
+        change.original_name = upload_label(evidence)
+    change.save()
+    audit_record(
+        action="employer_change.requested",
+        actor=actor,
+        obj=change,
+        county_id=county_id,
+        after={"name": change.name, "id_number": number, "statement": text},
+    )
+    return change
+
+
+def _locked_change(change: EmployerChange) -> EmployerChange:
+    return (
+        EmployerChange.objects.select_for_update(of=("self",))
+        .select_related("expert", "to_provider", "to_provider__organization")
+        .get(pk=change.pk)
+    )
+
+
+def _decided(
+    locked: EmployerChange, actor: User, status: str, note: str, action: str
+) -> EmployerChange:
+    locked.status = status
+    locked.decided_by, locked.decided_at = actor, timezone.now()
+    locked.decision_note = note
+    locked.save(
+        update_fields=[
+            *("status", "decided_by", "decided_at", "decision_note"),
+            *("from_provider", "updated_at"),
+        ]
+    )
+    audit_record(
+        action=action,
+        actor=actor,
+        obj=locked,
+        county_id=locked.county_id,
+        before={"status": EmployerChangeStatus.REQUESTED},
+        after={"status": status},
+        reason=note,
+    )
+    return locked
+
+
+@transaction.atomic
+def employer_change_approve(
+    *, actor: User, change: EmployerChange, note: str = ""
+) -> EmployerChange:
+    """The county office approves: the same expert record moves to the new employer with
+    everything it carries, and the expert's login account moves with the person (its
+    sessions end, so the next sign-in sees the new employer's work)."""
+    from safeserve.accounts.services import sessions_end_all
+
+    locked = _locked_change(change)
+    EMPLOYER_CHANGE.check("approve", actor, locked)
+    expert = Expert.objects.select_for_update(of=("self",)).get(pk=locked.expert_id)
+    if expert.employer_id == locked.to_provider_id:
+        raise ApplicationError(
+            "already_employed", _("The expert already works for this provider."), status=409
+        )
+    former = expert.employer
+    expert.employer = locked.to_provider
+    expert.save(update_fields=["employer", "updated_at"])
+    audit_record(
+        action="expert.employer_changed",
+        actor=actor,
+        obj=expert,
+        county_id=locked.county_id,
+        before={"employer": former.name if former else ""},
+        after={"employer": locked.to_provider.name},
+        reason=note.strip(),
+    )
+    if expert.user_id is not None:
+        from safeserve.accounts.models import User as UserModel
+
+        account = (
+            UserModel.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .get(pk=expert.user_id)
+        )
+        moved_from = account.organization.name if account.organization else ""
+        account.organization = locked.to_provider.organization
+        account.save(update_fields=["organization"])
+        ended = sessions_end_all(user=account)
+        audit_record(
+            action="user.organization_changed",
+            actor=actor,
+            obj=account,
+            county_id=locked.county_id,
+            before={"organization_id": moved_from},
+            after={"organization": account.organization.name, "sessions_ended": ended},
+        )
+    locked.from_provider = former
+    return _decided(
+        locked, actor, EmployerChangeStatus.APPROVED, note.strip(), "employer_change.approved"
+    )
+
+
+@transaction.atomic
+def employer_change_reject(*, actor: User, change: EmployerChange, reason: str) -> EmployerChange:
+    locked = _locked_change(change)
+    EMPLOYER_CHANGE.check("reject", actor, locked)
+    if not reason.strip():
+        raise _field_error("reason_required", "reason", _("Please give a reason."))
+    return _decided(
+        locked, actor, EmployerChangeStatus.REJECTED, reason.strip(), "employer_change.rejected"
+    )
+
+
+@transaction.atomic
+def employer_change_withdraw(*, actor: User, change: EmployerChange) -> EmployerChange:
+    locked = _locked_change(change)
+    EMPLOYER_CHANGE.check("withdraw", actor, locked)
+    return _decided(locked, actor, EmployerChangeStatus.WITHDRAWN, "", "employer_change.withdrawn")

@@ -42,4 +42,18 @@ urlpatterns = [
     path("experts/<int:pk>/", views.expert_detail, name="expert_detail"),
     path("experts/<int:pk>/edit/", views.expert_edit, name="expert_edit"),
     path("experts/<int:pk>/pool/<str:verb>/", views.expert_pool, name="expert_pool"),
+    path("employer-changes/", views.employer_changes, name="employer_changes"),
+    path("employer-changes/export/", views.employer_change_export, name="employer_changes_export"),
+    path("employer-changes/new/", views.employer_change_new, name="employer_change_new"),
+    path("employer-changes/<int:pk>/", views.employer_change_detail, name="employer_change"),
+    path(
+        "employer-changes/<int:pk>/evidence/",
+        views.employer_change_evidence,
+        name="employer_change_evidence",
+    ),
+    path(
+        "employer-changes/<int:pk>/<str:verb>/",
+        views.employer_change_verb,
+        name="employer_change_verb",
+    ),
 ]

@@ -6,11 +6,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from safeserve.accounts.models import User
@@ -27,9 +28,10 @@ from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
 from safeserve.organizations.models import OrganizationKind, Role
 from safeserve.providers import exports, selectors, services
-from safeserve.providers.filters import ExpertFilter, ProviderFilter
+from safeserve.providers.filters import EmployerChangeFilter, ExpertFilter, ProviderFilter
 from safeserve.providers.forms import (
     AdmissionForm,
+    EmployerChangeForm,
     EquipmentFormSet,
     ExpertForm,
     ProviderForm,
@@ -38,6 +40,8 @@ from safeserve.providers.forms import (
 )
 from safeserve.providers.models import (
     Debarment,
+    EmployerChange,
+    EmployerChangeStatus,
     Expert,
     ExpertPoolMembership,
     Provider,
@@ -52,7 +56,9 @@ from safeserve.providers.permissions import (
     can_register_provider,
     can_see_personal_data,
     is_county_office_actor,
+    is_provider_staff_member,
 )
+from safeserve.providers.workflows import EMPLOYER_CHANGE, county_office, nothing_left_behind
 
 
 def _county_id(request: AuthedRequest) -> int | None:
@@ -342,6 +348,7 @@ def expert_list(request: AuthedRequest) -> HttpResponse:
             "query": query_without_page(request),
             "can_create": own_provider is not None
             and can_edit_provider(request.user, own_provider),
+            "employer_changes": _reads_employer_changes(request.user),
         },
     )
 
@@ -407,17 +414,20 @@ def expert_create(request: AuthedRequest) -> HttpResponse:
     form = ExpertForm(
         request.POST or None, accounts=_accounts_for(provider), initial={"is_active": True}
     )
+    carry_over = None
     if request.method == "POST" and form.is_valid():
         try:
             expert = services.expert_create(
                 actor=request.user, provider=provider, data=form.to_data()
             )
         except ApplicationError as exc:
+            if exc.code == "id_number_unavailable":  # registered elsewhere: offer the request
+                carry_over = {k: form.cleaned_data[k] for k in ("name", "id_number")}
             apply_error(form, exc)
         else:
             messages.success(request, _("Expert registered."))
             return redirect("providers:expert_detail", pk=expert.pk)
-    return render(request, "providers/expert_form.html", {"form": form})
+    return render(request, "providers/expert_form.html", {"form": form, "carry_over": carry_over})
 
 
 @login_required
@@ -502,3 +512,163 @@ def provider_document(
     if not document:
         raise Http404
     return serve_file(document)
+
+
+# Employer changes (变更执业单位) -------------------------------------------------------------
+
+
+def _own_provider(request: AuthedRequest) -> Provider | None:
+    org = request.user.organization
+    if org is None or org.kind != OrganizationKind.PROVIDER:
+        return None
+    provider = Provider.objects.filter(organization=org).select_related("organization").first()
+    return provider if provider is not None and can_edit_provider(request.user, provider) else None
+
+
+def _reads_employer_changes(user: User) -> bool:
+    return is_county_office_actor(user) or is_provider_staff_member(user)
+
+
+@login_required
+def employer_changes(request: AuthedRequest) -> HttpResponse:
+    require(_reads_employer_changes(request.user))
+    filters = filtered(
+        request, EmployerChangeFilter, selectors.employer_change_list(viewer=request.user)
+    )
+    page = paginate(request, filters.qs)
+    return render(
+        request,
+        "providers/employer_changes.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query_without_page(request),
+            "can_request": _own_provider(request) is not None,
+            "deciding": is_county_office_actor(request.user),
+        },
+    )
+
+
+@login_required
+def employer_change_export(request: AuthedRequest) -> HttpResponseBase:
+    require(_reads_employer_changes(request.user))
+    filters = filtered(
+        request, EmployerChangeFilter, selectors.employer_change_list(viewer=request.user)
+    )
+    return export_page(request, export=exports.EMPLOYER_CHANGES, filters=filters)
+
+
+@login_required
+def employer_change_new(request: AuthedRequest) -> HttpResponse:
+    provider = _own_provider(request)
+    require(provider is not None)
+    assert provider is not None
+    # The expert form hands over a refused registration's name and ID number ("prefill"),
+    # so the user need not type them again; nothing is filed until this form is sent.
+    prefill = request.method == "POST" and request.POST.get("prefill") == "1"
+    form = EmployerChangeForm(
+        None if prefill or request.method != "POST" else request.POST,
+        request.FILES or None,
+        initial={k: request.POST.get(k, "") for k in ("name", "id_number")} if prefill else None,
+    )
+    status = 200
+    if request.method == "POST" and not prefill:
+        if form.is_valid():
+            try:
+                change = services.employer_change_request(
+                    actor=request.user, provider=provider, **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                apply_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Employer change requested; the county office will decide.")
+                )
+                return redirect("providers:employer_change", pk=change.pk)
+        status = 400
+    return render(request, "providers/employer_change_form.html", {"form": form}, status=status)
+
+
+def _change_for(request: AuthedRequest, pk: int) -> EmployerChange:
+    return get_visible(
+        EmployerChange.objects.select_related(
+            "expert",
+            "expert__employer",
+            "from_provider",
+            "to_provider",
+            "requested_by",
+            "decided_by",
+        ),
+        request.user,
+        pk=pk,
+    )
+
+
+@login_required
+def employer_change_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    change = _change_for(request, pk)
+    reveals = (
+        request.user.is_superuser
+        or county_office(request.user, change)
+        or change.status == EmployerChangeStatus.APPROVED
+    )
+    verbs = EMPLOYER_CHANGE.verbs_for(request.user, change)
+    # Why the county office cannot approve yet (the guard's own words).
+    refusal = nothing_left_behind(change) if "reject" in verbs and "approve" not in verbs else None
+    return render(
+        request,
+        "providers/employer_change_detail.html",
+        {
+            "change": change,
+            "id_number": mask_id_number(change.id_number),
+            "reveals": reveals,
+            "verbs": verbs,
+            "blocked": refusal.message if refusal is not None else None,
+            "history": history_for(change, request.user),
+        },
+    )
+
+
+@login_required
+def employer_change_evidence(request: AuthedRequest, pk: int) -> FileResponse:
+    change = _change_for(request, pk)
+    if not change.evidence:
+        raise Http404
+    return serve_file(change.evidence, attachment=True, name=change.original_name)
+
+
+_CHANGE_VERBS = {
+    "approve": (
+        lambda user, change, text: services.employer_change_approve(
+            actor=user, change=change, note=text
+        ),
+        gettext_lazy("Approved: %(name)s now works for %(provider)s."),
+    ),
+    "reject": (
+        lambda user, change, text: services.employer_change_reject(
+            actor=user, change=change, reason=text
+        ),
+        gettext_lazy("Rejected; %(provider)s sees the reason."),
+    ),
+    "withdraw": (
+        lambda user, change, text: services.employer_change_withdraw(actor=user, change=change),
+        gettext_lazy("The request for %(name)s is withdrawn."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def employer_change_verb(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
+    if verb not in _CHANGE_VERBS:
+        raise Http404
+    change = _change_for(request, pk)
+    call, done = _CHANGE_VERBS[verb]
+    try:
+        call(request.user, change, request.POST.get("note", ""))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        # The name as the requester gave it: the one name every party of the request knows.
+        messages.success(request, done % {"name": change.name, "provider": change.to_provider.name})
+    return redirect("providers:employer_change", pk=change.pk)

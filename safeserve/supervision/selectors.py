@@ -141,7 +141,29 @@ def landing_figures(user: User) -> list[Figure]:
         )
     if user.is_superuser or (kind and kind != OrganizationKind.EVALUATOR):
         figures += _fieldwork_figures(user)
+    figures += _employer_change_figures(user)
     return figures
+
+
+def _employer_change_figures(user: User) -> list[Figure]:
+    """Employer changes the county office decides, or the provider waits on."""
+    from safeserve.providers.models import EmployerChange, EmployerChangeStatus
+    from safeserve.providers.permissions import is_county_office_actor, is_provider_staff_member
+
+    if user.is_superuser or not (is_county_office_actor(user) or is_provider_staff_member(user)):
+        return []
+    waiting = (
+        EmployerChange.objects.visible_to(user)
+        .filter(status=EmployerChangeStatus.REQUESTED)
+        .count()
+    )
+    label = (
+        _("Employer changes to decide")
+        if is_county_office_actor(user)
+        else _("Employer changes waiting for the county office")
+    )
+    url = reverse("providers:employer_changes") + "?status=requested"
+    return [Figure(label, waiting, url, "warning" if waiting else "secondary")]
 
 
 def _fieldwork_figures(user: User) -> list[Figure]:
@@ -178,3 +200,4 @@ def _fieldwork_figures(user: User) -> list[Figure]:
         ),
     ]
     return figures
+

@@ -1,0 +1,69 @@
+"""The verb table of the employer change (变更执业单位, DESIGN.md §1 "an expert is one person
+across providers"): the new provider requests, the county office of its county approves or
+rejects, the requester may withdraw while it waits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.workflow import VerbTable, verb
+from safeserve.organizations.models import ACTING_ROLES, OrganizationKind
+from safeserve.organizations.permissions import acting_org
+from safeserve.providers.models import EmployerChange, EmployerChangeStatus
+from safeserve.providers.permissions import is_provider_staff_member
+
+Blocker = Callable[[EmployerChange], ApplicationError | None]
+_BLOCKERS: list[Blocker] = []
+
+
+def register_employer_change_blocker(blocker: Blocker) -> None:
+    """What a later app's records say against the move (fieldwork: the expert's open tasks),
+    registered in its AppConfig.ready."""
+    if blocker not in _BLOCKERS:
+        _BLOCKERS.append(blocker)
+
+
+def county_office(user: Any, change: EmployerChange) -> bool:
+    org = acting_org(user)
+    return bool(
+        org
+        and org.kind == OrganizationKind.COUNTY_OFFICE
+        and org.county_id == change.county_id
+        and user.role in ACTING_ROLES
+    )
+
+
+def requester(user: Any, change: EmployerChange) -> bool:
+    return (
+        is_provider_staff_member(user)
+        and user.organization_id == change.to_provider.organization_id
+    )
+
+
+def nothing_left_behind(change: EmployerChange) -> ApplicationError | None:
+    """The expert leaves nothing unfinished with the current employer (each later app says
+    what that means for its records)."""
+    for blocker in _BLOCKERS:
+        refusal = blocker(change)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+S = EmployerChangeStatus
+EMPLOYER_CHANGE = VerbTable(
+    EmployerChange,
+    [
+        verb("approve", [S.REQUESTED], county_office, nothing_left_behind),
+        verb("reject", [S.REQUESTED], county_office),
+        verb("withdraw", [S.REQUESTED], requester, forward=False),
+    ],
+    refuse_state=lambda change: ApplicationError(
+        "wrong_state",
+        _("Not possible: the request is %(s)s.") % {"s": change.get_status_display()},
+    ),
+)
