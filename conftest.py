@@ -30,6 +30,18 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _stays_on_the_test_database() -> Any:
+    """No test may leave the connection pointing anywhere but the test database: the next
+    test would read and write the real one (or fail where it does not exist)."""
+    from django.db import connection
+
+    yield
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor == "postgresql":
+        assert name.startswith("test_"), f"the connection now points at {name!r}"
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request: pytest.FixtureRequest) -> None:
     """The flush after a transactional (browser) test also empties the tables data
     migrations fill; put the GB/T 4754 reference data and the shipped checklists back for
@@ -76,9 +88,11 @@ def _blocker(item: pytest.Item) -> Any:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     """After a transactional test's own flush, the seeded world is committed again, once,
-    so the tests after it roll back to it instead of seeding it each."""
+    so the tests after it roll back to it instead of seeding it each. Not after the last
+    test: its teardown has already destroyed the test database, and the connection points at
+    the real one again (seeding there filled a developer's database with the demo)."""
     result = yield
-    if _is_transactional(item):
+    if _is_transactional(item) and nextitem is not None:
         with _blocker(item).unblock(), time_machine.travel(FROZEN_AT, tick=False):
             seed(enterprises=DEMO_ENTERPRISES, procurement=False)
     return result

@@ -22,8 +22,13 @@ _KEYS: dict[str, Any] = {
     "count": _("Count"),
     "n": _("Count"),
     "rows": _("Rows"),
-    "enterprise_ids": _("Enterprises"),
+    "enterprise_ids": _("Enterprises concerned"),
     "enterprise_id": _("Enterprise"),
+    "provider_id": _("Provider"),
+    "expert_id": _("Expert"),
+    "organization_id": _("Organization"),
+    "item_id": _("Plan item"),
+    "project_id": _("Purchase project"),
     "enterprises_changed": _("Enterprises changed"),
     "sessions_ended": _("Sessions ended"),
     "side": _("Signing party"),
@@ -58,6 +63,28 @@ def register_keys(labels: dict[str, Any], choices: dict[str, Any] | None = None)
     _KEYS.update(labels)
     for key, pairs in (choices or {}).items():
         _KEY_CHOICES[key] = dict(pairs.items() if isinstance(pairs, dict) else pairs)
+
+
+# Keys recorded with the id of another kind of record (``app_label.Model``): shown by name.
+_KEY_MODELS: dict[str, str] = {
+    "enterprise_id": "enterprises.Enterprise",
+    "enterprise_ids": "enterprises.Enterprise",
+    "provider_id": "providers.Provider",
+    "expert_id": "providers.Expert",
+    "organization_id": "organizations.Organization",
+    "township_id": "organizations.Region",
+    "region_id": "organizations.Region",
+    "item_id": "procurement.PlanItem",
+    "project_id": "procurement.PurchaseProject",
+}
+
+
+def register_key_models(labels: dict[str, str]) -> None:
+    _KEY_MODELS.update(labels)
+
+
+def key_model(key: str) -> str | None:
+    return _KEY_MODELS.get(key)
 
 
 def key_label(key: str) -> Any:

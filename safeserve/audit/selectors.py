@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import models
 
+from safeserve.audit.describe import describe
 from safeserve.audit.models import AuditEvent
 from safeserve.audit.scope import reads_county_log
 
@@ -21,7 +22,9 @@ def history_for(
     The caller has already fetched ``obj`` through data scope. Platform-wide records (providers,
     experts) also collect events from other counties, so only the viewer's own county's events
     (and platform events) are shown; login events only to the county office; ``hide_actions``
-    are events this viewer has no business seeing (e.g. other bidders' refusals). One query.
+    are events this viewer has no business seeing (e.g. other bidders' refusals). Each event
+    carries its ``changes`` in words (audit/describe.py): one query, and one per kind of
+    record the events name.
     """
     events = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
     if not viewer.is_superuser:
@@ -32,7 +35,7 @@ def history_for(
             events = events.exclude(action__startswith="auth.")
     if hide_actions:
         events = events.exclude(action__in=hide_actions)
-    return list(events.select_related("actor").order_by("-created_at", "-seq")[:limit])
+    return describe(list(events.select_related("actor").order_by("-created_at", "-seq")[:limit]))
 
 
 def event_list(*, user: Any) -> models.QuerySet[AuditEvent]:

@@ -8,4 +8,7 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self) -> None:
-        from safeserve.contracts import audit_labels  # noqa: F401 — registers the labels
+        from safeserve.contracts import (
+            audit_labels,  # noqa: F401 — registers the labels
+            todo,  # noqa: F401 — registers its 待办 rows
+        )

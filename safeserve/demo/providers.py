@@ -64,6 +64,7 @@ class ProviderSpec:
     specialties: list[str]
     violation_days_ago: int | None = None
     logins: list[str] = field(default_factory=list)
+    applying: bool = False  # registered, waiting for the county office's admission
 
 
 SPECS = [
@@ -133,6 +134,17 @@ SPECS = [
         ],
         5,
         [Specialty.OCCUPATIONAL_HEALTH, Specialty.EMERGENCY_RESCUE],
+    ),
+    ProviderSpec(
+        "applicant",
+        "新锐安全技术服务有限公司",
+        "新锐安全技术服务有限公司",
+        "990121",
+        "MA1XR006",
+        [(QualificationType.SAFETY_EVALUATION, "APJ-(示)-061", -30, 1800)],
+        0,
+        [],
+        applying=True,
     ),
     ProviderSpec(
         "changning",
@@ -217,7 +229,9 @@ def seed_providers(counties: dict[str, Region]) -> dict[str, int]:
         ProviderAdmission.objects.get_or_create(
             county=county,
             provider=provider,
-            defaults={
+            defaults={"status": AdmissionStatus.APPLYING}
+            if spec.applying
+            else {
                 "status": AdmissionStatus.ADMITTED,
                 "decided_by": officer,
                 "reason": "资质、场所、设备及专家条件审核通过",

@@ -42,7 +42,11 @@ class EnterpriseFilter(ListFilterSet):
     )
     sector = django_filters.ChoiceFilter(
         label=_("Sector"),
-        choices=[(selectors.NOT_HIGH_RISK, _("Not high-risk")), *HighRiskSector.choices],
+        choices=[
+            (selectors.ANY_HIGH_RISK, _("Any high-risk sector")),
+            (selectors.NOT_HIGH_RISK, _("Not high-risk")),
+            *HighRiskSector.choices,
+        ],
         empty_label=_("All sectors"),
         method="filter_sector",
     )
@@ -67,6 +71,8 @@ class EnterpriseFilter(ListFilterSet):
         return queryset.filter(selectors.search_filter(value)) if value.strip() else queryset
 
     def filter_sector(self, queryset: QuerySet[Enterprise], name: str, value: str) -> Any:
+        if value == selectors.ANY_HIGH_RISK:  # the home page's 高危行业企业 counter
+            return queryset.exclude(sector="")
         return queryset.filter(sector="" if value == selectors.NOT_HIGH_RISK else value)
 
 

@@ -23,7 +23,7 @@ from safeserve.audit.services import audit_bulk_load
 from safeserve.common.access import require
 from safeserve.common.choices import ImportStatus
 from safeserve.common.exceptions import ApplicationError
-from safeserve.common.lib.masking import mask_value
+from safeserve.common.lib.masking import mask_phone, mask_value
 from safeserve.common.lib.pinyin import initials_index
 from safeserve.enterprises import validation as v
 from safeserve.enterprises.industry import SectorResolver, division_sections
@@ -119,6 +119,37 @@ class _Context:
         self.seen: dict[str, int] = {}
 
 
+class MaskedPhone(str):
+    """A phone cell as exports write it (138****5678)."""
+
+
+def _keep_masked_phones(
+    parsed: list[tuple[int, dict[str, Any]]],
+    existing: dict[str, Enterprise],
+    report: RowReport,
+) -> None:
+    """A masked phone keeps the enterprise's stored number when it is that number's mask, so
+    an exported file re-imports unchanged; anything else cannot be told from a typo and is
+    refused, naming the cell (masking stays as it is everywhere)."""
+    for number, values in parsed:
+        masked = values.get("contact_phone")
+        if not isinstance(masked, MaskedPhone):
+            continue
+        found = existing.get(values["uscc"])
+        if found is not None and found.contact_phone and mask_phone(found.contact_phone) == masked:
+            values["contact_phone"] = found.contact_phone
+            continue
+        report.add(
+            number,
+            FIELD_LABELS["contact_phone"],
+            str(masked),
+            _(
+                "This phone number is masked and is not the one on record; type the full "
+                "number, or leave the cell as exported to keep the stored one."
+            ),
+        )
+
+
 def _parse_row(
     ctx: _Context, number: int, raw: dict[str, Any], report: RowReport
 ) -> dict[str, Any] | None:
@@ -188,10 +219,16 @@ def _parse_row(
         values["employees"] = v.parse_employees(raw.get("employees"))
     except ValidationError as exc:
         fail("employees", raw.get("employees"), exc.messages[0])
-    try:
-        values["contact_phone"] = v.validate_phone(raw.get("contact_phone"))
-    except ValidationError as exc:
-        fail("contact_phone", raw.get("contact_phone"), exc.messages[0])
+    phone = raw.get("contact_phone")
+    if "*" in str(phone or ""):
+        # As every export writes it: kept as the stored number if it is that number's mask
+        # (checked once the existing enterprises are read, in _keep_masked_phones).
+        values["contact_phone"] = MaskedPhone(str(phone).strip())
+    else:
+        try:
+            values["contact_phone"] = v.validate_phone(phone)
+        except ValidationError as exc:
+            fail("contact_phone", phone, exc.messages[0])
     try:
         values["status"] = v.parse_status(raw.get("status"))
     except ValidationError as exc:
@@ -295,9 +332,11 @@ def _run(job: ImportJob) -> ImportJob:
     visible = set(
         Enterprise.objects.visible_to(actor).filter(uscc__in=codes).values_list("uscc", flat=True)
     )
+    refused: set[int] = set()
     for number, values in parsed:
         found = existing.get(values["uscc"])
         if found is not None and (found.uscc not in visible or found.county_id != job.county_id):
+            refused.add(number)
             report.add(
                 number,
                 FIELD_LABELS["uscc"],
@@ -308,6 +347,8 @@ def _run(job: ImportJob) -> ImportJob:
                 ),
             )
 
+    # Only against records the importer may edit: a refused row says nothing more.
+    _keep_masked_phones([(n, values) for n, values in parsed if n not in refused], existing, report)
     if report.count:
         job.set_progress(
             status=ImportStatus.FAILED,

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
 NOT_HIGH_RISK = "none"
+ANY_HIGH_RISK = "any"
 
 
 def search_filter(term: str) -> Q:

@@ -8,7 +8,10 @@ class FieldworkConfig(AppConfig):
     verbose_name = _("Fieldwork")
 
     def ready(self) -> None:
-        from safeserve.fieldwork import audit_labels  # noqa: F401 — registers the labels
+        from safeserve.fieldwork import (
+            audit_labels,  # noqa: F401 — registers the labels
+            todo,  # noqa: F401 — registers its 待办 rows
+        )
         from safeserve.fieldwork.selectors import open_tasks_left_behind
         from safeserve.providers.workflows import register_employer_change_blocker
 

@@ -9,7 +9,10 @@ class HazardsConfig(AppConfig):
 
     def ready(self) -> None:
         from safeserve.fieldwork.panels import register_task_panel
-        from safeserve.hazards import audit_labels  # noqa: F401 — registers the labels
+        from safeserve.hazards import (
+            audit_labels,  # noqa: F401 — registers the labels
+            todo,  # noqa: F401 — registers its 待办 rows
+        )
         from safeserve.hazards.panels import task_hazards
 
         register_task_panel(task_hazards, order=10)

@@ -8,4 +8,7 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("Procurement")
 
     def ready(self) -> None:
-        from safeserve.procurement import audit_labels  # noqa: F401 — registers the labels
+        from safeserve.procurement import (
+            audit_labels,  # noqa: F401 — registers the labels
+            todo,  # noqa: F401 — registers its 待办 rows
+        )

@@ -46,7 +46,7 @@ from safeserve.providers.permissions import (
     can_see_personal_data,
     is_county_office_actor,
 )
-from safeserve.providers.workflows import county_office
+from safeserve.providers.workflows import ADMISSION, county_office
 
 
 def _county_id(request: Request) -> int | None:
@@ -114,6 +114,23 @@ class ProviderSerializer(serializers.ModelSerializer[Provider]):
         return mask_phone(obj.contact_phone)
 
 
+class ProviderDetailSerializer(ProviderSerializer):
+    """One provider: with the register verbs the viewer may do on its entry in the viewer's
+    county (providers/workflows.py ADMISSION) — POST …/admit/ or …/remove/."""
+
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(ProviderSerializer.Meta):
+        fields = [*ProviderSerializer.Meta.fields, "allowed_actions"]
+
+    def get_allowed_actions(self, obj: Provider) -> list[str]:
+        request = self.context["request"]
+        admission = ProviderAdmission.objects.filter(
+            provider=obj, county_id=_county_id(request)
+        ).first()
+        return ADMISSION.verbs_for(request.user, admission) if admission else []
+
+
 class ProviderInput(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=120)
     uscc = serializers.CharField(max_length=40)
@@ -168,6 +185,7 @@ class ProviderViewSet(_WarningDaysContext, ExportMixin, ScopedViewSet):
     ``/providers/export/``): the register as the viewer sees it."""
 
     serializer_class = ProviderSerializer
+    detail_serializer_class = ProviderDetailSerializer
     filterset_class = ProviderFilter
     list_export = exports.PROVIDERS
 
@@ -179,9 +197,9 @@ class ProviderViewSet(_WarningDaysContext, ExportMixin, ScopedViewSet):
 
     def _out(self, provider: Provider) -> Any:
         fresh = self.get_queryset().get(pk=provider.pk)
-        return ProviderSerializer(fresh, context=self.get_serializer_context()).data
+        return ProviderDetailSerializer(fresh, context=self.get_serializer_context()).data
 
-    @extend_schema(request=ProviderInput, responses={201: ProviderSerializer})
+    @extend_schema(request=ProviderInput, responses={201: ProviderDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A provider organization registers its own profile."""
         data = ProviderInput(data=body_dict(request))
@@ -191,7 +209,7 @@ class ProviderViewSet(_WarningDaysContext, ExportMixin, ScopedViewSet):
         )
         return Response(self._out(provider), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ProviderInput, responses=ProviderSerializer)
+    @extend_schema(request=ProviderInput, responses=ProviderDetailSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         provider = self.get_object()
         require(can_edit_provider(actor_of(request), provider))
@@ -209,7 +227,7 @@ class ProviderViewSet(_WarningDaysContext, ExportMixin, ScopedViewSet):
         request=inline_serializer(
             "AdmissionInput", {"reason": serializers.CharField(required=False)}
         ),
-        responses=ProviderSerializer,
+        responses=ProviderDetailSerializer,
     )
     @action(detail=True, methods=["post"])
     def admit(self, request: Request, pk: str | None = None) -> Response:
@@ -224,7 +242,7 @@ class ProviderViewSet(_WarningDaysContext, ExportMixin, ScopedViewSet):
 
     @extend_schema(
         request=inline_serializer("RemovalInput", {"reason": serializers.CharField()}),
-        responses=ProviderSerializer,
+        responses=ProviderDetailSerializer,
     )
     @action(detail=True, methods=["post"])
     def remove(self, request: Request, pk: str | None = None) -> Response:

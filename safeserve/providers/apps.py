@@ -8,4 +8,7 @@ class ProvidersConfig(AppConfig):
     verbose_name = _("Providers and experts")
 
     def ready(self) -> None:
-        from safeserve.providers import audit_labels  # noqa: F401 — registers the labels
+        from safeserve.providers import (
+            audit_labels,  # noqa: F401 — registers the labels
+            todo,  # noqa: F401 — registers its 待办 rows
+        )

@@ -3,7 +3,8 @@ app loads)."""
 
 from django.utils.translation import gettext_lazy
 
-from safeserve.audit.actions import register_actions, register_object_types
+from safeserve.audit.actions import register_actions, register_keys, register_object_types
+from safeserve.providers.models import AdmissionStatus, PoolStatus
 
 register_object_types(
     {
@@ -37,4 +38,15 @@ register_actions(
         "employer_change.withdrawn": gettext_lazy("Employer change withdrawn"),
         "user.organization_changed": gettext_lazy("Account moved to another organization"),
     }
+)
+
+register_keys(
+    {
+        "admission": gettext_lazy("County register"),
+        "pool_status": gettext_lazy("Expert pool"),
+        "employer": gettext_lazy("Employing provider"),
+        "certificate": gettext_lazy("Certificate"),
+        "equipment": gettext_lazy("Equipment"),
+    },
+    {"admission": AdmissionStatus.choices, "pool_status": PoolStatus.choices},
 )

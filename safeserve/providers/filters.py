@@ -30,7 +30,11 @@ from safeserve.providers.models import (
 )
 from safeserve.providers.permissions import works_for_a_provider
 
-ADMISSION = [("admitted", _("Admitted")), ("not_admitted", _("Not admitted"))]
+ADMISSION = [
+    ("admitted", _("Admitted")),
+    ("applying", _("Applying")),
+    ("not_admitted", _("Not admitted")),
+]
 POOL = [
     ("admitted", _("In the pool")),
     ("suspended", pgettext_lazy("expert pool", "Suspended")),
@@ -84,6 +88,16 @@ class ProviderFilter(ListFilterSet):
                 status=AdmissionStatus.ADMITTED,
             )
         )
+        if value == "applying":
+            return queryset.filter(
+                Exists(
+                    ProviderAdmission.objects.filter(
+                        provider=OuterRef("pk"),
+                        county_id=county_of(self.user),
+                        status=AdmissionStatus.APPLYING,
+                    )
+                )
+            )
         return queryset.filter(admitted if value == "admitted" else ~admitted)
 
     def filter_qualification(self, queryset: QuerySet[Provider], name: str, value: str) -> Any:

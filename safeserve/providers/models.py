@@ -229,12 +229,15 @@ class Qualification(BaseModel):
 
 
 class AdmissionStatus(models.TextChoices):
+    APPLYING = "applying", _("Applying")
     ADMITTED = "admitted", _("Admitted")
     REMOVED = "removed", _("Removed")
 
 
 class ProviderAdmission(BaseModel):
-    """A county's register (准入) entry for a provider."""
+    """A county's register (准入) entry for a provider: opened as an application when the
+    provider's profile is registered in the county, then admitted or removed by the county
+    office (providers/workflows.py ADMISSION)."""
 
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="admissions")

@@ -43,7 +43,7 @@ from safeserve.providers.permissions import (
     can_register_provider,
     is_county_office_actor,
 )
-from safeserve.providers.workflows import EMPLOYER_CHANGE
+from safeserve.providers.workflows import ADMISSION, EMPLOYER_CHANGE
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -121,6 +121,7 @@ def provider_register(
     _apply_provider(provider, data, attestation_file)
     clean_model(provider)
     provider.save()
+    admission_open(provider=provider, county_id=org.county_id)
     audit_record(
         action="provider.registered",
         actor=actor,
@@ -154,6 +155,7 @@ def provider_enrol(*, actor: User, organization: Organization, uscc: str) -> Pro
     )
     clean_model(provider)
     provider.save()
+    admission_open(provider=provider, county_id=organization.county_id)
     audit_record(
         action="provider.registered",
         actor=actor,
@@ -311,32 +313,40 @@ def qualification_delete(*, actor: User, qualification: Qualification) -> None:
 # --- County register (准入) and violations ------------------------------------------------
 
 
+def admission_open(*, provider: Provider, county_id: int | None) -> None:
+    """A provider registered in a county applies to its register (no audit event of its own:
+    the registration that opens it is recorded)."""
+    if county_id is not None:
+        ProviderAdmission.objects.get_or_create(
+            county_id=county_id, provider=provider, defaults={"status": AdmissionStatus.APPLYING}
+        )
+
+
 @transaction.atomic
 def provider_set_admission(
     *, actor: User, provider: Provider, admit: bool, reason: str = ""
 ) -> ProviderAdmission:
+    """准入: the county office admits the provider to its register or removes it (reason
+    required), through the register's verb table. A provider of the county without an entry
+    (registered before applications were recorded) is taken as having applied."""
     require(is_county_office_actor(actor))
     county_id = _county_id(actor)
-    if not admit and not reason.strip():
-        raise _field_error("reason_required", "reason", _("Please give a reason."))
+    if provider.organization.county_id == county_id:  # a provider of the county has applied
+        admission_open(provider=provider, county_id=county_id)
     admission = (
         ProviderAdmission.objects.select_for_update()
         .filter(county_id=county_id, provider=provider)
         .first()
     )
-    status = AdmissionStatus.ADMITTED if admit else AdmissionStatus.REMOVED
-    if admission is not None and admission.status == status:
-        raise ApplicationError(
-            "admission_unchanged",
-            _("The provider is already admitted.")
-            if admit
-            else _("The provider is not in the register."),
-        )
-    if admission is None and not admit:
-        raise ApplicationError("admission_unchanged", _("The provider is not in the register."))
-    before = {"status": admission.status if admission else None}
     if admission is None:
-        admission = ProviderAdmission(county_id=county_id, provider=provider)
+        raise ApplicationError(
+            "not_applied", _("This provider has not applied to the county's register."), status=409
+        )
+    ADMISSION.check("admit" if admit else "remove", actor, admission)
+    if not admit and not reason.strip():
+        raise _field_error("reason_required", "reason", _("Please give a reason."))
+    before = {"admission": admission.status}
+    status = AdmissionStatus.ADMITTED if admit else AdmissionStatus.REMOVED
     admission.status = status
     admission.decided_at = timezone.now()
     admission.decided_by = actor
@@ -348,7 +358,7 @@ def provider_set_admission(
         obj=provider,
         county_id=county_id,
         before=before,
-        after={"status": status},
+        after={"admission": status},
         reason=reason.strip(),
     )
     return admission
@@ -717,7 +727,7 @@ def employer_change_approve(
             actor=actor,
             obj=account,
             county_id=locked.county_id,
-            before={"organization_id": moved_from},
+            before={"organization": moved_from},
             after={"organization": account.organization.name, "sessions_ended": ended},
         )
     locked.from_provider = former

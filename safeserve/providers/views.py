@@ -58,7 +58,12 @@ from safeserve.providers.permissions import (
     is_county_office_actor,
     is_provider_staff_member,
 )
-from safeserve.providers.workflows import EMPLOYER_CHANGE, county_office, nothing_left_behind
+from safeserve.providers.workflows import (
+    ADMISSION,
+    EMPLOYER_CHANGE,
+    county_office,
+    nothing_left_behind,
+)
 
 
 def _county_id(request: AuthedRequest) -> int | None:
@@ -139,6 +144,7 @@ def provider_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         for q in provider.qualifications.order_by("type", "-valid_to")
     ]
     county_office = is_county_office_actor(request.user)
+    admission = ProviderAdmission.objects.filter(provider=provider, county_id=county_id).first()
     return render(
         request,
         "providers/provider_detail.html",
@@ -148,9 +154,8 @@ def provider_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "county_office": county_office,
             "qualifications": qualifications,
             "equipment": provider.equipment.all(),
-            "admission": ProviderAdmission.objects.filter(
-                provider=provider, county_id=county_id
-            ).first(),
+            "admission": admission,
+            "admission_verbs": ADMISSION.verbs_for(request.user, admission) if admission else [],
             "violations": ViolationRecord.objects.filter(
                 provider=provider, county_id=county_id
             ).select_related("recorded_by"),
@@ -283,8 +288,7 @@ def qualification_delete(request: AuthedRequest, pk: int, qualification_pk: int)
 @require_POST
 def provider_admission(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     provider = _provider_for(request, pk)
-    require(is_county_office_actor(request.user))
-    if verb not in ("admit", "remove"):
+    if verb not in ADMISSION.names:
         raise Http404
     form = AdmissionForm(request.POST)
     form.is_valid()

@@ -1,6 +1,8 @@
-"""The verb table of the employer change (变更执业单位, DESIGN.md §1 "an expert is one person
-across providers"): the new provider requests, the county office of its county approves or
-rejects, the requester may withdraw while it waits."""
+"""The verb tables of the register: a county's admission of a provider (准入, WORKFLOWS.md
+"Directory": the county office admits to and removes from its register) and the employer
+change (变更执业单位, DESIGN.md §1 "an expert is one person across providers": the new provider
+requests, the county office of its county approves or rejects, the requester may withdraw
+while it waits)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,12 @@ from safeserve.common.exceptions import ApplicationError
 from safeserve.common.workflow import VerbTable, verb
 from safeserve.organizations.models import ACTING_ROLES, OrganizationKind
 from safeserve.organizations.permissions import acting_org
-from safeserve.providers.models import EmployerChange, EmployerChangeStatus
+from safeserve.providers.models import (
+    AdmissionStatus,
+    EmployerChange,
+    EmployerChangeStatus,
+    ProviderAdmission,
+)
 from safeserve.providers.permissions import is_provider_staff_member
 
 Blocker = Callable[[EmployerChange], ApplicationError | None]
@@ -27,14 +34,34 @@ def register_employer_change_blocker(blocker: Blocker) -> None:
         _BLOCKERS.append(blocker)
 
 
-def county_office(user: Any, change: EmployerChange) -> bool:
+def county_office(user: Any, record: EmployerChange | ProviderAdmission) -> bool:
+    """The county office of the record's county: its officer, leader or admin (or the
+    platform administrator)."""
+    if getattr(user, "is_superuser", False):
+        return False  # the platform administrator runs the platform, not a county's register
     org = acting_org(user)
     return bool(
         org
         and org.kind == OrganizationKind.COUNTY_OFFICE
-        and org.county_id == change.county_id
+        and org.county_id == record.county_id
         and user.role in ACTING_ROLES
     )
+
+
+A = AdmissionStatus
+ADMISSION = VerbTable(
+    ProviderAdmission,
+    [
+        verb("admit", [A.APPLYING, A.REMOVED], county_office),
+        verb("remove", [A.ADMITTED], county_office, forward=False),
+    ],
+    refuse_state=lambda admission: ApplicationError(
+        "admission_unchanged",
+        _("The provider is already admitted.")
+        if admission.status == A.ADMITTED
+        else _("The provider is not in the register."),
+    ),
+)
 
 
 def requester(user: Any, change: EmployerChange) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.accounts.models import LoginLog, LoginResult, User
 from safeserve.audit.models import AuditEvent
 from safeserve.enterprises.models import Enterprise
+from safeserve.enterprises.selectors import ANY_HIGH_RISK
 from safeserve.organizations.models import Organization, OrganizationKind, Role
+from safeserve.organizations.permissions import can_manage_any_users
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,12 @@ def landing_figures(user: User) -> list[Figure]:
         directory = [
             Figure(_("Enterprises in the directory"), enterprises["total"], listing),
             Figure(_("Key enterprises"), enterprises["key"], f"{listing}?is_key=1", "warning"),
-            Figure(_("High-risk enterprises"), enterprises["high_risk"], listing, "danger"),
+            Figure(
+                _("High-risk enterprises"),
+                enterprises["high_risk"],
+                f"{listing}?sector={ANY_HIGH_RISK}",
+                "danger",
+            ),
         ]
 
     if user.is_superuser or kind == OrganizationKind.COUNTY_OFFICE:
@@ -74,11 +81,13 @@ def landing_figures(user: User) -> list[Figure]:
             .filter(created_at__gte=today)
             .aggregate(
                 ok=Count("pk", filter=Q(result=LoginResult.SUCCESS)),
-                failed=Count("pk", filter=Q(result__in=[LoginResult.FAILED, LoginResult.LOCKED])),
+                failed=Count("pk", filter=Q(result=LoginResult.FAILED)),
             )
         )
         county_users = User.objects.visible_to(user).filter(is_active=True).count()
         events = AuditEvent.objects.visible_to(user).filter(created_at__gte=today).count()
+        day = timezone.localdate().isoformat()
+        today_only = f"date_from={day}&date_to={day}"  # what "today" counts, on the list
         figures += directory
         figures += [
             Figure(_("Townships"), orgs["townships"], f"{org_list}?kind=township"),
@@ -88,20 +97,31 @@ def landing_figures(user: User) -> list[Figure]:
                 _("Enterprises with accounts"), orgs["enterprises"], f"{org_list}?kind=enterprise"
             ),
             Figure(_("Third-party evaluators"), orgs["evaluators"], f"{org_list}?kind=evaluator"),
-            Figure(_("Active users in the county"), county_users, reverse("accounts:user_list")),
+            Figure(
+                _("Active users in the county"),
+                county_users,
+                reverse("accounts:user_list") + "?is_active=1"
+                if can_manage_any_users(user)
+                else None,
+            ),
             Figure(
                 _("Successful logins today"),
                 logins["ok"],
-                reverse("accounts:login_log") + "?result=success",
+                reverse("accounts:login_log") + f"?result=success&{today_only}",
                 "success",
             ),
             Figure(
                 _("Failed logins today"),
                 logins["failed"],
-                reverse("accounts:login_log") + "?result=failed",
+                reverse("accounts:login_log") + f"?result=failed&{today_only}",
                 "danger" if logins["failed"] else "secondary",
             ),
-            Figure(_("Audited actions today"), events, reverse("audit:list"), "secondary"),
+            Figure(
+                _("Audited actions today"),
+                events,
+                reverse("audit:list") + f"?{today_only}",
+                "secondary",
+            ),
         ]
     elif kind in (OrganizationKind.TOWNSHIP, OrganizationKind.DEPARTMENT):
         figures += directory
@@ -109,7 +129,7 @@ def landing_figures(user: User) -> list[Figure]:
             Figure(
                 _("Active users of my organization"),
                 own_users["active"],
-                reverse("accounts:user_list") if user.role == Role.ADMIN else None,
+                reverse("accounts:user_list") + "?is_active=1" if user.role == Role.ADMIN else None,
             ),
             Figure(_("County departments"), orgs["departments"], f"{org_list}?kind=department"),
             Figure(_("Service providers"), orgs["providers"], f"{org_list}?kind=provider"),
@@ -127,7 +147,7 @@ def landing_figures(user: User) -> list[Figure]:
             Figure(
                 _("Active users of my organization"),
                 own_users["active"],
-                reverse("accounts:user_list") if user.role == Role.ADMIN else None,
+                reverse("accounts:user_list") + "?is_active=1" if user.role == Role.ADMIN else None,
             ),
             Figure(_("Experts with accounts"), own_users["experts"]),
         ]
@@ -136,7 +156,7 @@ def landing_figures(user: User) -> list[Figure]:
             Figure(
                 _("Active users of my organization"),
                 own_users["active"],
-                reverse("accounts:user_list") if user.role == Role.ADMIN else None,
+                reverse("accounts:user_list") + "?is_active=1" if user.role == Role.ADMIN else None,
             )
         )
     if user.is_superuser or (kind and kind != OrganizationKind.EVALUATOR):
@@ -173,12 +193,29 @@ def _fieldwork_figures(user: User) -> list[Figure]:
 
     figures: list[Figure] = []
     if user.role == Role.EXPERT:
-        week = my_week(user, timezone.localdate())
-        tasks = reverse("fieldwork:list")
+        today = timezone.localdate()
+        week = my_week(user, today)
+        week_end = today + timedelta(days=6 - today.weekday())
+        tasks = reverse("fieldwork:list") + "?mine=1"
         figures += [
-            Figure(_("My tasks on site now"), len(week["on_site"]), tasks, "success"),
-            Figure(_("My tasks today"), len(week["today"]) + len(week["late"]), tasks),
-            Figure(_("My tasks later this week"), len(week["week"]), tasks, "secondary"),
+            Figure(
+                _("My tasks on site now"),
+                len(week["on_site"]),
+                f"{tasks}&status=on_site",
+                "success",
+            ),
+            Figure(
+                _("My tasks today"),
+                len(week["today"]) + len(week["late"]),
+                f"{tasks}&status=planned&date_to={today.isoformat()}",
+            ),
+            Figure(
+                _("My tasks later this week"),
+                len(week["week"]),
+                f"{tasks}&status=planned&date_from={(today + timedelta(days=1)).isoformat()}"
+                f"&date_to={week_end.isoformat()}",
+                "secondary",
+            ),
         ]
     hazards = hazard_figures(user)
     listing = reverse("hazards:list")
@@ -201,3 +238,23 @@ def _fieldwork_figures(user: User) -> list[Figure]:
     ]
     return figures
 
+
+LATE_SHOWN = 5
+
+
+def late_major_reports(user: User) -> dict[str, Any]:
+    """R12: major-hazard reports not sent by their due hour, in the viewer's scope — what a
+    county officer must see first. The first few, the oldest first, and how many in all."""
+    from safeserve.hazards.models import MajorHazardReport, ReportStatus
+    from safeserve.organizations.models import GOVERNMENT_KINDS
+
+    org = user.organization
+    if not (user.is_superuser or (org is not None and org.kind in GOVERNMENT_KINDS)):
+        return {"reports": [], "count": 0}
+    late = (
+        MajorHazardReport.objects.visible_to(user)
+        .filter(status=ReportStatus.DRAFT, due_at__lt=timezone.now())
+        .select_related("hazard__enterprise", "hazard__contract__provider")
+        .order_by("due_at", "pk")
+    )
+    return {"reports": list(late[:LATE_SHOWN]), "count": late.count()}

@@ -12,8 +12,9 @@ from safeserve.common.exceptions import ApplicationError
 from safeserve.common.forms import apply_error
 from safeserve.common.models import POLICY_FIELDS, policy_for, policy_label
 from safeserve.common.request import AuthedRequest
+from safeserve.common.todo import todo_for
 from safeserve.supervision.forms import CountyPolicyForm
-from safeserve.supervision.selectors import landing_figures
+from safeserve.supervision.selectors import landing_figures, late_major_reports
 from safeserve.supervision.services import (
     can_edit_policy,
     can_read_policy,
@@ -28,6 +29,8 @@ def home(request: AuthedRequest) -> HttpResponse:
         request,
         "supervision/home.html",
         {
+            "todo": todo_for(request.user),
+            "late_reports": late_major_reports(request.user),
             "figures": landing_figures(request.user),
         },
     )

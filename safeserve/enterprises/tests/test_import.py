@@ -345,3 +345,57 @@ def test_the_template_downloads_with_text_formatted_codes(world, login):
     ]
     assert sheet["B2"].number_format == "@"
     assert "城关镇" in workbook["填写说明"]["A3"].value
+
+
+# --- the export re-imports unchanged ---------------------------------------------------------
+
+
+def _with_phones(places) -> None:
+    from safeserve.enterprises.tests.helpers import make_enterprise
+
+    for n in range(6):  # mobiles and landlines, as a township's directory holds them
+        phone = f"1390000{n:04d}" if n % 2 else f"0570-{n:07d}"
+        make_enterprise(places, f"安平县往返{n}号纺织有限公司", serial=40 + n, contact_phone=phone)
+
+
+def test_the_directory_export_reimports_unchanged(world, places, sample, login):
+    """Masked phones stay masked in every export; a cell equal to the stored number's mask
+    keeps the stored number, so an exported file comes back without a single failure."""
+    client = login(world["township_officer"])
+    _with_phones(places)
+    exported = b"".join(client.get(reverse("enterprises:export")).streaming_content)
+    before = {e.uscc: (e.contact_phone, e.name, e.updated_at) for e in Enterprise.objects.all()}
+    assert any(phone for phone, _n, _u in before.values())
+
+    _post(client, exported)
+
+    job = _job()
+    assert job.status == ImportStatus.SUCCEEDED, _reasons(job)[:3]
+    assert job.error_count == 0 and job.created_count == 0
+    assert job.updated_count == Enterprise.objects.visible_to(world["township_officer"]).count()
+    after = {e.uscc: (e.contact_phone, e.name) for e in Enterprise.objects.all()}
+    assert after == {code: (phone, name) for code, (phone, name, _u) in before.items()}
+
+
+def test_a_masked_phone_that_is_not_the_stored_ones_is_refused(world, places, sample, login):
+    client = login(world["township_officer"])
+    _with_phones(places)
+    existing = (
+        Enterprise.objects.visible_to(world["township_officer"]).exclude(contact_phone="").first()
+    )
+    rows = [
+        good_row(1, 联系电话="138****0000"),  # a new enterprise: no number to keep
+        good_row(
+            2,
+            统一社会信用代码=existing.uscc,
+            企业名称=existing.name,
+            联系电话="199****0000",  # not the stored number's mask
+        ),
+    ]
+    _post(client, xlsx_bytes(rows))
+    job = _job()
+    assert job.status == ImportStatus.FAILED
+    reasons = _reasons(job)
+    assert [(row, column) for row, column, _r in reasons] == [(2, "联系电话"), (3, "联系电话")]
+    assert all("完整" in reason for _row, _c, reason in reasons)
+    assert not Enterprise.objects.filter(uscc=good_row(1)["统一社会信用代码"]).exists()

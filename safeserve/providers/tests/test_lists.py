@@ -37,6 +37,7 @@ VIOLATION = "正元安全科技有限公司"
 HUAKANG = "华康职业卫生技术服务有限公司"
 CHANGNING = "长宁安达安全咨询有限公司"
 APPLICANT = "新申请安全咨询有限公司"
+NEWCOMER = "新锐安全技术服务有限公司"  # the demo's application waiting for admission
 
 
 def sheet(response: Any) -> list[list[Any]]:
@@ -87,10 +88,11 @@ def _page_names(client: Any, url: str) -> list[str]:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", {ELIGIBLE, OTHER, EXPIRED, VIOLATION, HUAKANG, APPLICANT}),
+        ("", {ELIGIBLE, OTHER, EXPIRED, VIOLATION, HUAKANG, APPLICANT, NEWCOMER}),
         ("admission=admitted", {ELIGIBLE, OTHER, VIOLATION, HUAKANG}),
-        # Removed, and never admitted: both are "not admitted" (the badge the page shows).
-        ("admission=not_admitted", {EXPIRED, APPLICANT}),
+        # Removed, applying, or without an entry at all: all "not admitted".
+        ("admission=not_admitted", {EXPIRED, APPLICANT, NEWCOMER}),
+        ("admission=applying", {NEWCOMER}),
         ("qualification=testing_inspection", {ELIGIBLE}),  # 诚安's expired 60 days ago
         ("qualification=occupational_health", {ELIGIBLE, HUAKANG}),  # 华康's has 20 days left
         ("qualification=safety_evaluation&admission=admitted", {ELIGIBLE, OTHER, VIOLATION}),
@@ -124,7 +126,7 @@ def test_a_bad_register_filter_is_named(
     message = str(page.context["filters"].form.errors[field][0])
     assert message in page.content.decode()
     # The field in error is left out; the page still lists the register.
-    assert len(page.context["page"]) == 6
+    assert len(page.context["page"]) == 7
 
 
 def test_the_register_export_is_the_filtered_list_with_phones_masked(
@@ -143,21 +145,21 @@ def test_the_register_export_is_the_filtered_list_with_phones_masked(
     for provider in (register[EXPIRED], register[APPLICANT]):
         if provider.contact_phone:
             assert provider.contact_phone not in str(rows)
-    assert last_export()["list"] == "providers" and last_export()["rows"] == 2
+    assert last_export()["list"] == "providers" and last_export()["rows"] == 3
     assert last_export()["channel"] == "web"
     # The API's export reads the same filters; the county office sees the phone in full
     # on the page and in the API's list, never in a spreadsheet.
     rows = sheet(api(officer).get(f"/api/v1/providers/export/?{query}"))
-    assert {row[0] for row in rows[1:]} == {EXPIRED, APPLICANT}
+    assert {row[0] for row in rows[1:]} == {EXPIRED, APPLICANT, NEWCOMER}
     assert "13912345678" not in str(rows)
-    assert last_export()["rows"] == 2 and last_export()["channel"] == "api"
+    assert last_export()["rows"] == 3 and last_export()["channel"] == "api"
 
 
 def test_another_county_gets_none_of_the_register(
     register: Any, directory: Any, login: Any, api: Any
 ) -> None:
     outsider = directory["other_county_officer"]
-    ours = {ELIGIBLE, OTHER, EXPIRED, VIOLATION, HUAKANG, APPLICANT}
+    ours = {ELIGIBLE, OTHER, EXPIRED, VIOLATION, HUAKANG, APPLICANT, NEWCOMER}
     for query in ("", "admission=admitted", f"q={ELIGIBLE}"):
         page = _page_names(login(outsider), f"{reverse('providers:list')}?{query}")
         listed = api(outsider).get(f"/api/v1/providers/?{query}").json()["results"]

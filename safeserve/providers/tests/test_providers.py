@@ -33,12 +33,16 @@ OTHER = "恒信安全评价有限公司"
 EXPIRED = "诚安检测技术有限公司"
 VIOLATION = "正元安全科技有限公司"
 CHANGNING = "长宁安达安全咨询有限公司"
+NEWCOMER = "新锐安全技术服务有限公司"  # applied, not yet admitted
 
 
 @pytest.mark.parametrize(
     ("username", "expected"),
     [
-        ("county_officer", {ELIGIBLE, OTHER, EXPIRED, VIOLATION, "华康职业卫生技术服务有限公司"}),
+        (
+            "county_officer",
+            {ELIGIBLE, OTHER, EXPIRED, VIOLATION, "华康职业卫生技术服务有限公司", NEWCOMER},
+        ),
         ("township_officer", {ELIGIBLE, OTHER, EXPIRED, VIOLATION, "华康职业卫生技术服务有限公司"}),
         (
             "department_officer",
@@ -528,3 +532,72 @@ def test_every_api_route_uses_the_countys_qualification_warning(directory, api):
     assert created.json()["state"] == "expiring"  # 60 days left, inside the county's 90
     listed = api(admin).get("/api/v1/qualifications/").json()["results"]
     assert {q["state"] for q in listed if q["id"] == created.json()["id"]} == {"expiring"}
+
+
+def test_the_admission_table_drives_page_api_and_services(directory, login, api):
+    from safeserve.common.tests.verbs import Walk
+    from safeserve.providers import services
+    from safeserve.providers.workflows import ADMISSION
+
+    newcomer = Provider.objects.get(name=NEWCOMER)
+    county = directory["county_officer"].organization.county
+
+    def entry(status):
+        def make():
+            ProviderAdmission.objects.filter(provider=newcomer, county=county).update(status=status)
+            return newcomer
+
+        return make
+
+    walk = Walk(
+        states={
+            "applying": entry("applying"),
+            "admitted": entry("admitted"),
+            "removed": entry("removed"),
+        },
+        personas=[
+            "county_officer",
+            "county_leader",
+            "county_admin",
+            "other_county_officer",
+            "township_officer",
+            "department_officer",
+            "provider_admin",
+            "enterprise_user",
+        ],
+        calls={
+            "admit": lambda user, p: services.provider_set_admission(
+                actor=user, provider=p, admit=True
+            ),
+            "remove": lambda user, p: services.provider_set_admission(
+                actor=user, provider=p, admit=False, reason="资质失效"
+            ),
+        },
+        page=lambda p: reverse("providers:detail", args=[p.pk]),
+        detail=lambda p: f"/api/v1/providers/{p.pk}/",
+    )
+    offered = walk.run(directory, login, api)
+    assert offered == {"applying": {"admit"}, "admitted": {"remove"}, "removed": {"admit"}}
+    assert set().union(*offered.values()) == set(ADMISSION.names)
+
+
+def test_registering_a_profile_applies_to_the_county_register(directory, api):
+    from safeserve.organizations.models import Organization, OrganizationKind
+    from safeserve.providers import services
+
+    county = directory["county_officer"].organization.county
+    org = Organization.objects.create(
+        name="新开安全咨询有限公司", kind=OrganizationKind.PROVIDER, county=county, region=county
+    )
+    from safeserve.common.lib import uscc as uscc_lib
+
+    provider = services.provider_enrol(
+        actor=directory["county_admin"],
+        organization=org,
+        uscc=uscc_lib.make("9", "1", "990121", "MA1XK007"),
+    )
+    entry = ProviderAdmission.objects.get(provider=provider)
+    assert entry.county == county and entry.status == "applying"
+    response = api(directory["county_officer"]).get(f"/api/v1/providers/{provider.pk}/")
+    assert response.json()["admission_status"] == "applying"
+    assert response.json()["allowed_actions"] == ["admit"]
