@@ -40,6 +40,11 @@ class AuditChain(models.Model):
     # period; the chain now starts after them, from the last removed event's hash.
     pruned_seq = models.BigIntegerField(default=0)
     pruned_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # The last time the whole chain was recomputed (the daily job, or verify_audit), and
+    # what it found: shown to the county's officers on the audit trail page.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_events = models.BigIntegerField(default=0)
+    verified_problem = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("audit chain")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -44,4 +45,35 @@ def event_list(*, user: Any) -> models.QuerySet[AuditEvent]:
         AuditEvent.objects.visible_to(user)
         .select_related("actor", "organization")
         .order_by("-created_at", "-seq")
+    )
+
+
+@dataclass(frozen=True)
+class Verification:
+    at: Any  # datetime of the oldest last check among the viewer's chains; None: never
+    events: int
+    broken: bool
+
+
+def last_verification(viewer: Any) -> Verification:
+    """How the viewer's county's trail (the platform administrator: every trail) was last
+    verified, in one line for the audit page. One query."""
+    from django.db.models import Count, Min, Q, Sum
+
+    from safeserve.audit.models import AuditChain
+
+    chains = AuditChain.objects.all()
+    if not viewer.is_superuser:
+        org = viewer.organization
+        chains = chains.filter(county_id=org.county_id if org is not None else None)
+    summary = chains.aggregate(
+        at=Min("verified_at"),
+        never=Count("key", filter=Q(verified_at__isnull=True)),
+        events=Sum("verified_events"),
+        broken=Count("key", filter=~Q(verified_problem="")),
+    )
+    return Verification(
+        at=None if summary["never"] else summary["at"],
+        events=summary["events"] or 0,
+        broken=bool(summary["broken"]),
     )

@@ -13,7 +13,7 @@ from safeserve.audit.exports import export_page
 from safeserve.audit.filters import AuditDigestFilter, AuditEventFilter
 from safeserve.audit.models import AuditDigest
 from safeserve.audit.scope import reads_county_log
-from safeserve.audit.selectors import event_list
+from safeserve.audit.selectors import event_list, last_verification
 from safeserve.audit.trail_export import DIGESTS, EVENTS
 from safeserve.common.access import get_visible, require
 from safeserve.common.filters import filtered
@@ -32,6 +32,7 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
             "page": paginate(request, filters.qs),
             "filters": filters,
             "query": query_without_page(request),
+            "verification": last_verification(request.user),
         },
     )
 

@@ -21,12 +21,27 @@ def apply_error(form: forms.Form, error: ApplicationError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
+DASHES = "---------"  # Django's empty choice, which nobody should have to read
+
+
 class BootstrapFormMixin:
-    """Adds Bootstrap classes to widgets so templates can render fields uniformly."""
+    """Adds Bootstrap classes to widgets so templates can render fields uniformly, and words
+    the empty choice of a select as 请选择 instead of Django's dashes."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
+            if getattr(field, "empty_label", None) == DASHES:
+                field.empty_label = _("Choose…")
+            elif isinstance(field, forms.ChoiceField) and not isinstance(
+                field, forms.ModelChoiceField
+            ):
+                choices = list(field.choices)  # type: ignore[arg-type]
+                if any(label == DASHES for _value, label in choices):
+                    field.choices = [
+                        (value, _("Choose…") if label == DASHES else label)
+                        for value, label in choices
+                    ]
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
                 widget.attrs.setdefault("class", "form-check-input")

@@ -126,6 +126,8 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 "enterprise", "enterprise__township"
             ).order_by("enterprise__name")[:500],
             "coverage_count": contract.coverage.count(),
+            # The county's coverage page is the government's (the provider cannot open it).
+            "reads_coverage": can_read_procurement(user),
             "balance": services.payable_balance(contract),
             "payments": contract.payments.select_related("installment"),
             "deductions": contract.deductions.all(),

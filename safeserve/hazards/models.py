@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
@@ -359,7 +360,7 @@ class ReportStatus(models.TextChoices):
 class SupervisionLevel(models.TextChoices):
     PROVINCE = "province", _("Provincial")
     CITY = "city", _("Municipal")
-    COUNTY = "county", _("County")
+    COUNTY = "county", pgettext_lazy("supervision level", "County")
 
 
 class MajorHazardReportQuerySet(models.QuerySet["MajorHazardReport"]):

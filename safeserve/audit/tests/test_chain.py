@@ -138,3 +138,22 @@ def test_sequence_numbers_follow_the_chain_head(events):
     chain = AuditChain.objects.get(pk=events[0].chain_id)
     assert chain.last_seq == AuditEvent.objects.filter(chain=chain).count()
     assert chain.last_hash == AuditEvent.objects.filter(chain=chain).order_by("-seq").first().hash
+
+
+def test_the_trail_page_says_in_words_when_and_how_it_was_last_checked(events, world, login):
+    from django.urls import reverse
+
+    client = login(world["county_officer"])
+    never = client.get(reverse("audit:list")).content.decode()
+    assert "尚未校验" in never and "manage.py" not in never
+    verify_all()
+    checked = client.get(reverse("audit:list")).content.decode()
+    assert "最近一次校验" in checked and "完整" in checked and "alert-success" in checked
+    first = events.first()
+    _tamper("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["改过", first.pk])
+    verify_all()
+    broken = client.get(reverse("audit:list")).content.decode()
+    assert "alert-danger" in broken and "平台管理员" in broken
+    # Another county's page is not alarmed by this county's trail.
+    other = login(world["other_county_officer"]).get(reverse("audit:list")).content.decode()
+    assert "alert-danger" not in other

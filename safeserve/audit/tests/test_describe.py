@@ -71,9 +71,11 @@ def test_the_admission_history_says_register_and_states_in_chinese(
     services.provider_set_admission(
         actor=directory["county_officer"], provider=newcomer, admit=True
     )
-    html = login(directory["county_officer"]).get(
-        reverse("providers:detail", args=[newcomer.pk])
-    ).content.decode()
+    html = (
+        login(directory["county_officer"])
+        .get(reverse("providers:detail", args=[newcomer.pk]))
+        .content.decode()
+    )
     panel = html[html.index('data-testid="history-panel"') :]
     assert "本县准入" in panel and "申请准入" in panel and "已准入" in panel
     assert "admitted" not in panel and "applying" not in panel

@@ -285,7 +285,7 @@ def test_it_refuses_assigning_an_expert_of_another_provider(
     )
     assert response.status_code == 409
     assert response.json()["code"] == "expert_not_allowed"
-    assert "R7" in response.json()["message"]
+    assert "不得转包" in response.json()["message"]
 
 
 def test_it_schedules_and_rates_through_the_api(

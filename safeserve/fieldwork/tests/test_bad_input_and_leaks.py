@@ -236,7 +236,7 @@ def test_it_names_no_expert_of_another_provider(
         f"/api/v1/tasks/{task.pk}/assign/", {"lead": outsider.pk}, format="json"
     )
     assert response.status_code == 409
-    assert "R7" in response.json()["message"]
+    assert "不得转包" in response.json()["message"]
     assert outsider.name not in response.json()["message"]
 
 

@@ -139,7 +139,7 @@ def test_it_refuses_an_expert_of_another_provider_on_the_page(
         follow=True,
     )
     assert response.status_code == 200
-    assert any("R7" in str(m) for m in response.context["messages"])
+    assert any("不得转包" in str(m) for m in response.context["messages"])
     assert not task.assignments.filter(expert=outsider).exists()
 
 

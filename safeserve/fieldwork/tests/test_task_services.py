@@ -325,7 +325,7 @@ def test_it_refuses_an_expert_of_another_provider_naming_r7(users, contract, hen
         with pytest.raises(ApplicationError) as refused:
             services.task_assign(actor=users["provider_admin"], task=task, **team)
         assert refused.value.code == "expert_not_allowed"
-        assert "R7" in str(refused.value)
+        assert "不得转包" in str(refused.value)
     assert not task.assignments.exists()
 
 

@@ -129,3 +129,75 @@ def test_township_officer_imports_a_sheet_and_finds_an_enterprise_by_pinyin(
     page.click("button:has-text('筛选')")
     assert "安平县长青纺织有限公司" in page.locator("table").inner_text()
     context.close()
+
+
+# What a person reads on a 390×844 phone: no page wider than the screen, no table wider than
+# the screen (tables turn into cards), no cell squeezed below two characters.
+PHONE_PAGES = [
+    "/",
+    "/procurement/plans/",
+    "/procurement/projects/",
+    "/contracts/",
+    "/contracts/coverage/",
+    "/contracts/budget/",
+    "/tasks/",
+    "/hazards/",
+    "/hazards/reports/",
+    "/hazards/notices/",
+    "/tasks/requests/",
+    "/tasks/fee-reports/",
+    "/enterprises/",
+    "/providers/",
+    "/providers/experts/",
+    "/providers/employer-changes/",
+    "/organizations/",
+    "/accounts/users/",
+    "/accounts/login-log/",
+    "/accounts/denied/",
+    "/audit/",
+    "/audit/digests/",
+]
+SQUEEZED = """() => {
+  const width = window.innerWidth;
+  const found = [];
+  const page = document.documentElement.scrollWidth;
+  if (page > width + 1) found.push('page ' + page);
+  for (const table of document.querySelectorAll('table')) {
+    const box = table.getBoundingClientRect();
+    if (box.width > width + 1) found.push('table ' + Math.round(box.width));
+  }
+  for (const cell of document.querySelectorAll('td, th')) {
+    const box = cell.getBoundingClientRect();
+    const size = parseFloat(getComputedStyle(cell).fontSize);
+    if (box.width > 0 && cell.innerText.trim() && box.width < 2 * size) {
+      found.push('cell ' + cell.innerText.trim().slice(0, 12));
+    }
+  }
+  return found.slice(0, 5);
+}"""
+
+
+def test_every_list_reads_on_a_phone(live_server, browser):
+    from safeserve.hazards.models import Notice
+
+    seed(enterprises=(40, 10))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    errors: list[str] = []  # and nothing goes wrong in the browser's console on the way
+    page.on(
+        "console", lambda m: errors.append(f"{page.url} {m.text}") if m.type == "error" else None
+    )
+    page.on("pageerror", lambda e: errors.append(f"{page.url} {e}"))
+    _sign_in(page, live_server.url, "county_admin")
+    notice = Notice.objects.order_by("pk").first()
+    assert notice is not None
+    squeezed = {}
+    for path in [*PHONE_PAGES, f"/hazards/notices/{notice.pk}/"]:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status == 200, path
+        found = page.evaluate(SQUEEZED)
+        if found:
+            squeezed[path] = found
+    assert squeezed == {}
+    assert errors == []
+    context.close()

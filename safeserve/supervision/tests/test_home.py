@@ -243,3 +243,18 @@ def test_purchasers_and_the_office_see_directory_figures_of_their_scope(director
     assert figures["名录内企业"] == visible.count()
     assert figures["重点企业"] == visible.filter(is_key=True).count()
     assert figures["高危行业企业"] == visible.exclude(sector="").count()
+
+
+@pytest.mark.parametrize(
+    ("persona", "url_name"),
+    [
+        ("provider_admin", "providers:expert_create"),
+        ("county_admin", "accounts:user_create"),
+        ("county_admin", "organizations:create"),
+        ("township_officer", "enterprises:create"),
+        ("township_officer", "procurement:plan_create"),
+    ],
+)
+def test_no_form_shows_djangos_dashes_for_an_empty_choice(directory, login, persona, url_name):
+    html = login(directory[persona]).get(reverse(url_name)).content.decode()
+    assert "---------" not in html

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from safeserve.audit.digests import digests_issue
+from safeserve.audit.verification import verify_all
 from safeserve.contracts.services import start_due_contracts
 from safeserve.operations.roster.jobs import roster_jobs_tidy
 
@@ -13,17 +14,19 @@ class Command(BaseCommand):
         "The daily time-based transitions (schedule with cron or a systemd timer): signed "
         "contracts whose service period has begun start service; roster imports a stopped "
         "worker left half-way are closed and their uploads deleted; every audit chain that "
-        "moved gets a signed digest of its head."
+        "moved gets a signed digest of its head, and every chain is verified (the result "
+        "shows on the audit trail page)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = start_due_contracts()
         closed = roster_jobs_tidy()
         digests = digests_issue()
+        broken = sum(not result.ok for result in verify_all())
         self.stdout.write(
             _(
                 "Contracts started: %(started)d; stalled roster imports closed: %(closed)d; "
-                "audit digests issued: %(digests)d"
+                "audit digests issued: %(digests)d; audit chains broken: %(broken)d"
             )
-            % {"started": started, "closed": closed, "digests": len(digests)}
+            % {"started": started, "closed": closed, "digests": len(digests), "broken": broken}
         )
