@@ -162,6 +162,7 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = task.contract
     verbs = TASK.verbs_for(user, task)
     current, older = services.suggested_templates(task) if task.uses_checklists else ([], [])
+    show_older = request.GET.get("older") == "1"
     chosen = {i.template_id for i in task.inspections.all()}
     working_papers = perms.sees_working_papers(user)
     inspections = services.checklist_progress(task) if working_papers else []
@@ -182,11 +183,17 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "others": [
                 t
                 for t in services.available_templates(task.county_id)
-                if t.pk not in chosen and t not in current and t not in older
+                if t.pk not in chosen
+                and t not in current
+                and t not in older
+                and (show_older or not t.superseded)
             ]
             if task.uses_checklists
             else [],
-            "older": [t for t in older if t.pk not in chosen],
+            # Superseded criteria only when asked for (areas the current text does not cover).
+            "show_older": show_older,
+            "older": [t for t in older if t.pk not in chosen] if show_older else [],
+            "has_older": bool(older),
             "inspections": inspections,
             # What the lead still has to do before the findings can be recorded.
             "missing": services.missing_findings(task)

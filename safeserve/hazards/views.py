@@ -12,9 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.exports import export_page
@@ -29,6 +31,7 @@ from safeserve.common.request import AuthedRequest
 from safeserve.common.validation import date_or_error, id_or_none, number_or_error
 from safeserve.fieldwork import permissions as perms
 from safeserve.fieldwork import selectors as fieldwork_selectors
+from safeserve.fieldwork import services as fieldwork_services
 from safeserve.fieldwork.models import Answer, Inspection, ServiceTask
 from safeserve.fieldwork.workflows import TASK
 from safeserve.hazards import exports, selectors, services
@@ -234,6 +237,23 @@ def inspection(request: AuthedRequest, pk: int, inspection_pk: int) -> HttpRespo
         raise Http404
     retry: Any = None
     status = 200
+    htmx = request.headers.get("HX-Request") == "true"
+    if request.method == "POST" and request.POST.get("all_remaining_no"):
+        try:
+            count = fieldwork_services.answers_remaining_no(actor=request.user, inspection=sheet)
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d remaining item answered: no problem.",
+                    "%(n)d remaining items answered: no problem.",
+                    count,
+                )
+                % {"n": count},
+            )
+        return redirect(request.path)
     if request.method == "POST":
         post = request.POST
         item = sheet.template.items.filter(pk=id_or_none(post.get("item")) or 0).first()
@@ -256,17 +276,21 @@ def inspection(request: AuthedRequest, pk: int, inspection_pk: int) -> HttpRespo
             )[1]
         except ApplicationError as exc:
             # Nothing was kept: show the card again with what the expert typed.
+            if htmx:  # the message inside the card, where the expert is
+                return _inspection_card(request, task, sheet, item, post, ("danger", exc.message))
             messages.error(request, str(exc.message))
             retry, status = post, 400
         else:
             if hazard is None:
-                messages.success(request, _("Answer saved."))
+                done = _("Saved: %(answer)s.") % {"answer": Answer(post.get("answer", "")).label}
             else:
-                messages.success(
-                    request,
-                    _("Hazard %(number)s raised (%(level)s).")
-                    % {"number": hazard.number, "level": hazard.get_level_display()},
-                )
+                done = _("Hazard %(number)s raised (%(level)s).") % {
+                    "number": hazard.number,
+                    "level": hazard.get_level_display(),
+                }
+            if htmx:
+                return _inspection_card(request, task, sheet, item, None, ("success", done))
+            messages.success(request, done)
             return redirect(f"{request.path}#item-{item.pk}")
     answers = {a.item_id: a for a in sheet.answers.all()}
     retry_item = id_or_none(retry.get("item")) if retry else None
@@ -274,21 +298,58 @@ def inspection(request: AuthedRequest, pk: int, inspection_pk: int) -> HttpRespo
         (item, answers.get(item.pk), retry if item.pk == retry_item else None)
         for item in sheet.template.items.all()
     ]
-    days = policy_for(task.county_id).general_rectification_days
     return render(
         request,
         "hazards/inspection.html",
         {
-            "task": task,
+            **_inspection_context(request, task),
             "sheet": sheet,
             "items": items,
             "answered": len(answers),
-            "can_answer": TASK.allows("answer", request.user, task),
-            "answer_choices": Answer.choices,
-            "default_deadline": timezone.localdate() + dt.timedelta(days=days),
         },
         status=status,
     )
+
+
+def _inspection_context(request: AuthedRequest, task: ServiceTask) -> dict[str, Any]:
+    days = policy_for(task.county_id).general_rectification_days
+    return {
+        "task": task,
+        "can_answer": TASK.allows("answer", request.user, task),
+        "answer_choices": Answer.choices,
+        "default_deadline": timezone.localdate() + dt.timedelta(days=days),
+    }
+
+
+def _inspection_card(
+    request: AuthedRequest,
+    task: ServiceTask,
+    sheet: Inspection,
+    item: Any,
+    retry: Any,
+    message: tuple[str, Any],
+) -> HttpResponse:
+    """One item's card after an htmx save, its message inside it, and the answered count
+    swapped out of band — the expert stays where they are on the page."""
+    items = list(sheet.template.items.all())
+    answers = {
+        a.item_id: a
+        for a in sheet.answers.prefetch_related("photos", "hazards").all()  # fresh
+    }
+    context = {
+        **_inspection_context(request, task),
+        "item": item,
+        "answer": answers.get(item.pk),
+        "retry": retry,
+        "number": items.index(item) + 1,
+        "item_message": {"tone": message[0], "text": message[1]},
+    }
+    card = render_to_string("hazards/_inspection_item.html", context, request=request)
+    count = render_to_string(
+        "hazards/_inspection_count.html",
+        {"answered": len(answers), "total": len(items), "oob": True},
+    )
+    return HttpResponse(card + count)
 
 
 @login_required

@@ -13,6 +13,7 @@ from safeserve.fieldwork.services.document_requests import (
 from safeserve.fieldwork.services.fee_reports import fee_complaint_decide, fee_complaint_report
 from safeserve.fieldwork.services.inspections import (
     answer_record,
+    answers_remaining_no,
     available_templates,
     inspection_add,
     record_save,
@@ -40,6 +41,7 @@ __all__ = [
     "RECORD_FIELDS",
     "SCHEDULE_LIMIT",
     "answer_record",
+    "answers_remaining_no",
     "available_templates",
     "can_request_documents",
     "checklist_progress",

@@ -104,6 +104,39 @@ def inspection_add(*, actor: User, task: ServiceTask, template: ChecklistTemplat
 
 
 @transaction.atomic
+def answers_remaining_no(*, actor: User, inspection: Inspection) -> int:
+    """Answers 否 (no problem) to every item of the checklist not yet answered, in one step
+    the expert confirms on the page first ("all remaining items: no problem"); items already
+    answered keep their answers. One audit event naming the items; returns how many."""
+    task = lock_task(inspection.task)
+    TASK.check("answer", actor, task)
+    answered = set(
+        InspectionAnswer.objects.filter(inspection=inspection).values_list("item_id", flat=True)
+    )
+    remaining = [item for item in inspection.template.items.all() if item.pk not in answered]
+    if not remaining:
+        raise ApplicationError(
+            "nothing_remaining", _("Every item of this checklist is answered already.")
+        )
+    InspectionAnswer.objects.bulk_create(
+        InspectionAnswer(inspection=inspection, item=item, answer=Answer.NO, answered_by=actor)
+        for item in remaining
+    )
+    audit_record(
+        action="task.items_answered_no",
+        actor=actor,
+        obj=task,
+        after={
+            "checklist": inspection.template.name,
+            "items": [item.reference for item in remaining],
+            "answer": Answer.NO,
+            "count": len(remaining),
+        },
+    )
+    return len(remaining)
+
+
+@transaction.atomic
 def answer_record(
     *,
     actor: User,
