@@ -345,7 +345,9 @@ def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(
+                request, _("%(name)s saved.") % {"name": form.cleaned_data["full_name"]}
+            )
             return redirect("accounts:user_detail", pk=target.pk)
     return render(request, "accounts/user_form.html", {"form": form, "target": target})
 

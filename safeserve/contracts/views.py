@@ -168,6 +168,23 @@ def _amendments_for(user: Any, contract: Contract) -> list[Any]:
     return rows
 
 
+def _contract_done(verb: str, contract: Contract) -> str:
+    """What a contract verb did, in the words the page confirms it with."""
+    status = contract.__class__.objects.get(pk=contract.pk).get_status_display()
+    words = {
+        "sign": _("Signed for your side; the contract is now %(status)s."),
+        "start": _("Service started."),
+        "complete": _("The service is confirmed complete."),
+        "close": _("The contract is closed."),
+        "terminate": _("The contract is terminated."),
+        "amend": _("Amendment proposed; the other party agrees or declines."),
+        "amendment_agree": _("Amendment agreed; the contract now reads as amended."),
+        "amendment_decline": _("Amendment declined."),
+        "amendment_withdraw": _("Amendment withdrawn."),
+    }
+    return words.get(verb, _("Saved.")) % {"status": status}
+
+
 @login_required
 @require_POST
 def contract_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
@@ -225,7 +242,7 @@ def contract_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("Saved."))
+        messages.success(request, _contract_done(verb, contract))
     return redirect("contracts:detail", pk=contract.pk)
 
 
@@ -365,7 +382,13 @@ def money(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("Saved."))
+        shown = f"¥{amount:,.2f}"
+        messages.success(
+            request,
+            _("Payment of %(amount)s recorded.") % {"amount": shown}
+            if what == "payment"
+            else _("Deduction of %(amount)s recorded.") % {"amount": shown},
+        )
     return redirect("contracts:detail", pk=contract.pk)
 
 
@@ -387,6 +410,7 @@ def engagement(request: AuthedRequest, pk: int) -> HttpResponse:
             services.engagement_end(
                 actor=request.user, engagement=engaged, reason=request.POST.get("reason", "")
             )
+            done = _("The engagement of %(name)s has ended.") % {"name": engaged.expert.name}
         else:
             expert_id = request.POST.get("expert", "")
             expert = (
@@ -420,10 +444,14 @@ def engagement(request: AuthedRequest, pk: int) -> HttpResponse:
                 ends_on=ends_on,
                 agreement=agreement,
             )
+            done = _("%(name)s is engaged for this contract until %(date)s.") % {
+                "name": expert.name,
+                "date": ends_on,
+            }
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("Saved."))
+        messages.success(request, done)
     return redirect("contracts:detail", pk=contract.pk)
 
 

@@ -128,7 +128,7 @@ def enterprise_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, _("%(name)s saved.") % {"name": form.cleaned_data["name"]})
             return redirect("enterprises:detail", pk=enterprise.pk)
     return render(
         request, "enterprises/enterprise_form.html", {"form": form, "enterprise": enterprise}

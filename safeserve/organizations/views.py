@@ -157,7 +157,7 @@ def organization_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, _("%(name)s saved.") % {"name": data["name"]})
             return redirect("organizations:detail", pk=org.pk)
     return render(request, "organizations/organization_form.html", {"form": form, "org": org})
 

@@ -145,7 +145,14 @@ def plan_transition(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("Saved."))
+        done = {
+            "submit": _("Submitted to the county office for approval."),
+            "approve": _("Approved: the plan is in the annual budget."),
+            "close": _("The plan is closed."),
+            "return": _("Returned to %(purchaser)s with your reason.")
+            % {"purchaser": plan.purchaser.name},
+        }
+        messages.success(request, done[verb])
     return redirect("procurement:plan_detail", pk=plan.pk)
 
 

@@ -190,7 +190,7 @@ def provider_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, _("%(name)s saved.") % {"name": form.cleaned_data["name"]})
             return redirect("providers:detail", pk=provider.pk)
     return render(request, "providers/provider_form.html", {"form": form, "provider": provider})
 
@@ -475,7 +475,7 @@ def expert_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, _("%(name)s saved.") % {"name": form.cleaned_data["name"]})
             return redirect("providers:expert_detail", pk=expert.pk)
     return render(request, "providers/expert_form.html", {"form": form, "expert": expert})
 

@@ -14,9 +14,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": [], "audit_details_visible": False}
     items = navigation_for(user)
     current = request.path
-    active = max(
-        (i for i in items if current.startswith(i.url)), key=lambda i: len(i.url), default=None
-    )
+    matches = [
+        (len(prefix), item)
+        for item in items
+        for prefix in item.prefixes
+        if current.startswith(prefix)
+    ]
+    active = max(matches, key=lambda match: match[0])[1] if matches else None
     return {
         "nav_items": items,
         "nav_active": active.url_name if active else None,

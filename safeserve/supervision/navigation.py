@@ -30,10 +30,16 @@ class NavItem:
     url_name: str
     icon: str
     allowed: Callable[[Any], bool]
+    # Pages under other addresses that belong to this item (highlighted with it).
+    also: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return (self.url, *self.also)
 
 
 def _any_user(user: Any) -> bool:
@@ -92,7 +98,13 @@ def _county_setup(user: Any) -> bool:
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", "bi-house", _any_user),
-    NavItem(_("Purchase plans"), "procurement:plan_list", "bi-journal-text", can_read_procurement),
+    NavItem(
+        _("Purchase plans"),
+        "procurement:plan_list",
+        "bi-journal-text",
+        can_read_procurement,
+        also=("/procurement/leading-group/",),
+    ),
     NavItem(
         _("Purchase projects"),
         "procurement:project_list",

@@ -43,6 +43,21 @@
       done();
     }, done, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
   });
+  // A formset grows as needed: [data-add-row="prefix"] copies the <template> of an empty
+  // row (id "prefix-empty") into the rows (id "prefix-rows") and counts it in TOTAL_FORMS.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-add-row]") : null;
+    if (!button) { return; }
+    var prefix = button.getAttribute("data-add-row");
+    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+    var empty = document.getElementById(prefix + "-empty");
+    var rows = document.getElementById(prefix + "-rows");
+    if (!total || !empty || !rows) { return; }
+    var index = parseInt(total.value, 10);
+    rows.insertAdjacentHTML("beforeend", empty.innerHTML.replace(/__prefix__/g, String(index)));
+    total.value = String(index + 1);
+    enhance(rows);
+  });
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
 })();

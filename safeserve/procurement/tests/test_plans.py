@@ -166,3 +166,28 @@ def test_one_plan_per_purchaser_per_year(directory):
     with pytest.raises(ApplicationError) as refused:
         services.plan_create(actor=directory["township_officer"], year=TODAY.year, title="再来")
     assert refused.value.code == "plan_exists"
+
+
+def test_the_leading_group_page_takes_as_many_members_as_needed(directory, login):
+    import re
+
+    from django.urls import reverse
+
+    from safeserve.procurement.models import LeadingGroup
+
+    officer = directory["township_officer"]
+    url = reverse("procurement:leading_group", args=[TODAY.year])
+    client = login(officer)
+    page = client.get(url).content.decode()
+    assert 'data-testid="add-member"' in page and "__prefix__" in page  # the empty row
+    # The page's menu shows where it belongs.
+    assert re.search(r'class="nav-link active"\s+href="/procurement/plans/"', page)
+    rows = [("leader", "王组长", "镇长"), ("deputy", "李副组长", "副镇长")]
+    rows += [("member", f"成员{n}", f"办公室{n}") for n in range(5)]
+    data = {"form-TOTAL_FORMS": str(len(rows)), "form-INITIAL_FORMS": "0"}
+    for n, (role, name, position) in enumerate(rows):
+        data |= {f"form-{n}-role": role, f"form-{n}-name": name, f"form-{n}-position": position}
+    response = client.post(url, data)
+    assert response.status_code == 302
+    group = LeadingGroup.objects.get(purchaser=officer.organization, year=TODAY.year)
+    assert group.members.count() == 7
