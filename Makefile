@@ -1,16 +1,26 @@
 # SafeServe — `make demo` runs it, `make test` tests it; both work from a fresh clone.
 SHELL := /bin/bash
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 MANAGE := DEBUG=true $(PY) manage.py
 VENDOR := build/vendor
 
-.PHONY: setup demo test test-sqlite test-postgres test-production test-dates fuzz lint assets messages run bench restore-drill clean
+.PHONY: prerequisites setup demo test test-sqlite test-postgres test-production test-dates fuzz lint assets messages run bench restore-drill clean
 
-setup: $(VENV)/.installed $(VENDOR)/.copied locale/zh_Hans/LC_MESSAGES/django.mo  ## idempotent
+setup: prerequisites $(VENV)/.installed $(VENDOR)/.copied locale/zh_Hans/LC_MESSAGES/django.mo  ## idempotent
+
+# What a bare Debian machine lacks, said in one line before anything else runs (the test
+# suite also needs chromium, poppler-utils and a CJK font; .ci/run installs those).
+prerequisites:
+	@missing=""; \
+	test -n "$(PYTHON)" || missing="$$missing python3(>=3.11)"; \
+	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$(PYTHON)" ] && ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then missing="$$missing python3-venv"; fi; \
+	if [ -n "$$missing" ]; then echo "Missing:$$missing — install with: sudo apt-get install$$missing" | sed 's/python3(>=3.11)/python3/g'; exit 1; fi
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }

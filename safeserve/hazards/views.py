@@ -113,6 +113,15 @@ def hazard_file(request: AuthedRequest, pk: int, file_pk: int) -> FileResponse:
     return serve_file(stored.file, name=stored.original_name)
 
 
+def _acknowledged(hazard: Hazard) -> str:
+    """Signing for one hazard says which; the notice page signs the whole notice and says
+    how many (notice_acknowledge)."""
+    return _("Receipt of hazard %(number)s confirmed; rectify it by %(date)s.") % {
+        "number": hazard.number,
+        "date": hazard.deadline,
+    }
+
+
 @login_required
 @require_POST
 def hazard_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
@@ -122,6 +131,7 @@ def hazard_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     try:
         if verb == "acknowledge":
             services.hazard_acknowledge(actor=user, hazard=hazard)
+            messages.success(request, _acknowledged(hazard))
         elif verb == "submit":
             services.hazard_submit(
                 actor=user,
@@ -448,7 +458,7 @@ def notice_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         try:
             if request.POST.get("verb") == "acknowledge":
                 services.hazard_acknowledge(actor=actor, hazard=hazard)
-                messages.success(request, _("Receipt of the notice confirmed."))
+                messages.success(request, _acknowledged(hazard))
             elif request.POST.get("verb") == "submit":
                 services.hazard_submit(
                     actor=actor,

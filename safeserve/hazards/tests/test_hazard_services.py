@@ -865,3 +865,25 @@ def test_it_audits_every_step_of_the_closed_loop(users, on_site):
         "hazard.closed",
         "hazard.reopened",
     ]
+
+
+def test_signing_for_one_hazard_says_which_on_the_link_page_and_the_hazard_page(
+    users, on_site, client, login
+):
+    from django.urls import reverse
+
+    from safeserve.hazards.services import notice_token
+
+    first, second = raise_general(users, on_site), raise_general(users, on_site)
+    notice = services.notice_issue(actor=users["expert"], task=on_site, hazards=[first, second])
+    url = reverse("notice_link", args=[notice.pk, notice_token(notice)])
+    response = client.post(url, {"hazard": first.pk, "verb": "acknowledge"}, follow=True)
+    said = [str(m) for m in response.context["messages"]]
+    assert said == [f"已确认签收隐患 {first.number} 的整改通知，请于 {first.deadline} 前完成整改。"]
+    assert fresh(second).status == HazardStatus.NOTIFIED  # only the one signed for
+    page = login(users["enterprise_user"]).post(
+        reverse("hazards:action", args=[second.pk, "acknowledge"]), follow=True
+    )
+    assert [str(m) for m in page.context["messages"]] == [
+        f"已确认签收隐患 {second.number} 的整改通知，请于 {second.deadline} 前完成整改。"
+    ]
