@@ -62,15 +62,20 @@ def verify_chain(chain: AuditChain) -> ChainResult:
 
 
 def verify_all() -> list[ChainResult]:
-    """Every chain recomputed; each chain records when and with what result, for the audit
-    trail page (a verification changes no event, so it leaves no audit event)."""
-    results = []
-    for chain in AuditChain.objects.order_by("key"):
-        result = verify_chain(chain)
-        AuditChain.objects.filter(key=chain.key).update(
+    """Every chain recomputed; writes nothing (a backup verifies inside its read-only
+    snapshot)."""
+    return [verify_chain(chain) for chain in AuditChain.objects.order_by("key")]
+
+
+def verify_and_record() -> list[ChainResult]:
+    """Every chain recomputed, each recording when and with what result, for the audit trail
+    page (the daily job and verify_audit). A verification changes no event, so it leaves no
+    audit event."""
+    results = verify_all()
+    for result in results:
+        AuditChain.objects.filter(key=result.key).update(
             verified_at=timezone.now(),
             verified_events=result.events,
             verified_problem=result.problem or "",
         )
-        results.append(result)
     return results

@@ -92,11 +92,17 @@ def test_an_expert_inspects_on_a_phone(live_server, browser, tmp_path: Path) -> 
     # The page fits the phone: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
+    # Each card saves in place (htmx): its message appears inside it, the page stays.
+    page.evaluate("window.stayed = true")
     for index in (0, 1):
         card = page.locator("[data-testid=item]").nth(index)
         card.locator("label.btn-outline-success").click()
         card.locator("button[type=submit]").click()
-        page.wait_for_load_state()
+        page.locator("[data-testid=item]").nth(index).locator(
+            "[data-testid=item-message]"
+        ).wait_for()
+    assert page.evaluate("window.stayed") is True
+    assert page.inner_text("#answered-count").startswith("2/")
 
     photo = tmp_path / "fire-exit.png"
     photo.write_bytes(PNG)
@@ -112,7 +118,7 @@ def test_an_expert_inspects_on_a_phone(live_server, browser, tmp_path: Path) -> 
         (timezone.localdate() + dt.timedelta(days=7)).isoformat()
     )
     card.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    page.locator("[data-testid=item]").nth(2).locator("[data-testid=item-message]").wait_for()
     page.screenshot(path=str(tmp_path / "inspection.png"), full_page=True)
 
     assert InspectionAnswer.objects.filter(inspection__task=task).count() == 3

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from safeserve.audit.digests import check_digest, read_digests
-from safeserve.audit.verification import verify_all
+from safeserve.audit.verification import verify_and_record
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        results = verify_all()
+        results = verify_and_record()
         broken = 0
         for result in results:
             if result.ok:

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from safeserve.audit.digests import digests_issue
-from safeserve.audit.verification import verify_all
+from safeserve.audit.verification import verify_and_record
 from safeserve.contracts.services import start_due_contracts
 from safeserve.operations.roster.jobs import roster_jobs_tidy
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         started = start_due_contracts()
         closed = roster_jobs_tidy()
         digests = digests_issue()
-        broken = sum(not result.ok for result in verify_all())
+        broken = sum(not result.ok for result in verify_and_record())
         self.stdout.write(
             _(
                 "Contracts started: %(started)d; stalled roster imports closed: %(closed)d; "
