@@ -49,6 +49,15 @@ from safeserve.providers.permissions import (
 from safeserve.providers.workflows import ADMISSION, county_office
 
 
+def _own_provider(actor: Any, refusal: str) -> Provider:
+    """The provider the signed-in account works for, or a 403 saying whose account may."""
+    org = actor.organization
+    provider = Provider.objects.filter(organization=org).first() if org else None
+    if provider is None:
+        raise ApplicationError("not_a_provider", refusal, status=403)
+    return provider
+
+
 def _county_id(request: Request) -> int | None:
     org = actor_of(request).organization
     return org.county_id if org else None
@@ -299,14 +308,9 @@ class QualificationViewSet(_WarningDaysContext, ExportMixin, ScopedViewSet):
     @extend_schema(request=QualificationInput, responses={201: QualificationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         actor = actor_of(request)
-        org = actor.organization
-        provider = Provider.objects.filter(organization=org).first() if org else None
-        if provider is None:
-            raise ApplicationError(
-                "not_a_provider",
-                _("Only a service provider's account adds qualifications; sign in with it."),
-                status=403,
-            )
+        provider = _own_provider(
+            actor, _("Only a service provider's account adds qualifications; sign in with it.")
+        )
         data = QualificationInput(data=body_dict(request))
         data.is_valid(raise_exception=True)
         qualification = services.qualification_add(
@@ -417,14 +421,9 @@ class ExpertViewSet(ExportMixin, ScopedViewSet):
     @extend_schema(request=ExpertInput, responses={201: ExpertSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         actor = actor_of(request)
-        org = actor.organization
-        provider = Provider.objects.filter(organization=org).first() if org else None
-        if provider is None:
-            raise ApplicationError(
-                "not_a_provider",
-                _("Only a service provider's account registers its experts; sign in with it."),
-                status=403,
-            )
+        provider = _own_provider(
+            actor, _("Only a service provider's account registers its experts; sign in with it.")
+        )
         data = ExpertInput(data=body_dict(request))
         data.is_valid(raise_exception=True)
         expert = services.expert_create(
@@ -582,14 +581,9 @@ class EmployerChangeViewSet(ExportMixin, ScopedViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The new employer asks to take over an expert registered with another provider."""
         actor = actor_of(request)
-        org = actor.organization
-        provider = Provider.objects.filter(organization=org).first() if org else None
-        if provider is None:
-            raise ApplicationError(
-                "not_a_provider",
-                _("Only the new employer's account files an employer change; sign in with it."),
-                status=403,
-            )
+        provider = _own_provider(
+            actor, _("Only the new employer's account files an employer change; sign in with it.")
+        )
         data = EmployerChangeInput(data=body_dict(request))
         data.is_valid(raise_exception=True)
         change = services.employer_change_request(
