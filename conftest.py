@@ -30,12 +30,15 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _stays_on_the_test_database() -> Any:
-    """No test may leave the connection pointing anywhere but the test database: the next
-    test would read and write the real one (or fail where it does not exist)."""
+def _stays_on_the_test_database(request: pytest.FixtureRequest) -> Any:
+    """No test that uses the test database may leave the connection pointing anywhere else:
+    the next test would read and write the real one (or fail where it does not exist). The
+    production smoke tests use no test database and are left alone."""
     from django.db import connection
 
     yield
+    if "django_db_setup" not in request.fixturenames:
+        return
     name = str(connection.settings_dict.get("NAME") or "")
     if connection.vendor == "postgresql":
         assert name.startswith("test_"), f"the connection now points at {name!r}"

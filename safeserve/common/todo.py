@@ -139,10 +139,21 @@ class TodoItem:
         return (not self.overdue, due, since)
 
 
+@dataclass(frozen=True)
+class TodoNote:
+    """Work that is no single record's verb but still waits on the person — e.g. key
+    enterprises no contract of the year covers yet (R9). Shown above the items."""
+
+    label: Any
+    title: str
+    url: str
+
+
 @dataclass
 class Todo:
     items: list[TodoItem]
     more: list[tuple[TodoRow, str | None]]  # rows with more than PER_ROW candidates
+    notes: list[TodoNote] = field(default_factory=list)
 
     @property
     def overdue(self) -> int:
@@ -162,6 +173,13 @@ def _as_moment(value: dt.datetime | dt.date) -> dt.datetime:
 
 
 _ROWS: dict[str, TodoRow] = {}
+_NOTES: list[Callable[[Any], list[TodoNote]]] = []
+
+
+def register_todo_notes(source: Callable[[Any], list[TodoNote]]) -> None:
+    """A later app's notes (a constant number of queries per person)."""
+    if source not in _NOTES:
+        _NOTES.append(source)
 
 
 def register_todo_rows(rows: Iterable[TodoRow]) -> None:
@@ -197,4 +215,5 @@ def todo_for(user: Any) -> Todo:
             seen.add(url)
             items.append(TodoItem(row, obj, row.title(obj), url, row.since(obj), row.due(obj)))
     items.sort(key=TodoItem.sort_key)
-    return Todo(items, more)
+    notes = [note for source in _NOTES for note in source(user)]
+    return Todo(items, more, notes)

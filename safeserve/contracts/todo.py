@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from safeserve.common.todo import TodoRow, register_todo_rows
+from safeserve.common.todo import TodoNote, TodoRow, register_todo_notes, register_todo_rows
 from safeserve.contracts.models import Amendment, Contract
 from safeserve.contracts.workflows import AMENDMENT, CONTRACT
 
@@ -111,3 +112,35 @@ register_todo_rows(
         ),
     ]
 )
+
+
+def coverage_gaps(user: Any) -> list[TodoNote]:
+    """A township or department with key enterprises of its responsibility that no live
+    contract of the year covers (R9: townships the non-high-risk ones, departments their
+    sectors')."""
+    from safeserve.contracts.selectors import coverage_report
+    from safeserve.procurement.permissions import is_purchaser_of
+
+    org = getattr(user, "organization", None)
+    if org is None or not is_purchaser_of(user, org.pk):
+        return []
+    today = timezone.localdate()
+    report = coverage_report(viewer=user, year=today.year)
+    gaps = sum(row.total - row.covered for row in report.rows)
+    if not gaps:
+        return []
+    return [
+        TodoNote(
+            _("Coverage gap"),
+            ngettext(
+                "%(n)d key enterprise is not on a contract of %(year)d yet",
+                "%(n)d key enterprises are not on a contract of %(year)d yet",
+                gaps,
+            )
+            % {"n": gaps, "year": today.year},
+            reverse("contracts:coverage"),
+        )
+    ]
+
+
+register_todo_notes(coverage_gaps)

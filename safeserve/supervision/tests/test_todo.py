@@ -96,6 +96,19 @@ def test_what_waits_on_whom_in_the_demo(chain: dict[str, User]) -> None:
     assert {"task.check_in", "task.finish", "hazard.verify"} <= rows("expert")
     assert rows("enterprise_user") >= {"hazard.submit"}
     assert rows("other_county_officer") == set() and rows("evaluator") == set()
+    # Not a record's verb, still the township's work: key enterprises no contract covers.
+    assert todo_for(chain["township_officer"]).notes == []  # the demo's key one is covered
+    township = chain["township_officer"].organization
+    ids = list(
+        Enterprise.objects.filter(township_id=township.region_id, sector="", is_key=False)
+        .exclude(status="closed")
+        .values_list("pk", flat=True)[:2]
+    )
+    assert ids
+    Enterprise.objects.filter(pk__in=ids).update(is_key=True)
+    [gap] = todo_for(chain["township_officer"]).notes
+    assert "重点企业" in gap.title and gap.url == reverse("contracts:coverage")
+    assert todo_for(chain["county_officer"]).notes == []
 
 
 def test_the_most_urgent_comes_first(chain: dict[str, User]) -> None:

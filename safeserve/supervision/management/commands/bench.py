@@ -116,6 +116,12 @@ class Command(BaseCommand):
             ("task list API", client, "/api/v1/tasks/", repeat),
             ("major-hazard reports page", client, "/hazards/reports/", repeat),
         ]
+        rows.append(("home page with 待办", client, "/", repeat))
+        for name in ("provider_admin", "expert", "enterprise_user"):
+            other = User.objects.filter(username=name).first()
+            if other is not None:
+                rows.append((f"{name}: home page with 待办", _client(other), "/", repeat))
+        rows.append(("employer changes page", client, "/providers/employer-changes/", repeat))
         expert = User.objects.filter(username="expert").first()
         if expert is not None:
             rows.append(("expert: my day and week", _client(expert), "/tasks/", repeat))
