@@ -159,6 +159,10 @@ class Todo:
     def overdue(self) -> int:
         return sum(item.overdue for item in self.items)
 
+    @property
+    def count(self) -> int:
+        return len(self.items) + len(self.notes)
+
 
 def _as_date(value: dt.datetime | dt.date) -> dt.date:
     if isinstance(value, dt.datetime):
