@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from safeserve.audit.services import audit_record
 from safeserve.common.access import require
@@ -307,10 +308,14 @@ def team_for(contract: Contract, lead_id: int, member_ids: Sequence[int]) -> tup
     }
     unknown = [number for number in ids if number not in found]
     if unknown:
-        refusal = _(
-            "Expert no. %(ids)s is neither employed by %(provider)s nor engaged by it for this "
-            "contract; no subcontracting (R7)."
-        ) % {"ids": "、".join(map(str, unknown)), "provider": contract.provider.name}
+        # R7. Counted, not named: an expert of another provider is not the asker's to know.
+        refusal = ngettext(
+            "%(n)d of the chosen experts is neither employed by %(provider)s nor engaged by it "
+            "for this contract; no subcontracting.",
+            "%(n)d of the chosen experts are neither employed by %(provider)s nor engaged by it "
+            "for this contract; no subcontracting.",
+            len(unknown),
+        ) % {"n": len(unknown), "provider": contract.provider.name}
         raise ApplicationError("expert_not_allowed", refusal, errors={"experts": [refusal]})
     serving = set(
         serving_experts(contract.county_id).filter(pk__in=ids).values_list("pk", flat=True)
