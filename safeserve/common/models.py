@@ -97,7 +97,7 @@ class CountyPolicy(BaseModel):
         _("enterprise-visits per expert per year (capacity cap)"),
         default=240,
         help_text=_(
-            "R8: a provider may not take a contract that pushes its planned visits per "
+            "A provider may not take a contract that pushes its planned visits per "
             "active employed expert above this."
         ),
     )

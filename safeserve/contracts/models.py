@@ -87,7 +87,7 @@ class Contract(BaseModel):
     planned_visits = models.PositiveIntegerField(
         _("enterprise visits planned per year"),
         default=0,
-        help_text=_("Counts towards the provider's capacity (R8)."),
+        help_text=_("Counts towards the provider's capacity."),
     )
     pass_score = models.PositiveSmallIntegerField(_("evaluation pass score"), null=True, blank=True)
     status = models.CharField(

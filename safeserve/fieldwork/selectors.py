@@ -175,7 +175,7 @@ def expert_refusal(contract: Contract, expert: Expert, on_date: dt.date) -> str 
         ) % {"name": expert.name}
     return _(
         "%(name)s is neither employed by %(provider)s nor engaged by it for this contract on "
-        "%(date)s; no subcontracting (R7)."
+        "%(date)s; no subcontracting."
     ) % {"name": expert.name, "provider": contract.provider.name, "date": on_date}
 
 

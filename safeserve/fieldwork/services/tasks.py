@@ -245,7 +245,7 @@ def task_schedule_generate(
             "over_planned_visits",
             _(
                 "This schedule gives %(visits)d visits in %(year)d, more than the "
-                "%(planned)d the contract plans a year (R8). Choose fewer visits a year, or "
+                "%(planned)d the contract plans a year. Choose fewer visits a year, or "
                 "amend the contract."
             )
             % {"visits": visits, "year": year, "planned": locked.planned_visits},
