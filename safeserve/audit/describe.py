@@ -64,7 +64,26 @@ def _money(value: Any) -> str | None:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+    if not amount.is_finite() or abs(amount) >= Decimal("1e15"):
+        return None  # not an amount anyone recorded: shown as it was stored
     return f"¥{amount:,.2f}"
+
+
+def _moment(value: str) -> str | None:
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None  # looks like a time but is not one (e.g. a title): shown as typed
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _choice(choices: dict[Any, Any], value: Any) -> Any:
+    try:
+        return choices.get(value, value)
+    except TypeError:  # a nested list or mapping: no choice names it
+        return value
 
 
 def _show(value: Any, field: Any, key: str, names: dict[int, str] | None) -> str:
@@ -80,10 +99,9 @@ def _show(value: Any, field: Any, key: str, names: dict[int, str] | None) -> str
     if isinstance(field, models.FileField):
         return _("file uploaded")
     if isinstance(value, str) and _MOMENT.match(value):
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return date_format(timezone.localtime(moment), "Y-m-d H:i")
+        moment = _moment(value)
+        if moment is not None:
+            return moment
     is_money = isinstance(field, models.DecimalField) or field is None
     if is_money and any(word in key for word in _MONEY_WORDS):
         money = _money(value)
@@ -91,12 +109,12 @@ def _show(value: Any, field: Any, key: str, names: dict[int, str] | None) -> str
             return money
     choices = dict(field.flatchoices) if field is not None and field.choices else key_choices(key)
     if isinstance(value, list):
-        return "、".join(str(choices.get(v, v)) for v in value) or "—"
+        return "、".join(str(_choice(choices, v)) for v in value) or "—"
     if isinstance(value, dict):
         if "passed" in value:  # a stored check, e.g. eligibility
             return str(_("passed")) if value["passed"] else str(_("failed"))
         return "；".join(f"{k}: {v}" for k, v in value.items())
-    return str(choices.get(value, value))
+    return str(_choice(choices, value))
 
 
 def describe(events: list[AuditEvent]) -> list[AuditEvent]:

@@ -284,6 +284,11 @@ def inspection(request: AuthedRequest, pk: int, inspection_pk: int) -> HttpRespo
                 deadline=date_or_error(post.get("deadline"), "deadline", _("rectify by")),
                 responsible_person=post.get("responsible_person", ""),
             )[1]
+        except PermissionDenied as exc:
+            if not htmx:
+                raise
+            # htmx swaps no 403: say it in the card, or the expert thinks it was saved.
+            return _inspection_card(request, task, sheet, item, post, ("danger", str(exc)))
         except ApplicationError as exc:
             # Nothing was kept: show the card again with what the expert typed.
             if htmx:  # the message inside the card, where the expert is

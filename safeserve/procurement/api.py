@@ -28,7 +28,7 @@ from safeserve.procurement.models import (
 )
 from safeserve.procurement.permissions import can_read_procurement
 from safeserve.procurement.workflows import leading_group_complete
-from safeserve.providers.models import Provider, Specialty
+from safeserve.providers.models import IN_REGISTER, Provider, Specialty
 
 
 class ItemSerializer(serializers.ModelSerializer[PlanItem]):
@@ -290,7 +290,9 @@ class PurchaseProjectViewSet(ExportMixin, ScopedViewSet):
         ).data
 
     def _provider(self, project: PurchaseProject, pk: int) -> Provider:
-        provider = Provider.objects.filter(pk=pk, admissions__county_id=project.county_id).first()
+        provider = Provider.objects.filter(
+            pk=pk, admissions__county_id=project.county_id, admissions__status__in=IN_REGISTER
+        ).first()
         if provider is None:
             raise ApplicationError(
                 "unknown_provider",

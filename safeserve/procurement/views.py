@@ -44,7 +44,7 @@ from safeserve.procurement.permissions import (
     is_purchaser_of,
 )
 from safeserve.procurement.workflows import PLAN, PROJECT, leading_group_complete
-from safeserve.providers.models import Provider
+from safeserve.providers.models import IN_REGISTER, Provider
 
 
 @login_required
@@ -302,8 +302,11 @@ def _project_for(request: AuthedRequest, pk: int) -> PurchaseProject:
 
 
 def _providers_for(project: PurchaseProject) -> Any:
-    """The register of the project's county, to check and award."""
-    return Provider.objects.filter(admissions__county_id=project.county_id).order_by("name")
+    """The register of the project's county, to check and award (a removed provider is
+    listed so the check says why; an application is not in the register yet)."""
+    return Provider.objects.filter(
+        admissions__county_id=project.county_id, admissions__status__in=IN_REGISTER
+    ).order_by("name")
 
 
 @login_required

@@ -87,7 +87,7 @@ EMPLOYER_CHANGES = ListExport(
         Column(_("Requested on"), lambda c: timezone.localtime(c.created_at).date()),
         Column(_("Full name"), lambda c: c.name),
         Column(_("ID number"), lambda c: mask_id_number(c.id_number)),
-        Column(_("former employer"), lambda c: c.from_provider.name if c.from_provider else ""),
+        Column(_("former employer"), lambda c: c.former_employer or ""),
         Column(_("new employer"), lambda c: c.to_provider.name),
         Column(_("statement"), lambda c: c.statement),
         Column(_("status"), lambda c: c.get_status_display()),

@@ -197,11 +197,15 @@ class EmployerChangeFilter(ListFilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset: QuerySet[EmployerChange], name: str, value: str) -> Any:
+        from safeserve.providers.permissions import is_county_office_actor
+
+        typed = Q(name__contains=value) | Q(to_provider__name__contains=value)
+        if not is_county_office_actor(self.user):
+            # The requester searches what it typed: matching the registered name or the
+            # former employer would tell it who holds the record and where.
+            return queryset.filter(typed)
         return queryset.filter(
-            Q(name__contains=value)
-            | Q(expert__name__contains=value)
-            | Q(to_provider__name__contains=value)
-            | Q(from_provider__name__contains=value)
+            typed | Q(expert__name__contains=value) | Q(from_provider__name__contains=value)
         )
 
     def filter_id_number(self, queryset: QuerySet[EmployerChange], name: str, value: str) -> Any:

@@ -234,6 +234,10 @@ class AdmissionStatus(models.TextChoices):
     REMOVED = "removed", _("Removed")
 
 
+# Entries of a county's register proper (an application is not one yet).
+IN_REGISTER = (AdmissionStatus.ADMITTED, AdmissionStatus.REMOVED)
+
+
 class ProviderAdmission(BaseModel):
     """A county's register (准入) entry for a provider: opened as an application when the
     provider's profile is registered in the county, then admitted or removed by the county

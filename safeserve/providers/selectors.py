@@ -128,8 +128,21 @@ def expert_list(*, viewer: User) -> QuerySet[Expert]:
 def employer_change_list(*, viewer: User) -> QuerySet[EmployerChange]:
     """The employer-change requests the viewer decides or filed; EmployerChangeFilter
     narrows them. Waiting requests first, then the newest."""
-    from django.db.models import Case, IntegerField, Value, When
+    from django.db.models import CharField, F, IntegerField, Value, When
+    from django.db.models.expressions import Case
 
+    from safeserve.providers.permissions import is_county_office_actor
+
+    # Who holds the record and where: the deciding county office, else only once approved.
+    former = (
+        F("from_provider__name")
+        if is_county_office_actor(viewer)
+        else Case(
+            When(status="approved", then=F("from_provider__name")),
+            default=Value(""),
+            output_field=CharField(),
+        )
+    )
     return (
         EmployerChange.objects.visible_to(viewer)
         .select_related("expert", "from_provider", "to_provider", "to_provider__organization")
@@ -138,7 +151,8 @@ def employer_change_list(*, viewer: User) -> QuerySet[EmployerChange]:
                 When(status="requested", then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
-            )
+            ),
+            former_employer=former,
         )
         .order_by("waiting", "-created_at", "-pk")
     )

@@ -689,7 +689,6 @@ def employer_change_approve(
     """The county office approves: the same expert record moves to the new employer with
     everything it carries, and the expert's login account moves with the person (its
     sessions end, so the next sign-in sees the new employer's work)."""
-    from safeserve.accounts.services import sessions_end_all
 
     locked = _locked_change(change)
     EMPLOYER_CHANGE.check("approve", actor, locked)
@@ -711,28 +710,68 @@ def employer_change_approve(
         reason=note.strip(),
     )
     if expert.user_id is not None:
-        from safeserve.accounts.models import User as UserModel
-
-        account = (
-            UserModel.objects.select_for_update(of=("self",))
-            .select_related("organization")
-            .get(pk=expert.user_id)
-        )
-        moved_from = account.organization.name if account.organization else ""
-        account.organization = locked.to_provider.organization
-        account.save(update_fields=["organization"])
-        ended = sessions_end_all(user=account)
-        audit_record(
-            action="user.organization_changed",
-            actor=actor,
-            obj=account,
-            county_id=locked.county_id,
-            before={"organization": moved_from},
-            after={"organization": account.organization.name, "sessions_ended": ended},
-        )
+        _move_login(actor, expert, former, locked)
     locked.from_provider = former
     return _decided(
         locked, actor, EmployerChangeStatus.APPROVED, note.strip(), "employer_change.approved"
+    )
+
+
+def _move_login(
+    actor: User, expert: Expert, former: Provider | None, change: EmployerChange
+) -> None:
+    """The person keeps their login: an expert account of the former employer moves with
+    them, as an expert account (whatever role it was given since), and must set a new
+    password — whoever administered it there may know the old one. Any other account (not the
+    former employer's, staff, platform) is not moved: it is unlinked and the new employer
+    links an account of its own."""
+    from safeserve.accounts.models import User as UserModel
+    from safeserve.accounts.services import sessions_end_all
+    from safeserve.organizations.models import Role
+
+    account = (
+        UserModel.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=expert.user_id or 0)
+    )
+    ended = sessions_end_all(user=account)
+    movable = (
+        former is not None
+        and account.organization_id == former.organization_id
+        and not account.is_superuser
+        and not account.is_staff
+    )
+    if not movable:
+        expert.user = None
+        expert.save(update_fields=["user", "updated_at"])
+        audit_record(
+            action="expert.updated",
+            actor=actor,
+            obj=expert,
+            county_id=change.county_id,
+            before={"user_id": account.pk},
+            after={"user_id": None},
+            reason=_("The login belonged to another organization; it was not moved."),
+        )
+        return
+    moved_from = account.organization.name if account.organization else ""
+    before_role = account.role
+    account.organization = change.to_provider.organization
+    account.role = Role.EXPERT
+    account.must_change_password = True
+    account.save(update_fields=["organization", "role", "must_change_password"])
+    audit_record(
+        action="user.organization_changed",
+        actor=actor,
+        obj=account,
+        county_id=change.county_id,
+        before={"organization": moved_from, "role": before_role},
+        after={
+            "organization": account.organization.name,
+            "role": Role.EXPERT,
+            "must_change_password": True,
+            "sessions_ended": ended,
+        },
     )
 
 

@@ -15,7 +15,7 @@ register_todo_rows(
         TodoRow(
             key="employer_change.decide",
             table=EMPLOYER_CHANGE,
-            verbs=("approve", "reject"),
+            verbs=("reject", "approve"),  # reject has no guard: no query per request
             label=_("Decide the employer change"),
             candidates=lambda user: (
                 EmployerChange.objects.visible_to(user)
@@ -40,6 +40,7 @@ register_todo_rows(
             candidates=lambda user: (
                 ProviderAdmission.objects.filter(
                     status=AdmissionStatus.APPLYING,
+                    county_id=getattr(user.organization, "county_id", None),
                     provider__in=Provider.objects.visible_to(user),
                 )
                 .select_related("provider")

@@ -53,7 +53,8 @@ ADMISSION = VerbTable(
     ProviderAdmission,
     [
         verb("admit", [A.APPLYING, A.REMOVED], county_office),
-        verb("remove", [A.ADMITTED], county_office, forward=False),
+        # Removing an application turns it down (reason required, like any removal).
+        verb("remove", [A.APPLYING, A.ADMITTED], county_office, forward=False),
     ],
     refuse_state=lambda admission: ApplicationError(
         "admission_unchanged",

@@ -79,3 +79,14 @@ def test_the_admission_history_says_register_and_states_in_chinese(
     panel = html[html.index('data-testid="history-panel"') :]
     assert "本县准入" in panel and "申请准入" in panel and "已准入" in panel
     assert "admitted" not in panel and "applying" not in panel
+
+
+def test_odd_stored_values_never_break_a_history_panel(directory: Any) -> None:
+    event = _event(
+        "contracts.contract",
+        {"title": "2026-02-30T10:00", "amount": "1e999999"},
+        {"title": "2026-02-31T10:00", "amount": "NaN", "criteria": [{"a": 1}, [1, 2]]},
+    )
+    rows = {label: (old, new) for label, old, new in describe([event])[0].changes}
+    assert ("2026-02-30T10:00", "2026-02-31T10:00") in rows.values()
+    assert "¥" not in "".join(rows["金额（元）"]) and len("".join(rows["金额（元）"])) < 40

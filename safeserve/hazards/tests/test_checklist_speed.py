@@ -115,3 +115,15 @@ def test_superseded_checklists_are_offered_only_when_asked(
     assert f'value="{superseded.pk}"' not in plain
     asked = client.get(url + "?older=1").content.decode()
     assert f'value="{superseded.pk}"' in asked
+
+
+def test_a_refusal_by_role_shows_in_the_card_not_as_a_silent_403(
+    users: dict[str, Any], on_site: ServiceTask, login: Any
+) -> None:
+    sheet = _sheet(users, on_site)
+    item = sheet.template.items.order_by("position").first()
+    url = reverse("inspection", args=[on_site.pk, sheet.pk])
+    response = login(users["provider_admin"]).post(url, {"item": item.pk, "answer": "no"}, **HX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "alert-danger" in html and "无权" in html
+    assert not InspectionAnswer.objects.filter(inspection=sheet).exists()

@@ -191,3 +191,13 @@ def test_the_leading_group_page_takes_as_many_members_as_needed(directory, login
     assert response.status_code == 302
     group = LeadingGroup.objects.get(purchaser=officer.organization, year=TODAY.year)
     assert group.members.count() == 7
+
+
+def test_an_application_is_not_in_the_register_a_purchaser_awards_from(demo):
+    from safeserve.procurement.models import PurchaseProject
+    from safeserve.procurement.views import _providers_for
+
+    project = PurchaseProject.objects.first()
+    names = set(_providers_for(project).values_list("name", flat=True))
+    assert "新锐安全技术服务有限公司" not in names  # applying
+    assert "安平安科安全技术咨询有限公司" in names  # the register proper stays listed

@@ -503,3 +503,60 @@ def test_the_list_page_api_and_export_cost_the_same_queries_for_n_and_2n_rows(
     _more_requests(directory, 5)
     assert [counted(client, url) for client, url in urls] == first
     assert Session.objects.exists()
+
+
+# --- Review fixes: nothing about the record reaches the requester before approval -------------
+
+
+def test_the_requesters_export_and_search_say_nothing_of_the_record(
+    directory: dict[str, User], mover: Expert, login: Any, api: Any
+) -> None:
+    request_move(directory, mover, name="化名")
+    requester = api(directory["provider_admin"])
+    sheet = requester.get("/api/v1/employer-changes/export/")
+    rows = [
+        list(r)
+        for r in load_workbook(
+            io.BytesIO(b"".join(sheet.streaming_content)), read_only=True
+        ).active.iter_rows(values_only=True)
+    ]
+    assert OTHER not in str(rows) and mover.name not in str(rows)
+    for guess in (OTHER, mover.name):
+        found = requester.get("/api/v1/employer-changes/", {"q": guess}).json()["results"]
+        assert found == [], guess
+    assert len(requester.get("/api/v1/employer-changes/", {"q": "化名"}).json()["results"]) == 1
+    office = api(directory["county_officer"])
+    assert len(office.get("/api/v1/employer-changes/", {"q": OTHER}).json()["results"]) == 1
+    office_sheet = office.get("/api/v1/employer-changes/export/")
+    assert OTHER in str(
+        [
+            list(r)
+            for r in load_workbook(
+                io.BytesIO(b"".join(office_sheet.streaming_content)), read_only=True
+            ).active.iter_rows(values_only=True)
+        ]
+    )
+
+
+def test_a_moved_login_is_an_expert_account_that_must_set_a_new_password(
+    directory: dict[str, User], mover: Expert
+) -> None:
+    account = directory["other_expert"]
+    User.objects.filter(pk=account.pk).update(role="admin")  # raised there meanwhile
+    change = request_move(directory, mover)
+    services.employer_change_approve(actor=directory["county_officer"], change=change)
+    account.refresh_from_db()
+    assert account.role == "expert" and account.must_change_password
+    assert account.organization.name == ELIGIBLE
+
+
+def test_a_login_of_another_organization_is_unlinked_not_moved(
+    directory: dict[str, User], mover: Expert
+) -> None:
+    stranger = directory["township_officer"]
+    Expert.objects.filter(pk=mover.pk).update(user=stranger)
+    change = request_move(directory, mover)
+    services.employer_change_approve(actor=directory["county_officer"], change=change)
+    mover.refresh_from_db()
+    stranger.refresh_from_db()
+    assert mover.user_id is None and stranger.organization.name != ELIGIBLE

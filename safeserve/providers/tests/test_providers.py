@@ -577,7 +577,11 @@ def test_the_admission_table_drives_page_api_and_services(directory, login, api)
         detail=lambda p: f"/api/v1/providers/{p.pk}/",
     )
     offered = walk.run(directory, login, api)
-    assert offered == {"applying": {"admit"}, "admitted": {"remove"}, "removed": {"admit"}}
+    assert offered == {
+        "applying": {"admit", "remove"},
+        "admitted": {"remove"},
+        "removed": {"admit"},
+    }
     assert set().union(*offered.values()) == set(ADMISSION.names)
 
 
@@ -600,4 +604,4 @@ def test_registering_a_profile_applies_to_the_county_register(directory, api):
     assert entry.county == county and entry.status == "applying"
     response = api(directory["county_officer"]).get(f"/api/v1/providers/{provider.pk}/")
     assert response.json()["admission_status"] == "applying"
-    assert response.json()["allowed_actions"] == ["admit"]
+    assert response.json()["allowed_actions"] == ["admit", "remove"]
