@@ -457,6 +457,12 @@ class MajorHazardReport(BaseModel):
     def is_late_unsent(self) -> bool:
         return self.sent_at is None and timezone.now() > self.due_at
 
+    @property
+    def overdue(self) -> bool:
+        """What "overdue" means for a report (the badge colours read it): unsent past its
+        due hour (R12)."""
+        return self.is_late_unsent
+
 
 # 安全生产事故隐患排查治理暂行规定 第15条: the six parts of a governance plan.
 GOVERNANCE_PARTS = (

@@ -30,7 +30,6 @@ from safeserve.providers.filters import (
 from safeserve.providers.models import (
     CertificateKind,
     EmployerChange,
-    EmployerChangeStatus,
     Expert,
     LegalEntityKind,
     Provider,
@@ -46,7 +45,7 @@ from safeserve.providers.permissions import (
     can_see_personal_data,
     is_county_office_actor,
 )
-from safeserve.providers.workflows import ADMISSION, county_office
+from safeserve.providers.workflows import ADMISSION, sees_record_holder
 
 
 def _own_provider(actor: Any, refusal: str) -> Provider:
@@ -516,12 +515,7 @@ class EmployerChangeSerializer(serializers.ModelSerializer[EmployerChange]):
         ]
 
     def _reveals(self, obj: EmployerChange) -> bool:
-        user = self.context["request"].user
-        return bool(
-            user.is_superuser
-            or county_office(user, obj)
-            or obj.status == EmployerChangeStatus.APPROVED
-        )
+        return sees_record_holder(self.context["request"].user, obj)
 
     def get_id_number(self, obj: EmployerChange) -> str:
         return mask_id_number(obj.id_number)

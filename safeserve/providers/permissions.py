@@ -78,3 +78,9 @@ def can_see_personal_data(user: User, expert: Expert) -> bool:
         and expert.employer is not None
         and expert.employer.organization_id == user.organization_id
     )
+
+
+def reads_employer_changes(user: Any) -> bool:
+    """The employer-change list: the county office that decides, providers' staff who file
+    (each list is scoped by EmployerChange.visible_to)."""
+    return is_county_office_actor(user) or is_provider_staff_member(user)

@@ -133,7 +133,8 @@ def employer_change_list(*, viewer: User) -> QuerySet[EmployerChange]:
 
     from safeserve.providers.permissions import is_county_office_actor
 
-    # Who holds the record and where: the deciding county office, else only once approved.
+    # Who holds the record and where (workflows.sees_record_holder, here in SQL): the
+    # deciding county office, else only once approved.
     former = (
         F("from_provider__name")
         if is_county_office_actor(viewer)

@@ -41,7 +41,6 @@ from safeserve.providers.forms import (
 from safeserve.providers.models import (
     Debarment,
     EmployerChange,
-    EmployerChangeStatus,
     Expert,
     ExpertPoolMembership,
     Provider,
@@ -56,13 +55,13 @@ from safeserve.providers.permissions import (
     can_register_provider,
     can_see_personal_data,
     is_county_office_actor,
-    is_provider_staff_member,
+    reads_employer_changes,
 )
 from safeserve.providers.workflows import (
     ADMISSION,
     EMPLOYER_CHANGE,
-    county_office,
     nothing_left_behind,
+    sees_record_holder,
 )
 
 
@@ -352,7 +351,7 @@ def expert_list(request: AuthedRequest) -> HttpResponse:
             "query": query_without_page(request),
             "can_create": own_provider is not None
             and can_edit_provider(request.user, own_provider),
-            "employer_changes": _reads_employer_changes(request.user),
+            "employer_changes": reads_employer_changes(request.user),
         },
     )
 
@@ -529,13 +528,9 @@ def _own_provider(request: AuthedRequest) -> Provider | None:
     return provider if provider is not None and can_edit_provider(request.user, provider) else None
 
 
-def _reads_employer_changes(user: User) -> bool:
-    return is_county_office_actor(user) or is_provider_staff_member(user)
-
-
 @login_required
 def employer_changes(request: AuthedRequest) -> HttpResponse:
-    require(_reads_employer_changes(request.user))
+    require(reads_employer_changes(request.user))
     filters = filtered(
         request, EmployerChangeFilter, selectors.employer_change_list(viewer=request.user)
     )
@@ -555,7 +550,7 @@ def employer_changes(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def employer_change_export(request: AuthedRequest) -> HttpResponseBase:
-    require(_reads_employer_changes(request.user))
+    require(reads_employer_changes(request.user))
     filters = filtered(
         request, EmployerChangeFilter, selectors.employer_change_list(viewer=request.user)
     )
@@ -611,11 +606,7 @@ def _change_for(request: AuthedRequest, pk: int) -> EmployerChange:
 @login_required
 def employer_change_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     change = _change_for(request, pk)
-    reveals = (
-        request.user.is_superuser
-        or county_office(request.user, change)
-        or change.status == EmployerChangeStatus.APPROVED
-    )
+    reveals = sees_record_holder(request.user, change)
     verbs = EMPLOYER_CHANGE.verbs_for(request.user, change)
     # Why the county office cannot approve yet (the guard's own words).
     refusal = nothing_left_behind(change) if "reject" in verbs and "approve" not in verbs else None

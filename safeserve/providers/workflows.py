@@ -48,6 +48,17 @@ def county_office(user: Any, record: EmployerChange | ProviderAdmission) -> bool
     )
 
 
+def sees_record_holder(user: Any, change: EmployerChange) -> bool:
+    """Who holds the record the ID number named, and where (its name, its employer): the
+    deciding county office (and the platform administrator); the requester only once
+    approved — the expert is then its own. employer_change_list says the same in SQL."""
+    return bool(
+        getattr(user, "is_superuser", False)
+        or county_office(user, change)
+        or change.status == EmployerChangeStatus.APPROVED
+    )
+
+
 A = AdmissionStatus
 ADMISSION = VerbTable(
     ProviderAdmission,

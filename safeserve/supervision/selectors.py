@@ -168,9 +168,9 @@ def landing_figures(user: User) -> list[Figure]:
 def _employer_change_figures(user: User) -> list[Figure]:
     """Employer changes the county office decides, or the provider waits on."""
     from safeserve.providers.models import EmployerChange, EmployerChangeStatus
-    from safeserve.providers.permissions import is_county_office_actor, is_provider_staff_member
+    from safeserve.providers.permissions import is_county_office_actor, reads_employer_changes
 
-    if user.is_superuser or not (is_county_office_actor(user) or is_provider_staff_member(user)):
+    if user.is_superuser or not reads_employer_changes(user):
         return []
     waiting = (
         EmployerChange.objects.visible_to(user)

@@ -68,7 +68,6 @@ TONES: dict[str, dict[str, str]] = {
 @register.filter
 def status_tone(obj: Any) -> str:
     """The badge colour of an object's status: red whenever it is overdue."""
-    for flag in ("overdue", "is_late_unsent"):  # a hazard past its deadline, a report unsent
-        if getattr(obj, flag, False) is True:
-            return LATE
+    if getattr(obj, "overdue", False) is True:  # each lifecycle says what overdue means
+        return LATE
     return TONES.get(obj._meta.model_name, {}).get(obj.status, UNDER_WAY)

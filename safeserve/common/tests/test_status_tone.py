@@ -46,3 +46,15 @@ def test_overdue_is_red_whatever_the_state():
     assert status_tone(_Hazard("rectifying", overdue=False)) == "primary"
     assert status_tone(_Hazard("submitted", overdue=False)) == "warning"
     assert status_tone(_Hazard("closed", overdue=False)) == "success"
+
+
+def test_a_major_hazard_report_unsent_past_its_hour_is_red():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from safeserve.hazards.models import MajorHazardReport
+
+    late = MajorHazardReport(status="draft", due_at=timezone.now() - dt.timedelta(hours=1))
+    on_time = MajorHazardReport(status="draft", due_at=timezone.now() + dt.timedelta(hours=1))
+    assert status_tone(late) == "danger" and status_tone(on_time) == "warning"
