@@ -1,4 +1,5 @@
-"""The demo's signed contract: 城关镇 and the eligible provider, in service from today."""
+"""The demo's signed contract: 城关镇 and the eligible provider, drafted after the award, signed by
+both parties and in service since two months ago (safeserve/demo/clock.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from safeserve.accounts.models import User
 from safeserve.common.lib.dates import years_from
 from safeserve.contracts import services
 from safeserve.contracts.models import Contract
+from safeserve.demo import clock
 from safeserve.enterprises.models import Enterprise
 from safeserve.procurement.models import ProjectStatus, PurchaseProject
 
@@ -27,20 +29,35 @@ def seed_contracts() -> int:
     if project is None or len(users) < 3 or Contract.objects.filter(project=project).exists():
         return 0
     today = timezone.localdate()
-    contract = services.contract_draft(actor=users["township_officer"], project=project)
+    began = today - dt.timedelta(days=clock.SERVICE_BEGAN)
+    with clock.on(today, clock.SIGNED + 4, 10, 0):
+        contract = _draft(users["township_officer"], project, began)
+    with clock.on(today, clock.SIGNED + 1, 15, 30):
+        services.contract_sign(actor=users["township_leader"], contract=contract)
+    with clock.on(today, clock.SIGNED, 10, 0):
+        services.contract_sign(actor=users["provider_leader"], contract=contract)
+    with clock.on(today, clock.SERVICE_BEGAN, 0, 5):
+        services.start_due_contracts(timezone.localdate())
+    with clock.on(today, clock.SERVICE_BEGAN, 9, 0):
+        _cover(users["township_officer"], contract)
+    return 1
+
+
+def _draft(officer: User, project: PurchaseProject, began: dt.date) -> Contract:
+    contract = services.contract_draft(actor=officer, project=project)
     amount = contract.amount
     half = (amount / 2).quantize(amount)
     services.contract_save_terms(
-        actor=users["township_officer"],
+        actor=officer,
         contract=contract,
         terms=services.Terms(
-            number=f"城关镇采〔{today.year}〕07号",
+            number=f"城关镇采〔{project.item.plan.year}〕07号",
             subject_matter=project.service_content,
             quantity="辖区45家非高危重点企业，每家每季度检查1次，共180家次",
             quality_requirements="按国家重大事故隐患判定标准和检查表逐项检查；每次检查出具书面交底；"
             "重大隐患24小时内报告",
-            period_start=today,
-            period_end=years_from(today, 1) - dt.timedelta(days=1),
+            period_start=began,
+            period_end=years_from(began, 1) - dt.timedelta(days=1),
             amount=amount,
             payment_method="合同签订后支付50%，年度绩效评估合格后支付余款；评估不合格按规定扣减",
             rights_obligations="甲方提供服务对象清单并监督；乙方按计划派专家检查、跟踪整改、"
@@ -56,9 +73,10 @@ def seed_contracts() -> int:
         ),
         installments=f"{half} | 合同签订后\n{amount - half} | 年度绩效评估合格后",
     )
-    services.contract_sign(actor=users["township_leader"], contract=contract)
-    services.contract_sign(actor=users["provider_leader"], contract=contract)
-    services.start_due_contracts(today)
+    return contract
+
+
+def _cover(officer: User, contract: Contract) -> None:
     # Cover the township's key enterprises outside the high-risk sectors, except two: the
     # coverage page then shows a gap to close.
     key = list(
@@ -71,8 +89,7 @@ def seed_contracts() -> int:
         .order_by("name")
     )
     services.coverage_add(
-        actor=users["township_officer"],
+        actor=officer,
         contract=contract,
         enterprises=key[:-2] if len(key) > 2 else key,
     )
-    return 1

@@ -1,8 +1,9 @@
 """The demo's fieldwork and hazards on 城关镇's inspection contract (``manage.py seed_demo``).
 
-Everything goes through the services, so every write is audited; only dates are moved
-afterwards (seed data only) so that past visits, overdue hazards and late reports exist:
-services stamp "now" and refuse past deadlines. Idempotent: once the contract has tasks,
+Everything goes through the services, so every write is audited, and each step runs on its
+own day (safeserve/demo/clock.py): a visit 45 days ago was planned a week before it, its
+hazards were raised that morning with the deadlines they keep, the notice signed the next
+day. Records, deadlines and histories agree. Idempotent: once the contract has tasks,
 nothing more is done. Deterministic: no randomness, dates relative to today.
 
 What it shows (the logins of DESIGN.md §6):
@@ -25,10 +26,11 @@ safeserve/demo/training.py.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -38,8 +40,8 @@ from django.db import models
 from django.utils import timezone, translation
 
 from safeserve.accounts.models import User
-from safeserve.common.models import policy_for
 from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.demo import clock
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.models import (
@@ -74,9 +76,6 @@ from safeserve.hazards.models import (
     SupervisionLevel,
 )
 from safeserve.providers.models import Expert
-
-# How far back the contract's service period is moved so that past visits fall inside it.
-PERIOD_BACKDATE_DAYS = 60
 
 # Everything this module creates, counted before and after (the number seed_demo reports).
 CREATED_MODELS: tuple[type[models.Model], ...] = (
@@ -284,7 +283,8 @@ class Finding:
     level: str = HazardLevel.GENERAL
     funds: str | None = None
     by_member: bool = False
-    deadline_days: int | None = None  # from today; None: the policy's default
+    deadline_days: int | None = None  # from today; None: the policy's default (a visit may
+    # set its own: Seeder.visit's ``deadlines``)
 
 
 F = Finding
@@ -619,6 +619,8 @@ class _Seeder:
         self.used: dict[int, int] = {}
         self.photo_count = 0
         self.main_task: ServiceTask | None = None
+        self.traveller: Any = None
+        self.deadlines: dict[str, int] = {}
 
     # time ------------------------------------------------------------------------------
 
@@ -629,12 +631,29 @@ class _Seeder:
         moment = dt.datetime.combine(self.day(-days_ago), dt.time(hour, minute))
         return timezone.make_aware(moment)
 
-    @staticmethod
-    def move(obj: models.Model, **fields: Any) -> None:
-        """Seed data only: put a stamp the services set to "now" back in the past."""
-        type(obj)._default_manager.filter(pk=obj.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(obj, name, value)
+    @contextlib.contextmanager
+    def on(self, days_ago: int, hour: int, minute: int = 0) -> Iterator[None]:
+        """Runs the block at that moment (safeserve/demo/clock.py)."""
+        with clock.travel(self.at(days_ago, hour, minute)) as traveller:
+            outer, self.traveller = self.traveller, traveller
+            try:
+                yield
+            finally:
+                self.traveller = outer
+
+    @contextlib.contextmanager
+    def when(self, moment: dt.datetime) -> Iterator[None]:
+        with clock.travel(moment) as traveller:
+            outer, self.traveller = self.traveller, traveller
+            try:
+                yield
+            finally:
+                self.traveller = outer
+
+    def later(self, minutes: int) -> None:
+        """Moves the travelled clock on (a step of a visit takes time); now stays now."""
+        if self.traveller is not None:
+            self.traveller.shift(dt.timedelta(minutes=minutes))
 
     # files -----------------------------------------------------------------------------
 
@@ -761,6 +780,7 @@ class _Seeder:
                         photos=self.photos(),
                     )
                     raised[finding.key] = self.raise_hazard(task, answerer, finding, answer)
+                    self.later(8)
                 else:
                     fieldwork.answer_record(
                         actor=answerer,
@@ -772,10 +792,12 @@ class _Seeder:
                             else Answer.NO
                         ),
                     )
+                    self.later(1)
         for finding in findings:
             if finding.item is None:
                 answerer = member if finding.by_member else lead
                 raised[finding.key] = self.raise_hazard(task, answerer, finding, None)
+                self.later(8)
         return raised
 
     def raise_hazard(
@@ -786,6 +808,7 @@ class _Seeder:
         answer: InspectionAnswer | None,
     ) -> Hazard:
         assert task.enterprise is not None
+        offset = self.deadlines.get(finding.key, finding.deadline_days)
         words = profile_of(task.enterprise)
         major = finding.level == HazardLevel.MAJOR
         return hazards.hazard_raise(
@@ -797,9 +820,7 @@ class _Seeder:
             advice=finding.advice.format(**words),
             basis=finding.basis,
             answer=answer,
-            deadline=(
-                self.day(finding.deadline_days) if finding.deadline_days is not None else None
-            ),
+            deadline=self.day(offset) if offset is not None else None,
             responsible_person=words["legal"] if major else words["contact"],
             funds_estimate=Decimal(finding.funds) if finding.funds else None,
             photos=self.photos(),
@@ -814,53 +835,41 @@ class _Seeder:
         *,
         lead: str = "expert",
         member: str = "expert2",
+        deadlines: dict[str, int] | None = None,
     ) -> tuple[ServiceTask, dict[str, Hazard]]:
-        """A visit done ``days_ago`` days ago: planned, checked in, every item answered,
-        findings recorded; then its stamps are moved back to that day."""
+        """A visit done ``days_ago`` days ago: planned and assigned a week before, checked in
+        at 8:50, every item answered and the hazards raised through the morning (with the
+        ``deadlines`` given, in days from today), findings recorded at 16:30."""
         experts = {"expert": self.lead_expert, "expert2": self.member_expert}
-        task = self.plan(enterprise, -days_ago, title, lead=experts[lead], member=experts[member])
+        with self.on(days_ago + 7, 16, 10):
+            task = self.plan(
+                enterprise, -days_ago, title, lead=experts[lead], member=experts[member]
+            )
         lead_user, member_user = self.users[lead], self.users[member]
-        self.check_in(task, lead_user)
-        raised = self.inspect(task, lead_user, member_user, FINDINGS[key])
-        fieldwork.task_finish(actor=lead_user, task=task)
-        checked_in = self.at(days_ago, 8, 50)
-        self.move(
-            task,
-            created_at=self.at(days_ago + 7, 16, 10),
-            checked_in_at=checked_in,
-            findings_recorded_at=self.at(days_ago, 16, 30),
-            updated_at=self.at(days_ago, 16, 30),
-        )
-        Inspection.objects.filter(task=task).update(
-            created_at=self.at(days_ago, 9, 0), updated_at=self.at(days_ago, 9, 0)
-        )
-        InspectionAnswer.objects.filter(inspection__task=task).update(
-            created_at=self.at(days_ago, 11, 0), updated_at=self.at(days_ago, 11, 0)
-        )
-        InspectionPhoto.objects.filter(answer__inspection__task=task).update(
-            uploaded_at=self.at(days_ago, 11, 0)
-        )
-        for minutes, hazard in enumerate(raised.values()):
-            found = self.at(days_ago, 9, 30) + dt.timedelta(minutes=25 * minutes)
-            self.move(hazard, found_at=found, created_at=found, updated_at=found)
-            HazardFile.objects.filter(hazard=hazard).update(uploaded_at=found)
+        self.deadlines = deadlines or {}
+        with self.on(days_ago, 8, 50):
+            self.check_in(task, lead_user)
+            self.later(10)
+            raised = self.inspect(task, lead_user, member_user, FINDINGS[key])
+        self.deadlines = {}
+        with self.on(days_ago, 16, 30):
+            fieldwork.task_finish(actor=lead_user, task=task)
         return task, raised
 
-    def deadline(self, hazard: Hazard, offset: int) -> None:
-        self.move(hazard, deadline=self.day(offset))
-
     def notify(
-        self, task: ServiceTask, user: User, found: Sequence[Hazard], days_ago: int
+        self,
+        task: ServiceTask,
+        user: User,
+        found: Sequence[Hazard],
+        days_ago: int,
+        minute: int = 0,
     ) -> Notice:
-        notice = hazards.notice_issue(actor=user, task=task, hazards=found)
-        self.move(notice, created_at=self.at(days_ago, 17, 0), updated_at=self.at(days_ago, 17, 0))
-        return notice
+        with self.on(days_ago, 17, minute):
+            return hazards.notice_issue(actor=user, task=task, hazards=found)
 
     def acknowledge(self, actor: Any, hazard: Hazard, days_ago: int) -> None:
-        hazards.hazard_acknowledge(actor=actor, hazard=hazard)
-        moment = self.at(days_ago, 10, 0)
-        self.move(hazard, acknowledged_at=moment, updated_at=moment)
-        Notice.objects.filter(hazards=hazard).update(acknowledged_at=moment)
+        with self.on(days_ago, 10, 0):
+            hazards.hazard_acknowledge(actor=actor, hazard=hazard)
 
     def submit(
         self,
@@ -872,24 +881,18 @@ class _Seeder:
     ) -> None:
         words = profile_of(hazard.enterprise)
         name = words["contact"] if isinstance(actor, hazards.LinkActor) else ""
-        submission = hazards.hazard_submit(
-            actor=actor,
-            hazard=hazard,
-            description=description.format(**words),
-            files=list(files) if files is not None else self.photos(2),
-            submitter_name=name,
-        )
-        moment = self.at(days_ago, 15, 20)
-        self.move(submission, submitted_at=moment)
-        self.move(hazard, submitted_at=moment, updated_at=moment)
-        HazardFile.objects.filter(submission=submission).update(uploaded_at=moment)
+        with self.on(days_ago, 15, 20):
+            hazards.hazard_submit(
+                actor=actor,
+                hazard=hazard,
+                description=description.format(**words),
+                files=list(files) if files is not None else self.photos(2),
+                submitter_name=name,
+            )
 
     def verify(self, user: User, hazard: Hazard, note: str, days_ago: int) -> None:
-        hazards.hazard_verify(actor=user, hazard=hazard, note=note, photos=self.photos())
-        moment = self.at(days_ago, 10, 40)
-        self.move(hazard, closed_at=moment, updated_at=moment)
-        HazardReview.objects.filter(hazard=hazard).update(reviewed_at=moment)
-        HazardFile.objects.filter(hazard=hazard, stage="verification").update(uploaded_at=moment)
+        with self.on(days_ago, 10, 40):
+            hazards.hazard_verify(actor=user, hazard=hazard, note=note, photos=self.photos())
 
     def report_of(self, hazard: Hazard) -> MajorHazardReport:
         return MajorHazardReport.objects.get(hazard=hazard)
@@ -906,22 +909,14 @@ class _Seeder:
         )
 
     def send_report(
-        self, user: User, hazard: Hazard, key: str, *, sent_hours: int, late: bool = False
+        self, user: User, hazard: Hazard, key: str, *, sent_hours: int
     ) -> MajorHazardReport:
-        """Sends the report ``sent_hours`` after discovery; a late one is sent after its due
-        time has been moved to 24 h after discovery, so the service itself marks it late."""
-        hours = self._report_hours()
-        report = self.write_report(user, hazard, key)
-        due = hazard.found_at + dt.timedelta(hours=hours)
-        if late:
-            self.move(report, due_at=due)
-        report = hazards.major_report_send(actor=user, report=report)
-        sent = hazard.found_at + dt.timedelta(hours=sent_hours)
-        self.move(report, due_at=due, created_at=hazard.found_at, sent_at=sent, updated_at=sent)
-        return report
-
-    def _report_hours(self) -> int:
-        return int(policy_for(self.contract.county_id).major_hazard_report_hours)
+        """Writes the report an hour after discovery and sends it ``sent_hours`` after; past
+        the policy's hours the service itself marks it late."""
+        with self.when(hazard.found_at + dt.timedelta(hours=1)):
+            report = self.write_report(user, hazard, key)
+        with self.when(hazard.found_at + dt.timedelta(hours=sent_hours)):
+            return hazards.major_report_send(actor=user, report=report)
 
     def department_takes(
         self,
@@ -932,29 +927,26 @@ class _Seeder:
         planned_completion: int,
     ) -> MajorHazardReport:
         officer = self.users["department_officer"]
-        report = hazards.major_report_acknowledge(actor=officer, report=self.report_of(hazard))
-        moment = self.at(acknowledged_days_ago, 9, 15)
-        self.move(report, acknowledged_at=moment, updated_at=moment)
+        with self.on(acknowledged_days_ago, 9, 15):
+            report = hazards.major_report_acknowledge(actor=officer, report=self.report_of(hazard))
         if supervised_days_ago is not None:
             department = report.department
-            report = hazards.major_report_supervise(
-                actor=officer,
-                report=report,
-                level=SupervisionLevel.COUNTY,
-                supervising_unit=department.name,
-                planned_completion=self.day(max(planned_completion, 0)),
-            )
-            moment = self.at(supervised_days_ago, 15, 0)
-            self.move(
-                report,
-                supervised_at=moment,
-                planned_completion=self.day(planned_completion),
-                updated_at=moment,
-            )
+            with self.on(supervised_days_ago, 15, 0):
+                report = hazards.major_report_supervise(
+                    actor=officer,
+                    report=report,
+                    level=SupervisionLevel.COUNTY,
+                    supervising_unit=department.name,
+                    planned_completion=self.day(planned_completion),
+                )
         return report
 
-    def governance(self, user: User, hazard: Hazard, key: str) -> None:
+    def governance(self, user: User, hazard: Hazard, key: str, days_ago: int) -> None:
         words = profile_of(hazard.enterprise)
+        with self.on(days_ago, 14, 0):
+            self._governance(user, hazard, key, words)
+
+    def _governance(self, user: User, hazard: Hazard, key: str, words: dict[str, str]) -> None:
         hazards.governance_plan_save(
             actor=user,
             report=self.report_of(hazard),
@@ -1003,13 +995,20 @@ class _Seeder:
         """45 days ago at enterprise_user's enterprise: two hazards closed, one overdue with
         a pending extension, one submitted, the major hazard accepted by the department."""
         owner = self.users["enterprise_user"]
-        task, found = self.visit("visit1", main, 45, "季度安全检查")
+        task, found = self.visit(
+            "visit1",
+            main,
+            45,
+            "季度安全检查",
+            deadlines={
+                "power_cabinet": -30,
+                "extinguishers": -38,
+                "fire_alarm": -3,
+                "ppe": 15,
+                "dust_venting": -10,
+            },
+        )
         major = found["dust_venting"]
-        self.deadline(found["power_cabinet"], -30)
-        self.deadline(found["extinguishers"], -38)
-        self.deadline(found["fire_alarm"], -3)
-        self.deadline(found["ppe"], 15)
-        self.deadline(major, -10)
         notice = self.notify(task, expert, list(found.values()), 45)
         actor = self.acts_for(main, notice)
         for hazard in found.values():
@@ -1020,7 +1019,7 @@ class _Seeder:
             major, acknowledged_days_ago=44, supervised_days_ago=43, planned_completion=-10
         )
         self.governance(
-            owner if actor is owner else self.users["provider_admin"], major, "dust_venting"
+            owner if actor is owner else self.users["provider_admin"], major, "dust_venting", 42
         )
         self.submit(
             actor,
@@ -1038,16 +1037,13 @@ class _Seeder:
                 ),
             ],
         )
-        report = hazards.major_report_accept(
-            actor=dept,
-            report=report,
-            note="县应急管理局会同城关镇安监站、服务机构专家现场验收：除尘器已加装泄爆片及"
-            "导管，泄爆口朝向室外安全区域，火花探测熄灭装置调试正常，清灰记录完整，同意销号。",
-        )
-        accepted = self.at(8, 10, 30)
-        self.move(report, accepted_at=accepted, updated_at=accepted)
-        self.move(major, closed_at=accepted, updated_at=accepted)
-        HazardReview.objects.filter(hazard=major).update(reviewed_at=accepted)
+        with self.on(8, 10, 30):
+            report = hazards.major_report_accept(
+                actor=dept,
+                report=report,
+                note="县应急管理局会同城关镇安监站、服务机构专家现场验收：除尘器已加装泄爆片及"
+                "导管，泄爆口朝向室外安全区域，火花探测熄灭装置调试正常，清灰记录完整，同意销号。",
+            )
         # two general hazards rectified and verified
         self.submit(
             actor,
@@ -1075,14 +1071,14 @@ class _Seeder:
             35,
         )
         # overdue, with an extension request waiting for the purchaser
-        extension = hazards.extension_request(
-            actor=owner if actor is owner else self.users["provider_admin"],
-            hazard=found["fire_alarm"],
-            new_deadline=self.day(20),
-            reason="故障探测器和回路板需由厂家调货，消防维保单位告知到货约需三周；新的维护"
-            "保养合同已签订，申请延期完成。",
-        )
-        self.move(extension, created_at=self.at(5, 14, 0), updated_at=self.at(5, 14, 0))
+        with self.on(5, 14, 0):
+            hazards.extension_request(
+                actor=owner if actor is owner else self.users["provider_admin"],
+                hazard=found["fire_alarm"],
+                new_deadline=self.day(20),
+                reason="故障探测器和回路板需由厂家调货，消防维保单位告知到货约需三周；新的维护"
+                "保养合同已签订，申请延期完成。",
+            )
         # rectified, waiting for the expert's on-site check
         self.submit(
             actor,
@@ -1092,14 +1088,14 @@ class _Seeder:
             2,
         )
         if actor is owner:
-            rating = fieldwork.task_rate(
-                actor=owner,
-                task=task,
-                score=4,
-                comment="两位专家检查认真，对除尘器泄爆问题讲解清楚，整改建议具体可行。"
-                "希望复查时间能提前告知。",
-            )
-            self.move(rating, created_at=self.at(42, 9, 20), updated_at=self.at(42, 9, 20))
+            with self.on(42, 9, 20):
+                fieldwork.task_rate(
+                    actor=owner,
+                    task=task,
+                    score=4,
+                    comment="两位专家检查认真，对除尘器泄爆问题讲解清楚，整改建议具体可行。"
+                    "希望复查时间能提前告知。",
+                )
         self.main_task = task
 
     def _visit_furniture(
@@ -1107,12 +1103,19 @@ class _Seeder:
     ) -> None:
         """30 days ago: the major hazard listed for supervision, its plan complete and the
         rectification submitted — ready for the department to accept on site."""
-        task, found = self.visit("visit2", enterprise, 30, "粉尘防爆专项检查")
+        task, found = self.visit(
+            "visit2",
+            enterprise,
+            30,
+            "粉尘防爆专项检查",
+            deadlines={
+                "hot_work": 5,
+                "warning_signs": -15,
+                "dust_cleaning": -2,
+                "dust_electrical": 10,
+            },
+        )
         major = found["dust_electrical"]
-        self.deadline(found["hot_work"], 5)
-        self.deadline(found["warning_signs"], -15)
-        self.deadline(found["dust_cleaning"], -2)
-        self.deadline(major, 10)
         notice = self.notify(task, expert, list(found.values()), 30)
         actor = self.acts_for(enterprise, notice)
         for hazard in found.values():
@@ -1121,7 +1124,7 @@ class _Seeder:
         self.department_takes(
             major, acknowledged_days_ago=29, supervised_days_ago=28, planned_completion=10
         )
-        self.governance(self.users["provider_admin"], major, "dust_electrical")
+        self.governance(self.users["provider_admin"], major, "dust_electrical", 26)
         self.submit(
             actor,
             major,
@@ -1167,20 +1170,23 @@ class _Seeder:
     ) -> None:
         """20 days ago: the major hazard reported late and listed for supervision (plan in
         progress), a general hazard closed, one extended."""
-        task, found = self.visit("visit3", enterprise, 20, "粉尘防爆专项检查")
+        task, found = self.visit(
+            "visit3",
+            enterprise,
+            20,
+            "粉尘防爆专项检查",
+            deadlines={"risk_cards": -5, "hazard_ledger": 10, "spark_detection": 25},
+        )
         major = found["spark_detection"]
-        self.deadline(found["risk_cards"], -5)
-        self.deadline(found["hazard_ledger"], 10)
-        self.deadline(major, 25)
         notice = self.notify(task, expert, list(found.values()), 20)
         actor = self.acts_for(enterprise, notice)
         for hazard in found.values():
             self.acknowledge(actor, hazard, 18)
-        self.send_report(expert, major, "spark_detection", sent_hours=31, late=True)
+        self.send_report(expert, major, "spark_detection", sent_hours=31)
         self.department_takes(
             major, acknowledged_days_ago=18, supervised_days_ago=17, planned_completion=25
         )
-        self.governance(self.users["provider_admin"], major, "spark_detection")  # 3 of 6 parts
+        self.governance(self.users["provider_admin"], major, "spark_detection", 15)  # 3 of 6
         self.submit(
             actor, found["risk_cards"], "已在各岗位张贴岗位风险告知卡，并组织员工学习。", 10
         )
@@ -1191,54 +1197,59 @@ class _Seeder:
             "同意销号。",
             8,
         )
-        extension = hazards.extension_request(
-            actor=self.users["provider_admin"],
-            hazard=found["hazard_ledger"],
-            new_deadline=self.day(30),
-            reason="企业已委托第三方机构开展安全风险辨识评估，评估报告预计三周内完成，隐患"
-            "排查台账需依据评估结果重新建立，申请延期。",
-        )
-        self.move(extension, created_at=self.at(6, 11, 0))
-        extension = hazards.extension_decide(
-            actor=township,
-            extension=extension,
-            approve=True,
-            note="同意延期，请服务机构跟踪评估进度。",
-        )
-        self.move(extension, decided_at=self.at(5, 9, 40), updated_at=self.at(5, 9, 40))
+        with self.on(6, 11, 0):
+            extension = hazards.extension_request(
+                actor=self.users["provider_admin"],
+                hazard=found["hazard_ledger"],
+                new_deadline=self.day(30),
+                reason="企业已委托第三方机构开展安全风险辨识评估，评估报告预计三周内完成，隐患"
+                "排查台账需依据评估结果重新建立，申请延期。",
+            )
+        with self.on(5, 9, 40):
+            hazards.extension_decide(
+                actor=township,
+                extension=extension,
+                approve=True,
+                note="同意延期，请服务机构跟踪评估进度。",
+            )
 
     def _visit_kitchen(self, enterprise: Enterprise, expert: User, expert2: User) -> None:
         """12 days ago, expert2 leading: a rectification rejected, a notice never
         acknowledged (overdue)."""
         task, found = self.visit(
-            "visit4", enterprise, 12, "季度安全检查", lead="expert2", member="expert"
+            "visit4",
+            enterprise,
+            12,
+            "季度安全检查",
+            lead="expert2",
+            member="expert",
+            deadlines={"kitchen_power": 3, "lpg": -5},
         )
-        self.deadline(found["kitchen_power"], 3)
-        self.deadline(found["lpg"], -5)
         notice = self.notify(task, expert2, [found["kitchen_power"]], 12)
-        urgent = self.notify(task, expert2, [found["lpg"]], 12)
-        self.move(urgent, created_at=self.at(12, 17, 10))
+        self.notify(task, expert2, [found["lpg"]], 12, minute=10)
         actor = self.acts_for(enterprise, notice)
         self.acknowledge(actor, found["kitchen_power"], 11)
         self.submit(actor, found["kitchen_power"], "已更换{workshop}插座。", 6)
-        hazards.hazard_reject(
-            actor=expert2,
-            hazard=found["kitchen_power"],
-            reason="照片显示仅更换了插座面板，配电箱内未加装漏电保护器，电源线仍未穿管，"
-            "请按通知书要求整改后重新提交。",
-        )
-        moment = self.at(5, 16, 0)
-        self.move(found["kitchen_power"], updated_at=moment)
-        HazardReview.objects.filter(hazard=found["kitchen_power"]).update(reviewed_at=moment)
+        with self.on(5, 16, 0):
+            hazards.hazard_reject(
+                actor=expert2,
+                hazard=found["kitchen_power"],
+                reason="照片显示仅更换了插座面板，配电箱内未加装漏电保护器，电源线仍未穿管，"
+                "请按通知书要求整改后重新提交。",
+            )
         # the LPG hazard stays notified: never acknowledged, deadline passed
 
     def _visit_contractor(self, enterprise: Enterprise, expert: User) -> None:
         """3 days ago: a major hazard reported in time, waiting for the department's
         acknowledgement; both hazards notified."""
-        task, found = self.visit("visit5", enterprise, 3, "季度安全检查")
+        task, found = self.visit(
+            "visit5",
+            enterprise,
+            3,
+            "季度安全检查",
+            deadlines={"training": 4, "contractor": 27},
+        )
         major = found["contractor"]
-        self.deadline(found["training"], 4)
-        self.deadline(major, 27)
         self.notify(task, expert, list(found.values()), 3)
         self.send_report(expert, major, "contractor", sent_hours=6)
 
@@ -1254,14 +1265,15 @@ class _Seeder:
             member=self.member_expert,
         )
         self.check_in(task, expert)
-        found = self.inspect(
+        self.deadlines = {"interlock": 3}
+        self.inspect(
             task,
             expert,
             expert2,
             FINDINGS["visit_today"],
             answered={"general-basic": 8, "gm2023-general": 2},
         )
-        self.deadline(found["interlock"], 3)
+        self.deadlines = {}
 
     def _planned(
         self,
@@ -1343,17 +1355,23 @@ class _Seeder:
         owner = self.users["enterprise_user"]
         if main.organization_id != owner.organization_id:
             return
-        request = fieldwork.document_request_create(
-            actor=self.users["township_officer"],
-            contract=self.contract,
-            enterprise=main,
-            kind=DocumentRequestKind.DOCUMENTS,
-            description="为核实粉尘涉爆重大事故隐患整改情况，请于5日内提供：1. 粉尘防爆安全"
-            "管理制度；2. 近三个月粉尘清理记录；3. 除尘系统泄爆装置改造验收资料。",
-            due_date=self.day(2),
-        )
-        self.move(request, created_at=self.at(3, 9, 30))
-        request = fieldwork.document_request_answer(
+        with self.on(3, 9, 30):
+            request = fieldwork.document_request_create(
+                actor=self.users["township_officer"],
+                contract=self.contract,
+                enterprise=main,
+                kind=DocumentRequestKind.DOCUMENTS,
+                description="为核实粉尘涉爆重大事故隐患整改情况，请于5日内提供：1. 粉尘防爆安全"
+                "管理制度；2. 近三个月粉尘清理记录；3. 除尘系统泄爆装置改造验收资料。",
+                due_date=self.day(2),
+            )
+        with self.on(1, 16, 45):
+            self._answer(owner, request)
+        with self.on(44, 10, 15):
+            self._complain(owner, main)
+
+    def _answer(self, owner: User, request: DocumentRequest) -> None:
+        fieldwork.document_request_answer(
             actor=owner,
             request=request,
             answer="已上传粉尘防爆安全管理制度、近三个月清扫记录和泄爆装置改造验收资料"
@@ -1372,9 +1390,9 @@ class _Seeder:
                 )
             ],
         )
-        self.move(request, answered_at=self.at(1, 16, 45), updated_at=self.at(1, 16, 45))
-        EnterpriseDocument.objects.filter(request=request).update(uploaded_at=self.at(1, 16, 45))
-        complaint = fieldwork.fee_complaint_report(
+
+    def _complain(self, owner: User, main: Enterprise) -> None:
+        fieldwork.fee_complaint_report(
             actor=owner,
             enterprise=main,
             contract=self.contract,
@@ -1387,7 +1405,6 @@ class _Seeder:
             "政府购买的服务不应向企业收费，特此反映。",
             evidence=SimpleUploadedFile("报价单照片.png", demo_png(997), content_type="image/png"),
         )
-        self.move(complaint, created_at=self.at(44, 10, 15), updated_at=self.at(44, 10, 15))
 
 
 def _counts() -> dict[str, int]:
@@ -1426,15 +1443,11 @@ def seed_fieldwork() -> int:
         or contract.tasks.exists()
         or not contract.coverage.exists()
         or Expert.objects.filter(user__username__in=["expert", "expert2"]).count() != 2
+        # the first visit was planned 52 days ago, inside the service period
+        or contract.period_start is None
+        or contract.period_start > timezone.localdate() - dt.timedelta(days=52)
     ):
         return 0
-    today = timezone.localdate()
-    start = today - dt.timedelta(days=PERIOD_BACKDATE_DAYS)
-    if contract.period_start is None or contract.period_start > start:
-        # Seed data only: the service period began two months ago, so the visits of the
-        # past weeks fall inside it (the signed term stays within the policy's limit).
-        Contract.objects.filter(pk=contract.pk).update(period_start=start)
-        contract.refresh_from_db()
     before = _counts()
     with translation.override("zh-hans"):
         _Seeder(contract, users).run()

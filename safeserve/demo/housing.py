@@ -1,7 +1,7 @@
 """The demo's 住建局 chain (``manage.py seed_demo``): a major hazard in a high-risk
 enterprise, routed to the department of its sector (R12). ``seed_housing_supervision``: plan approved by ``county_officer``,
 project awarded to 安平安科, contract signed by ``housing_leader`` and ``provider_leader``
-and in service from today, covering construction enterprises; today's visit by ``expert``
+in service since 40 days ago, covering construction enterprises; today's visit by ``expert``
 and ``expert2`` finds a tower crane's safety devices disabled (建质规〔2022〕2号 第八条（五）),
 notified and acknowledged, reported in time and listed for supervision by
 ``housing_officer``; the recheck is planned. 应急管理局's plan is left waiting.
@@ -20,6 +20,7 @@ from safeserve.common.choices import HighRiskSector
 from safeserve.common.lib.dates import years_from
 from safeserve.contracts import services as contracts
 from safeserve.contracts.models import Contract
+from safeserve.demo import clock
 from safeserve.demo.fieldwork import (
     FINDINGS,
     _counts,
@@ -39,7 +40,9 @@ from safeserve.hazards.models import (
 from safeserve.procurement import services as procurement
 from safeserve.procurement.models import (
     LeadingGroupRole,
+    PlanItem,
     PurchasePlan,
+    PurchaseProject,
 )
 from safeserve.providers.models import Expert, Provider
 
@@ -74,13 +77,44 @@ def _housing_contract(
     users: dict[str, User], provider: Provider, enterprises: list[Enterprise]
 ) -> Contract:
     """住建局's plan (leading group, one inspection item), approved by the county office; the
-    project awarded to the demo provider; the contract signed by both parties, in service from
-    today and covering the enterprises."""
-    officer, leader = users["housing_officer"], users["housing_leader"]
-    department = officer.organization
-    assert department is not None
+    project awarded to the demo provider; the contract signed by both parties, in service since
+    40 days ago and covering the enterprises; each step on its own day."""
+    officer = users["housing_officer"]
     today = timezone.localdate()
-    year = today.year
+    with clock.on(today, clock.PLANS_DRAFTED - 5, 10, 0):
+        plan, item = _housing_plan(users)
+    with clock.on(today, clock.PLANS_APPROVED - 2, 16, 30):
+        procurement.plan_submit(actor=officer, plan=plan)
+    with clock.on(today, clock.PLANS_APPROVED - 3, 9, 40):
+        procurement.plan_approve(actor=users["county_officer"], plan=plan)
+    with clock.on(today, 60, 9, 30):
+        project = _housing_project(officer, item)
+    with clock.on(today, 45, 15, 0):
+        project, _result = procurement.project_award(
+            actor=officer,
+            project=project,
+            provider=provider,
+            award_date=timezone.localdate(),
+            amount=Decimal("228000"),
+            method="competitive_consultation",
+        )
+    with clock.on(today, 42, 10, 0):
+        contract = _housing_terms(officer, project, today - dt.timedelta(days=40))
+    with clock.on(today, 41, 15, 0):
+        contracts.contract_sign(actor=users["housing_leader"], contract=contract)
+    with clock.on(today, 41, 16, 20):
+        contracts.contract_sign(actor=users["provider_leader"], contract=contract)
+    with clock.on(today, 40, 8, 30):
+        contracts.contract_start(actor=officer, contract=contract)
+        contracts.coverage_add(actor=officer, contract=contract, enterprises=enterprises)
+    return Contract.objects.select_related("provider", "purchaser", "project__item").get(
+        pk=contract.pk
+    )
+
+
+def _housing_plan(users: dict[str, User]) -> tuple[PurchasePlan, PlanItem]:
+    officer, leader = users["housing_officer"], users["housing_leader"]
+    year = timezone.localdate().year
     procurement.leading_group_save(
         actor=officer,
         year=year,
@@ -115,8 +149,11 @@ def _housing_contract(
             target_visits=48,
         ),
     )
-    procurement.plan_submit(actor=officer, plan=plan)
-    procurement.plan_approve(actor=users["county_officer"], plan=plan)
+    return plan, item
+
+
+def _housing_project(officer: User, item: PlanItem) -> PurchaseProject:
+    year = item.plan.year
     project = procurement.project_create(
         actor=officer,
         item=item,
@@ -140,14 +177,11 @@ def _housing_contract(
             content_type="application/pdf",
         ),
     )
-    project, _result = procurement.project_award(
-        actor=officer,
-        project=project,
-        provider=provider,
-        award_date=today,
-        amount=Decimal("228000"),
-        method="competitive_consultation",
-    )
+    return project
+
+
+def _housing_terms(officer: User, project: PurchaseProject, began: dt.date) -> Contract:
+    year = project.item.plan.year
     contract = contracts.contract_draft(actor=officer, project=project)
     amount = contract.amount
     half = (amount / 2).quantize(Decimal("0.01"))
@@ -160,8 +194,8 @@ def _housing_contract(
             quantity="县住建局监管的12家施工企业在建项目，每个项目每季度检查1次，共48家次",
             quality_requirements="按《房屋市政工程生产安全重大事故隐患判定标准（2022版）》和检查表"
             "逐项检查；每次检查出具书面交底；重大事故隐患24小时内报告",
-            period_start=today,
-            period_end=years_from(today, 1) - dt.timedelta(days=1),
+            period_start=began,
+            period_end=years_from(began, 1) - dt.timedelta(days=1),
             amount=amount,
             payment_method="合同签订后支付50%，年度绩效评估合格后支付余款；评估不合格按规定扣减",
             rights_obligations="甲方提供在建项目清单并监督；乙方按计划派专家检查、跟踪整改、"
@@ -177,13 +211,7 @@ def _housing_contract(
         ),
         installments=f"{half} | 合同签订后\n{amount - half} | 年度绩效评估合格后",
     )
-    contracts.contract_sign(actor=leader, contract=contract)
-    contracts.contract_sign(actor=users["provider_leader"], contract=contract)
-    contracts.contract_start(actor=officer, contract=contract)
-    contracts.coverage_add(actor=officer, contract=contract, enterprises=enterprises)
-    return Contract.objects.select_related("provider", "purchaser", "project__item").get(
-        pk=contract.pk
-    )
+    return contract
 
 
 def _housing_visit(contract: Contract, users: dict[str, User], site: Enterprise) -> None:
@@ -241,7 +269,7 @@ def _housing_visit(contract: Contract, users: dict[str, User], site: Enterprise)
 def seed_housing_supervision() -> dict[str, int]:
     """住建局's purchase chain, through the services: plan approved by the county office,
     project awarded to 安平安科, contract signed (housing_leader, provider_leader) and in
-    service from today, covering construction enterprises; then a visit raising a major
+    service since 40 days ago, covering construction enterprises; then a visit raising a major
     hazard listed for supervision by 住建局. What it created by kind, as seed_demo counts
     them (empty when a login, an enterprise or a checklist is missing, or 住建局 already has
     this year's plan)."""

@@ -107,7 +107,7 @@ SPECS = [
         "诚安检测技术有限公司",
         "990121",
         "MA1CA003",
-        [(QualificationType.TESTING, "APJ-(示)-J-031", -1885, -60)],
+        [(QualificationType.TESTING, "APJ-(示)-J-031", -1885, -120)],
         6,
         [Specialty.ELECTRICAL, Specialty.SPECIAL_EQUIPMENT],
     ),
@@ -234,6 +234,8 @@ def seed_providers(counties: dict[str, Region]) -> dict[str, int]:
             else {
                 "status": AdmissionStatus.ADMITTED,
                 "decided_by": officer,
+                # admitted before this year's purchases (safeserve/demo/clock.py)
+                "decided_at": timezone.now() - dt.timedelta(days=200),
                 "reason": "资质、场所、设备及专家条件审核通过",
             },
         )

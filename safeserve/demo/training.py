@@ -21,8 +21,8 @@ from safeserve.accounts.models import User
 from safeserve.common.lib.dates import years_from
 from safeserve.contracts import services as contracts
 from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.demo import clock
 from safeserve.demo.fieldwork import (
-    PERIOD_BACKDATE_DAYS,
     _counts,
     _Seeder,
     demo_pdf,
@@ -32,7 +32,6 @@ from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.models import (
     ServiceTask,
-    TaskAssignment,
     TaskKind,
 )
 from safeserve.procurement import services as procurement
@@ -64,10 +63,38 @@ def _training_contract(
 ) -> Contract:
     """The township's training item, through the services: a project awarded to the demo
     provider, its contract with every term signed by both parties, started and covering the
-    enterprises of the inspection contract."""
+    enterprises of the inspection contract; in service since 35 days ago, each step on its own
+    day."""
     officer = users["township_officer"]
-    year = timezone.localdate().year
     today = timezone.localdate()
+    with clock.on(today, 50, 9, 0):
+        project = _training_project(officer, item)
+    with clock.on(today, 40, 15, 30):
+        project, _result = procurement.project_award(
+            actor=officer,
+            project=project,
+            provider=provider,
+            award_date=timezone.localdate(),
+            amount=Decimal("56000"),
+            method="competitive_consultation",
+            confirmed=[TRAINING_REQUIREMENT],
+        )
+    with clock.on(today, 37, 10, 0):
+        contract = _training_terms(officer, project, enterprises, today - dt.timedelta(days=35))
+    with clock.on(today, 36, 15, 0):
+        contracts.contract_sign(actor=users["township_leader"], contract=contract)
+    with clock.on(today, 36, 16, 40):
+        contracts.contract_sign(actor=users["provider_leader"], contract=contract)
+    with clock.on(today, 35, 8, 30):
+        contracts.contract_start(actor=officer, contract=contract)
+        contracts.coverage_add(actor=officer, contract=contract, enterprises=enterprises)
+    return Contract.objects.select_related("provider", "purchaser", "project__item").get(
+        pk=contract.pk
+    )
+
+
+def _training_project(officer: User, item: PlanItem) -> PurchaseProject:
+    year = item.plan.year
     project = procurement.project_create(
         actor=officer,
         item=item,
@@ -91,15 +118,13 @@ def _training_contract(
             content_type="application/pdf",
         ),
     )
-    project, _result = procurement.project_award(
-        actor=officer,
-        project=project,
-        provider=provider,
-        award_date=today,
-        amount=Decimal("56000"),
-        method="competitive_consultation",
-        confirmed=[TRAINING_REQUIREMENT],
-    )
+    return project
+
+
+def _training_terms(
+    officer: User, project: PurchaseProject, enterprises: list[Enterprise], began: dt.date
+) -> Contract:
+    year = project.item.plan.year
     contract = contracts.contract_draft(actor=officer, project=project)
     amount = contract.amount
     first = (amount * Decimal("0.4")).quantize(Decimal("0.01"))
@@ -115,8 +140,8 @@ def _training_contract(
             quality_requirements="授课专家具有注册安全工程师资格或中级以上职称；主要负责人培训"
             "每期不少于3学时，其他培训每期不少于2学时；每期有课件、签到表、照片和考核记录，"
             "宣传活动有方案和影像资料；培训内容符合《生产经营单位安全培训规定》",
-            period_start=today,
-            period_end=years_from(today, 1) - dt.timedelta(days=1),
+            period_start=began,
+            period_end=years_from(began, 1) - dt.timedelta(days=1),
             amount=amount,
             payment_method="合同签订后支付40%，培训和宣传活动全部完成、年度绩效评估合格后支付"
             "余款；评估不合格按规定扣减",
@@ -134,13 +159,7 @@ def _training_contract(
         ),
         installments=f"{first} | 合同签订后\n{amount - first} | 年度绩效评估合格后",
     )
-    contracts.contract_sign(actor=users["township_leader"], contract=contract)
-    contracts.contract_sign(actor=users["provider_leader"], contract=contract)
-    contracts.contract_start(actor=officer, contract=contract)
-    contracts.coverage_add(actor=officer, contract=contract, enterprises=enterprises)
-    return Contract.objects.select_related("provider", "purchaser", "project__item").get(
-        pk=contract.pk
-    )
+    return contract
 
 
 def _training_session(
@@ -156,45 +175,39 @@ def _training_session(
 ) -> ServiceTask:
     """A session held ``days_ago`` days ago: planned, assigned (expert leads, expert2
     assists), checked in by expert, record saved with its materials, findings recorded; the
-    stamps then moved back to that day (``hours``: start and end hour)."""
+    session's day, each step at its hour (``hours``: start and end hour)."""
     users = seeder.users
     expert = users["expert"]
-    task = fieldwork.task_create(
-        actor=users["provider_admin"],
-        contract=seeder.contract,
-        kind=TaskKind.TRAINING,
-        planned_date=seeder.day(-days_ago),
-        enterprise=enterprise,
-        title=title,
-        notes=notes,
-    )
-    fieldwork.task_assign(
-        actor=users["provider_admin"],
-        task=task,
-        lead=seeder.lead_expert,
-        members=[seeder.member_expert],
-    )
-    if enterprise is None:
-        latitude, longitude, accuracy = TRAINING_VENUE
-        fieldwork.task_check_in(
-            actor=expert, task=task, latitude=latitude, longitude=longitude, accuracy=accuracy
+    with seeder.on(days_ago + 7, 15, 30):
+        task = fieldwork.task_create(
+            actor=users["provider_admin"],
+            contract=seeder.contract,
+            kind=TaskKind.TRAINING,
+            planned_date=seeder.day(-days_ago),
+            enterprise=enterprise,
+            title=title,
+            notes=notes,
         )
-    else:
-        seeder.check_in(task, expert)
-    saved = fieldwork.record_save(actor=expert, task=task, data=record, materials=materials)
-    fieldwork.task_finish(actor=expert, task=task)
+        seeder.later(15)
+        fieldwork.task_assign(
+            actor=users["provider_admin"],
+            task=task,
+            lead=seeder.lead_expert,
+            members=[seeder.member_expert],
+        )
     start, end = hours
-    seeder.move(
-        task,
-        created_at=seeder.at(days_ago + 7, 15, 30),
-        checked_in_at=seeder.at(days_ago, start - 1, 40),
-        findings_recorded_at=seeder.at(days_ago, end, 20),
-        updated_at=seeder.at(days_ago, end, 20),
-    )
-    TaskAssignment.objects.filter(task=task).update(assigned_at=seeder.at(days_ago + 7, 15, 45))
-    seeder.move(
-        saved, created_at=seeder.at(days_ago, end, 10), updated_at=seeder.at(days_ago, end, 10)
-    )
+    with seeder.on(days_ago, start - 1, 40):
+        if enterprise is None:
+            latitude, longitude, accuracy = TRAINING_VENUE
+            fieldwork.task_check_in(
+                actor=expert, task=task, latitude=latitude, longitude=longitude, accuracy=accuracy
+            )
+        else:
+            seeder.check_in(task, expert)
+    with seeder.on(days_ago, end, 10):
+        fieldwork.record_save(actor=expert, task=task, data=record, materials=materials)
+        seeder.later(10)
+        fieldwork.task_finish(actor=expert, task=task)
     return task
 
 
@@ -261,14 +274,14 @@ def _training_tasks(contract: Contract, users: dict[str, User]) -> None:
             ),
             hours=(14, 16),
         )
-        rating = fieldwork.task_rate(
-            actor=owner,
-            task=task,
-            score=5,
-            comment="两位专家结合我公司除尘器泄爆改造和车间实际讲解，通俗易懂，还现场演示了"
-            "防尘口罩的佩戴和气密性检查。员工反映很有收获，希望明年继续安排。",
-        )
-        seeder.move(rating, created_at=seeder.at(3, 9, 15), updated_at=seeder.at(3, 9, 15))
+        with seeder.on(3, 9, 15):
+            fieldwork.task_rate(
+                actor=owner,
+                task=task,
+                score=5,
+                comment="两位专家结合我公司除尘器泄爆改造和车间实际讲解，通俗易懂，还现场演示了"
+                "防尘口罩的佩戴和气密性检查。员工反映很有收获，希望明年继续安排。",
+            )
     today = seeder.today
     month_end = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     publicity = fieldwork.task_create(
@@ -341,14 +354,6 @@ def seed_training_service() -> dict[str, int]:
     before = _counts()
     with translation.override("zh-hans"):
         contract = _training_contract(users, item, provider, enterprises)
-        # Seed data only, as for the inspection contract: the service period began with it
-        # (two months ago), so the sessions of the past days fall inside it.
-        today = timezone.localdate()
-        start = min(
-            inspection.period_start or today, today - dt.timedelta(days=PERIOD_BACKDATE_DAYS)
-        )
-        Contract.objects.filter(pk=contract.pk).update(period_start=start)
-        contract.refresh_from_db()
         _training_tasks(contract, users)
     after = _counts()
     return {

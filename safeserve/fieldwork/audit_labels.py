@@ -30,7 +30,7 @@ register_keys(
         "checklist": gettext_lazy("Checklist"),
         "items": gettext_lazy("Checklist items"),
         "visits_per_year": gettext_lazy("Visits per year"),
-        "count": gettext_lazy("Number"),
+        "count": gettext_lazy("Count"),
         "from": gettext_lazy("From"),
         "hazards": gettext_lazy("Hazards"),
         "contract": gettext_lazy("Contract"),

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 
+from safeserve.audit.models import AuditEvent
 from safeserve.common.exceptions import ApplicationError
 
 
@@ -44,7 +45,9 @@ def page_buttons(html: str, obj_key: str = "") -> set[str]:
 
 def tried(call: Callable[[], Any]) -> bool | str:
     """True when the service went through; False when it refused the verb (403, or a 409
-    naming a state or a guard); otherwise the unexpected error, as text."""
+    naming a state or a guard); otherwise the unexpected error, as text. A refused verb
+    leaves nothing in the audit trail: no "X → X" change event for what did not happen."""
+    events = AuditEvent.objects.count()
     try:
         with transaction.atomic():
             call()
@@ -52,11 +55,14 @@ def tried(call: Callable[[], Any]) -> bool | str:
     except _Rollback:
         return True
     except (PermissionDenied, Http404):
-        return False
+        refused: bool | str = False
     except ApplicationError as exc:
-        if exc.status == 409:
-            return False
-        return f"{exc.code}: {exc.message}"
+        if exc.status != 409:
+            return f"{exc.code}: {exc.message}"
+        refused = False
+    if AuditEvent.objects.count() != events:
+        return "a refused verb wrote an audit event"
+    return refused
 
 
 @dataclass

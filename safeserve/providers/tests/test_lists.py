@@ -93,7 +93,7 @@ def _page_names(client: Any, url: str) -> list[str]:
         # Removed, applying, or without an entry at all: all "not admitted".
         ("admission=not_admitted", {EXPIRED, APPLICANT, NEWCOMER}),
         ("admission=applying", {NEWCOMER}),
-        ("qualification=testing_inspection", {ELIGIBLE}),  # 诚安's expired 60 days ago
+        ("qualification=testing_inspection", {ELIGIBLE}),  # 诚安's expired 120 days ago
         ("qualification=occupational_health", {ELIGIBLE, HUAKANG}),  # 华康's has 20 days left
         ("qualification=safety_evaluation&admission=admitted", {ELIGIBLE, OTHER, VIOLATION}),
         ("q=恒信", {OTHER}),
