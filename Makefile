@@ -12,13 +12,16 @@ VENDOR := build/vendor
 
 setup: prerequisites $(VENV)/.installed $(VENDOR)/.copied locale/zh_Hans/LC_MESSAGES/django.mo  ## idempotent
 
-# What a bare Debian machine lacks, said in one line before anything else runs (the test
-# suite also needs chromium, poppler-utils and a CJK font; .ci/run installs those).
+# What a bare Debian machine lacks, said in one line before anything else runs (the demo
+# renders signed PDFs: Pango and a CJK font; the test suite also needs chromium,
+# poppler-utils and libnss3-tools, which .ci/run installs).
 prerequisites:
 	@missing=""; \
 	test -n "$(PYTHON)" || missing="$$missing python3(>=3.11)"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-zenhei"; \
 	if [ -n "$(PYTHON)" ] && ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then missing="$$missing python3-venv"; fi; \
 	if [ -n "$$missing" ]; then echo "Missing:$$missing — install with: sudo apt-get install$$missing" | sed 's/python3(>=3.11)/python3/g'; exit 1; fi
 

@@ -4,6 +4,13 @@ from rest_framework.routers import DefaultRouter
 from safeserve.accounts.api import DeniedAccessViewSet, TokenView, UserViewSet
 from safeserve.contracts.api import ContractViewSet
 from safeserve.contracts.coverage_api import BudgetExecutionView, CoverageView
+from safeserve.documents.api import (
+    NoticeDocumentView,
+    NoticeLinkPdfView,
+    NoticePdfView,
+    NoticeSealView,
+    NoticeSignView,
+)
 from safeserve.enterprises.api import (
     EnterpriseImportJobView,
     EnterpriseImportView,
@@ -87,5 +94,14 @@ urlpatterns = [
         NoticeLinkView.as_view(),
         name="notice-link",
     ),
+    path(
+        "notice-links/<int:notice_id>/<str:token>/pdf/",
+        NoticeLinkPdfView.as_view(),
+        name="notice-link-pdf",
+    ),
+    path("notices/<int:pk>/document/", NoticeDocumentView.as_view(), name="notice-document"),
+    path("notices/<int:pk>/pdf/", NoticePdfView.as_view(), name="notice-pdf"),
+    path("notices/<int:pk>/sign/", NoticeSignView.as_view(), name="notice-sign"),
+    path("notices/<int:pk>/seal/", NoticeSealView.as_view(), name="notice-seal"),
     path("", include(router.urls)),
 ]

@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from safeserve.contracts import views as contract_views
+from safeserve.documents import views as document_views
 from safeserve.hazards import views as hazard_views
 from safeserve.operations import metrics as operations_metrics
 from safeserve.operations import views as operations
@@ -50,8 +51,10 @@ urlpatterns = [
     ),
     path("tasks/", include("safeserve.fieldwork.urls")),
     path("hazards/", include("safeserve.hazards.urls")),
+    path("documents/", include("safeserve.documents.urls")),
     # The enterprise's notice link (printed as a QR code): no account, that notice only.
     path("n/<int:pk>/<str:token>/", hazard_views.notice_link, name="notice_link"),
+    path("n/<int:pk>/<str:token>/pdf/", document_views.notice_link_pdf, name="notice_link_pdf"),
     path("public/", contract_views.public_contracts, name="public_contracts"),
     path("audit/", include("safeserve.audit.urls")),
     path("api/v1/", include("config.api_urls")),

@@ -43,6 +43,9 @@ else:
     BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY", "")
 # Signs the audit digests (audit/digests.py); without it they are signed from SECRET_KEY.
 SIGNING_KEY = env_str("SIGNING_KEY", "")
+# An RFC 3161 time-stamping service for document signatures (documents/signing.py); without
+# one, the county's own time-stamping unit (its CA issues it) stamps them.
+SIGNING_TSA_URL = env_str("SIGNING_TSA_URL", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -80,6 +83,7 @@ INSTALLED_APPS = [
     "safeserve.contracts",
     "safeserve.fieldwork",
     "safeserve.hazards",
+    "safeserve.documents",
     "safeserve.supervision",
     "safeserve.operations",
     # The demo world (manage.py seed_demo): above everything, nothing imports it.
@@ -446,6 +450,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # font subsetting and layout talk at INFO on every PDF
+        "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "pyhanko": {"level": "WARNING"},
         # Every request already has its line from RequestLogMiddleware; Django's own request
         # logger would repeat each 403/404 (with a traceback). Server errors still log.
         "django.request": {"level": "ERROR"},

@@ -19,6 +19,8 @@ What it shows (the logins of DESIGN.md §6):
   of which one was sent late and one is ready for acceptance, one accepted and closed;
 - ``enterprise_user``'s enterprise: open and closed hazards, a rated task, a document request
   answered with a confidential PDF, a fee complaint.
+- the notices of the first two visits signed by their lead expert (printable PDFs with the
+  link's QR code); the later ones wait in the lead expert's 待办 for the signature.
 
 住建局's chain is in safeserve/demo/housing.py, the training service in
 safeserve/demo/training.py.
@@ -42,6 +44,9 @@ from django.utils import timezone, translation
 from safeserve.accounts.models import User
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.demo import clock
+from safeserve.demo.logins import DEMO_PASSWORD, DEMO_SITE_URL
+from safeserve.documents import services as documents
+from safeserve.documents.models import SignedDocument
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.models import (
@@ -863,9 +868,21 @@ class _Seeder:
         found: Sequence[Hazard],
         days_ago: int,
         minute: int = 0,
+        *,
+        signed: bool = True,
     ) -> Notice:
+        """Issued at 17:00 that day and, unless ``signed`` is False (it then waits in the lead
+        expert's 待办), signed by the lead expert a few minutes later."""
         with self.on(days_ago, 17, minute):
-            return hazards.notice_issue(actor=user, task=task, hazards=found)
+            notice = hazards.notice_issue(actor=user, task=task, hazards=found)
+            if signed:
+                self.later(6)
+                lead = task.assignments.get(role="lead").expert.user
+                document = SignedDocument.objects.get(notice=notice)
+                documents.document_sign(
+                    actor=lead, document=document, password=DEMO_PASSWORD, site_url=DEMO_SITE_URL
+                )
+            return notice
 
     def acknowledge(self, actor: Any, hazard: Hazard, days_ago: int) -> None:
         with self.on(days_ago, 10, 0):
@@ -1178,7 +1195,7 @@ class _Seeder:
             deadlines={"risk_cards": -5, "hazard_ledger": 10, "spark_detection": 25},
         )
         major = found["spark_detection"]
-        notice = self.notify(task, expert, list(found.values()), 20)
+        notice = self.notify(task, expert, list(found.values()), 20, signed=False)
         actor = self.acts_for(enterprise, notice)
         for hazard in found.values():
             self.acknowledge(actor, hazard, 18)
@@ -1225,8 +1242,8 @@ class _Seeder:
             member="expert",
             deadlines={"kitchen_power": 3, "lpg": -5},
         )
-        notice = self.notify(task, expert2, [found["kitchen_power"]], 12)
-        self.notify(task, expert2, [found["lpg"]], 12, minute=10)
+        notice = self.notify(task, expert2, [found["kitchen_power"]], 12, signed=False)
+        self.notify(task, expert2, [found["lpg"]], 12, minute=10, signed=False)
         actor = self.acts_for(enterprise, notice)
         self.acknowledge(actor, found["kitchen_power"], 11)
         self.submit(actor, found["kitchen_power"], "已更换{workshop}插座。", 6)
@@ -1250,7 +1267,7 @@ class _Seeder:
             deadlines={"training": 4, "contractor": 27},
         )
         major = found["contractor"]
-        self.notify(task, expert, list(found.values()), 3)
+        self.notify(task, expert, list(found.values()), 3, signed=False)
         self.send_report(expert, major, "contractor", sent_hours=6)
 
     def _visit_today(self, enterprise: Enterprise, expert: User, expert2: User) -> None:

@@ -20,6 +20,7 @@ from safeserve.demo.contracts import seed_contracts
 from safeserve.demo.enterprises import demo_uscc, seed_enterprises
 from safeserve.demo.fieldwork import seed_fieldwork
 from safeserve.demo.housing import seed_housing_supervision
+from safeserve.demo.logins import DEMO_PASSWORD
 from safeserve.demo.procurement import seed_procurement
 from safeserve.demo.providers import seed_providers
 from safeserve.demo.training import seed_training_service
@@ -32,8 +33,6 @@ from safeserve.organizations.models import (
     Role,
     SupervisedSector,
 )
-
-DEMO_PASSWORD = "demo-Pass-2026"  # noqa: S105 — published demo credential (DESIGN.md §6)
 
 PROVINCE = ("990000", "示范省")
 CITY = ("990100", "示范市")

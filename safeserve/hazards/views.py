@@ -47,6 +47,7 @@ from safeserve.hazards.models import (
     Notice,
     SupervisionLevel,
 )
+from safeserve.hazards.panels import link_panels, notice_panels
 from safeserve.hazards.workflows import EXTENSION, HAZARD, REPORT
 
 
@@ -434,10 +435,13 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "hazards": list(selectors.with_details(notice.hazards.all()).order_by("pk")),
             "link": link,
             "link_valid": services.link_is_valid(notice),
+            "panels": notice_panels(request, notice),
             # Acknowledging signs the whole notice: offered while a hazard of it waits.
             "can_acknowledge": any(
                 HAZARD.allows("acknowledge", request.user, h)
-                for h in notice.hazards.filter(status=HazardStatus.NOTIFIED)
+                for h in notice.hazards.filter(status=HazardStatus.NOTIFIED).select_related(
+                    "enterprise", "contract__provider", "task"
+                )
             ),
         },
     )
@@ -482,7 +486,11 @@ def notice_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     return render(
         request,
         "hazards/notice_link.html",
-        {"notice": notice, "hazards": [(h, HAZARD.verbs_for(actor, h)) for h in hazards]},
+        {
+            "notice": notice,
+            "hazards": [(h, HAZARD.verbs_for(actor, h)) for h in hazards],
+            "panels": link_panels(request, notice, token),
+        },
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -504,6 +505,21 @@ def expert_create(*, actor: User, provider: Provider, data: ExpertData) -> Exper
     return expert
 
 
+_EXPERT_LEFT: list[Callable[[Expert, str], Any]] = []
+
+
+def register_expert_left(callback: Callable[[Expert, str], Any]) -> None:
+    """What a later app does when an expert leaves a provider (documents: the certificate
+    naming the provider signs nothing more, R13), registered in its AppConfig.ready."""
+    if callback not in _EXPERT_LEFT:
+        _EXPERT_LEFT.append(callback)
+
+
+def _left(expert: Expert, why: str) -> None:
+    for callback in _EXPERT_LEFT:
+        callback(expert, why)
+
+
 @transaction.atomic
 def expert_update(*, actor: User, expert: Expert, data: ExpertData) -> Expert:
     target = (
@@ -516,6 +532,8 @@ def expert_update(*, actor: User, expert: Expert, data: ExpertData) -> Expert:
     clean_model(target)
     target.save()
     _save_expert_children(target, data)
+    if before.get("is_active") and not target.is_active:
+        _left(target, "left the provider")
     old, new = diff(before, expert_snapshot(target))
     if new:
         audit_record(
@@ -700,6 +718,7 @@ def employer_change_approve(
     former = expert.employer
     expert.employer = locked.to_provider
     expert.save(update_fields=["employer", "updated_at"])
+    _left(expert, "changed employer")
     audit_record(
         action="expert.employer_changed",
         actor=actor,

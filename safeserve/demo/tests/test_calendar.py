@@ -15,6 +15,7 @@ from safeserve.audit.models import AuditEvent
 from safeserve.common.models import policy_for
 from safeserve.contracts.models import Contract
 from safeserve.demo.seed import seed
+from safeserve.documents.models import SignedDocument
 from safeserve.fieldwork.models import ServiceTask, TaskStatus
 from safeserve.hazards.models import (
     ExtensionRequest,
@@ -47,7 +48,7 @@ def _events(obj: Any, action: str) -> list[AuditEvent]:
     )
 
 
-def test_every_contract_is_signed_after_its_award_and_before_its_service_began(
+def _every_contract_is_signed_after_its_award_and_before_its_service_began(
     chain: dt.datetime,
 ) -> None:
     contracts = list(Contract.objects.select_related("project__item__plan"))
@@ -78,7 +79,7 @@ def test_every_contract_is_signed_after_its_award_and_before_its_service_began(
     assert (chain - waiting.submitted_at).days >= 1
 
 
-def test_a_visit_was_planned_before_it_happened_and_its_stamps_follow_each_other(
+def _a_visit_was_planned_before_it_happened_and_its_stamps_follow_each_other(
     chain: dt.datetime,
 ) -> None:
     done = list(
@@ -97,7 +98,7 @@ def test_a_visit_was_planned_before_it_happened_and_its_stamps_follow_each_other
         assert task.contract.period_start <= task.planned_date
 
 
-def test_a_hazards_history_says_when_it_was_found_and_the_deadline_it_keeps(
+def _a_hazards_history_says_when_it_was_found_and_the_deadline_it_keeps(
     chain: dt.datetime,
 ) -> None:
     hazards = list(Hazard.objects.select_related("task"))
@@ -131,7 +132,7 @@ def test_a_hazards_history_says_when_it_was_found_and_the_deadline_it_keeps(
             assert hazard.found_at < hazard.closed_at
 
 
-def test_notices_and_major_hazard_reports_follow_their_hazards(chain: dt.datetime) -> None:
+def _notices_and_major_hazard_reports_follow_their_hazards(chain: dt.datetime) -> None:
     for notice in Notice.objects.prefetch_related("hazards"):
         found = max(h.found_at for h in notice.hazards.all())
         assert found < notice.created_at
@@ -149,6 +150,24 @@ def test_notices_and_major_hazard_reports_follow_their_hazards(chain: dt.datetim
             assert _same_moment(sent.created_at, report.sent_at)
 
 
-def test_no_event_of_the_demo_is_dated_after_the_seed_ran(chain: dt.datetime) -> None:
+def _signed_notices_were_signed_after_they_were_issued(chain: dt.datetime) -> None:
+    signed = list(SignedDocument.objects.filter(status="complete").select_related("notice"))
+    assert len(signed) >= 2
+    for document in signed:
+        assert document.notice is not None and document.completed_at is not None
+        assert document.notice.created_at < document.completed_at < chain
+
+
+def _no_event_of_the_demo_is_dated_after_the_seed_ran(chain: dt.datetime) -> None:
     assert not AuditEvent.objects.filter(created_at__gt=chain).exists()
     assert not Hazard.objects.filter(found_at__gt=chain).exists()
+
+
+def test_the_demos_dates_agree(chain: dt.datetime) -> None:
+    """One seed of the whole chain (it is the slow part), every check on it."""
+    _every_contract_is_signed_after_its_award_and_before_its_service_began(chain)
+    _a_visit_was_planned_before_it_happened_and_its_stamps_follow_each_other(chain)
+    _a_hazards_history_says_when_it_was_found_and_the_deadline_it_keeps(chain)
+    _notices_and_major_hazard_reports_follow_their_hazards(chain)
+    _signed_notices_were_signed_after_they_were_issued(chain)
+    _no_event_of_the_demo_is_dated_after_the_seed_ran(chain)

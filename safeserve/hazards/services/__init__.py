@@ -23,6 +23,7 @@ from safeserve.hazards.services.hazards import (
     hazard_verify,
     notice_acknowledge,
     notice_issue,
+    register_notice_issued,
     route_major_hazard,
 )
 from safeserve.hazards.services.major_reports import (
@@ -65,5 +66,6 @@ __all__ = [
     "notice_from_link",
     "notice_issue",
     "notice_token",
+    "register_notice_issued",
     "route_major_hazard",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -249,6 +249,16 @@ def hazard_raise(
     return hazard
 
 
+_NOTICE_ISSUED: list[Callable[[Notice, Any], Any]] = []
+
+
+def register_notice_issued(callback: Callable[[Notice, Any], Any]) -> None:
+    """What a later app does when a notice is issued, in the same transaction (documents:
+    the signatures the printed notice needs), registered in its AppConfig.ready."""
+    if callback not in _NOTICE_ISSUED:
+        _NOTICE_ISSUED.append(callback)
+
+
 @transaction.atomic
 def notice_issue(*, actor: User, task: ServiceTask, hazards: Sequence[Hazard]) -> Notice:
     """found → notified for each hazard listed in one written notice (书面交底, R11)."""
@@ -302,6 +312,8 @@ def notice_issue(*, actor: User, task: ServiceTask, hazards: Sequence[Hazard]) -
             before={"status": HazardStatus.FOUND},
             after={"status": hazard.status, "notice": notice.number},
         )
+    for callback in _NOTICE_ISSUED:
+        callback(notice, actor)
     audit_record(
         action="notice.issued",
         actor=actor,

@@ -1,0 +1,221 @@
+"""Signed documents (R11, R13): the county's signing authority, each signer's credential,
+and every PDF the chain issues with the signatures it needs.
+
+The county CA (``manage.py init_ca``) issues an X.509 certificate to each signer on first
+need: an expert signs for themselves, a provider seals with its own key. Private keys are
+sealed at rest under FIELD_ENCRYPTION_KEYS (common/lib/crypto.py), like personal numbers, so
+a dump of the database alone cannot sign anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.common.fields import EncryptedCharField
+from safeserve.common.lib.uploads import UploadPath
+from safeserve.common.models import BaseModel
+from safeserve.organizations.models import Region
+
+KEY_LENGTH = 8000  # a PEM private key, sealed
+
+
+class SigningAuthority(models.Model):
+    """县级电子签名根证书: the county's CA and its time-stamping unit."""
+
+    county = models.OneToOneField(Region, on_delete=models.PROTECT, related_name="+")
+    certificate_pem = models.TextField()
+    private_key_pem = EncryptedCharField(max_length=KEY_LENGTH)
+    tsa_certificate_pem = models.TextField()
+    tsa_private_key_pem = EncryptedCharField(max_length=KEY_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signing authority")
+        verbose_name_plural = _("signing authorities")
+
+    def __str__(self) -> str:
+        return str(self.county_id)
+
+
+class CredentialSource(models.TextChoices):
+    COUNTY_CA = "county_ca", _("Issued by the county CA")
+    PKCS12 = "pkcs12", _("Uploaded from a licensed CA")
+
+
+class SigningCredential(models.Model):
+    """The key and certificate one signer signs with: a person's (an expert signs for
+    themselves) or a provider's seal. At most one current credential per holder."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signing_credentials",
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="seal_credentials",
+    )
+    source = models.CharField(
+        _("source"), max_length=12, choices=CredentialSource.choices, default="county_ca"
+    )
+    certificate_pem = models.TextField()
+    chain_pem = models.TextField(blank=True)  # the issuing CA's certificates
+    private_key_pem = EncryptedCharField(max_length=KEY_LENGTH)
+    serial = models.CharField(_("serial number"), max_length=64)
+    subject = models.CharField(_("subject"), max_length=300)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_to = models.DateTimeField(_("valid to"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revocation_reason = models.CharField(_("revocation reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signing credential")
+        verbose_name_plural = _("signing credentials")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=True) ^ Q(provider__isnull=True),
+                name="credential_one_holder",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True, user__isnull=False),
+                name="credential_one_current_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=Q(revoked_at__isnull=True, provider__isnull=False),
+                name="credential_one_current_per_provider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class DocumentKind(models.TextChoices):
+    NOTICE = "notice", _("Rectification notice")
+
+
+class DocumentStatus(models.TextChoices):
+    SIGNING = "signing", _("Waiting for signatures")
+    COMPLETE = "complete", _("Signed")
+
+
+class SignedDocumentQuerySet(models.QuerySet["SignedDocument"]):
+    def visible_to(self, user: Any) -> SignedDocumentQuerySet:
+        """Whoever sees the record a document is of sees the document (R14)."""
+        from safeserve.hazards.models import Notice
+
+        return self.filter(notice__in=Notice.objects.visible_to(user).values("pk"))
+
+
+class SignedDocument(BaseModel):
+    """A PDF the chain issues, with the signatures it needs in order. The file is rendered
+    when the first signature is made (its content fixed from then) and each signature is
+    added incrementally, so every earlier one stays valid."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind.choices)
+    number = models.CharField(_("number"), max_length=60)
+    # Printed on the document: with the number, it lets anyone check the file without an
+    # account (public verification), and alone it says nothing.
+    check_code = models.CharField(_("check code"), max_length=12)
+    notice = models.OneToOneField(
+        "hazards.Notice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="document",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DocumentStatus.choices, default="signing"
+    )
+    file = models.FileField(_("file"), upload_to=UploadPath("documents"), blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    completed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+
+    objects = SignedDocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("signed document")
+        verbose_name_plural = _("signed documents")
+        indexes = [models.Index(fields=["number"], name="document_number")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def waiting(self) -> bool:
+        return self.status == DocumentStatus.SIGNING
+
+
+class SignatureRole(models.TextChoices):
+    EXPERT = "expert", _("Expert's signature")
+    SEAL = "seal", _("Provider's seal")
+
+
+class DocumentSignature(models.Model):
+    """One signature a document needs: an expert's own (``signer`` is who must sign), or the
+    provider's seal (any admin or leader of the provider applies it)."""
+
+    document = models.ForeignKey(
+        SignedDocument, on_delete=models.CASCADE, related_name="signatures"
+    )
+    position = models.PositiveSmallIntegerField()
+    role = models.CharField(_("role"), max_length=8, choices=SignatureRole.choices)
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    credential = models.ForeignKey(
+        SigningCredential, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signer_name = models.CharField(_("signed by"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["document", "position"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        constraints = [
+            models.UniqueConstraint(fields=["document", "position"], name="signature_position"),
+            models.CheckConstraint(
+                condition=Q(role="seal") | Q(signer__isnull=False),
+                name="signature_expert_named",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.position}"
+
+    @property
+    def field_name(self) -> str:
+        return f"{self.role}-{self.position}"

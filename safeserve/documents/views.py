@@ -1,0 +1,94 @@
+"""Signing and downloading documents: the signer's form posts here and returns to the record's
+page; the PDF is served only within scope, and every download is audited (R14)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from safeserve.audit.services import audit_record
+from safeserve.common.access import get_visible
+from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.http import serve_file
+from safeserve.common.request import AuthedRequest
+from safeserve.documents import services
+from safeserve.documents.models import DocumentStatus, SignedDocument
+from safeserve.hazards.services import (
+    LinkActor,
+    LinkRateExceeded,
+    link_is_valid,
+    notice_from_link,
+)
+
+
+def record_url(document: SignedDocument) -> str:
+    assert document.notice_id is not None
+    return reverse("hazards:notice", args=[document.notice_id])
+
+
+def site_url(request: HttpRequest) -> str:
+    """Where the printed QR code points: this installation's own address."""
+    return request.build_absolute_uri("/")
+
+
+def serve(document: SignedDocument, actor: object) -> FileResponse:
+    """The complete, signed PDF (not one still waiting for signatures), audited."""
+    if document.status != DocumentStatus.COMPLETE or not document.file:
+        raise Http404
+    audit_record(action="document.downloaded", actor=actor, obj=document)
+    return serve_file(document.file, name=f"{document.number}.pdf")
+
+
+@login_required
+def document_pdf(request: AuthedRequest, pk: int) -> FileResponse:
+    document = get_visible(SignedDocument.objects.all(), request.user, pk=pk)
+    return serve(document, request.user)
+
+
+def _signed(document: SignedDocument) -> str:
+    if document.status == DocumentStatus.COMPLETE:
+        return _("%(number)s is signed; the enterprise can now download and print it.") % {
+            "number": document.number
+        }
+    return _("Signed %(number)s; it waits for the remaining signatures.") % {
+        "number": document.number
+    }
+
+
+@login_required
+@require_POST
+def document_sign(request: AuthedRequest, pk: int) -> HttpResponse:
+    document = get_visible(SignedDocument.objects.all(), request.user, pk=pk)
+    verb = services.document_seal if request.POST.get("verb") == "seal" else None
+    try:
+        signed = (verb or services.document_sign)(
+            actor=request.user,
+            document=document,
+            password=request.POST.get("password", ""),
+            code=request.POST.get("code", ""),
+            site_url=site_url(request),
+        )
+        messages.success(request, _signed(signed))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return redirect(record_url(document) + "#document")
+
+
+def notice_link_pdf(request: HttpRequest, pk: int, token: str) -> FileResponse:
+    """The signed notice, for whoever holds its link while the link is valid (the link page
+    offers it once every signature is on it)."""
+    try:
+        notice = notice_from_link(request, pk, token)
+    except LinkRateExceeded:
+        raise Http404 from None
+    if notice is None or not link_is_valid(notice):
+        raise Http404
+    document = SignedDocument.objects.filter(notice=notice).first()
+    if document is None:
+        raise Http404
+    return serve(document, LinkActor(notice=notice))
