@@ -20,15 +20,30 @@ KEEP = dt.timedelta(hours=1)
 
 def hit(key: str, *, limit: int, window_seconds: int = 60) -> bool:
     """Counts one request for ``key``; False once more than ``limit`` came in this window."""
-    now = timezone.now()
-    start = dt.datetime.fromtimestamp(
-        int(now.timestamp()) // window_seconds * window_seconds, tz=dt.UTC
-    )
+    start = _window(window_seconds)
     if settings.REDIS_URL:
         name = f"rate:{key}:{int(start.timestamp())}"
         cache.add(name, 0, timeout=window_seconds * 2)
         return int(cache.incr(name)) <= limit
     return _count_in_database(key, start) <= limit
+
+
+def spent(key: str, *, limit: int, window_seconds: int = 60) -> bool:
+    """Whether ``key`` has used up its ``limit`` in this window already (counts nothing):
+    for a limit on failures, checked before the attempt so that a success cannot get round
+    it."""
+    start = _window(window_seconds)
+    if settings.REDIS_URL:
+        return int(cache.get(f"rate:{key}:{int(start.timestamp())}") or 0) >= limit
+    found = RateCounter.objects.filter(key=key, window_start=start).values_list("count", flat=True)
+    return (found.first() or 0) >= limit
+
+
+def _window(window_seconds: int) -> dt.datetime:
+    now = timezone.now()
+    return dt.datetime.fromtimestamp(
+        int(now.timestamp()) // window_seconds * window_seconds, tz=dt.UTC
+    )
 
 
 def _count_in_database(key: str, start: dt.datetime) -> int:

@@ -179,31 +179,40 @@ class Holder:
     provider: Any = None
 
 
-def current_credential(holder: Holder) -> SigningCredential | None:
-    query = SigningCredential.objects.filter(revoked_at__isnull=True)
-    if holder.user is not None:
-        query = query.filter(user=holder.user)
-    else:
-        query = query.filter(provider=holder.provider)
-    credential = query.first()
+def current_credential(holder: Holder, county: Region) -> SigningCredential | None:
+    """The holder's credential from this county's CA, while it is neither revoked nor run
+    out."""
+    credential = (
+        SigningCredential.objects.filter(revoked_at__isnull=True, county=county)
+        .filter(**_holder_filter(holder))
+        .first()
+    )
     if credential is not None and credential.valid_to <= timezone.now():
         return None
     return credential
 
 
+def _holder_filter(holder: Holder) -> dict[str, Any]:
+    return {"user": holder.user} if holder.user is not None else {"provider": holder.provider}
+
+
 @transaction.atomic
 def credential_for(holder: Holder, county: Region) -> SigningCredential:
-    """The holder's current credential, issued by the county CA on first need (or after the
-    last one was revoked or ran out)."""
-    credential = current_credential(holder)
+    """The holder's current credential from the county's CA, issued on first need (or after
+    the last one was revoked or ran out). The holder's row is locked meanwhile, so two first
+    signatures at once issue one certificate."""
+    credential = current_credential(holder, county)
     if credential is not None:
         return credential
-    stale = SigningCredential.objects.select_for_update().filter(
-        revoked_at__isnull=True,
-        **({"user": holder.user} if holder.user is not None else {"provider": holder.provider}),
-    )
+    row = holder.user if holder.user is not None else holder.provider
+    row._meta.model._default_manager.select_for_update().filter(pk=row.pk).first()
+    credential = current_credential(holder, county)
+    if credential is not None:
+        return credential
     now = timezone.now()
-    for old in stale:  # ran out: retired so the new one can be the current
+    for old in SigningCredential.objects.select_for_update().filter(
+        revoked_at__isnull=True, county=county, **_holder_filter(holder)
+    ):  # ran out: retired so the new one can be the current
         old.revoked_at = now
         old.revocation_reason = "expired"
         old.save(update_fields=["revoked_at", "revocation_reason"])

@@ -50,7 +50,7 @@ class CredentialSource(models.TextChoices):
 
 class SigningCredential(models.Model):
     """The key and certificate one signer signs with: a person's (an expert signs for
-    themselves) or a provider's seal. At most one current credential per holder."""
+    themselves) or a provider's seal. At most one current credential per holder and county."""
 
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(
@@ -89,13 +89,14 @@ class SigningCredential(models.Model):
                 condition=Q(user__isnull=True) ^ Q(provider__isnull=True),
                 name="credential_one_holder",
             ),
+            # one current credential per holder and county: each county's CA vouches for its own
             models.UniqueConstraint(
-                fields=["user"],
+                fields=["user", "county"],
                 condition=Q(revoked_at__isnull=True, user__isnull=False),
                 name="credential_one_current_per_user",
             ),
             models.UniqueConstraint(
-                fields=["provider"],
+                fields=["provider", "county"],
                 condition=Q(revoked_at__isnull=True, provider__isnull=False),
                 name="credential_one_current_per_provider",
             ),

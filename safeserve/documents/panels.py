@@ -20,7 +20,7 @@ def notice_document_of(notice: Any) -> SignedDocument | None:
     """The notice's document with what its verb table and panel read."""
     return (
         SignedDocument.objects.filter(notice=notice)
-        .select_related("provider")
+        .select_related("provider", "notice__contract")
         .prefetch_related("signatures")
         .first()
     )

@@ -25,7 +25,8 @@ from safeserve.documents.models import (
     SignatureRole,
     SignedDocument,
 )
-from safeserve.documents.workflows import DOCUMENT
+from safeserve.documents.workflows import DOCUMENT, is_signatory
+from safeserve.providers.models import Expert
 
 # Wrong passwords a signer may enter per hour before signing is refused for the hour: the
 # sign form must not become a way round the login's lockout.
@@ -74,15 +75,17 @@ def notice_document_create(notice: Any, issuer: Any) -> SignedDocument:
 
 def _confirm_identity(actor: Any, password: str, code: str) -> None:
     """The signer proves it is them now: the password again, and the second factor where
-    they must use one. Wrong tries are counted per person and hour."""
+    they must use one. Wrong passwords are counted per person and hour, and once used up
+    even the right one is refused until the hour ends (so guessing cannot go on)."""
     key = f"sign-password:{actor.pk}"
+    if ratelimit.spent(key, limit=PASSWORD_TRIES, window_seconds=3600):
+        raise ApplicationError(
+            "too_many_tries",
+            _("Too many wrong passwords: signing is locked for this hour."),
+            status=429,
+        )
     if not actor.check_password(password or ""):
-        if not ratelimit.hit(key, limit=PASSWORD_TRIES, window_seconds=3600):
-            raise ApplicationError(
-                "too_many_tries",
-                _("Too many wrong passwords: signing is locked for this hour."),
-                status=429,
-            )
+        ratelimit.hit(key, limit=PASSWORD_TRIES, window_seconds=3600)
         raise ApplicationError(
             "password_wrong",
             _("The password is not right: enter your login password to sign."),
@@ -98,12 +101,12 @@ def _confirm_identity(actor: Any, password: str, code: str) -> None:
         )
 
 
-def _locked(document: SignedDocument) -> SignedDocument:
+def document_of(pk: int) -> SignedDocument:
+    """A document with what its verb table and signing read."""
     return (
-        SignedDocument.objects.select_for_update(of=("self",))
-        .select_related("provider", "county", "notice")
+        SignedDocument.objects.select_related("provider", "county", "notice__contract")
         .prefetch_related("signatures")
-        .get(pk=document.pk)
+        .get(pk=pk)
     )
 
 
@@ -115,36 +118,125 @@ def _render(document: SignedDocument, site_url: str) -> tuple[bytes, int]:
     raise ValueError(document.kind)
 
 
-def _apply(
+def _content(document: SignedDocument, site_url: str) -> tuple[bytes, int]:
+    """What the next signature goes over: the stored file, or the first rendering."""
+    if not document.file:
+        return _render(document, site_url)
+    with document.file.open("rb") as handle:
+        content = handle.read()
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        raise ApplicationError(
+            "file_changed",
+            _("The stored file no longer matches its record; nothing was signed."),
+            status=409,
+        )
+    return content, document.pages
+
+
+def _refuse_done(verb: str, actor: Any, document: SignedDocument) -> None:
+    """Signing twice is a conflict with what happened (409), not a question of role."""
+    slots = [s for s in document.signatures.all() if s.role == verb_role(verb)]
+    if verb == "sign":
+        slots = [s for s in slots if s.signer_id == actor.pk]
+    elif not is_signatory(actor, document):
+        return
+    if slots and all(s.signed_at is not None for s in slots):
+        raise ApplicationError(
+            "already_signed",
+            _("Already signed: %(number)s has this signature.") % {"number": document.number},
+        )
+
+
+def verb_role(verb: str) -> str:
+    return SignatureRole.SEAL if verb == "seal" else SignatureRole.EXPERT
+
+
+def _slot_and_holder(
+    verb: str, actor: Any, document: SignedDocument
+) -> tuple[DocumentSignature, ca.Holder, signing.Appearance]:
+    if verb == "seal":
+        slot = next(
+            s
+            for s in document.signatures.all()
+            if s.role == SignatureRole.SEAL and s.signed_at is None
+        )
+        provider = document.provider
+        holder = ca.Holder(provider.name, provider.name, provider=provider)
+        appearance = signing.Appearance(
+            _("Provider's seal"), provider.name, _("Time sealed"), seal=True
+        )
+        return slot, holder, appearance
+    slot = next(
+        s
+        for s in document.signatures.all()
+        if s.role == SignatureRole.EXPERT and s.signer_id == actor.pk and s.signed_at is None
+    )
+    # The certificate names the person and their own employer (an engaged expert's too).
+    expert = Expert.objects.filter(user=actor).select_related("employer").first()
+    employer = expert.employer.name if expert and expert.employer else document.provider.name
+    holder = ca.Holder(actor.full_name or actor.get_username(), employer, user=actor)
+    appearance = signing.Appearance(_("Expert's signature"), holder.common_name, _("Time signed"))
+    return slot, holder, appearance
+
+
+def _signing(
+    verb: str, actor: Any, document: SignedDocument, password: str, code: str, site_url: str
+) -> SignedDocument:
+    """The verb's role and state, then the password, then the slow part — rendering and
+    signing — outside any transaction (a wrong password still counts; nobody waits on a
+    lock meanwhile); then, under the document's lock, the verb checked again and the file
+    saved if nothing was signed in between (else the signature is made again over the new
+    file)."""
+    for _attempt in range(3):
+        current = document_of(document.pk)
+        _refuse_done(verb, actor, current)
+        DOCUMENT.check(verb, actor, current)
+        if _attempt == 0:
+            _confirm_identity(actor, password, code)
+        slot, holder, appearance = _slot_and_holder(verb, actor, current)
+        content, pages = _content(current, site_url)
+        credential = ca.credential_for(holder, current.county)
+        signed = signing.sign(
+            content,
+            credential=credential,
+            authority=ca.authority_for(current.county),
+            field_name=slot.field_name,
+            index=slot.position - 1,
+            appearance=appearance,
+        )
+        with transaction.atomic():
+            locked = (
+                SignedDocument.objects.select_for_update(of=("self",))
+                .select_related("provider", "county", "notice__contract")
+                .prefetch_related("signatures")
+                .get(pk=document.pk)
+            )
+            if locked.sha256 != current.sha256:
+                continue  # another signature landed meanwhile: sign over the new file
+            _refuse_done(verb, actor, locked)
+            DOCUMENT.check(verb, actor, locked)
+            slot = next(s for s in locked.signatures.all() if s.pk == slot.pk)
+            locked.pages = pages
+            return _store(locked, slot, actor, holder, credential, signed)
+    raise ApplicationError(
+        "busy", _("Others are signing this document right now; try again in a moment.")
+    )
+
+
+def _store(
     document: SignedDocument,
     slot: DocumentSignature,
     actor: Any,
     holder: ca.Holder,
-    appearance: signing.Appearance,
-    site_url: str,
+    credential: Any,
+    signed: bytes,
 ) -> SignedDocument:
-    if document.file:
-        with document.file.open("rb") as handle:
-            content = handle.read()
-        if hashlib.sha256(content).hexdigest() != document.sha256:
-            raise ApplicationError(
-                "file_changed",
-                _("The stored file no longer matches its record; nothing was signed."),
-                status=409,
-            )
-    else:
-        content, document.pages = _render(document, site_url)
-    credential = ca.credential_for(holder, document.county)
-    signed = signing.sign(
-        content,
-        credential=credential,
-        authority=ca.authority_for(document.county),
-        field_name=slot.field_name,
-        index=slot.position - 1,
-        appearance=appearance,
-    )
     previous = document.file.name if document.file else ""
     document.file.save(f"{document.number}.pdf", ContentFile(signed), save=False)
+    storage, written = document.file.storage, document.file.name or ""
+    # The superseded file goes once this commits; the new one goes if saving fails below.
+    if previous:
+        transaction.on_commit(lambda: storage.delete(previous))
     document.sha256 = hashlib.sha256(signed).hexdigest()
     now = timezone.now()
     slot.signed_at, slot.signed_by, slot.credential = now, actor, credential
@@ -153,63 +245,25 @@ def _apply(
     if all(s.signed_at is not None for s in document.signatures.all()):
         document.status = DocumentStatus.COMPLETE
         document.completed_at = now
-    document.save()
-    if previous:
-        storage = document.file.storage
-        transaction.on_commit(lambda: storage.delete(previous))
-    audit_record(
-        action="document.signed",
-        actor=actor,
-        obj=document,
-        before={"status": DocumentStatus.SIGNING},
-        after={
-            "status": document.status,
-            "signature": slot.get_role_display(),
-            "signer": holder.common_name,
-            "certificate": credential.serial,
-            "sha256": document.sha256,
-        },
-    )
+    try:
+        document.save()
+        audit_record(
+            action="document.signed",
+            actor=actor,
+            obj=document,
+            before={"status": DocumentStatus.SIGNING},
+            after={
+                "status": document.status,
+                "signature": slot.get_role_display(),
+                "signer": holder.common_name,
+                "certificate": credential.serial,
+                "sha256": document.sha256,
+            },
+        )
+    except Exception:
+        storage.delete(written)
+        raise
     return document
-
-
-def _signing(
-    verb: str, actor: Any, document: SignedDocument, password: str, code: str, site_url: str
-) -> SignedDocument:
-    """The verb's role and state, then the password — before the transaction, so that a
-    wrong password counts (ratelimit) though nothing else is written — then, on the locked
-    document checked again, the signature."""
-    DOCUMENT.check(verb, actor, document_of(document.pk))
-    _confirm_identity(actor, password, code)
-    with transaction.atomic():
-        locked = _locked(document)
-        DOCUMENT.check(verb, actor, locked)
-        if verb == "seal":
-            slot = next(
-                s
-                for s in locked.signatures.all()
-                if s.role == SignatureRole.SEAL and s.signed_at is None
-            )
-            provider = locked.provider
-            holder = ca.Holder(provider.name, provider.name, provider=provider)
-            appearance = signing.Appearance(
-                _("Provider's seal"), provider.name, _("Time sealed"), seal=True
-            )
-        else:
-            slot = next(
-                s
-                for s in locked.signatures.all()
-                if s.role == SignatureRole.EXPERT
-                and s.signer_id == actor.pk
-                and s.signed_at is None
-            )
-            holder = ca.Holder(
-                actor.full_name or actor.get_username(), locked.provider.name, user=actor
-            )
-            appearance = signing.Appearance(
-                _("Expert's signature"), holder.common_name, _("Time signed")
-            )
-        return _apply(locked, slot, actor, holder, appearance, site_url)
 
 
 def document_sign(
@@ -224,10 +278,3 @@ def document_seal(
 ) -> SignedDocument:
     """The provider's seal, over every expert's signature, by its admin or leader."""
     return _signing("seal", actor, document, password, code, site_url)
-
-
-def document_of(pk: int) -> SignedDocument:
-    """A document with what its verb table reads (provider, signatures)."""
-    return (
-        SignedDocument.objects.select_related("provider").prefetch_related("signatures").get(pk=pk)
-    )

@@ -172,10 +172,11 @@ def _pems(text: str) -> list[str]:
 class SignatureCheck:
     field: str
     signer: str
-    signed_at: Any
-    intact: bool
-    trusted: bool
-    whole_file: bool
+    signed_at: Any  # the time-stamp's time when there is one, else what the signer claims
+    intact: bool  # the signed bytes unchanged, and nothing added after that the signature forbids
+    trusted: bool  # the signer's certificate chains to one of the given CAs
+    whole_file: bool  # nothing at all was added after this signature
+    timestamped: bool = False  # a time-stamp that is intact and chains to a given CA
 
 
 def validate(content: bytes, trust_roots_pem: list[str]) -> list[SignatureCheck]:
@@ -198,14 +199,17 @@ def validate(content: bytes, trust_roots_pem: list[str]) -> list[SignatureCheck]
             results.append(SignatureCheck(signature.field_name, "", None, False, False, False))
             continue
         subject = status.signing_cert.subject.native if status.signing_cert else {}
+        stamp = status.timestamp_validity
+        stamped = bool(stamp and stamp.intact and stamp.valid and stamp.trusted)
         results.append(
             SignatureCheck(
                 field=signature.field_name,
                 signer=str(subject.get("common_name", "")),
-                signed_at=status.signer_reported_dt,
-                intact=bool(status.intact and status.valid),
+                signed_at=stamp.timestamp if stamp is not None else status.signer_reported_dt,
+                intact=bool(status.intact and status.valid and status.docmdp_ok is not False),
                 trusted=bool(status.trusted),
                 whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+                timestamped=stamped,
             )
         )
     return results

@@ -27,7 +27,7 @@ def _waiting(user: Any, role: str, **mine: Any) -> Any:
         SignedDocument.objects.visible_to(user)
         .filter(status=DocumentStatus.SIGNING)
         .filter(Exists(pending))
-        .select_related("provider", "notice__enterprise")
+        .select_related("provider", "notice__enterprise", "notice__contract")
         .prefetch_related("signatures")
         .order_by("created_at", "pk")
     )

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.workflow import VerbTable, verb
+from safeserve.contracts.services.engagements import experts_allowed
 from safeserve.documents.models import (
     DocumentStatus,
     SignatureRole,
@@ -31,31 +33,45 @@ def _pending(document: SignedDocument, role: str) -> list[Any]:
     return [s for s in document.signatures.all() if s.role == role and s.signed_at is None]
 
 
+def _still_allowed(user: Any, document: SignedDocument) -> bool:
+    """R7 at the moment of signing: the expert may still work on the contract (its
+    provider's active expert, or engaged for it). One who left signs nothing more."""
+    cache = document.__dict__.setdefault("_allowed", {})
+    if user.pk not in cache:
+        notice = document.notice
+        cache[user.pk] = bool(
+            notice is not None
+            and experts_allowed(notice.contract, timezone.localdate())
+            .filter(user_id=user.pk, is_active=True)
+            .exists()
+        )
+    return bool(cache[user.pk])
+
+
 def signs_next(user: Any, document: SignedDocument) -> bool:
-    """An expert named on the document, for themselves only: while it is being signed, one
-    who has not signed yet (so a finished document says "already signed", not "not yours")."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    mine = [
-        s
-        for s in document.signatures.all()
-        if s.role == SignatureRole.EXPERT and s.signer_id == user.pk
-    ]
-    if document.status != DocumentStatus.SIGNING:
-        return bool(mine)
-    return any(s.signed_at is None for s in mine)
+    """An expert named on the document who has not signed yet, for themselves only, and
+    still allowed on the contract."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and any(s.signer_id == user.pk for s in _pending(document, SignatureRole.EXPERT))
+        and _still_allowed(user, document)
+    )
 
 
-def seals(user: Any, document: SignedDocument) -> bool:
-    """An admin or leader of the issuing provider, on a document that needs its seal."""
+def is_signatory(user: Any, document: SignedDocument) -> bool:
+    """An admin or leader of the issuing provider (who applies its seal)."""
     org = acting_org(user)
     return bool(
         org
         and org.kind == OrganizationKind.PROVIDER
         and org.pk == document.provider.organization_id
         and user.role in (Role.ADMIN, Role.LEADER)
-        and _pending(document, SignatureRole.SEAL)
     )
+
+
+def seals(user: Any, document: SignedDocument) -> bool:
+    """A signatory of the issuing provider, on a document that still needs its seal."""
+    return is_signatory(user, document) and bool(_pending(document, SignatureRole.SEAL))
 
 
 def experts_signed(document: SignedDocument) -> ApplicationError | None:

@@ -85,6 +85,7 @@ def test_a_signed_notice_is_valid_and_trusted_in_a_pdf_reader(users, on_site):
         True,
         "何振华",
     )
+    assert check.timestamped  # B-T: the county's time-stamping unit vouches for the time
     # every font embedded; the page is not blank; the QR code is the enterprise's link
     fonts = pdffonts(data)
     assert fonts and all(row[-5] == "yes" for row in fonts), fonts
@@ -101,8 +102,8 @@ def test_one_changed_byte_makes_the_signature_invalid(users, on_site):
     data[len(data) // 3] ^= 0x01  # inside the signed range
     report = pdfsig(bytes(data), ca_pem(document))
     assert "Signature is Valid." not in report
-    checks = signing.validate(bytes(data), [ca_pem(document)])
-    assert not any(c.intact for c in checks)
+    (check,) = signing.validate(bytes(data), [ca_pem(document)])
+    assert not check.intact
     # and another county's CA does not vouch for the untouched file
     other = ca.authority_for(
         type(document.county).objects.exclude(pk=document.county_id).filter(level="county")[0]
@@ -125,7 +126,7 @@ def test_nobody_signs_for_another_and_a_wrong_password_signs_nothing(users, on_s
     sign(users, document)
     with pytest.raises(ApplicationError) as again:
         sign(users, document)
-    assert again.value.code == "wrong_state"
+    assert (again.value.code, again.value.status) == ("already_signed", 409)
 
 
 def test_wrong_passwords_lock_signing_for_the_hour(users, on_site):
@@ -136,6 +137,12 @@ def test_wrong_passwords_lock_signing_for_the_hour(users, on_site):
             sign(users, document, password="guess")
         codes.append(refused.value.status)
     assert codes == [400] * documents.PASSWORD_TRIES + [429]
+    # once locked, even the right password is refused: guessing cannot go on
+    with pytest.raises(ApplicationError) as locked:
+        sign(users, document)
+    assert locked.value.status == 429
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.SIGNING
 
 
 def test_the_seal_goes_on_last_by_the_providers_admin_or_leader(users, on_site):
@@ -147,7 +154,13 @@ def test_the_seal_goes_on_last_by_the_providers_admin_or_leader(users, on_site):
         with pytest.raises(PermissionDenied):
             seal(users, document, who)
     sign(users, document)
+    with pytest.raises(ApplicationError) as twice:
+        sign(users, document)  # the seal is still to come: a conflict, not a role question
+    assert (twice.value.code, twice.value.status) == ("already_signed", 409)
     document = seal(users, document, "provider_leader")
+    with pytest.raises(ApplicationError) as again:
+        seal(users, document)
+    assert again.value.code == "already_signed"
     assert document.status == DocumentStatus.COMPLETE
     data = content(document)
     report = pdfsig(data, ca_pem(document))
@@ -175,6 +188,7 @@ def test_keys_are_sealed_at_rest_and_certificates_issued_once(users, on_site):
 
 
 def test_an_expert_who_leaves_keeps_earlier_signatures_valid_and_signs_no_more(users, on_site):
+    pending = issue(users, on_site)  # waits for the expert's signature
     document = sign(users, issue(users, on_site))
     old = SigningCredential.objects.get(user=users["expert"])
     expert = Expert.objects.get(user=users["expert"])
@@ -192,7 +206,12 @@ def test_an_expert_who_leaves_keeps_earlier_signatures_valid_and_signs_no_more(u
     assert AuditEvent.objects.filter(action="signing.credential_revoked").count() == 1
     (check,) = signing.validate(content(document), [ca_pem(document)])
     assert check.intact and check.trusted
-    assert ca.current_credential(ca.Holder("何振华", "x", user=users["expert"])) is None
+    holder = ca.Holder("何振华", "x", user=users["expert"])
+    assert ca.current_credential(holder, document.county) is None
+    # and, no longer allowed on the contract (R7), the expert signs nothing more
+    with pytest.raises(PermissionDenied):
+        sign(users, pending)
+    assert SigningCredential.objects.filter(user=users["expert"]).count() == 1
 
 
 def test_the_pdf_is_served_within_scope_only_and_every_download_is_audited(
@@ -232,6 +251,9 @@ def test_the_pdf_is_served_within_scope_only_and_every_download_is_audited(
     by_link = client.get(reverse("notice_link_pdf", args=[notice.pk, token]))
     assert by_link.status_code == 200 and by_link["Content-Type"] == "application/pdf"
     assert client.get(reverse("notice_link_pdf", args=[notice.pk, "0" * 40])).status_code == 404
+    through_link = AuditEvent.objects.filter(action="document.downloaded", actor__isnull=True)
+    assert through_link.count() == 1
+    assert notice.number in through_link.get().actor_name
 
 
 def test_an_unsigned_notice_has_no_pdf_to_download(users, on_site, login, api):
