@@ -10,6 +10,7 @@ from safeserve.documents.api import (
     NoticePdfView,
     NoticeSealView,
     NoticeSignView,
+    VerifyView,
 )
 from safeserve.enterprises.api import (
     EnterpriseImportJobView,
@@ -99,6 +100,7 @@ urlpatterns = [
         NoticeLinkPdfView.as_view(),
         name="notice-link-pdf",
     ),
+    path("verify/", VerifyView.as_view(), name="verify"),
     path("notices/<int:pk>/document/", NoticeDocumentView.as_view(), name="notice-document"),
     path("notices/<int:pk>/pdf/", NoticePdfView.as_view(), name="notice-pdf"),
     path("notices/<int:pk>/sign/", NoticeSignView.as_view(), name="notice-sign"),

@@ -56,6 +56,7 @@ urlpatterns = [
     path("n/<int:pk>/<str:token>/", hazard_views.notice_link, name="notice_link"),
     path("n/<int:pk>/<str:token>/pdf/", document_views.notice_link_pdf, name="notice_link_pdf"),
     path("public/", contract_views.public_contracts, name="public_contracts"),
+    path("public/verify/", document_views.public_verify, name="public_verify"),
     path("audit/", include("safeserve.audit.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -17,13 +17,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safeserve.api.parsing import body_dict
+from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
 from safeserve.common.access import get_visible
+from safeserve.common.exceptions import ApplicationError
 from safeserve.common.request import actor_of
 from safeserve.documents import services
 from safeserve.documents.models import DocumentStatus, SignedDocument
 from safeserve.documents.panels import notice_document_of
-from safeserve.documents.views import serve, site_url
+from safeserve.documents.views import serve, site_url, verify_request
 from safeserve.documents.workflows import DOCUMENT
 from safeserve.hazards.api import link_notice
 from safeserve.hazards.models import Notice
@@ -45,6 +46,25 @@ class DocumentOut(serializers.Serializer[Any]):
     signatures = SignatureOut(many=True)
     pdf = serializers.CharField(allow_null=True)
     allowed_actions = serializers.ListField(child=serializers.CharField())
+
+
+class VerifyInput(serializers.Serializer[Any]):
+    number = serializers.CharField(required=False)
+    check_code = serializers.CharField(required=False)
+    file = serializers.FileField(required=False)
+
+
+class VerifyOut(serializers.Serializer[Any]):
+    found = serializers.BooleanField()
+    message = serializers.CharField()
+    kind = serializers.CharField()
+    number = serializers.CharField()
+    provider = serializers.CharField()
+    complete = serializers.BooleanField()
+    current = serializers.BooleanField()
+    signatures = SignatureOut(many=True)
+    intact = serializers.BooleanField(allow_null=True)
+    registered = serializers.BooleanField(allow_null=True)
 
 
 class SignInput(serializers.Serializer[Any]):
@@ -141,3 +161,28 @@ class NoticeLinkPdfView(APIView):
         if document is None:
             raise Http404
         return serve(document, LinkActor(notice=notice))
+
+
+class VerifyView(APIView):
+    """Public verification, without an account: ``number`` and ``check_code`` (JSON or form),
+    or multipart ``file`` (a PDF, at most 12 MB: 413 above, 415 for anything else). An
+    unknown number and a wrong code get the same 404; 429 past 20 checks a minute from one
+    address. Says who signed and when, whether the file is intact and current — nothing of
+    the content."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    parser_classes = UPLOAD_PARSERS
+
+    @extend_schema(request=VerifyInput, responses=VerifyOut)
+    def post(self, request: Request) -> Response:
+        status, result, refusal = verify_request(
+            request._request, body_dict(request), request.FILES
+        )
+        if result is None:
+            codes = {400: "invalid", 413: "too_large", 415: "not_a_pdf", 429: "throttled"}
+            raise ApplicationError(codes.get(status, "refused"), refusal, status=status)
+        if status == 404:
+            # the same answer for an unknown number and a wrong code
+            raise ApplicationError("not_found", result.message, status=404)
+        return Response(result.as_dict())

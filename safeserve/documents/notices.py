@@ -49,11 +49,17 @@ def render_notice(document: SignedDocument, site_url: str) -> tuple[bytes, int]:
     )
     link = notice_link(notice, site_url)
     with translation.override("zh-hans"):  # an official document, in Chinese
-        return _render(document, notice, rows, assignments, link)
+        verify_url = site_url.rstrip("/") + reverse("public_verify")
+        return _render(document, notice, rows, assignments, link, verify_url)
 
 
 def _render(
-    document: SignedDocument, notice: Any, rows: list[Any], assignments: list[Any], link: str
+    document: SignedDocument,
+    notice: Any,
+    rows: list[Any],
+    assignments: list[Any],
+    link: str,
+    verify_url: str,
 ) -> tuple[bytes, int]:
     return pdf.render(
         "documents/notice.html",
@@ -69,5 +75,6 @@ def _render(
             "experts": [a.expert for a in assignments],
             "link": link,
             "qr": qr_svg(link),
+            "verify_url": verify_url,
         },
     )

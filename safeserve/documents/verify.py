@@ -1,0 +1,147 @@
+"""Public verification (no login): a document's number with the check code printed on it, or
+the PDF itself, says who signed it and when, whether the file is intact and whether it is the
+current version — and nothing of its content (no hazard, no enterprise). An unknown number
+and a wrong code get the same answer, so the page cannot be used to find documents."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from safeserve.documents import signing
+from safeserve.documents.models import DocumentStatus, SignedDocument, SigningAuthority
+
+PDF_MAGIC = b"%PDF-"
+MAX_UPLOAD_MB = 12  # what nginx lets through (deploy/nginx/safeserve.conf)
+REQUESTS_PER_MINUTE = 20
+
+
+@dataclass
+class Verification:
+    found: bool
+    message: str
+    kind: str = ""
+    number: str = ""
+    provider: str = ""
+    complete: bool = False
+    current: bool = False
+    signatures: list[dict[str, Any]] = field(default_factory=list)
+    # for an uploaded file: its signatures unchanged and trusted, and whether it is the very
+    # file the system holds
+    intact: bool | None = None
+    registered: bool | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "found": self.found,
+            "message": self.message,
+            "kind": self.kind,
+            "number": self.number,
+            "provider": self.provider,
+            "complete": self.complete,
+            "current": self.current,
+            "signatures": self.signatures,
+            "intact": self.intact,
+            "registered": self.registered,
+        }
+
+
+def _described(document: SignedDocument, message: str) -> Verification:
+    return Verification(
+        found=True,
+        message=message,
+        kind=str(document.get_kind_display()),
+        number=document.number,
+        provider=document.provider.name,
+        complete=document.status == DocumentStatus.COMPLETE,
+        current=True,  # a notice has one version; reports' superseded versions say so
+        signatures=[
+            {
+                "role": str(s.get_role_display()),
+                "signer": document.provider.name if s.role == "seal" else s.signer_name,
+                "signed_at": s.signed_at,
+            }
+            for s in document.signatures.all()
+        ],
+    )
+
+
+def not_found() -> Verification:
+    return Verification(
+        found=False,
+        message=_(
+            "No document matches this number and check code. Check both as printed on the "
+            "document and try again."
+        ),
+    )
+
+
+def by_code(number: str, code: str) -> Verification:
+    candidates = (
+        SignedDocument.objects.filter(number=(number or "").strip()[:60])
+        .select_related("provider")
+        .prefetch_related("signatures")
+    )
+    given = (code or "").strip().upper().encode("utf-8", "replace")
+    for document in candidates:
+        if hmac.compare_digest(document.check_code.encode(), given):
+            if document.status != DocumentStatus.COMPLETE:
+                return _described(document, _("This document is not fully signed yet."))
+            return _described(
+                document, _("This document is signed and registered; the signatures are below.")
+            )
+    return not_found()
+
+
+def by_file(content: bytes) -> Verification:
+    """An uploaded PDF (the caller checked type and size): the very file the system holds, a
+    file whose signatures are intact but that is not the registered final version, a file
+    changed after signing, or one with no signature of ours."""
+    digest = hashlib.sha256(content).hexdigest()
+    document = (
+        SignedDocument.objects.filter(sha256=digest)
+        .select_related("provider")
+        .prefetch_related("signatures")
+        .first()
+    )
+    roots = list(SigningAuthority.objects.values_list("certificate_pem", flat=True))
+    checks = signing.validate(content, roots) if roots else []
+    intact = bool(checks) and all(c.intact and c.trusted for c in checks)
+    if document is not None and document.status == DocumentStatus.COMPLETE:
+        result = _described(
+            document,
+            _("The file is intact: it is exactly the signed document the system holds."),
+        )
+        result.intact, result.registered = intact, True
+        return result
+    if not checks:
+        return Verification(
+            found=False,
+            message=_("The file carries no signature made in this system."),
+            intact=False,
+            registered=False,
+        )
+    if not intact:
+        return Verification(
+            found=False,
+            message=_(
+                "The file was changed after it was signed, or a signature is not one this "
+                "system made: do not rely on it."
+            ),
+            intact=False,
+            registered=False,
+        )
+    return Verification(
+        found=False,
+        message=_(
+            "The signatures are intact, but this is not the final signed version the system "
+            "holds (it may be a copy taken before every signature was on it)."
+        ),
+        signatures=[{"role": "", "signer": c.signer, "signed_at": c.signed_at} for c in checks],
+        intact=True,
+        registered=False,
+    )
