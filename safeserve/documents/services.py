@@ -73,6 +73,21 @@ def notice_document_create(notice: Any, issuer: Any) -> SignedDocument:
     return document
 
 
+def follow_the_lead(task: Any, lead: Any) -> None:
+    """A notice is signed by its task's lead expert (R11): when the team changes, every
+    unsigned lead's signature on the task's notices waits on the new lead instead (an expert
+    who left, or was replaced, is not waited on). Called by task_assign, in its
+    transaction; the assignment's own audit event records the change."""
+    if lead.user_id is None:
+        return
+    DocumentSignature.objects.filter(
+        document__notice__task=task,
+        document__status=DocumentStatus.SIGNING,
+        role=SignatureRole.EXPERT,
+        signed_at__isnull=True,
+    ).exclude(signer_id=lead.user_id).update(signer_id=lead.user_id, signer_name=lead.name)
+
+
 def _confirm_identity(actor: Any, password: str, code: str) -> None:
     """The signer proves it is them now: the password again, and the second factor where
     they must use one. Wrong passwords are counted per person and hour, and once used up

@@ -23,6 +23,7 @@ from safeserve.documents.models import (
 )
 from safeserve.documents.notices import notice_link
 from safeserve.documents.tests.helpers import content, page_image, pdffonts, pdfsig, qr_texts
+from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.tests.conftest import raise_general
 from safeserve.hazards import services as hazards
 from safeserve.providers import services as providers
@@ -317,3 +318,22 @@ def test_the_notice_page_offers_the_signature_to_the_named_expert_only(users, on
     )
     assert document.number in response.content.decode()
     assert 'data-testid="document-pdf"' in response.content.decode()
+
+
+def test_a_new_lead_expert_signs_what_the_old_one_left_unsigned(users, on_site):
+    waiting = issue(users, on_site)
+    signed = sign(users, issue(users, on_site))
+    fieldwork.task_assign(
+        actor=users["provider_admin"],
+        task=on_site,
+        lead=Expert.objects.get(user=users["expert2"]),
+        members=[Expert.objects.get(user=users["expert"])],
+    )
+    with pytest.raises(PermissionDenied):
+        sign(users, waiting)  # no longer the lead
+    done = sign(users, waiting, "expert2")
+    assert done.status == DocumentStatus.COMPLETE
+    # what the former lead signed stays theirs
+    assert [s.signer_name for s in signed.signatures.all()] == ["何振华"]
+    (check,) = signing.validate(content(done), [ca_pem(done)])
+    assert check.signer == "林晓梅"

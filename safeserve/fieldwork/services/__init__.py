@@ -22,6 +22,7 @@ from safeserve.fieldwork.services.inspections import (
 )
 from safeserve.fieldwork.services.tasks import (
     SCHEDULE_LIMIT,
+    register_team_changed,
     schedule_dates,
     task_assign,
     task_cancel,
@@ -55,6 +56,7 @@ __all__ = [
     "inspection_add",
     "missing_findings",
     "record_save",
+    "register_team_changed",
     "schedule_dates",
     "suggested_templates",
     "task_assign",

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -330,6 +330,17 @@ def team_for(contract: Contract, lead_id: int, member_ids: Sequence[int]) -> tup
     return found[lead_id], [found[number] for number in member_ids if number != lead_id]
 
 
+_TEAM_CHANGED: list[Callable[[ServiceTask, Expert], Any]] = []
+
+
+def register_team_changed(callback: Callable[[ServiceTask, Expert], Any]) -> None:
+    """What a later app does when a task gets its team, with the new lead, in the same
+    transaction (documents: an unsigned notice waits on the new lead expert), registered in
+    its AppConfig.ready."""
+    if callback not in _TEAM_CHANGED:
+        _TEAM_CHANGED.append(callback)
+
+
 @transaction.atomic
 def task_assign(
     *, actor: User, task: ServiceTask, lead: Expert, members: Sequence[Expert] = ()
@@ -366,6 +377,8 @@ def task_assign(
         before={"team": [f"{e}:{r}" for e, r in before]},
         after={"lead": lead.name, "members": [m.name for m in team[1:]]},
     )
+    for callback in _TEAM_CHANGED:
+        callback(locked, lead)
     return locked
 
 
