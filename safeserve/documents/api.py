@@ -20,11 +20,12 @@ from rest_framework.views import APIView
 from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.http import client_ip
 from safeserve.common.request import actor_of
-from safeserve.documents import services
+from safeserve.documents import services, verify
 from safeserve.documents.models import DocumentStatus, SignedDocument
 from safeserve.documents.panels import notice_document_of
-from safeserve.documents.views import serve, site_url, verify_request
+from safeserve.documents.views import serve, site_url
 from safeserve.documents.workflows import DOCUMENT
 from safeserve.hazards.api import link_notice
 from safeserve.hazards.models import Notice
@@ -176,8 +177,8 @@ class VerifyView(APIView):
 
     @extend_schema(request=VerifyInput, responses=VerifyOut)
     def post(self, request: Request) -> Response:
-        status, result, refusal = verify_request(
-            request._request, body_dict(request), request.FILES
+        status, result, refusal = verify.check(
+            client_ip(request._request), body_dict(request), request.FILES
         )
         if result is None:
             codes = {400: "invalid", 413: "too_large", 415: "not_a_pdf", 429: "throttled"}

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from safeserve.common import ratelimit
 from safeserve.documents import signing
 from safeserve.documents.models import DocumentStatus, SignedDocument, SigningAuthority
 
@@ -145,3 +146,33 @@ def by_file(content: bytes) -> Verification:
         intact=True,
         registered=False,
     )
+
+
+def _upload_refusal(upload: Any) -> tuple[int, str] | None:
+    """413 for a file over the limit, 415 for anything that is not a PDF."""
+    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        return 413, _("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_MB}
+    head = upload.read(len(PDF_MAGIC))
+    upload.seek(0)
+    if head != PDF_MAGIC:
+        return 415, _("Upload the document as a PDF file.")
+    return None
+
+
+def check(address: str | None, data: Any, files: Any) -> tuple[int, Verification | None, str]:
+    """One verification request, as the page and the API both take it (number and check
+    code, or a PDF), counted against the address's limit: the HTTP status, the answer, and
+    when refused, why."""
+    if not ratelimit.hit(f"verify:{address or '-'}", limit=REQUESTS_PER_MINUTE):
+        return 429, None, _("Too many checks from this address; wait a minute and try again.")
+    upload = files.get("file")
+    if upload is not None:
+        refusal = _upload_refusal(upload)
+        if refusal is not None:
+            return refusal[0], None, refusal[1]
+        return 200, by_file(upload.read()), ""
+    number, code = str(data.get("number") or ""), str(data.get("check_code") or "")
+    if not number.strip() or not code.strip():
+        return 400, None, _("Enter the document's number and the check code printed on it.")
+    result = by_code(number, code)
+    return (200 if result.found else 404), result, ""

@@ -3,8 +3,6 @@ page; the PDF is served only within scope, and every download is audited (R14)."
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -14,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.services import audit_record
-from safeserve.common import ratelimit
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import client_ip, serve_file
@@ -97,42 +94,11 @@ def notice_link_pdf(request: HttpRequest, pk: int, token: str) -> FileResponse:
     return serve(document, LinkActor(notice=notice))
 
 
-def _upload_refusal(upload: Any) -> tuple[int, str] | None:
-    """413 for a file over the limit, 415 for anything that is not a PDF."""
-    if upload.size > verify.MAX_UPLOAD_MB * 1024 * 1024:
-        return 413, _("The file is larger than %(mb)d MB.") % {"mb": verify.MAX_UPLOAD_MB}
-    head = upload.read(len(verify.PDF_MAGIC))
-    upload.seek(0)
-    if head != verify.PDF_MAGIC:
-        return 415, _("Upload the document as a PDF file.")
-    return None
-
-
-def verify_request(
-    request: HttpRequest, data: Any, files: Any
-) -> tuple[int, verify.Verification | None, str]:
-    """What a verification request asks (number and check code, or a PDF), answered; the
-    HTTP status and, when refused, why."""
-    if not ratelimit.hit(f"verify:{client_ip(request) or '-'}", limit=verify.REQUESTS_PER_MINUTE):
-        return 429, None, _("Too many checks from this address; wait a minute and try again.")
-    upload = files.get("file")
-    if upload is not None:
-        refusal = _upload_refusal(upload)
-        if refusal is not None:
-            return refusal[0], None, refusal[1]
-        return 200, verify.by_file(upload.read()), ""
-    number, code = str(data.get("number") or ""), str(data.get("check_code") or "")
-    if not number.strip() or not code.strip():
-        return 400, None, _("Enter the document's number and the check code printed on it.")
-    result = verify.by_code(number, code)
-    return (200 if result.found else 404), result, ""
-
-
 def public_verify(request: HttpRequest) -> HttpResponse:
     """公开验证: anyone may check a document, without an account."""
     status, result, refusal = 200, None, ""
     if request.method == "POST":
-        status, result, refusal = verify_request(request, request.POST, request.FILES)
+        status, result, refusal = verify.check(client_ip(request), request.POST, request.FILES)
     return render(
         request,
         "documents/verify.html",
