@@ -10,6 +10,7 @@ from safeserve.documents.api import (
     NoticePdfView,
     NoticeSealView,
     NoticeSignView,
+    TechnicalReportViewSet,
     VerifyView,
 )
 from safeserve.enterprises.api import (
@@ -66,6 +67,7 @@ router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("hazards", HazardViewSet, basename="hazard")
 router.register("notices", NoticeViewSet, basename="notice")
 router.register("major-hazard-reports", MajorHazardReportViewSet, basename="major-hazard-report")
+router.register("reports", TechnicalReportViewSet, basename="report")
 router.register("fee-complaints", FeeComplaintViewSet, basename="fee-complaint")
 router.register("document-requests", DocumentRequestViewSet, basename="document-request")
 

@@ -30,11 +30,16 @@ def clean_model(instance: models.Model, **kwargs: Any) -> None:
         ) from None
 
 
-def _verbose(instance: models.Model, field: str) -> str:
+def _verbose(instance: models.Model | type[models.Model], field: str) -> str:
     try:
         return str(instance._meta.get_field(field).verbose_name)  # type: ignore[union-attr]
     except FieldDoesNotExist:  # NON_FIELD_ERRORS ("__all__")
         return "" if field == "__all__" else field
+
+
+def label(model: type[models.Model], field: str) -> str:
+    """A model field's name as people read it (its verbose name, translated)."""
+    return _verbose(model, field)
 
 
 MAX_ID = 2**63 - 1

@@ -45,8 +45,9 @@ from safeserve.accounts.models import User
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.demo import clock
 from safeserve.demo.logins import DEMO_PASSWORD, DEMO_SITE_URL
+from safeserve.documents import report_services as reports
 from safeserve.documents import services as documents
-from safeserve.documents.models import SignedDocument
+from safeserve.documents.models import SignedDocument, TechnicalReport
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.models import (
@@ -102,6 +103,7 @@ CREATED_MODELS: tuple[type[models.Model], ...] = (
     ExtensionRequest,
     MajorHazardReport,
     GovernancePlan,
+    TechnicalReport,
 )
 
 
@@ -606,6 +608,7 @@ class _Seeder:
     def __init__(self, contract: Contract, users: dict[str, User]) -> None:
         self.contract = contract
         self.users = users
+        self.visited: dict[str, ServiceTask] = {}
         self.today = timezone.localdate()
         self.lead_expert = Expert.objects.get(user=users["expert"])
         self.member_expert = Expert.objects.get(user=users["expert2"])
@@ -859,6 +862,7 @@ class _Seeder:
         self.deadlines = {}
         with self.on(days_ago, 16, 30):
             fieldwork.task_finish(actor=lead_user, task=task)
+        self.visited[key] = task
         return task, raised
 
     def notify(
@@ -1007,6 +1011,98 @@ class _Seeder:
         self._visit_today(plastics, expert, expert2)
         self._planned(main, wood, kitchen, confined, contractor, furniture, township)
         self._enterprise_side(main)
+        self._reports()
+
+    # --- Technical reports (R13): one in every state ---------------------------------------
+
+    def _report(
+        self,
+        key: str,
+        days_ago: int,
+        *,
+        lead: str = "expert",
+        member: str = "expert2",
+        stop: str = "issued",
+    ) -> TechnicalReport:
+        """The visit's report written and sent for signature at 10:00 ``days_ago``, signed by
+        the lead and the member, sealed and issued that afternoon — up to ``stop``."""
+        report = TechnicalReport.objects.filter(task=self.visited[key]).latest("version")
+        admin = self.users["provider_admin"]
+        profile = REPORT_TEXT[key]
+        with self.on(days_ago, 10, 0):
+            reports.report_update(
+                actor=admin,
+                report=reports.report_of(report.pk),
+                conclusion=profile["conclusion"],
+                recommendations=profile["recommendations"],
+            )
+            if stop == "draft":
+                return report
+            self.later(5)
+            reports.report_request_signatures(
+                actor=self.users[lead], report=reports.report_of(report.pk), site_url=DEMO_SITE_URL
+            )
+        for user, minute in ((lead, 20), (member, 40)):
+            if stop == "signing" and user == member:
+                return reports.report_of(report.pk)
+            with self.on(days_ago, 10, minute):
+                documents.document_sign(
+                    actor=self.users[user],
+                    document=self.report_document(report),
+                    password=DEMO_PASSWORD,
+                    site_url=DEMO_SITE_URL,
+                )
+        with self.on(days_ago, 15, 0):
+            documents.document_seal(
+                actor=admin,
+                document=self.report_document(report),
+                password=DEMO_PASSWORD,
+                site_url=DEMO_SITE_URL,
+            )
+            if stop == "sealed":
+                return reports.report_of(report.pk)
+            self.later(10)
+            reports.report_issue(actor=admin, report=reports.report_of(report.pk))
+        return reports.report_of(report.pk)
+
+    @staticmethod
+    def report_document(report: TechnicalReport) -> SignedDocument:
+        document = reports.report_of(report.pk).document
+        assert document is not None, "sent for signature"
+        return document
+
+    def _reports(self) -> None:
+        township, admin = self.users["township_officer"], self.users["provider_admin"]
+        # 恒丰 (45 days ago): returned for the missing checklist detail, revised, accepted
+        first = self._report("visit1", 44)
+        with self.on(42, 9, 30):
+            reports.report_return(
+                actor=township,
+                report=first,
+                reason="结论未写明重大隐患的治理进度，请补充后重新出具。",
+            )
+        with self.on(41, 9, 0):
+            reports.report_revise(
+                actor=admin,
+                report=reports.report_of(first.pk),
+                reason="按采购人意见补充重大隐患治理进度",
+            )
+        second = self._report("visit1", 41)
+        with self.on(39, 10, 0):
+            reports.report_accept(actor=township, report=second)
+        # the furniture factory (30 days ago): returned, its revision still a draft
+        returned = self._report("visit2", 28)
+        with self.on(26, 11, 0):
+            reports.report_return(
+                actor=township, report=returned, reason="隐患照片不清晰，请补充现场照片。"
+            )
+        with self.on(25, 9, 0):
+            reports.report_revise(
+                actor=admin, report=reports.report_of(returned.pk), reason="补充隐患现场照片"
+            )
+        self._report("visit3", 18)  # issued, waiting for the township's acceptance
+        self._report("visit4", 10, lead="expert2", member="expert", stop="sealed")
+        self._report("visit5", 2, stop="signing")  # expert2 has still to sign
 
     def _visit_main(self, main: Enterprise, expert: User, expert2: User, dept: User) -> None:
         """45 days ago at enterprise_user's enterprise: two hazards closed, one overdue with
@@ -1422,6 +1518,33 @@ class _Seeder:
             "政府购买的服务不应向企业收费，特此反映。",
             evidence=SimpleUploadedFile("报价单照片.png", demo_png(997), content_type="image/png"),
         )
+
+
+# What the provider writes in each visit's report (the rest is compiled from the data).
+REPORT_TEXT = {
+    "visit1": {
+        "conclusion": "本次检查发现一般隐患4项、重大隐患1项（除尘系统未设置泄爆装置），均已书面告知企业；"
+        "重大隐患已按规定报告县应急管理局并列入治理。企业安全管理制度基本健全，现场管理有待加强。",
+        "recommendations": "1. 按整改通知书期限完成各项整改并提交佐证；\n2. 完善粉尘防爆清扫制度和记录；"
+        "\n3. 每季度开展一次隐患自查并建立台账。",
+    },
+    "visit2": {
+        "conclusion": "粉尘涉爆作业场所存在动火作业管理不规范、警示标志缺失等问题，已书面告知。",
+        "recommendations": "1. 严格执行动火作业审批；\n2. 补设粉尘防爆警示标志；\n3. 加强员工培训。",
+    },
+    "visit3": {
+        "conclusion": "企业粉尘防爆风险辨识不全，重大隐患已报告并挂牌督办，其余隐患正在整改。",
+        "recommendations": "1. 完善岗位风险告知卡；\n2. 建立隐患排查治理台账；\n3. 加装火花探测熄灭装置。",
+    },
+    "visit4": {
+        "conclusion": "厨房电气线路和液化石油气使用存在隐患，已书面告知企业限期整改。",
+        "recommendations": "1. 配电箱加装漏电保护器，电源线穿管敷设；\n2. 液化石油气钢瓶设置专用间并安装报警装置。",
+    },
+    "visit5": {
+        "conclusion": "相关方（承包商）安全管理缺失构成重大隐患，已按时报告；员工安全培训不到位。",
+        "recommendations": "1. 建立承包商安全管理制度并签订安全管理协议；\n2. 组织全员安全培训并建档。",
+    },
+}
 
 
 def _counts() -> dict[str, int]:

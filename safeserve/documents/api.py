@@ -9,24 +9,33 @@ from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from safeserve.api.exports import ExportMixin
 from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
+from safeserve.api.viewsets import ScopedViewSet
+from safeserve.audit.services import audit_record
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
-from safeserve.common.lib.http import client_ip
+from safeserve.common.lib.http import client_ip, serve_file
 from safeserve.common.request import actor_of
-from safeserve.documents import services, verify
-from safeserve.documents.models import DocumentStatus, SignedDocument
+from safeserve.documents import exports as report_exports
+from safeserve.documents import report_services, services, verify
+from safeserve.documents import selectors as report_selectors
+from safeserve.documents.filters import TechnicalReportFilter
+from safeserve.documents.models import DocumentStatus, SignedDocument, TechnicalReport
 from safeserve.documents.panels import notice_document_of
 from safeserve.documents.views import serve, site_url
-from safeserve.documents.workflows import DOCUMENT
+from safeserve.documents.workflows import DOCUMENT, SECTIONS
+from safeserve.fieldwork.models import ServiceTask
 from safeserve.hazards.api import link_notice
 from safeserve.hazards.models import Notice
 from safeserve.hazards.services import LinkActor
@@ -90,7 +99,11 @@ def document_out(document: SignedDocument, user: Any) -> dict[str, Any]:
             }
             for s in document.signatures.all()
         ],
-        "pdf": reverse("api:notice-pdf", args=[document.notice_id]) if complete else None,
+        "pdf": (
+            reverse("api:notice-pdf", args=[document.notice_id])
+            if complete and document.notice_id
+            else None
+        ),
         "allowed_actions": DOCUMENT.verbs_for(user, document),
     }
 
@@ -187,3 +200,243 @@ class VerifyView(APIView):
             # the same answer for an unknown number and a wrong code
             raise ApplicationError("not_found", result.message, status=404)
         return Response(result.as_dict())
+
+
+# --- Technical reports ---------------------------------------------------------------------
+
+
+class TechnicalReportSerializer(serializers.ModelSerializer[TechnicalReport]):
+    enterprise_name = serializers.CharField(source="enterprise.name", default="", read_only=True)
+    task_title = serializers.CharField(source="task.title", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+
+    class Meta:
+        model = TechnicalReport
+        fields = [
+            "id",
+            "number",
+            "version",
+            "status",
+            "task",
+            "task_title",
+            "contract",
+            "provider",
+            "provider_name",
+            "enterprise",
+            "enterprise_name",
+            "previous",
+            "revision_reason",
+            "requested_at",
+            "sealed_at",
+            "issued_at",
+            "decided_at",
+            "return_reason",
+            "superseded_at",
+        ]
+
+
+class TechnicalReportDetailSerializer(TechnicalReportSerializer):
+    sections = serializers.SerializerMethodField()
+    content = serializers.SerializerMethodField()
+    document = serializers.SerializerMethodField()
+    render = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(TechnicalReportSerializer.Meta):
+        fields = [
+            *TechnicalReportSerializer.Meta.fields,
+            "sections",
+            "content",
+            "document",
+            "render",
+            "allowed_actions",
+        ]
+
+    def get_sections(self, obj: TechnicalReport) -> dict[str, str]:
+        return {name: getattr(obj, name) for name in SECTIONS}
+
+    def get_content(self, obj: TechnicalReport) -> dict[str, Any]:
+        return report_selectors.report_content(obj)
+
+    def get_document(self, obj: TechnicalReport) -> dict[str, Any] | None:
+        document = obj.document
+        if document is None:
+            return None
+        out = document_out(document, self.context["request"].user)
+        out["pdf"] = (
+            reverse("api:report-pdf", args=[obj.pk])
+            if document.status == DocumentStatus.COMPLETE
+            or report_selectors.reads_unsigned(self.context["request"].user, obj)
+            else None
+        )
+        return out
+
+    def get_render(self, obj: TechnicalReport) -> dict[str, Any]:
+        return {
+            "status": obj.render_status,
+            "progress": obj.render_progress,
+            "error": obj.render_error,
+        }
+
+    def get_allowed_actions(self, obj: TechnicalReport) -> list[str]:
+        return report_selectors.report_verbs(self.context["request"].user, obj)
+
+
+class SectionsInput(serializers.Serializer[Any]):
+    # PATCH: a section left out keeps what it says.
+    overview = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+    basis = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+    conclusion = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+    recommendations = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+
+
+class ReasonInput(serializers.Serializer[Any]):
+    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class ReportCreateInput(serializers.Serializer[Any]):
+    task = serializers.IntegerField(min_value=1)
+
+
+class TechnicalReportViewSet(ExportMixin, ScopedViewSet):
+    """``GET /reports/?status=&q=&contract=&task=&enterprise=`` (and ``/reports/export/``).
+    The provider and the task's experts see every version; the purchaser, the enterprise
+    and the county office see issued ones. Verbs: POST ``…/request-signatures/``,
+    ``sign/`` and ``seal/`` (``password``, ``code``), ``issue/``, ``accept/``, ``return/``
+    and ``revise/`` (``reason``), ``retry-render/``; ``GET …/pdf/``."""
+
+    serializer_class = TechnicalReportSerializer
+    detail_serializer_class = TechnicalReportDetailSerializer
+    filterset_class = TechnicalReportFilter
+    list_export = report_exports.REPORTS
+
+    def scoped_queryset(self, actor: Any) -> Any:
+        if self.action == "list" or self.action == "export":
+            return report_selectors.report_list(viewer=actor).order_by("-created_at", "-pk")
+        return report_selectors.report_details(TechnicalReport.objects.visible_to(actor))
+
+    def _out(self, report: TechnicalReport, status: int = 200) -> Response:
+        fresh = self.scoped_queryset(actor_of(self.request)).get(pk=report.pk)
+        return Response(
+            TechnicalReportDetailSerializer(fresh, context=self.get_serializer_context()).data,
+            status=status,
+        )
+
+    @extend_schema(request=ReportCreateInput, responses={201: TechnicalReportDetailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Opens the report of a task whose findings are recorded (normally opened when the
+        lead expert records them)."""
+        data = ReportCreateInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        task = get_visible(
+            ServiceTask.objects.all(), actor_of(request), pk=data.validated_data["task"]
+        )
+        report = report_services.report_create(actor=actor_of(request), task=task)
+        return self._out(report, status=201)
+
+    @extend_schema(request=SectionsInput, responses=TechnicalReportDetailSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The four sections, while a draft (409 once sent for signature)."""
+        report = self.get_object()
+        data = SectionsInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        report_services.report_update(actor=actor_of(request), report=report, **data.validated_data)
+        return self._out(report)
+
+    @extend_schema(request=None, responses=TechnicalReportDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="request-signatures")
+    def request_signatures(self, request: Request, pk: str | None = None) -> Response:
+        report = report_services.report_request_signatures(
+            actor=actor_of(request), report=self.get_object(), site_url=site_url(request)
+        )
+        return self._out(report)
+
+    @extend_schema(request=None, responses=TechnicalReportDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="retry-render")
+    def retry_render(self, request: Request, pk: str | None = None) -> Response:
+        report = report_services.report_retry_render(
+            actor=actor_of(request), report=self.get_object(), site_url=site_url(request)
+        )
+        return self._out(report)
+
+    def _signing(self, request: Request, verb: str) -> Response:
+        report = self.get_object()
+        if report.document is None:
+            raise ApplicationError(
+                "wrong_state",
+                _("Not possible while the report is %(s)s.") % {"s": report.get_status_display()},
+            )
+        data = SignInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        act = services.document_seal if verb == "seal" else services.document_sign
+        act(
+            actor=actor_of(request),
+            document=report.document,
+            password=data.validated_data["password"],
+            code=data.validated_data["code"],
+            site_url=site_url(request),
+        )
+        return self._out(report)
+
+    @extend_schema(request=SignInput, responses=TechnicalReportDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def sign(self, request: Request, pk: str | None = None) -> Response:
+        """A participating expert signs for themselves (403 for anyone else; 409 once
+        signed or before the PDF is ready)."""
+        return self._signing(request, "sign")
+
+    @extend_schema(request=SignInput, responses=TechnicalReportDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def seal(self, request: Request, pk: str | None = None) -> Response:
+        """The provider's admin or leader seals it once every expert signed (409
+        ``experts_not_signed`` before); the number is assigned now."""
+        return self._signing(request, "seal")
+
+    @extend_schema(request=None, responses=TechnicalReportDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def issue(self, request: Request, pk: str | None = None) -> Response:
+        report = report_services.report_issue(actor=actor_of(request), report=self.get_object())
+        return self._out(report)
+
+    @extend_schema(request=None, responses=TechnicalReportDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        report = report_services.report_accept(actor=actor_of(request), report=self.get_object())
+        return self._out(report)
+
+    @extend_schema(request=ReasonInput, responses=TechnicalReportDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        report = report_services.report_return(
+            actor=actor_of(request), report=self.get_object(), reason=_reason(request)
+        )
+        return self._out(report)
+
+    @extend_schema(request=ReasonInput, responses={201: TechnicalReportDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def revise(self, request: Request, pk: str | None = None) -> Response:
+        """A new version as a draft; it supersedes this one when issued."""
+        revision = report_services.report_revise(
+            actor=actor_of(request), report=self.get_object(), reason=_reason(request)
+        )
+        return self._out(revision, status=201)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: str | None = None) -> Any:
+        """The signed and sealed report; while it is being signed, the PDF so far for those
+        who write, sign or seal it. Each download is audited."""
+        report = self.get_object()
+        document = report.document
+        if document is None:
+            raise Http404
+        if document.status != DocumentStatus.COMPLETE:
+            if not report_selectors.reads_unsigned(actor_of(request), report):
+                raise Http404
+            audit_record(action="document.downloaded", actor=actor_of(request), obj=document)
+            return serve_file(document.file, name=document.file_name)
+        return serve(document, actor_of(request))
+
+
+def _reason(request: Request) -> str:
+    return str(body_dict(request).get("reason") or "")

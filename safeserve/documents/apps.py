@@ -12,15 +12,20 @@ class DocumentsConfig(AppConfig):
             audit_labels,  # noqa: F401 — registers the labels
             todo,  # noqa: F401 — registers its 待办 rows
         )
-        from safeserve.documents.panels import link_document, notice_document
+        from safeserve.documents.panels import link_document, notice_document, task_report
+        from safeserve.documents.report_services import report_open
         from safeserve.documents.services import follow_the_lead, notice_document_create
+        from safeserve.fieldwork.panels import register_task_panel
         from safeserve.fieldwork.services import register_team_changed
+        from safeserve.fieldwork.services.tasks import register_task_finished
         from safeserve.hazards.panels import register_link_panel, register_notice_panel
         from safeserve.hazards.services import register_notice_issued
         from safeserve.providers.services import register_expert_left
 
         register_notice_issued(notice_document_create)
         register_team_changed(follow_the_lead)
+        register_task_finished(report_open)
+        register_task_panel(task_report, order=20)
         register_notice_panel(notice_document)
         register_link_panel(link_document)
         register_expert_left(_revoke_on_leaving)

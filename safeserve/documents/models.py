@@ -108,6 +108,7 @@ class SigningCredential(models.Model):
 
 class DocumentKind(models.TextChoices):
     NOTICE = "notice", _("Rectification notice")
+    REPORT = "report", _("Technical report")
 
 
 class DocumentStatus(models.TextChoices):
@@ -120,7 +121,10 @@ class SignedDocumentQuerySet(models.QuerySet["SignedDocument"]):
         """Whoever sees the record a document is of sees the document (R14)."""
         from safeserve.hazards.models import Notice
 
-        return self.filter(notice__in=Notice.objects.visible_to(user).values("pk"))
+        return self.filter(
+            Q(notice__in=Notice.objects.visible_to(user).values("pk"))
+            | Q(report__in=TechnicalReport.objects.visible_to(user).values("pk"))
+        )
 
 
 class SignedDocument(BaseModel):
@@ -166,6 +170,17 @@ class SignedDocument(BaseModel):
     @property
     def waiting(self) -> bool:
         return self.status == DocumentStatus.SIGNING
+
+    @property
+    def contract(self) -> Any:
+        """The contract the document serves: R7 decides who may sign it from this."""
+        if self.notice_id is not None:
+            return self.notice.contract  # type: ignore[union-attr]
+        return self.report.contract
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.number or self.kind + '-' + str(self.pk)}.pdf"
 
 
 class SignatureRole(models.TextChoices):
@@ -220,3 +235,163 @@ class DocumentSignature(models.Model):
     @property
     def field_name(self) -> str:
         return f"{self.role}-{self.position}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SIGNING = "signing", _("Being signed")
+    SEALED = "sealed", _("Sealed")
+    ISSUED = "issued", _("Issued")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+# A version is open while the provider still works on it; a task has at most one.
+OPEN_REPORT_STATUSES = (ReportStatus.DRAFT, ReportStatus.SIGNING, ReportStatus.SEALED)
+# What the purchaser, the enterprise and the county office see: what the provider issued.
+ISSUED_REPORT_STATUSES = (
+    ReportStatus.ISSUED,
+    ReportStatus.ACCEPTED,
+    ReportStatus.RETURNED,
+    ReportStatus.SUPERSEDED,
+)
+
+
+class RenderStatus(models.TextChoices):
+    NONE = "", _("Not rendered")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Rendering")
+    FAILED = "failed", _("Failed")
+    DONE = "done", _("Rendered")
+
+
+class TechnicalReportQuerySet(models.QuerySet["TechnicalReport"]):
+    def visible_to(self, user: Any) -> TechnicalReportQuerySet:
+        """The provider's staff and the task's experts see every version from its draft; the
+        purchaser, the enterprise and the county office see what the provider issued (R13,
+        R14) — each through the task they may see."""
+        from safeserve.fieldwork.models import ServiceTask
+        from safeserve.organizations.models import OrganizationKind
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        tasks = ServiceTask.objects.visible_to(user).values("pk")
+        scoped = self.filter(task__in=tasks)
+        org = getattr(user, "organization", None)
+        if user.is_superuser or org is None or org.kind != OrganizationKind.PROVIDER:
+            return scoped.filter(issued_at__isnull=False)
+        return scoped
+
+
+class TechnicalReport(BaseModel):
+    """安全生产专业技术报告 (R13): one per task, compiled from the task's data, with four text
+    sections the provider writes. The content freezes when signatures are requested; every
+    participating expert signs it, the provider seals it (the number is assigned then) and
+    issues it; the purchaser accepts or returns it. A correction is a new version that
+    supersedes this one when it is issued; this one stays readable."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(
+        "fieldwork.ServiceTask",
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("service task"),
+    )
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("contract"),
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("provider"),
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("enterprise"),
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    previous = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_version",
+        verbose_name=_("revises"),
+    )
+    revision_reason = models.TextField(_("reason for the revision"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    overview = models.TextField(_("overview"), blank=True)
+    basis = models.TextField(_("basis"), blank=True)
+    conclusion = models.TextField(_("conclusion"), blank=True)
+    recommendations = models.TextField(_("recommendations"), blank=True)
+    # The compiled data, frozen when signatures are requested (what the experts sign).
+    content = models.JSONField(_("content"), default=dict, blank=True)
+    document = models.OneToOneField(
+        SignedDocument,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="report",
+    )
+    number = models.CharField(_("report number"), max_length=60, blank=True)
+    render_status = models.CharField(
+        _("rendering"), max_length=8, choices=RenderStatus.choices, default="", blank=True
+    )
+    render_progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    render_error = models.TextField(_("rendering error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("signatures requested at"), null=True, blank=True)
+    sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+
+    objects = TechnicalReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("technical report")
+        verbose_name_plural = _("technical reports")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "version"], name="report_task_version"),
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(status__in=["draft", "signing", "sealed"]),
+                name="report_one_open_per_task",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contract", "status"], name="report_contract_status"),
+            models.Index(fields=["county", "status", "created_at"], name="report_county_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.task_id} v{self.version}"
+
+    @property
+    def title(self) -> str:
+        return self.number or _("Technical report (draft %(version)s)") % {"version": self.version}
+
+    @property
+    def frozen(self) -> bool:
+        return self.status != ReportStatus.DRAFT

@@ -43,7 +43,9 @@ def render_notice(document: SignedDocument, site_url: str) -> tuple[bytes, int]:
             (f for f in hazard.files.all() if f.is_image and f.stage == PhotoStage.FINDING),
             None,
         )
-        rows.append({"hazard": hazard, "photo": pdf.thumbnail(photo.file) if photo else ""})
+        rows.append(
+            {"hazard": hazard, "photo": pdf.thumbnail(photo.file, photo.thumbnail) if photo else ""}
+        )
     assignments = list(
         notice.task.assignments.select_related("expert").order_by("-role", "expert__name")
     )

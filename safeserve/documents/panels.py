@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from safeserve.accounts.otp import otp_required
-from safeserve.documents.models import DocumentStatus, SignedDocument
+from safeserve.common.request import AuthedRequest
+from safeserve.documents.models import DocumentStatus, SignedDocument, TechnicalReport
 from safeserve.documents.workflows import DOCUMENT
 
 
@@ -52,6 +53,30 @@ def link_document(request: HttpRequest, notice: Any, token: str) -> SafeString:
         render_to_string(
             "documents/_link_download.html",
             {"url": reverse("notice_link_pdf", args=[notice.pk, token])},
+            request=request,
+        ),
+    )
+
+
+def task_report(request: AuthedRequest, task: Any, verbs: list[str]) -> SafeString:
+    """The task page's technical report: its versions the viewer may see, each with its
+    state, and the button that opens one for a task finished before reports existed."""
+    from safeserve.documents.report_services import may_open_report
+
+    reports = list(
+        TechnicalReport.objects.visible_to(request.user)
+        .filter(task=task)
+        .select_related("document")
+        .order_by("-version")
+    )
+    can_open = not reports and may_open_report(request.user, task)
+    if not reports and not can_open:
+        return SafeString("")
+    return cast(
+        SafeString,
+        render_to_string(
+            "documents/_task_report.html",
+            {"task": task, "reports": reports, "can_open": can_open},
             request=request,
         ),
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import base64
 import functools
-import io
 from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
+
+from safeserve.common.lib.images import thumbnail_jpeg
 
 # WenQuanYi Zen Hei renders Chinese several times faster than Noto Sans CJK; either serves.
 CJK_FONTS = (
@@ -36,22 +37,18 @@ def data_uri(content: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(content).decode()}"
 
 
-def thumbnail(file: Any, size: int = 360) -> str:
-    """A photo as a small JPEG data URI (at most ``size`` pixels on its long side), or ""
-    when the file is not an image that opens."""
-    from PIL import Image, UnidentifiedImageError
-
+def thumbnail(file: Any, small: Any = None) -> str:
+    """A photo as a small JPEG data URI: the copy made at upload when there is one, else
+    made now; "" when the file is not an image that opens."""
+    source = small if small else file
     try:
-        file.open("rb")
-        with Image.open(file) as image:
-            image.thumbnail((size, size))
-            out = io.BytesIO()
-            image.convert("RGB").save(out, "JPEG", quality=80)
-    except (OSError, UnidentifiedImageError, ValueError):
+        source.open("rb")
+        data = source.read() if small else thumbnail_jpeg(source)
+    except (OSError, ValueError):
         return ""
     finally:
-        file.close()
-    return data_uri(out.getvalue(), "image/jpeg")
+        source.close()
+    return data_uri(data, "image/jpeg") if data else ""
 
 
 @functools.lru_cache(maxsize=8)

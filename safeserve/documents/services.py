@@ -27,6 +27,8 @@ from safeserve.documents.models import (
 )
 from safeserve.documents.workflows import DOCUMENT, is_signatory
 from safeserve.providers.models import Expert
+from safeserve.providers.numbering import REPORT as REPORT_NUMBERS
+from safeserve.providers.numbering import next_number
 
 # Wrong passwords a signer may enter per hour before signing is refused for the hour: the
 # sign form must not become a way round the login's lockout.
@@ -119,10 +121,20 @@ def _confirm_identity(actor: Any, password: str, code: str) -> None:
 def document_of(pk: int) -> SignedDocument:
     """A document with what its verb table and signing read."""
     return (
-        SignedDocument.objects.select_related("provider", "county", "notice__contract")
+        SignedDocument.objects.select_related(*DOCUMENT_RELATED)
         .prefetch_related("signatures")
         .get(pk=pk)
     )
+
+
+# What the verb table and signing read of a document.
+DOCUMENT_RELATED = (
+    "provider",
+    "county",
+    "notice__contract__provider",
+    "report__contract__provider",
+    "report__task",
+)
 
 
 def _render(document: SignedDocument, site_url: str) -> tuple[bytes, int]:
@@ -166,8 +178,19 @@ def verb_role(verb: str) -> str:
     return SignatureRole.SEAL if verb == "seal" else SignatureRole.EXPERT
 
 
+def _rect(document: SignedDocument, slot: DocumentSignature) -> tuple[int, int, int, int]:
+    """Where the slot's visible block goes: a notice's signature band, a report's signature
+    page (the seal over the last expert's block)."""
+    if document.kind != DocumentKind.REPORT:
+        return signing.box(slot.position - 1)
+    if slot.role == SignatureRole.SEAL:
+        experts = sum(1 for s in document.signatures.all() if s.role == SignatureRole.EXPERT)
+        return signing.report_seal_box(experts)
+    return signing.report_box(slot.position - 1)
+
+
 def _slot_and_holder(
-    verb: str, actor: Any, document: SignedDocument
+    verb: str, actor: Any, document: SignedDocument, number: str = ""
 ) -> tuple[DocumentSignature, ca.Holder, signing.Appearance]:
     if verb == "seal":
         slot = next(
@@ -177,9 +200,19 @@ def _slot_and_holder(
         )
         provider = document.provider
         holder = ca.Holder(provider.name, provider.name, provider=provider)
-        appearance = signing.Appearance(
-            _("Provider's seal"), provider.name, _("Time sealed"), seal=True
-        )
+        if document.kind == DocumentKind.REPORT:
+            appearance = signing.Appearance(
+                _("Technical report seal"),
+                provider.name,
+                _("Time sealed"),
+                seal=True,
+                round=True,
+                number=number,
+            )
+        else:
+            appearance = signing.Appearance(
+                _("Provider's seal"), provider.name, _("Time sealed"), seal=True
+            )
         return slot, holder, appearance
     slot = next(
         s
@@ -202,6 +235,12 @@ def _signing(
     lock meanwhile); then, under the document's lock, the verb checked again and the file
     saved if nothing was signed in between (else the signature is made again over the new
     file)."""
+    if verb == "seal" and document.kind == DocumentKind.REPORT:
+        current = document_of(document.pk)
+        _refuse_done(verb, actor, current)
+        DOCUMENT.check(verb, actor, current)
+        _confirm_identity(actor, password, code)
+        return _seal_report(actor, document)
     for _attempt in range(3):
         current = document_of(document.pk)
         _refuse_done(verb, actor, current)
@@ -216,16 +255,11 @@ def _signing(
             credential=credential,
             authority=ca.authority_for(current.county),
             field_name=slot.field_name,
-            index=slot.position - 1,
+            rect=_rect(current, slot),
             appearance=appearance,
         )
         with transaction.atomic():
-            locked = (
-                SignedDocument.objects.select_for_update(of=("self",))
-                .select_related("provider", "county", "notice__contract")
-                .prefetch_related("signatures")
-                .get(pk=document.pk)
-            )
+            locked = _locked(document)
             if locked.sha256 != current.sha256:
                 continue  # another signature landed meanwhile: sign over the new file
             _refuse_done(verb, actor, locked)
@@ -238,6 +272,46 @@ def _signing(
     )
 
 
+def _locked(document: SignedDocument) -> SignedDocument:
+    return (
+        SignedDocument.objects.select_for_update(of=("self",))
+        .select_related(*DOCUMENT_RELATED)
+        .prefetch_related("signatures")
+        .get(pk=document.pk)
+    )
+
+
+@transaction.atomic
+def _seal_report(actor: Any, document: SignedDocument) -> SignedDocument:
+    """A report's seal takes the provider's next report number (R13), printed in the seal:
+    the number, the signature and the report's new state are one transaction, under the
+    document's and the counter's locks, so a failed seal gives its number back and the
+    numbers have no gaps. (Sealing is rare; holding the provider's counter while the
+    signature is made is cheap.)"""
+    from safeserve.documents.report_services import report_sealed
+
+    locked = _locked(document)
+    _refuse_done("seal", actor, locked)
+    DOCUMENT.check("seal", actor, locked)
+    number = next_number(locked.provider, REPORT_NUMBERS)
+    slot, holder, appearance = _slot_and_holder("seal", actor, locked, number)
+    content, pages = _content(locked, "")
+    credential = ca.credential_for(holder, locked.county)
+    signed = signing.sign(
+        content,
+        credential=credential,
+        authority=ca.authority_for(locked.county),
+        field_name=slot.field_name,
+        rect=_rect(locked, slot),
+        appearance=appearance,
+    )
+    locked.number = number
+    locked.pages = pages
+    stored = _store(locked, slot, actor, holder, credential, signed)
+    report_sealed(actor=actor, document=stored)
+    return stored
+
+
 def _store(
     document: SignedDocument,
     slot: DocumentSignature,
@@ -247,7 +321,7 @@ def _store(
     signed: bytes,
 ) -> SignedDocument:
     previous = document.file.name if document.file else ""
-    document.file.save(f"{document.number}.pdf", ContentFile(signed), save=False)
+    document.file.save(document.file_name, ContentFile(signed), save=False)
     storage, written = document.file.storage, document.file.name or ""
     # The superseded file goes once this commits; the new one goes if saving fails below.
     if previous:

@@ -52,6 +52,27 @@ def box(index: int) -> tuple[int, int, int, int]:
     return (x, y, x + BOX_WIDTH, y + BOX_HEIGHT)
 
 
+# A report's last page is its signature page (documents/report.html): the experts' blocks
+# run down from under its heading, three a row; the seal goes over the last one.
+REPORT_TOP = 630
+SEAL_SIZE = 118
+
+
+def report_box(index: int) -> tuple[int, int, int, int]:
+    row, column = divmod(index, 3)
+    x = LEFT + column * (BOX_WIDTH + GAP)
+    y = REPORT_TOP - row * (BOX_HEIGHT + 14)
+    return (x, y, x + BOX_WIDTH, y + BOX_HEIGHT)
+
+
+def report_seal_box(experts: int) -> tuple[int, int, int, int]:
+    """Over the right half of the last expert's block (R13: sealed over the signatures)."""
+    _x1, y1, x2, y2 = report_box(max(experts - 1, 0))
+    cx, cy = x2 - 20, (y1 + y2) // 2
+    half = SEAL_SIZE // 2
+    return (cx - half, cy - half, cx + half, cy + half)
+
+
 def _cert(pem: str) -> Any:
     return next(iter(load_certs_from_pemder_data(pem.encode())))
 
@@ -83,6 +104,9 @@ def stamp_image(appearance: Appearance, when: dt.datetime) -> Any:
     appearance); the signature itself is the cryptographic part."""
     from PIL import Image, ImageDraw
 
+    if appearance.round:
+        return round_seal(appearance, when)
+
     width, height = BOX_WIDTH * SCALE, BOX_HEIGHT * SCALE
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
@@ -103,14 +127,63 @@ def stamp_image(appearance: Appearance, when: dt.datetime) -> Any:
     return image
 
 
+def round_seal(appearance: Appearance, when: dt.datetime) -> Any:
+    """The provider's seal as a round red stamp on a transparent ground (the signatures it
+    covers show through): the name round the top, a star, the number and the time."""
+    import math
+
+    from PIL import Image, ImageDraw
+
+    size = SEAL_SIZE * SCALE
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    red = (200, 16, 16, 235)
+    ring = 3 * SCALE
+    draw.ellipse((ring, ring, size - ring, size - ring), outline=red, width=ring)
+    centre = size / 2
+    # the name, character by character, along the upper arc
+    name = appearance.name[:18]
+    glyph = pdf.font(int(11 * SCALE))
+    radius = centre - 15 * SCALE
+    span = min(250.0, 18.0 * len(name))
+    for i, char in enumerate(name):
+        angle = -90 - span / 2 + (span * (i + 0.5) / len(name))
+        tile = Image.new("RGBA", (16 * SCALE, 16 * SCALE), (0, 0, 0, 0))
+        ImageDraw.Draw(tile).text((8 * SCALE, 8 * SCALE), char, fill=red, font=glyph, anchor="mm")
+        tile = tile.rotate(-(angle + 90), resample=Image.Resampling.BICUBIC)
+        x = centre + radius * math.cos(math.radians(angle)) - tile.width / 2
+        y = centre + radius * math.sin(math.radians(angle)) - tile.height / 2
+        image.alpha_composite(tile, (int(x), int(y)))
+    star = [
+        (
+            centre + (14 if k % 2 == 0 else 6) * SCALE * math.cos(math.radians(-90 + 36 * k)),
+            centre
+            - 4 * SCALE
+            + (14 if k % 2 == 0 else 6) * SCALE * math.sin(math.radians(-90 + 36 * k)),
+        )
+        for k in range(10)
+    ]
+    draw.polygon(star, fill=red)
+    small = pdf.font(int(6.5 * SCALE))
+    draw.text((centre, centre + 19 * SCALE), appearance.title, fill=red, font=small, anchor="mm")
+    draw.text((centre, centre + 28 * SCALE), appearance.number, fill=red, font=small, anchor="mm")
+    draw.text(
+        (centre, centre + 37 * SCALE), f"{when:%Y-%m-%d %H:%M}", fill=red, font=small, anchor="mm"
+    )
+    return image
+
+
 @dataclass(frozen=True)
 class Appearance:
-    """What the visible block says: its title line (专家签名 / 机构印章) and the name."""
+    """What the visible block says: its title line (专家签名 / 机构印章) and the name; a
+    report's seal is round and carries the report's number."""
 
     title: str
     name: str
     time_label: str
     seal: bool = False
+    round: bool = False
+    number: str = ""
 
 
 def sign(
@@ -119,10 +192,10 @@ def sign(
     credential: SigningCredential,
     authority: SigningAuthority,
     field_name: str,
-    index: int,
+    rect: tuple[int, int, int, int],
     appearance: Appearance,
 ) -> bytes:
-    """``content`` with one more signature, in its block at ``index`` on the last page."""
+    """``content`` with one more signature, its visible block at ``rect`` on the last page."""
     chain = [_cert(pem) for pem in _pems(credential.chain_pem)]
     signer = signers.SimpleSigner(
         signing_cert=_cert(credential.certificate_pem),
@@ -145,7 +218,7 @@ def sign(
         meta,
         signer=signer,
         stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=box(index)),
+        new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=rect),
         timestamper=_timestamper(authority),
     )
     out = _run(lambda: pdf_signer.async_sign_pdf(writer))

@@ -1,5 +1,7 @@
-"""What documents put in a person's 待办 (safeserve/common/todo.py): a notice to sign for the
-expert it names, a notice to seal for the provider's admin and leader."""
+"""What documents put in a person's 待办 (safeserve/common/todo.py): a notice or a report to
+sign for the expert it names, one to seal for the provider's admin and leader; a report to
+send for signature (its lead expert and the provider's admin), to issue (the provider's
+admin and leader), to accept (the purchaser)."""
 
 from __future__ import annotations
 
@@ -11,23 +13,33 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.todo import TodoRow, register_todo_rows
 from safeserve.documents.models import (
+    DocumentKind,
     DocumentSignature,
     DocumentStatus,
+    ReportStatus,
     SignatureRole,
     SignedDocument,
+    TechnicalReport,
 )
-from safeserve.documents.workflows import DOCUMENT
+from safeserve.documents.workflows import DOCUMENT, REPORT
 
 
-def _waiting(user: Any, role: str, **mine: Any) -> Any:
+def _waiting(user: Any, role: str, kind: str = DocumentKind.NOTICE, **mine: Any) -> Any:
     pending = DocumentSignature.objects.filter(
         document=OuterRef("pk"), role=role, signed_at__isnull=True, **mine
     )
     return (
         SignedDocument.objects.visible_to(user)
-        .filter(status=DocumentStatus.SIGNING)
+        .filter(status=DocumentStatus.SIGNING, kind=kind)
         .filter(Exists(pending))
-        .select_related("provider", "notice__enterprise", "notice__contract")
+        .select_related(
+            "provider",
+            "notice__enterprise",
+            "notice__contract__provider",
+            "report__enterprise",
+            "report__contract__provider",
+            "report__task",
+        )
         .prefetch_related("signatures")
         .order_by("created_at", "pk")
     )
@@ -41,6 +53,33 @@ def _title(document: SignedDocument) -> str:
 def _url(document: SignedDocument) -> str:
     assert document.notice_id is not None
     return reverse("hazards:notice", args=[document.notice_id])
+
+
+def _report_doc_title(document: SignedDocument) -> str:
+    return _report_title(document.report)
+
+
+def _report_doc_url(document: SignedDocument) -> str:
+    return reverse("documents:report", args=[document.report.pk])
+
+
+def _report_title(report: TechnicalReport) -> str:
+    where = report.enterprise.name if report.enterprise else report.task.title
+    return f"{report.title} · {where}"
+
+
+def _report_url(report: TechnicalReport) -> str:
+    return reverse("documents:report", args=[report.pk])
+
+
+def _reports(user: Any, status: str) -> Any:
+    return (
+        TechnicalReport.objects.visible_to(user)
+        .filter(status=status)
+        .select_related("enterprise", "task", "contract__provider", "provider")
+        .prefetch_related("task__assignments__expert")
+        .order_by("created_at", "pk")
+    )
 
 
 register_todo_rows(
@@ -65,6 +104,58 @@ register_todo_rows(
             title=_title,
             url=_url,
             homework=False,
+        ),
+        TodoRow(
+            key="report.request-signatures",
+            table=REPORT,
+            verbs=("request-signatures",),
+            label=_("Write technical reports and send them for signature"),
+            candidates=lambda user: _reports(user, ReportStatus.DRAFT),
+            title=_report_title,
+            url=_report_url,
+            homework=True,  # the sections are the writer's own work
+        ),
+        TodoRow(
+            key="report.sign",
+            table=DOCUMENT,
+            verbs=("sign",),
+            label=_("Sign technical reports"),
+            candidates=lambda user: _waiting(
+                user, SignatureRole.EXPERT, DocumentKind.REPORT, signer_id=user.pk
+            ),
+            title=_report_doc_title,
+            url=_report_doc_url,
+        ),
+        TodoRow(
+            key="report.seal",
+            table=DOCUMENT,
+            verbs=("seal",),
+            label=_("Seal technical reports"),
+            candidates=lambda user: _waiting(user, SignatureRole.SEAL, DocumentKind.REPORT).filter(
+                provider__organization_id=user.organization_id or 0
+            ),
+            title=_report_doc_title,
+            url=_report_doc_url,
+            homework=False,
+        ),
+        TodoRow(
+            key="report.issue",
+            table=REPORT,
+            verbs=("issue",),
+            label=_("Issue sealed technical reports"),
+            candidates=lambda user: _reports(user, ReportStatus.SEALED),
+            title=_report_title,
+            url=_report_url,
+        ),
+        TodoRow(
+            key="report.accept",
+            table=REPORT,
+            verbs=("accept",),
+            label=_("Accept technical reports"),
+            candidates=lambda user: _reports(user, ReportStatus.ISSUED),
+            title=_report_title,
+            url=_report_url,
+            since=lambda report: report.issued_at,
         ),
     ]
 )

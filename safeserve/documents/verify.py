@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 
 from safeserve.common import ratelimit
 from safeserve.documents import signing
-from safeserve.documents.models import DocumentStatus, SignedDocument, SigningAuthority
+from safeserve.documents.models import (
+    DocumentKind,
+    DocumentStatus,
+    ReportStatus,
+    SignedDocument,
+    SigningAuthority,
+)
 
 PDF_MAGIC = b"%PDF-"
 MAX_UPLOAD_MB = 12  # what nginx lets through (deploy/nginx/safeserve.conf)
@@ -59,7 +65,7 @@ def _described(document: SignedDocument, message: str) -> Verification:
         number=document.number,
         provider=document.provider.name,
         complete=document.status == DocumentStatus.COMPLETE,
-        current=True,  # a notice has one version; reports' superseded versions say so
+        current=_current(document),
         signatures=[
             {
                 "role": str(s.get_role_display()),
@@ -69,6 +75,21 @@ def _described(document: SignedDocument, message: str) -> Verification:
             for s in document.signatures.all()
         ],
     )
+
+
+def _current(document: SignedDocument) -> bool:
+    """A notice has one version; a report is current until a newer version supersedes it."""
+    report = getattr(document, "report", None) if document.kind == DocumentKind.REPORT else None
+    return report is None or report.status != ReportStatus.SUPERSEDED
+
+
+def _signed_message(document: SignedDocument) -> str:
+    if not _current(document):
+        return _(
+            "This document was signed and registered, but a newer version has superseded it: "
+            "ask the provider for the current one."
+        )
+    return _("This document is signed and registered; the signatures are below.")
 
 
 def not_found() -> Verification:
@@ -81,10 +102,31 @@ def not_found() -> Verification:
     )
 
 
+# Brackets people type for the printed 〔2026〕: all read as the printed ones.
+BRACKETS = str.maketrans(
+    {
+        "(": "〔",
+        "（": "〔",
+        "[": "〔",
+        "【": "〔",
+        "［": "〔",
+        ")": "〕",
+        "）": "〕",
+        "]": "〕",
+        "】": "〕",
+        "］": "〕",
+    }
+)
+
+
+def normalised_number(number: str) -> str:
+    return "".join((number or "").split()).translate(BRACKETS)[:60]
+
+
 def by_code(number: str, code: str) -> Verification:
     candidates = (
-        SignedDocument.objects.filter(number=(number or "").strip()[:60])
-        .select_related("provider")
+        SignedDocument.objects.filter(number=normalised_number(number))
+        .select_related("provider", "report")
         .prefetch_related("signatures")
     )
     given = (code or "").strip().upper().encode("utf-8", "replace")
@@ -92,9 +134,7 @@ def by_code(number: str, code: str) -> Verification:
         if hmac.compare_digest(document.check_code.encode(), given):
             if document.status != DocumentStatus.COMPLETE:
                 return _described(document, _("This document is not fully signed yet."))
-            return _described(
-                document, _("This document is signed and registered; the signatures are below.")
-            )
+            return _described(document, _signed_message(document))
     return not_found()
 
 
@@ -105,7 +145,7 @@ def by_file(content: bytes) -> Verification:
     digest = hashlib.sha256(content).hexdigest()
     document = (
         SignedDocument.objects.filter(sha256=digest)
-        .select_related("provider")
+        .select_related("provider", "report")
         .prefetch_related("signatures")
         .first()
     )
@@ -113,10 +153,10 @@ def by_file(content: bytes) -> Verification:
     checks = signing.validate(content, roots) if roots else []
     intact = bool(checks) and all(c.intact and c.trusted for c in checks)
     if document is not None and document.status == DocumentStatus.COMPLETE:
-        result = _described(
-            document,
-            _("The file is intact: it is exactly the signed document the system holds."),
-        )
+        message = _("The file is intact: it is exactly the signed document the system holds.")
+        if not _current(document):
+            message += " " + _signed_message(document)
+        result = _described(document, message)
         result.intact, result.registered = intact, True
         return result
     if not checks:

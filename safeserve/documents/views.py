@@ -17,7 +17,7 @@ from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import client_ip, serve_file
 from safeserve.common.request import AuthedRequest
 from safeserve.documents import services, verify
-from safeserve.documents.models import DocumentStatus, SignedDocument
+from safeserve.documents.models import DocumentKind, DocumentStatus, SignedDocument
 from safeserve.hazards.services import (
     LinkActor,
     LinkRateExceeded,
@@ -27,8 +27,10 @@ from safeserve.hazards.services import (
 
 
 def record_url(document: SignedDocument) -> str:
-    assert document.notice_id is not None
-    return reverse("hazards:notice", args=[document.notice_id])
+    """The page of what the document prints: its notice or its report."""
+    if document.notice_id is not None:
+        return reverse("hazards:notice", args=[document.notice_id])
+    return reverse("documents:report", args=[document.report.pk])
 
 
 def site_url(request: HttpRequest) -> str:
@@ -51,6 +53,12 @@ def document_pdf(request: AuthedRequest, pk: int) -> FileResponse:
 
 
 def _signed(document: SignedDocument) -> str:
+    if document.kind == DocumentKind.REPORT:
+        if document.status == DocumentStatus.COMPLETE:
+            return _("Sealed: the report is numbered %(number)s; issue it when ready.") % {
+                "number": document.number
+            }
+        return _("Signed; the report waits for the remaining signatures.")
     if document.status == DocumentStatus.COMPLETE:
         return _("%(number)s is signed; the enterprise can now download and print it.") % {
             "number": document.number

@@ -193,6 +193,8 @@ class HazardFile(models.Model):
     file = models.FileField(_("file"), upload_to=UploadPath("hazards"))
     original_name = models.CharField(_("uploaded as"), max_length=200, blank=True)
     is_image = models.BooleanField(default=True)
+    # A small JPEG made at upload (common/lib/images.py): what documents print.
+    thumbnail = models.FileField(upload_to=UploadPath("hazards"), blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -274,11 +276,12 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
 
 class Notice(BaseModel):
     """书面交底 / 整改通知书: the written notice that tells the enterprise of its hazards (R11).
-    Its printable PDF comes with the documents capability; the link lets the enterprise
-    answer without an account."""
+    It prints as a signed PDF (documents/notices.py); the link lets the enterprise answer
+    without an account."""
 
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
-    number = models.CharField(_("notice number"), max_length=30, unique=True)
+    # Per provider and year (providers/numbering.py); two providers may print the same.
+    number = models.CharField(_("notice number"), max_length=60, db_index=True)
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="+")
     task = models.ForeignKey(
         "fieldwork.ServiceTask", on_delete=models.PROTECT, related_name="notices"

@@ -105,6 +105,8 @@ class ProviderSerializer(serializers.ModelSerializer[Provider]):
             "premises_area",
             "contact_name",
             "contact_phone",
+            "report_prefix",
+            "notice_prefix",
             "attestation_statement",
             "attestation_signer",
             "attestation_date",
@@ -158,6 +160,12 @@ class ProviderInput(serializers.Serializer[Any]):
     )
     contact_phone = serializers.CharField(
         max_length=30, required=False, allow_blank=True, default=""
+    )
+    report_prefix = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default=""
+    )
+    notice_prefix = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default=""
     )
     attestation_statement = serializers.CharField(required=False, allow_blank=True, default="")
     attestation_signer = serializers.CharField(

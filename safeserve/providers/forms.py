@@ -41,6 +41,24 @@ class ProviderForm(BootstrapFormMixin, forms.Form):
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=40, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    report_prefix = forms.CharField(
+        label=_("Word of report numbers"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "As in 〔2026〕某安技字第0012号: 某安技字. Empty: the first two characters of "
+            "the name and 安技字."
+        ),
+    )
+    notice_prefix = forms.CharField(
+        label=_("Word of notice numbers"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "As in 〔2026〕某安整字第0003号: 某安整字. Empty: the first two characters of "
+            "the name and 整改字."
+        ),
+    )
     attestation_statement = forms.CharField(
         label=_("Attestation"),
         required=False,

@@ -133,6 +133,9 @@ class Provider(BaseModel):
         _("premises area (m²)"), max_digits=9, decimal_places=1, null=True, blank=True
     )
     contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
+    # The word of its document numbers, e.g. 某安技字 in 〔2026〕某安技字第0012号.
+    report_prefix = models.CharField(_("report number word"), max_length=20, blank=True)
+    notice_prefix = models.CharField(_("notice number word"), max_length=20, blank=True)
     contact_phone = EncryptedCharField(_("contact phone"), max_length=30, blank=True)
     # R1 condition 6: the provider's signed attestation that it meets the other legal conditions.
     attestation_statement = models.TextField(_("attestation"), blank=True)
@@ -151,6 +154,15 @@ class Provider(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def report_word(self) -> str:
+        """The word of its report numbers: its own, or the name's first two characters."""
+        return self.report_prefix or f"{self.name[:2]}安技字"
+
+    @property
+    def notice_word(self) -> str:
+        return self.notice_prefix or f"{self.name[:2]}整改字"
 
     @property
     def attestation_complete(self) -> bool:
@@ -568,3 +580,22 @@ class EmployerChange(BaseModel):
         from safeserve.common.lib.masking import mask_id_number
 
         return mask_id_number(self.id_number)
+
+
+class DocumentCounter(models.Model):
+    """The last number a provider gave a kind of document (reports, notices) in a year:
+    numbers are taken under this row's lock, in the transaction that uses them, so a
+    provider's numbers run without gaps (providers/numbering.py)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=12)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "year", "kind"], name="counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}/{self.year}/{self.kind}: {self.last}"

@@ -75,6 +75,8 @@ class ProviderData:
     premises_area: Decimal | None = None
     contact_name: str = ""
     contact_phone: str = ""
+    report_prefix: str = ""
+    notice_prefix: str = ""
     attestation_statement: str = ""
     attestation_signer: str = ""
     attestation_date: dt.date | None = None

@@ -118,6 +118,9 @@ NAV_ITEMS = [
     NavItem(
         _("Major-hazard reports"), "hazards:reports", "bi-exclamation-octagon", _reads_major_reports
     ),
+    NavItem(
+        _("Technical reports"), "documents:reports", "bi-journal-richtext", _reads_major_reports
+    ),
     NavItem(_("Document requests"), "fieldwork:document_requests", "bi-folder2-open", _requests),
     NavItem(
         _("Fee demands"), "fieldwork:fee_complaints", "bi-cash-coin", _enterprise_or_government

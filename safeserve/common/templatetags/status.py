@@ -55,6 +55,15 @@ TONES: dict[str, dict[str, str]] = {
         "supervised": UNDER_WAY,
         "accepted": DONE,
     },
+    "technicalreport": {
+        "draft": WAITING,
+        "signing": WAITING,
+        "sealed": UNDER_WAY,
+        "issued": WAITING,
+        "accepted": DONE,
+        "returned": LATE,
+        "superseded": ENDED,
+    },
     "enterprise": {"operating": DONE, "suspended": WAITING, "closed": ENDED},
     "employerchange": {
         "requested": WAITING,

@@ -22,6 +22,7 @@ from safeserve.fieldwork.services.inspections import (
 )
 from safeserve.fieldwork.services.tasks import (
     SCHEDULE_LIMIT,
+    register_task_finished,
     register_team_changed,
     schedule_dates,
     task_assign,
@@ -56,6 +57,7 @@ __all__ = [
     "inspection_add",
     "missing_findings",
     "record_save",
+    "register_task_finished",
     "register_team_changed",
     "schedule_dates",
     "suggested_templates",

@@ -341,6 +341,17 @@ def register_team_changed(callback: Callable[[ServiceTask, Expert], Any]) -> Non
         _TEAM_CHANGED.append(callback)
 
 
+_FINISHED: list[Callable[[ServiceTask, Any], Any]] = []
+
+
+def register_task_finished(callback: Callable[[ServiceTask, Any], Any]) -> None:
+    """What a later app does when a task's findings are recorded, in the same transaction
+    (documents: the technical report's draft is opened, R13), registered in its
+    AppConfig.ready."""
+    if callback not in _FINISHED:
+        _FINISHED.append(callback)
+
+
 @transaction.atomic
 def task_assign(
     *, actor: User, task: ServiceTask, lead: Expert, members: Sequence[Expert] = ()
@@ -493,7 +504,31 @@ def task_finish(*, actor: User, task: ServiceTask) -> ServiceTask:
         before={"status": TaskStatus.ON_SITE},
         after={"status": locked.status, "hazards": locked.hazards.count()},
     )
+    for callback in _FINISHED:
+        callback(locked, actor)
     return locked
+
+
+def task_report_moved(*, actor: Any, task: ServiceTask, status: str, report: str) -> None:
+    """The task follows its technical report (WORKFLOWS.md "Service task", R13): reported
+    when a report is issued, accepted when the purchaser accepts it, back to findings
+    recorded when it is returned. Called by the report's services, in their transaction."""
+    locked = lock_task(task)
+    if locked.status == status:
+        return
+    before = locked.status
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action={
+            str(TaskStatus.REPORTED): "task.reported",
+            str(TaskStatus.ACCEPTED): "task.accepted",
+        }.get(status, "task.report_returned"),
+        actor=actor,
+        obj=locked,
+        before={"status": before},
+        after={"status": status, "report": report},
+    )
 
 
 @transaction.atomic

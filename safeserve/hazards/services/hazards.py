@@ -11,12 +11,14 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safeserve.audit.services import audit_record
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.lib.images import thumbnail_jpeg
 from safeserve.common.lib.uploads import is_image, upload_label, validate_uploads
 from safeserve.common.models import policy_for
 from safeserve.common.validation import clean_model, required_text
@@ -42,6 +44,7 @@ from safeserve.hazards.models import (
 from safeserve.hazards.permissions import Actor, LinkActor, user_of
 from safeserve.hazards.workflows import HAZARD
 from safeserve.organizations.models import Organization, OrganizationKind
+from safeserve.providers.numbering import NOTICE, next_number
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -109,15 +112,20 @@ def _save_files(
     hazard: Hazard, files: Sequence[Any], stage: str, user: Any, submission: Any = None
 ) -> None:
     for upload in files:
-        HazardFile.objects.create(
+        image = is_image(upload)
+        small = thumbnail_jpeg(upload) if image else None
+        record = HazardFile(
             hazard=hazard,
             stage=stage,
             submission=submission,
             file=upload,
             original_name=upload_label(upload),
-            is_image=is_image(upload),
+            is_image=image,
             uploaded_by=user,
         )
+        if small is not None:
+            record.thumbnail.save("thumbnail.jpg", ContentFile(small), save=False)
+        record.save()
 
 
 @transaction.atomic
@@ -291,7 +299,8 @@ def notice_issue(*, actor: User, task: ServiceTask, hazards: Sequence[Hazard]) -
     )
     notice = Notice.objects.create(
         county_id=locked_task.county_id,
-        number=f"tmp-{secrets.token_hex(8)}",
+        # per provider and year, without gaps (R11: the enterprise cites it)
+        number=next_number(locked_task.contract.provider, NOTICE),
         contract=locked_task.contract,
         task=locked_task,
         enterprise_id=locked[0].enterprise_id,
@@ -299,8 +308,6 @@ def notice_issue(*, actor: User, task: ServiceTask, hazards: Sequence[Hazard]) -
         link_nonce=secrets.token_hex(16),
         link_expires_at=expires,
     )
-    notice.number = f"TZ{notice.created_at:%Y}-{notice.pk:06d}"
-    notice.save(update_fields=["number"])
     for hazard in locked:
         hazard.status = HazardStatus.NOTIFIED
         hazard.notice = notice

@@ -195,7 +195,11 @@ def test_it_notifies_found_hazards_in_one_written_notice(users, on_site):
     later = TODAY + dt.timedelta(days=60)
     second = raise_general(users, on_site, description="安全出口锁闭", deadline=later)
     notice = services.notice_issue(actor=users["expert"], task=on_site, hazards=[first, second])
-    assert notice.number == f"TZ{notice.created_at:%Y}-{notice.pk:06d}"
+    # per provider and year, without gaps: the provider's word, then the next number
+    assert notice.number == f"〔{TODAY.year}〕安平整改字第0001号"
+    again = raise_general(users, on_site, description="灭火器过期")
+    following = services.notice_issue(actor=users["expert"], task=on_site, hazards=[again])
+    assert following.number == f"〔{TODAY.year}〕安平整改字第0002号"
     assert notice.enterprise_id == on_site.enterprise_id
     for hazard in (first, second):
         hazard = fresh(hazard)

@@ -22,7 +22,7 @@ from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
 from safeserve.accounts.models import User
 from safeserve.accounts.otp import mark_verified
 from safeserve.documents import ca, notices, signing
-from safeserve.documents.models import SignedDocument
+from safeserve.documents.models import SignedDocument, TechnicalReport
 from safeserve.enterprises.models import Enterprise
 
 
@@ -195,10 +195,55 @@ class Command(BaseCommand):
                 credential=credential,
                 authority=authority,
                 field_name="bench-1",
-                index=0,
+                rect=signing.box(0),
                 appearance=signing.Appearance("专家签名", lead.full_name, "签名时间"),
             )
 
         self.stdout.write(
             f"{'notice PDF signature (PAdES B-T)':<36}{'':>8}{_median_ms(sign, repeat):>12.1f}"
         )
+        self._report(repeat, credential, authority, lead)
+
+    def _report(self, repeat: int, credential: Any, authority: Any, lead: Any) -> None:
+        """A technical report with 60 hazards, each with a photo (the demo's, with the
+        thumbnails made at upload), rendered and signed once — nothing saved."""
+        from safeserve.documents.report_pdf import render_report
+        from safeserve.hazards.models import HazardFile
+
+        report = (
+            TechnicalReport.objects.filter(document__isnull=False)
+            .exclude(content={})
+            .select_related("document")
+            .order_by("pk")
+            .first()
+        )
+        photos = list(
+            HazardFile.objects.filter(is_image=True).order_by("pk").values_list("pk", flat=True)
+        )
+        if report is None or not report.content.get("hazards") or not photos:
+            return
+        model = report.content["hazards"][0]
+        report.content = {
+            **report.content,
+            "hazards": [
+                {**model, "number": f"YH-BENCH-{i:03d}", "photos": [photos[i % len(photos)]]}
+                for i in range(60)
+            ],
+        }
+        made: list[tuple[bytes, int]] = []
+
+        def render_and_sign() -> None:
+            data, pages = render_report(report, "http://localhost/")
+            signing.sign(
+                data,
+                credential=credential,
+                authority=authority,
+                field_name="bench-report",
+                rect=signing.report_box(0),
+                appearance=signing.Appearance("专家签名", lead.full_name, "签名时间"),
+            )
+            made[:] = [(data, pages)]
+
+        elapsed = _median_ms(render_and_sign, repeat)
+        label = f"report 60 hazards+photos ({made[0][1]} pages)"
+        self.stdout.write(f"{label:<36}{'':>8}{elapsed:>12.1f}")
