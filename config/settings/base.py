@@ -389,6 +389,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "safeserve.hazards.models.ReportStatus",
         "ExtensionStatusEnum": "safeserve.hazards.models.ExtensionStatus",
         "SupervisionLevelEnum": "safeserve.hazards.models.SupervisionLevel",
+        "TechnicalReportStatusEnum": "safeserve.documents.models.ReportStatus",
     },
 }
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -22,10 +21,9 @@ from rest_framework.views import APIView
 from safeserve.api.exports import ExportMixin
 from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
 from safeserve.api.viewsets import ScopedViewSet
-from safeserve.audit.services import audit_record
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
-from safeserve.common.lib.http import client_ip, serve_file
+from safeserve.common.lib.http import client_ip
 from safeserve.common.request import actor_of
 from safeserve.documents import exports as report_exports
 from safeserve.documents import report_services, services, verify
@@ -33,8 +31,8 @@ from safeserve.documents import selectors as report_selectors
 from safeserve.documents.filters import TechnicalReportFilter
 from safeserve.documents.models import DocumentStatus, SignedDocument, TechnicalReport
 from safeserve.documents.panels import notice_document_of
-from safeserve.documents.views import serve, site_url
-from safeserve.documents.workflows import DOCUMENT, SECTIONS
+from safeserve.documents.views import serve, serve_report, site_url
+from safeserve.documents.workflows import DOCUMENT, SECTIONS, refuse_report
 from safeserve.fieldwork.models import ServiceTask
 from safeserve.hazards.api import link_notice
 from safeserve.hazards.models import Notice
@@ -129,22 +127,25 @@ class NoticePdfView(APIView):
         return serve(_document(request, pk), actor_of(request))
 
 
+def _sign(request: Request, document: SignedDocument, verb: str) -> SignedDocument:
+    """``sign`` or ``seal`` with the password (and code) in the body: notices and reports."""
+    data = SignInput(data=body_dict(request))
+    data.is_valid(raise_exception=True)
+    return services.SIGNING_VERBS[verb](
+        actor=actor_of(request),
+        document=document,
+        password=data.validated_data["password"],
+        code=data.validated_data["code"],
+        site_url=site_url(request),
+    )
+
+
 class _SignView(APIView):
     verb = "sign"
 
     @extend_schema(request=SignInput, responses=DocumentOut)
     def post(self, request: Request, pk: int) -> Response:
-        document = _document(request, pk)
-        data = SignInput(data=body_dict(request))
-        data.is_valid(raise_exception=True)
-        act = services.document_seal if self.verb == "seal" else services.document_sign
-        signed = act(
-            actor=actor_of(request),
-            document=document,
-            password=data.validated_data["password"],
-            code=data.validated_data["code"],
-            site_url=site_url(request),
-        )
+        signed = _sign(request, _document(request, pk), self.verb)
         fresh = _document(request, signed.notice_id or 0)
         return Response(document_out(fresh, actor_of(request)))
 
@@ -290,8 +291,9 @@ class SectionsInput(serializers.Serializer[Any]):
     recommendations = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
 
 
-class ReasonInput(serializers.Serializer[Any]):
-    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
+class ReportReasonInput(serializers.Serializer[Any]):
+    # read by the service, which names a missing or long reason (report_services._reason)
+    reason = serializers.CharField(max_length=report_services.REASON_LIMIT)
 
 
 class ReportCreateInput(serializers.Serializer[Any]):
@@ -361,21 +363,9 @@ class TechnicalReportViewSet(ExportMixin, ScopedViewSet):
 
     def _signing(self, request: Request, verb: str) -> Response:
         report = self.get_object()
-        if report.document is None:
-            raise ApplicationError(
-                "wrong_state",
-                _("Not possible while the report is %(s)s.") % {"s": report.get_status_display()},
-            )
-        data = SignInput(data=body_dict(request))
-        data.is_valid(raise_exception=True)
-        act = services.document_seal if verb == "seal" else services.document_sign
-        act(
-            actor=actor_of(request),
-            document=report.document,
-            password=data.validated_data["password"],
-            code=data.validated_data["code"],
-            site_url=site_url(request),
-        )
+        if report.document is None:  # a draft: nothing to sign yet
+            raise refuse_report(report)
+        _sign(request, report.document, verb)
         return self._out(report)
 
     @extend_schema(request=SignInput, responses=TechnicalReportDetailSerializer)
@@ -404,7 +394,7 @@ class TechnicalReportViewSet(ExportMixin, ScopedViewSet):
         report = report_services.report_accept(actor=actor_of(request), report=self.get_object())
         return self._out(report)
 
-    @extend_schema(request=ReasonInput, responses=TechnicalReportDetailSerializer)
+    @extend_schema(request=ReportReasonInput, responses=TechnicalReportDetailSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
         report = report_services.report_return(
@@ -412,7 +402,7 @@ class TechnicalReportViewSet(ExportMixin, ScopedViewSet):
         )
         return self._out(report)
 
-    @extend_schema(request=ReasonInput, responses={201: TechnicalReportDetailSerializer})
+    @extend_schema(request=ReportReasonInput, responses={201: TechnicalReportDetailSerializer})
     @action(detail=True, methods=["post"])
     def revise(self, request: Request, pk: str | None = None) -> Response:
         """A new version as a draft; it supersedes this one when issued."""
@@ -426,16 +416,7 @@ class TechnicalReportViewSet(ExportMixin, ScopedViewSet):
     def pdf(self, request: Request, pk: str | None = None) -> Any:
         """The signed and sealed report; while it is being signed, the PDF so far for those
         who write, sign or seal it. Each download is audited."""
-        report = self.get_object()
-        document = report.document
-        if document is None:
-            raise Http404
-        if document.status != DocumentStatus.COMPLETE:
-            if not report_selectors.reads_unsigned(actor_of(request), report):
-                raise Http404
-            audit_record(action="document.downloaded", actor=actor_of(request), obj=document)
-            return serve_file(document.file, name=document.file_name)
-        return serve(document, actor_of(request))
+        return serve_report(self.get_object(), actor_of(request))
 
 
 def _reason(request: Request) -> str:

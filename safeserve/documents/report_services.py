@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from safeserve.audit.services import audit_record
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
-from safeserve.contracts.permissions import is_provider_staff
 from safeserve.documents.models import (
     ISSUED_REPORT_STATUSES,
     DocumentKind,
@@ -33,9 +32,13 @@ from safeserve.documents.models import (
 )
 from safeserve.documents.report_content import compile_content, estimated_pages
 from safeserve.documents.services import check_code
-from safeserve.documents.workflows import REPORT, REPORTABLE_TASK_STATUSES, SECTIONS
+from safeserve.documents.workflows import (
+    REPORT,
+    REPORTABLE_TASK_STATUSES,
+    SECTIONS,
+    writes_task_report,
+)
 from safeserve.fieldwork.models import AssignmentRole, ServiceTask, TaskStatus
-from safeserve.fieldwork.permissions import is_lead
 from safeserve.fieldwork.services.tasks import task_report_moved
 
 logger = logging.getLogger(__name__)
@@ -104,11 +107,10 @@ def _suggestions(task: ServiceTask) -> dict[str, str]:
 
 
 def may_open_report(user: Any, task: ServiceTask) -> bool:
-    """Who opens a task's report by hand (one finished before reports existed): the
-    provider's staff on the contract or the task's lead expert, once the findings are in
-    and while the task has none."""
+    """Who opens a task's report by hand (one finished before reports existed), once the
+    findings are in and while the task has none — what report_create checks."""
     return (
-        (is_provider_staff(user, task.contract) or is_lead(user, task))
+        writes_task_report(user, task)
         and task.status in REPORTABLE_TASK_STATUSES
         and not task.reports.exists()
     )
@@ -149,6 +151,7 @@ def report_create(*, actor: Any, task: ServiceTask) -> TechnicalReport:
         .select_related("contract__provider")
         .get(pk=task.pk)
     )
+    require(writes_task_report(actor, locked))
     if TechnicalReport.objects.filter(task=locked).exists():
         raise ApplicationError(
             "report_exists", _("This task has its report already; open it from the task.")
@@ -159,7 +162,6 @@ def report_create(*, actor: Any, task: ServiceTask) -> TechnicalReport:
             _("The task's findings are not recorded yet (it is %(s)s); the report follows them.")
             % {"s": locked.get_status_display()},
         )
-    require(is_provider_staff(actor, locked.contract) or is_lead(actor, locked))
     return report_open(locked, actor)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -16,18 +15,16 @@ from django.views.decorators.http import require_POST
 from safeserve.accounts.otp import otp_required
 from safeserve.audit.exports import export_page
 from safeserve.audit.selectors import history_for
-from safeserve.audit.services import audit_record
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
-from safeserve.common.lib.http import serve_file
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
 from safeserve.common.validation import label
 from safeserve.documents import exports, report_services, selectors
 from safeserve.documents.filters import TechnicalReportFilter
 from safeserve.documents.models import RenderStatus, TechnicalReport
-from safeserve.documents.views import site_url
+from safeserve.documents.views import serve_report, site_url
 from safeserve.documents.workflows import SECTIONS
 from safeserve.fieldwork.models import ServiceTask
 
@@ -184,12 +181,5 @@ def report_act(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
 
 @login_required
 def report_unsigned_pdf(request: AuthedRequest, pk: int) -> FileResponse:
-    """The PDF while it is being signed, for those who write, sign or seal it (they read
-    what they sign); audited like every download."""
-    report = _report(request, pk)
-    if not selectors.reads_unsigned(request.user, report):
-        raise PermissionDenied
-    document = report.document
-    assert document is not None
-    audit_record(action="document.downloaded", actor=request.user, obj=document)
-    return serve_file(document.file, name=f"{_('draft')}-{document.file_name}")
+    """The PDF while it is being signed (views.serve_report says who may read it)."""
+    return serve_report(_report(request, pk), request.user)

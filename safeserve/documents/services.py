@@ -308,7 +308,11 @@ def _seal_report(actor: Any, document: SignedDocument) -> SignedDocument:
     locked.number = number
     locked.pages = pages
     stored = _store(locked, slot, actor, holder, credential, signed)
-    report_sealed(actor=actor, document=stored)
+    try:
+        report_sealed(actor=actor, document=stored)
+    except Exception:  # the transaction rolls back: so goes the file it wrote
+        stored.file.storage.delete(stored.file.name or "")
+        raise
     return stored
 
 
@@ -367,3 +371,7 @@ def document_seal(
 ) -> SignedDocument:
     """The provider's seal, over every expert's signature, by its admin or leader."""
     return _signing("seal", actor, document, password, code, site_url)
+
+
+# The signing verbs as the page and the API name them.
+SIGNING_VERBS = {"sign": document_sign, "seal": document_seal}

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.todo import TodoRow, register_todo_rows
 from safeserve.documents.models import (
-    DocumentKind,
     DocumentSignature,
     DocumentStatus,
     ReportStatus,
@@ -21,16 +20,17 @@ from safeserve.documents.models import (
     SignedDocument,
     TechnicalReport,
 )
+from safeserve.documents.views import record_url
 from safeserve.documents.workflows import DOCUMENT, REPORT
 
 
-def _waiting(user: Any, role: str, kind: str = DocumentKind.NOTICE, **mine: Any) -> Any:
+def _waiting(user: Any, role: str, **mine: Any) -> Any:
     pending = DocumentSignature.objects.filter(
         document=OuterRef("pk"), role=role, signed_at__isnull=True, **mine
     )
     return (
         SignedDocument.objects.visible_to(user)
-        .filter(status=DocumentStatus.SIGNING, kind=kind)
+        .filter(status=DocumentStatus.SIGNING)
         .filter(Exists(pending))
         .select_related(
             "provider",
@@ -46,21 +46,10 @@ def _waiting(user: Any, role: str, kind: str = DocumentKind.NOTICE, **mine: Any)
 
 
 def _title(document: SignedDocument) -> str:
-    enterprise = document.notice.enterprise.name if document.notice else ""
-    return f"{document.number} · {enterprise}"
-
-
-def _url(document: SignedDocument) -> str:
-    assert document.notice_id is not None
-    return reverse("hazards:notice", args=[document.notice_id])
-
-
-def _report_doc_title(document: SignedDocument) -> str:
+    """The notice's number or the report's title, and whom it concerns."""
+    if document.notice is not None:
+        return f"{document.number} · {document.notice.enterprise.name}"
     return _report_title(document.report)
-
-
-def _report_doc_url(document: SignedDocument) -> str:
-    return reverse("documents:report", args=[document.report.pk])
 
 
 def _report_title(report: TechnicalReport) -> str:
@@ -84,29 +73,31 @@ def _reports(user: Any, status: str) -> Any:
 
 register_todo_rows(
     [
+        # One row per signing verb for every kind of document (the verb table is shared):
+        # a rectification notice or a technical report, each linking to its own page.
         TodoRow(
             key="document.sign",
             table=DOCUMENT,
             verbs=("sign",),
-            label=_("Sign rectification notices"),
+            label=_("Sign notices and technical reports"),
             candidates=lambda user: _waiting(user, SignatureRole.EXPERT, signer_id=user.pk),
             title=_title,
-            url=_url,
+            url=record_url,
         ),
         TodoRow(
             key="document.seal",
             table=DOCUMENT,
             verbs=("seal",),
-            label=_("Seal rectification notices"),
+            label=_("Seal notices and technical reports"),
             candidates=lambda user: _waiting(user, SignatureRole.SEAL).filter(
                 provider__organization_id=user.organization_id or 0
             ),
             title=_title,
-            url=_url,
+            url=record_url,
             homework=False,
         ),
         TodoRow(
-            key="report.request-signatures",
+            key="technical_report.request-signatures",
             table=REPORT,
             verbs=("request-signatures",),
             label=_("Write technical reports and send them for signature"),
@@ -116,30 +107,7 @@ register_todo_rows(
             homework=True,  # the sections are the writer's own work
         ),
         TodoRow(
-            key="report.sign",
-            table=DOCUMENT,
-            verbs=("sign",),
-            label=_("Sign technical reports"),
-            candidates=lambda user: _waiting(
-                user, SignatureRole.EXPERT, DocumentKind.REPORT, signer_id=user.pk
-            ),
-            title=_report_doc_title,
-            url=_report_doc_url,
-        ),
-        TodoRow(
-            key="report.seal",
-            table=DOCUMENT,
-            verbs=("seal",),
-            label=_("Seal technical reports"),
-            candidates=lambda user: _waiting(user, SignatureRole.SEAL, DocumentKind.REPORT).filter(
-                provider__organization_id=user.organization_id or 0
-            ),
-            title=_report_doc_title,
-            url=_report_doc_url,
-            homework=False,
-        ),
-        TodoRow(
-            key="report.issue",
+            key="technical_report.issue",
             table=REPORT,
             verbs=("issue",),
             label=_("Issue sealed technical reports"),
@@ -148,7 +116,7 @@ register_todo_rows(
             url=_report_url,
         ),
         TodoRow(
-            key="report.accept",
+            key="technical_report.accept",
             table=REPORT,
             verbs=("accept",),
             label=_("Accept technical reports"),

@@ -3,6 +3,8 @@ page; the PDF is served only within scope, and every download is audited (R14)."
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -46,6 +48,22 @@ def serve(document: SignedDocument, actor: object) -> FileResponse:
     return serve_file(document.file, name=f"{document.number}.pdf")
 
 
+def serve_report(report: Any, actor: Any) -> FileResponse:
+    """A report's PDF: the sealed one within scope; while it is being signed, the file so far
+    for those who write, sign or seal it (they read what they sign). Audited either way."""
+    from safeserve.documents.selectors import reads_unsigned
+
+    document = report.document
+    if document is None:
+        raise Http404
+    if document.status == DocumentStatus.COMPLETE:
+        return serve(document, actor)
+    if not reads_unsigned(actor, report):
+        raise Http404
+    audit_record(action="document.downloaded", actor=actor, obj=document)
+    return serve_file(document.file, name=document.file_name)
+
+
 @login_required
 def document_pdf(request: AuthedRequest, pk: int) -> FileResponse:
     document = get_visible(SignedDocument.objects.all(), request.user, pk=pk)
@@ -72,9 +90,9 @@ def _signed(document: SignedDocument) -> str:
 @require_POST
 def document_sign(request: AuthedRequest, pk: int) -> HttpResponse:
     document = get_visible(SignedDocument.objects.all(), request.user, pk=pk)
-    verb = services.document_seal if request.POST.get("verb") == "seal" else None
+    act = services.SIGNING_VERBS.get(str(request.POST.get("verb")), services.document_sign)
     try:
-        signed = (verb or services.document_sign)(
+        signed = act(
             actor=request.user,
             document=document,
             password=request.POST.get("password", ""),

@@ -115,16 +115,21 @@ DOCUMENT = VerbTable(
 # --- Technical report (WORKFLOWS.md "Technical report", R13) ------------------------------
 
 
-def _refuse_report(report: TechnicalReport) -> ApplicationError:
+def refuse_report(report: TechnicalReport) -> ApplicationError:
     return ApplicationError(
         "wrong_state",
         _("Not possible while the report is %(s)s.") % {"s": report.get_status_display()},
     )
 
 
+def writes_task_report(user: Any, task: Any) -> bool:
+    """Who writes a task's report: the provider's staff on the contract, or the task's lead
+    expert."""
+    return is_provider_staff(user, task.contract) or is_lead(user, task)
+
+
 def writes_report(user: Any, report: TechnicalReport) -> bool:
-    """The provider's staff on the contract, or the task's lead expert."""
-    return is_provider_staff(user, report.contract) or is_lead(user, report.task)
+    return writes_task_report(user, report.task)
 
 
 def sends_for_signing(user: Any, report: TechnicalReport) -> bool:
@@ -227,5 +232,5 @@ REPORT = VerbTable(
             forward=False,
         ),
     ],
-    refuse_state=_refuse_report,
+    refuse_state=refuse_report,
 )

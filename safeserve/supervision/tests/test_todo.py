@@ -90,9 +90,12 @@ def test_what_waits_on_whom_in_the_demo(chain: dict[str, User]) -> None:
         return {item.row.key for item in todo_for(chain[persona]).items}
 
     assert {"plan.approve", "fee_report.decide", "admission.admit"} <= rows("county_officer")
-    assert {"extension.decide", "document_request.close"} <= rows("township_officer")
+    assert {"extension.decide", "document_request.close", "technical_report.accept"} <= rows(
+        "township_officer"
+    )
     assert {"report.acknowledge", "report.accept"} <= rows("department_officer")
-    assert {"report.send", "task.assign"} <= rows("provider_admin")
+    assert {"report.send", "task.assign", "technical_report.issue"} <= rows("provider_admin")
+    assert "document.sign" in rows("expert2")  # the contractor's report waits on expert2
     assert {"task.check_in", "task.finish", "hazard.verify"} <= rows("expert")
     assert rows("enterprise_user") >= {"hazard.submit"}
     assert rows("other_county_officer") == set() and rows("evaluator") == set()
