@@ -10,6 +10,7 @@ from safeserve.documents.api import (
     NoticePdfView,
     NoticeSealView,
     NoticeSignView,
+    SigningCredentialViewSet,
     TechnicalReportViewSet,
     VerifyView,
 )
@@ -68,6 +69,7 @@ router.register("hazards", HazardViewSet, basename="hazard")
 router.register("notices", NoticeViewSet, basename="notice")
 router.register("major-hazard-reports", MajorHazardReportViewSet, basename="major-hazard-report")
 router.register("reports", TechnicalReportViewSet, basename="report")
+router.register("signing-credentials", SigningCredentialViewSet, basename="signing-credential")
 router.register("fee-complaints", FeeComplaintViewSet, basename="fee-complaint")
 router.register("document-requests", DocumentRequestViewSet, basename="document-request")
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import include, path, reverse
+from django.urls import include, path, re_path, reverse
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -57,6 +57,11 @@ urlpatterns = [
     path("n/<int:pk>/<str:token>/pdf/", document_views.notice_link_pdf, name="notice_link_pdf"),
     path("public/", contract_views.public_contracts, name="public_contracts"),
     path("public/verify/", document_views.public_verify, name="public_verify"),
+    re_path(
+        r"^public/ca/(?P<code>[0-9A-Za-z]{1,20})\.(?P<kind>pem|crl)$",
+        document_views.public_ca,
+        name="public_ca",
+    ),
     path("audit/", include("safeserve.audit.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

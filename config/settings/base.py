@@ -46,6 +46,9 @@ SIGNING_KEY = env_str("SIGNING_KEY", "")
 # An RFC 3161 time-stamping service for document signatures (documents/signing.py); without
 # one, the county's own time-stamping unit (its CA issues it) stamps them.
 SIGNING_TSA_URL = env_str("SIGNING_TSA_URL", "")
+# Root certificates (PEM files) of the licensed CAs (电子认证服务机构) whose certificates experts
+# and providers may upload as PKCS#12 to sign with instead of the county CA's.
+SIGNING_TRUSTED_CAS = env_list("SIGNING_TRUSTED_CAS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -455,6 +458,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "pyhanko": {"level": "WARNING"},
+        # warns on every sealing that it fetches no revocation data: the county CA's list is
+        # given to it (documents/signing.py LongTerm), so nothing needs fetching
+        "pyhanko.sign.signers.pdf_signer": {"level": "ERROR"},
         # Every request already has its line from RequestLogMiddleware; Django's own request
         # logger would repeat each 403/404 (with a traceback). Server errors still log.
         "django.request": {"level": "ERROR"},

@@ -53,3 +53,25 @@ def placeholder_keys(app_configs: Any, **kwargs: Any) -> list[Warning]:
         for name, value in keys.items()
         if PLACEHOLDER in value
     ]
+
+
+@register(Tags.security)
+def trusted_cas(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Each licensed CA root configured for uploaded signing certificates must be a readable
+    PEM certificate: a typo would otherwise refuse every upload, or fail a verification."""
+    from cryptography import x509
+
+    problems = []
+    for path in getattr(settings, "SIGNING_TRUSTED_CAS", []):
+        try:
+            with open(path, "rb") as handle:
+                if not x509.load_pem_x509_certificates(handle.read()):
+                    raise ValueError(path)
+        except (OSError, ValueError):
+            problems.append(
+                Error(
+                    f"SIGNING_TRUSTED_CAS: {path} is not a readable PEM file of CA certificates.",
+                    id="safeserve.E002",
+                )
+            )
+    return problems

@@ -25,11 +25,16 @@ from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import client_ip
 from safeserve.common.request import actor_of
+from safeserve.documents import credentials, report_services, services, verify
 from safeserve.documents import exports as report_exports
-from safeserve.documents import report_services, services, verify
 from safeserve.documents import selectors as report_selectors
 from safeserve.documents.filters import TechnicalReportFilter
-from safeserve.documents.models import DocumentStatus, SignedDocument, TechnicalReport
+from safeserve.documents.models import (
+    DocumentStatus,
+    SignedDocument,
+    SigningCredential,
+    TechnicalReport,
+)
 from safeserve.documents.panels import notice_document_of
 from safeserve.documents.views import serve, serve_report, site_url
 from safeserve.documents.workflows import DOCUMENT, SECTIONS, refuse_report
@@ -421,3 +426,83 @@ class TechnicalReportViewSet(ExportMixin, ScopedViewSet):
 
 def _reason(request: Request) -> str:
     return str(body_dict(request).get("reason") or "")
+
+
+class SigningCredentialOut(serializers.ModelSerializer[Any]):
+    holder = serializers.SerializerMethodField()
+    use = serializers.ChoiceField(
+        choices=["in_use", "standby", "ended"],
+        read_only=True,
+        help_text="in_use: signs now; standby: a county CA's while an uploaded one signs; "
+        "ended: withdrawn, revoked or run out",
+    )
+
+    class Meta:
+        model = SigningCredential
+        fields = [
+            "id",
+            "holder",
+            "source",
+            "subject",
+            "issuer",
+            "serial",
+            "valid_from",
+            "valid_to",
+            "revoked_at",
+            "use",
+        ]
+
+    def get_holder(self, obj: SigningCredential) -> str:
+        return "provider" if obj.provider_id else "self"
+
+
+class SigningCredentialUpload(serializers.Serializer[Any]):
+    file = serializers.FileField()
+    passphrase = serializers.CharField(
+        required=False, default="", allow_blank=True, trim_whitespace=False, max_length=200
+    )
+    holder = serializers.ChoiceField(choices=["self", "provider"], default="self")
+
+
+class SigningCredentialViewSet(ScopedViewSet):
+    """The signing certificates the user holds (their own) or manages (their provider's seal,
+    as its admin or leader). ``POST`` multipart ``file`` (.p12/.pfx from a licensed CA),
+    ``passphrase``, ``holder`` (``self`` or ``provider``) makes it what they sign with; 400
+    names what is wrong with the file. ``POST {id}/withdraw/`` stops using an uploaded one."""
+
+    serializer_class = SigningCredentialOut
+    parser_classes = UPLOAD_PARSERS
+    pagination_class = None
+
+    def scoped_queryset(self, actor: Any) -> Any:
+        return credentials.credentials_of(actor)
+
+    def _out(self, actor: Any, pk: int) -> dict[str, Any]:
+        mine = credentials.with_use(list(credentials.credentials_of(actor)))
+        return dict(SigningCredentialOut(next(c for c in mine if c.pk == pk)).data)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        mine = credentials.with_use(list(self.get_queryset()))
+        return Response(SigningCredentialOut(mine, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._out(actor_of(request), self.get_object().pk))
+
+    @extend_schema(request=SigningCredentialUpload, responses={201: SigningCredentialOut})
+    def create(self, request: Request) -> Response:
+        data = SigningCredentialUpload(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        credential = credentials.credential_upload(
+            actor=actor_of(request),
+            data=data.validated_data["file"].read(credentials.MAX_BYTES + 1),
+            passphrase=data.validated_data["passphrase"],
+            holder=data.validated_data["holder"],
+        )
+        return Response(self._out(actor_of(request), credential.pk), status=201)
+
+    @extend_schema(request=None, responses=SigningCredentialOut)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: int) -> Response:
+        credential = self.get_object()
+        credentials.credential_withdraw(actor=actor_of(request), credential=credential)
+        return Response(self._out(actor_of(request), credential.pk))

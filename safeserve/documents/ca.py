@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from safeserve.audit.services import audit_record
-from safeserve.documents.models import SigningAuthority, SigningCredential
+from safeserve.documents.models import CredentialSource, SigningAuthority, SigningCredential
 from safeserve.organizations.models import Region
 
 CA_YEARS = 20
@@ -180,16 +180,43 @@ class Holder:
 
 
 def current_credential(holder: Holder, county: Region) -> SigningCredential | None:
-    """The holder's credential from this county's CA, while it is neither revoked nor run
-    out."""
-    credential = (
-        SigningCredential.objects.filter(revoked_at__isnull=True, county=county)
+    """What the holder signs with in this county: a certificate they uploaded from a licensed
+    CA while it is valid (it serves every county), else their credential from this county's
+    CA while it is neither revoked nor run out."""
+    now = timezone.now()
+    uploaded = (
+        SigningCredential.objects.filter(
+            revoked_at__isnull=True,
+            source=CredentialSource.PKCS12,
+            valid_from__lte=now,
+            valid_to__gt=now,
+        )
         .filter(**_holder_filter(holder))
         .first()
     )
-    if credential is not None and credential.valid_to <= timezone.now():
+    if uploaded is not None and still_trusted(uploaded):
+        return uploaded
+    credential = (
+        SigningCredential.objects.filter(
+            revoked_at__isnull=True, county=county, source=CredentialSource.COUNTY_CA
+        )
+        .filter(**_holder_filter(holder))
+        .first()
+    )
+    if credential is not None and credential.valid_to <= now:
         return None
     return credential
+
+
+def still_trusted(credential: SigningCredential) -> bool:
+    """An uploaded certificate signs only while its CA's root is still configured as trusted
+    (SIGNING_TRUSTED_CAS): once an installation stops trusting that CA, the county CA's
+    certificate signs instead of one nobody could verify."""
+    chain = split_pems(credential.chain_pem)
+    if not chain:
+        return False
+    trusted = {fingerprint(load_certificate(root)) for root in licensed_roots()}
+    return fingerprint(load_certificate(chain[-1])) in trusted
 
 
 def _holder_filter(holder: Holder) -> dict[str, Any]:
@@ -211,7 +238,10 @@ def credential_for(holder: Holder, county: Region) -> SigningCredential:
         return credential
     now = timezone.now()
     for old in SigningCredential.objects.select_for_update().filter(
-        revoked_at__isnull=True, county=county, **_holder_filter(holder)
+        revoked_at__isnull=True,
+        county=county,
+        source=CredentialSource.COUNTY_CA,
+        **_holder_filter(holder),
     ):  # ran out: retired so the new one can be the current
         old.revoked_at = now
         old.revocation_reason = "expired"
@@ -232,6 +262,7 @@ def credential_for(holder: Holder, county: Region) -> SigningCredential:
         private_key_pem=_pem_key(key),
         serial=format(cert.serial_number, "x"),
         subject=cert.subject.rfc4514_string()[:300],
+        issuer=ca_cert.subject.rfc4514_string()[:300],
         valid_from=cert.not_valid_before_utc,
         valid_to=cert.not_valid_after_utc,
         created_at=now,
@@ -246,10 +277,15 @@ def credential_for(holder: Holder, county: Region) -> SigningCredential:
     return credential
 
 
-def revoke_credentials(*, user: Any = None, provider: Any = None, reason: str) -> int:
-    """Revokes the holder's current credential (an expert who leaves the provider): it signs
-    nothing more; what it signed before stays valid, time-stamped before the revocation."""
+def revoke_credentials(
+    *, user: Any = None, provider: Any = None, reason: str, source: str | None = None
+) -> int:
+    """Revokes the holder's current credentials (an expert who leaves the provider): they
+    sign nothing more; what they signed before stays valid, time-stamped before the
+    revocation (and, once sealed, with the CA's revocation list of that moment embedded)."""
     query = SigningCredential.objects.filter(revoked_at__isnull=True)
+    if source is not None:
+        query = query.filter(source=source)
     query = query.filter(user=user) if user is not None else query.filter(provider=provider)
     now = timezone.now()
     count = 0
@@ -266,3 +302,69 @@ def revoke_credentials(*, user: Any = None, provider: Any = None, reason: str) -
         )
         count += 1
     return count
+
+
+CRL_DAYS = 7  # how long a revocation list says it stays current (its nextUpdate)
+
+
+def revocation_list(county: Region) -> bytes:
+    """The county CA's current certificate revocation list (RFC 5280), DER-encoded: every
+    certificate it issued that was revoked, with when and why. Sealing embeds it in the
+    document (PAdES B-LT), and it is published at /public/ca/<code>.crl."""
+    authority = authority_for(county)
+    ca_cert = load_certificate(authority.certificate_pem)
+    ca_key = load_key(authority.private_key_pem)
+    now = timezone.now()
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(now - dt.timedelta(minutes=1))
+        .next_update(now + dt.timedelta(days=CRL_DAYS))
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), False)
+    )
+    revoked = SigningCredential.objects.filter(
+        county=county, source=CredentialSource.COUNTY_CA, revoked_at__isnull=False
+    ).values_list("serial", "revoked_at", "revocation_reason")
+    for serial, revoked_at, reason in revoked:
+        flag = (
+            x509.ReasonFlags.superseded
+            if reason == "expired"
+            else x509.ReasonFlags.affiliation_changed
+        )
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(int(serial, 16))
+            .revocation_date(revoked_at or now)
+            .add_extension(x509.CRLReason(flag), False)
+            .build()
+        )
+    return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def licensed_roots() -> list[str]:
+    """The licensed CAs' root certificates this installation trusts (SIGNING_TRUSTED_CAS)."""
+    from django.conf import settings
+
+    roots: list[str] = []
+    for path in getattr(settings, "SIGNING_TRUSTED_CAS", []):
+        with open(path, encoding="ascii") as handle:
+            text = handle.read()
+        roots += split_pems(text)
+    return roots
+
+
+def split_pems(text: str) -> list[str]:
+    """The certificates of a PEM bundle, one PEM each."""
+    marker = "-----END CERTIFICATE-----"
+    return [part.strip() + "\n" + marker + "\n" for part in text.split(marker) if part.strip()]
+
+
+def trust_roots() -> list[str]:
+    """Every root a document of this system may chain to: each county's CA and the licensed
+    CAs configured."""
+    return list(SigningAuthority.objects.values_list("certificate_pem", flat=True)) + (
+        licensed_roots()
+    )

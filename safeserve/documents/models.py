@@ -75,6 +75,7 @@ class SigningCredential(models.Model):
     private_key_pem = EncryptedCharField(max_length=KEY_LENGTH)
     serial = models.CharField(_("serial number"), max_length=64)
     subject = models.CharField(_("subject"), max_length=300)
+    issuer = models.CharField(_("issuer"), max_length=300, blank=True)
     valid_from = models.DateTimeField(_("valid from"))
     valid_to = models.DateTimeField(_("valid to"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -89,16 +90,18 @@ class SigningCredential(models.Model):
                 condition=Q(user__isnull=True) ^ Q(provider__isnull=True),
                 name="credential_one_holder",
             ),
-            # one current credential per holder and county: each county's CA vouches for its own
+            # one current credential per holder, county and source: each county's CA vouches
+            # for its own; an uploaded one (at most one, filed under the holder's county) is
+            # used in every county while valid
             models.UniqueConstraint(
-                fields=["user", "county"],
+                fields=["user", "county", "source"],
                 condition=Q(revoked_at__isnull=True, user__isnull=False),
-                name="credential_one_current_per_user",
+                name="credential_current_per_user",
             ),
             models.UniqueConstraint(
-                fields=["provider", "county"],
+                fields=["provider", "county", "source"],
                 condition=Q(revoked_at__isnull=True, provider__isnull=False),
-                name="credential_one_current_per_provider",
+                name="credential_current_per_provider",
             ),
         ]
 

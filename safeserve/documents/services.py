@@ -189,6 +189,17 @@ def _rect(document: SignedDocument, slot: DocumentSignature) -> tuple[int, int, 
     return signing.report_box(slot.position - 1)
 
 
+def _long_term(document: SignedDocument, slot: DocumentSignature) -> signing.LongTerm | None:
+    """The last signature a document needs embeds the validation data of them all (PAdES
+    B-LT): the county CA's revocation list of this moment, and the roots they chain to."""
+    if any(s.signed_at is None and s.pk != slot.pk for s in document.signatures.all()):
+        return None
+    return signing.LongTerm(
+        roots_pem=[ca.authority_for(document.county).certificate_pem, *ca.licensed_roots()],
+        crls_der=[ca.revocation_list(document.county)],
+    )
+
+
 def _slot_and_holder(
     verb: str, actor: Any, document: SignedDocument, number: str = ""
 ) -> tuple[DocumentSignature, ca.Holder, signing.Appearance]:
@@ -257,6 +268,7 @@ def _signing(
             field_name=slot.field_name,
             rect=_rect(current, slot),
             appearance=appearance,
+            long_term=_long_term(current, slot),
         )
         with transaction.atomic():
             locked = _locked(document)
@@ -304,6 +316,7 @@ def _seal_report(actor: Any, document: SignedDocument) -> SignedDocument:
         field_name=slot.field_name,
         rect=_rect(locked, slot),
         appearance=appearance,
+        long_term=_long_term(locked, slot),
     )
     locked.number = number
     locked.pages = pages

@@ -19,12 +19,16 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from safeserve.common.exceptions import ApplicationError
 from safeserve.documents import pdf
+from safeserve.documents.ca import split_pems
 from safeserve.documents.models import SigningAuthority, SigningCredential
 
 with warnings.catch_warnings():  # pyHanko imports DSA, which cryptography deprecates
     warnings.simplefilter("ignore")
+    from asn1crypto import crl as asn1_crl
     from asn1crypto import keys as asn1_keys
     from asn1crypto import pem as asn1_pem
     from pyhanko.keys import load_certs_from_pemder_data
@@ -32,8 +36,10 @@ with warnings.catch_warnings():  # pyHanko imports DSA, which cryptography depre
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers, timestamps
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko.stamp import StaticStampStyle
     from pyhanko_certvalidator import ValidationContext
@@ -186,6 +192,27 @@ class Appearance:
     number: str = ""
 
 
+@dataclass(frozen=True)
+class LongTerm:
+    """What a document's last signature embeds so that every signature on it can be
+    validated long after (PAdES B-LT): the certificates and the CAs' revocation lists of that
+    moment. Revoking a certificate later then leaves what it signed before valid."""
+
+    roots_pem: list[str]
+    crls_der: list[bytes]
+
+
+def _earlier_certificates(content: bytes) -> list[Any]:
+    """The certificates of every signature already in the file (their time-stamps' unit is
+    the county's, added with the roots)."""
+    found: list[Any] = []
+    reader = PdfFileReader(io.BytesIO(content), strict=False)
+    for signature in reader.embedded_signatures:
+        found.append(signature.signer_cert)
+        found += signature.other_embedded_certs
+    return found
+
+
 def sign(
     content: bytes,
     *,
@@ -194,9 +221,13 @@ def sign(
     field_name: str,
     rect: tuple[int, int, int, int],
     appearance: Appearance,
+    long_term: LongTerm | None = None,
 ) -> bytes:
-    """``content`` with one more signature, its visible block at ``rect`` on the last page."""
-    chain = [_cert(pem) for pem in _pems(credential.chain_pem)]
+    """``content`` with one more signature, its visible block at ``rect`` on the last page.
+    With ``long_term`` (the document's last signature), the validation data of every
+    signature goes into the file's security store in the same revision as this one, so the
+    last signature still covers the whole file."""
+    chain = [_cert(pem) for pem in split_pems(credential.chain_pem)]
     signer = signers.SimpleSigner(
         signing_cert=_cert(credential.certificate_pem),
         signing_key=_private_key(credential.private_key_pem),
@@ -208,11 +239,31 @@ def sign(
         background_opacity=1.0,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(content))
+    extra: dict[str, Any] = {}
+    if long_term is not None:
+        roots = [_cert(pem) for pem in long_term.roots_pem]
+        crls = [asn1_crl.CertificateList.load(der) for der in long_term.crls_der]
+        DocumentSecurityStore.supply_dss_in_writer(
+            writer,
+            None,
+            certs=_earlier_certificates(content) + roots + [_cert(authority.tsa_certificate_pem)],
+            crls=crls,
+        )
+        extra = {
+            "embed_validation_info": True,
+            "validation_context": ValidationContext(
+                trust_roots=roots, other_certs=chain, crls=crls, allow_fetching=False
+            ),
+            "dss_settings": DSSContentSettings(
+                placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False
+            ),
+        }
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         name=appearance.name,
+        **extra,
     )
     pdf_signer = signers.PdfSigner(
         meta,
@@ -221,11 +272,20 @@ def sign(
         new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=rect),
         timestamper=_timestamper(authority),
     )
-    out = _run(lambda: pdf_signer.async_sign_pdf(writer))
+    try:
+        out = run_async(lambda: pdf_signer.async_sign_pdf(writer))
+    except SigningError as exc:  # e.g. a certificate the validation data cannot vouch for
+        raise ApplicationError(
+            "signing_failed",
+            _(
+                "The signature could not be made: the signer's certificate could not be "
+                "validated. Nothing was signed; tell the county's administrator."
+            ),
+        ) from exc
     return bytes(out.getvalue())
 
 
-def _run(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+def run_async(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     """pyHanko signs in asyncio; where this thread already runs an event loop (an async
     view, a browser test driving the page), the signing gets a thread of its own."""
     try:
@@ -234,11 +294,6 @@ def _run(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
         return asyncio.run(make())
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(lambda: asyncio.run(make())).result()
-
-
-def _pems(text: str) -> list[str]:
-    marker = "-----END CERTIFICATE-----"
-    return [part.strip() + "\n" + marker + "\n" for part in text.split(marker) if part.strip()]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from safeserve.documents.models import (
     TechnicalReport,
 )
 from safeserve.documents.views import record_url
-from safeserve.documents.workflows import DOCUMENT, REPORT
+from safeserve.documents.workflows import DOCUMENT, REPORT, share_allowed
+from safeserve.organizations.models import Role
 
 
 def _waiting(user: Any, role: str, **mine: Any) -> Any:
@@ -61,14 +62,22 @@ def _report_url(report: TechnicalReport) -> str:
     return reverse("documents:report", args=[report.pk])
 
 
-def _reports(user: Any, status: str) -> Any:
-    return (
+def _reports(user: Any, status: str, *, team: bool = False) -> Any:
+    """Reports in the state, visible to the user; with the task's team when the verb asks
+    who leads it."""
+    reports = (
         TechnicalReport.objects.visible_to(user)
         .filter(status=status)
         .select_related("enterprise", "task", "contract__provider", "provider")
-        .prefetch_related("task__assignments__expert")
         .order_by("created_at", "pk")
     )
+    return reports.prefetch_related("task__assignments__expert") if team else reports
+
+
+def _signatories(user: Any) -> bool:
+    """Only a provider's admin or leader seals or issues (the tables say who exactly): the
+    rest are spared the queries."""
+    return user.role in (Role.ADMIN, Role.LEADER)
 
 
 register_todo_rows(
@@ -83,14 +92,19 @@ register_todo_rows(
             candidates=lambda user: _waiting(user, SignatureRole.EXPERT, signer_id=user.pk),
             title=_title,
             url=record_url,
+            prepare=lambda documents, user: share_allowed(documents, user),
         ),
         TodoRow(
             key="document.seal",
             table=DOCUMENT,
             verbs=("seal",),
             label=_("Seal notices and technical reports"),
-            candidates=lambda user: _waiting(user, SignatureRole.SEAL).filter(
-                provider__organization_id=user.organization_id or 0
+            candidates=lambda user: (
+                _waiting(user, SignatureRole.SEAL).filter(
+                    provider__organization_id=user.organization_id or 0
+                )
+                if _signatories(user)
+                else SignedDocument.objects.none()
             ),
             title=_title,
             url=record_url,
@@ -101,7 +115,7 @@ register_todo_rows(
             table=REPORT,
             verbs=("request-signatures",),
             label=_("Write technical reports and send them for signature"),
-            candidates=lambda user: _reports(user, ReportStatus.DRAFT),
+            candidates=lambda user: _reports(user, ReportStatus.DRAFT, team=True),
             title=_report_title,
             url=_report_url,
             homework=True,  # the sections are the writer's own work
@@ -111,7 +125,13 @@ register_todo_rows(
             table=REPORT,
             verbs=("issue",),
             label=_("Issue sealed technical reports"),
-            candidates=lambda user: _reports(user, ReportStatus.SEALED),
+            candidates=lambda user: (
+                _reports(user, ReportStatus.SEALED).filter(
+                    provider__organization_id=user.organization_id or 0
+                )
+                if _signatories(user)
+                else TechnicalReport.objects.none()
+            ),
             title=_report_title,
             url=_report_url,
         ),
@@ -120,7 +140,9 @@ register_todo_rows(
             table=REPORT,
             verbs=("accept",),
             label=_("Accept technical reports"),
-            candidates=lambda user: _reports(user, ReportStatus.ISSUED),
+            candidates=lambda user: _reports(user, ReportStatus.ISSUED).filter(
+                contract__purchaser_id=user.organization_id or 0
+            ),
             title=_report_title,
             url=_report_url,
             since=lambda report: report.issued_at,

@@ -1,12 +1,18 @@
 from django.urls import path
 
-from safeserve.documents import report_views, views
+from safeserve.documents import credential_views, report_views, views
 
 app_name = "documents"
 
 urlpatterns = [
     path("<int:pk>/pdf/", views.document_pdf, name="pdf"),
     path("<int:pk>/sign/", views.document_sign, name="sign"),
+    path("credentials/", credential_views.credential_list, name="credentials"),
+    path(
+        "credentials/<int:pk>/withdraw/",
+        credential_views.credential_withdraw,
+        name="credential_withdraw",
+    ),
     path("reports/", report_views.report_list, name="reports"),
     path("reports/export/", report_views.report_export, name="reports_export"),
     path("reports/<int:pk>/", report_views.report_detail, name="report"),

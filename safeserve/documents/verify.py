@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from safeserve.common import ratelimit
-from safeserve.documents import signing
+from safeserve.documents import ca, signing
 from safeserve.documents.models import (
     DocumentKind,
     DocumentStatus,
@@ -149,7 +149,7 @@ def by_file(content: bytes) -> Verification:
         .prefetch_related("signatures")
         .first()
     )
-    roots = list(SigningAuthority.objects.values_list("certificate_pem", flat=True))
+    roots = ca.trust_roots()
     checks = signing.validate(content, roots) if roots else []
     intact = bool(checks) and all(c.intact and c.trusted for c in checks)
     if document is not None and document.status == DocumentStatus.COMPLETE:
@@ -186,6 +186,20 @@ def by_file(content: bytes) -> Verification:
         intact=True,
         registered=False,
     )
+
+
+def authorities() -> list[dict[str, str]]:
+    """Each county CA, for readers to trust: its name, the fingerprint to compare, and where
+    its certificate and revocation list are published."""
+    rows = SigningAuthority.objects.select_related("county").order_by("county__code")
+    return [
+        {
+            "county": authority.county.name,
+            "code": authority.county.code,
+            "fingerprint": ca.fingerprint(ca.load_certificate(authority.certificate_pem)),
+        }
+        for authority in rows
+    ]
 
 
 def _upload_refusal(upload: Any) -> tuple[int, str] | None:

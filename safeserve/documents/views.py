@@ -18,8 +18,13 @@ from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import client_ip, serve_file
 from safeserve.common.request import AuthedRequest
-from safeserve.documents import services, verify
-from safeserve.documents.models import DocumentKind, DocumentStatus, SignedDocument
+from safeserve.documents import ca, services, verify
+from safeserve.documents.models import (
+    DocumentKind,
+    DocumentStatus,
+    SignedDocument,
+    SigningAuthority,
+)
 from safeserve.hazards.services import (
     LinkActor,
     LinkRateExceeded,
@@ -128,6 +133,27 @@ def public_verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "documents/verify.html",
-        {"result": result, "refusal": refusal, "max_mb": verify.MAX_UPLOAD_MB},
+        {
+            "result": result,
+            "refusal": refusal,
+            "max_mb": verify.MAX_UPLOAD_MB,
+            "authorities": verify.authorities(),
+        },
         status=status,
     )
+
+
+def public_ca(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    """A county CA's certificate (to trust in a PDF reader) or its current revocation list,
+    published without an account as a CA publishes them."""
+    authority = SigningAuthority.objects.select_related("county").filter(county__code=code).first()
+    if authority is None:
+        raise Http404
+    if kind == "crl":
+        body, content_type = ca.revocation_list(authority.county), "application/pkix-crl"
+    else:
+        body, content_type = authority.certificate_pem.encode(), "application/x-pem-file"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{code}.{kind}"'
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

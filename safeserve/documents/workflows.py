@@ -59,6 +59,17 @@ def _still_allowed(user: Any, document: SignedDocument) -> bool:
     return bool(cache[user.pk])
 
 
+def share_allowed(documents: list[SignedDocument], user: Any) -> None:
+    """R7 asked once per contract for a list of documents (the 待办), not once per
+    document: each document of a contract already asked gets that answer."""
+    answers: dict[int, bool] = {}
+    for document in documents:
+        contract_id = document.contract.pk
+        if contract_id not in answers:
+            answers[contract_id] = _still_allowed(user, document)
+        document.__dict__.setdefault("_allowed", {})[user.pk] = answers[contract_id]
+
+
 def signs_next(user: Any, document: SignedDocument) -> bool:
     """An expert named on the document who has not signed yet, for themselves only, and
     still allowed on the contract."""

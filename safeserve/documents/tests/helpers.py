@@ -16,19 +16,21 @@ def content(document: SignedDocument) -> bytes:
         return handle.read()
 
 
-def pdfsig(data: bytes, ca_pem: str) -> str:
-    """pdfsig's report, with the county CA the only trusted root."""
+def pdfsig(data: bytes, ca_pem: str, *others: str) -> str:
+    """pdfsig's report, with the county CA (and any ``others``) the only trusted roots."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "ca.pem").write_text(ca_pem)
         (root / "doc.pdf").write_bytes(data)
         nss = f"sql:{root / 'nss'}"
         (root / "nss").mkdir()
         subprocess.run(["certutil", "-N", "-d", nss, "--empty-password"], check=True)
-        subprocess.run(
-            ["certutil", "-A", "-d", nss, "-n", "county-ca", "-t", "C,C,C", "-i", root / "ca.pem"],
-            check=True,
-        )
+        for index, pem in enumerate((ca_pem, *others)):
+            path = root / f"ca{index}.pem"
+            path.write_text(pem)
+            subprocess.run(
+                ["certutil", "-A", "-d", nss, "-n", f"ca-{index}", "-t", "C,C,C", "-i", path],
+                check=True,
+            )
         done = subprocess.run(
             ["pdfsig", "-nssdir", nss, root / "doc.pdf"], capture_output=True, text=True
         )

@@ -78,6 +78,8 @@ def test_a_signed_notice_is_valid_and_trusted_in_a_pdf_reader(users, on_site):
     assert "Certificate is Trusted." in report
     assert "Total document signed" in report
     assert "何振华" in report
+    # its only (so last) signature carried the revocation data in (PAdES B-LT)
+    assert b"/DSS" in data and b"/CRLs" in data
     # pyHanko's own validator agrees, against the county CA only
     (check,) = signing.validate(data, [ca_pem(document)])
     assert (check.intact, check.trusted, check.whole_file, check.signer) == (

@@ -241,6 +241,30 @@ def test_report_lists_cost_the_same_for_twice_the_rows(users, contract, hengfeng
     assert counts() == few
 
 
+def test_the_experts_home_costs_the_same_for_twice_the_reports_to_sign(
+    users, contract, hengfeng, login
+):
+    """Each report waiting on the expert's signature is one 待办 item; R7 is asked once per
+    contract, not per document."""
+    day = iter(range(1, 40))
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            requested(users, report_of(finished_task(users, contract, hengfeng, days=next(day))))
+
+    def home() -> tuple[int, int]:
+        client = login(users["expert2"])
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("home")).content.decode()
+        return len(queries), page.count("/documents/reports/")
+
+    add(2)
+    few, shown = home()
+    add(2)
+    more, shown_more = home()
+    assert more == few and shown_more > shown
+
+
 def test_a_long_report_is_made_in_the_background_and_a_failure_is_retried(
     users, contract, hengfeng, monkeypatch, django_capture_on_commit_callbacks
 ):

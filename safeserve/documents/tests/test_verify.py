@@ -134,7 +134,7 @@ def test_checks_are_limited_per_address(users, on_site, api):
     assert Client().post(PAGE, {"number": "X", "check_code": "Y"}).status_code == 429
 
 
-def test_the_page_answers_without_an_account(client):
+def test_the_page_answers_without_an_account(client, db):
     page = client.get(reverse("public_verify"))
     assert page.status_code == 200
     assert 'data-testid="verify-by-code"' in page.content.decode()
