@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from safeserve.accounts.models import User
 from safeserve.accounts.otp import mark_verified
+from safeserve.common.tests.browser import browser  # noqa: F401 — the browser tests' fixture
 from safeserve.common.tests.clock import FROZEN_AT
 from safeserve.demo.seed import seed
 from safeserve.demo.testing import without_directory

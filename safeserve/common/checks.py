@@ -57,21 +57,23 @@ def placeholder_keys(app_configs: Any, **kwargs: Any) -> list[Warning]:
 
 @register(Tags.security)
 def trusted_cas(app_configs: Any, **kwargs: Any) -> list[Error]:
-    """Each licensed CA root configured for uploaded signing certificates must be a readable
-    PEM certificate: a typo would otherwise refuse every upload, or fail a verification."""
+    """Each CA root configured for uploaded signing certificates or the time-stamping
+    service must be a readable PEM file (read as documents/ca.load_pem_bundle reads it): a
+    typo would otherwise refuse every upload or fail every sealing."""
     from cryptography import x509
 
     problems = []
-    for path in getattr(settings, "SIGNING_TRUSTED_CAS", []):
-        try:
-            with open(path, "rb") as handle:
-                if not x509.load_pem_x509_certificates(handle.read()):
-                    raise ValueError(path)
-        except (OSError, ValueError):
-            problems.append(
-                Error(
-                    f"SIGNING_TRUSTED_CAS: {path} is not a readable PEM file of CA certificates.",
-                    id="safeserve.E002",
+    for setting in ("SIGNING_TRUSTED_CAS", "SIGNING_TSA_CAS"):
+        for path in getattr(settings, setting, []):
+            try:
+                with open(path, "rb") as handle:
+                    if not x509.load_pem_x509_certificates(handle.read()):
+                        raise ValueError(path)
+            except (OSError, ValueError):
+                problems.append(
+                    Error(
+                        f"{setting}: {path} is not a readable PEM file of CA certificates.",
+                        id="safeserve.E002",
+                    )
                 )
-            )
     return problems

@@ -23,6 +23,9 @@ register_keys(
         "subject": gettext_lazy("Certificate holder"),
         "serial": gettext_lazy("Certificate serial number"),
         "fingerprint": gettext_lazy("Fingerprint"),
+        "holder": gettext_lazy("Certificate for"),
+        "issuer": gettext_lazy("issuer"),
+        "valid_to": gettext_lazy("valid to"),
         "experts": gettext_lazy("Participating experts"),
         "revises": gettext_lazy("Revises"),
         "reason": gettext_lazy("Reason"),
@@ -52,5 +55,7 @@ register_actions(
         "signing.authority_created": gettext_lazy("Created the county signing authority"),
         "signing.credential_issued": gettext_lazy("Issued a signing certificate"),
         "signing.credential_revoked": gettext_lazy("Revoked a signing certificate"),
+        "signing.credential_uploaded": gettext_lazy("Uploaded a signing certificate"),
+        "signing.credential_withdrawn": gettext_lazy("Withdrew a signing certificate"),
     }
 )

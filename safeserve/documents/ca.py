@@ -213,10 +213,7 @@ def still_trusted(credential: SigningCredential) -> bool:
     (SIGNING_TRUSTED_CAS): once an installation stops trusting that CA, the county CA's
     certificate signs instead of one nobody could verify."""
     chain = split_pems(credential.chain_pem)
-    if not chain:
-        return False
-    trusted = {fingerprint(load_certificate(root)) for root in licensed_roots()}
-    return fingerprint(load_certificate(chain[-1])) in trusted
+    return bool(chain) and chain[-1].strip() in {root.strip() for root in licensed_roots()}
 
 
 def _holder_filter(holder: Holder) -> dict[str, Any]:
@@ -344,16 +341,61 @@ def revocation_list(county: Region) -> bytes:
     return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
-def licensed_roots() -> list[str]:
-    """The licensed CAs' root certificates this installation trusts (SIGNING_TRUSTED_CAS)."""
+def published_revocation_list(county: Region) -> bytes:
+    """The list as published: made once a day, or again as soon as a certificate is revoked
+    (the cache key counts the revocations), so the public address never signs on demand."""
+    from django.core.cache import cache
+    from django.db.models import Count, Max
+
+    state = SigningCredential.objects.filter(
+        county=county, source=CredentialSource.COUNTY_CA, revoked_at__isnull=False
+    ).aggregate(n=Count("pk"), last=Max("revoked_at"))
+    key = f"crl:{county.pk}:{state['n']}:{state['last']}:{timezone.localdate()}"
+    der = cache.get(key)
+    if der is None:
+        der = revocation_list(county)
+        cache.set(key, der, 24 * 3600)
+    return bytes(der)
+
+
+def load_pem_bundle(path: str) -> list[x509.Certificate]:
+    """The certificates of a PEM file (read as bytes: comments in any script are fine).
+    Raises OSError or ValueError for a file that is missing or holds none."""
+    with open(path, "rb") as handle:
+        certificates = x509.load_pem_x509_certificates(handle.read())
+    if not certificates:
+        raise ValueError(path)
+    return certificates
+
+
+_bundles: dict[tuple[str, float], list[str]] = {}
+
+
+def _configured(setting: str) -> list[str]:
+    """Each certificate of the PEM files a setting lists, as PEM; read once per file
+    version (the system check safeserve.E002 refuses a file that does not load)."""
+    import os
+
     from django.conf import settings
 
     roots: list[str] = []
-    for path in getattr(settings, "SIGNING_TRUSTED_CAS", []):
-        with open(path, encoding="ascii") as handle:
-            text = handle.read()
-        roots += split_pems(text)
+    for path in getattr(settings, setting, []):
+        key = (path, os.stat(path).st_mtime)
+        if key not in _bundles:
+            _bundles[key] = [_pem(c) for c in load_pem_bundle(path)]
+        roots += _bundles[key]
     return roots
+
+
+def licensed_roots() -> list[str]:
+    """The licensed CAs' root certificates this installation trusts (SIGNING_TRUSTED_CAS)."""
+    return _configured("SIGNING_TRUSTED_CAS")
+
+
+def tsa_roots() -> list[str]:
+    """The roots of the configured time-stamping service (SIGNING_TSA_CAS): the last
+    signature's validation data must vouch for its time-stamp too."""
+    return _configured("SIGNING_TSA_CAS")
 
 
 def split_pems(text: str) -> list[str]:
@@ -362,9 +404,7 @@ def split_pems(text: str) -> list[str]:
     return [part.strip() + "\n" + marker + "\n" for part in text.split(marker) if part.strip()]
 
 
-def trust_roots() -> list[str]:
-    """Every root a document of this system may chain to: each county's CA and the licensed
-    CAs configured."""
-    return list(SigningAuthority.objects.values_list("certificate_pem", flat=True)) + (
-        licensed_roots()
-    )
+def county_roots() -> list[str]:
+    """Each county's CA: what a document of this system chains to unless an uploaded
+    certificate signed it."""
+    return list(SigningAuthority.objects.values_list("certificate_pem", flat=True))

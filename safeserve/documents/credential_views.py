@@ -78,7 +78,10 @@ def credential_list(request: AuthedRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("The certificate %(subject)s now signs, until %(end)s.")
-                % {"subject": credential.subject, "end": f"{credential.valid_to:%Y-%m-%d}"},
+                % {
+                    "subject": credential.subject,
+                    "end": credentials.local_day(credential.valid_to),
+                },
             )
             return redirect("documents:credentials")
     return render(

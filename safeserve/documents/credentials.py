@@ -12,6 +12,7 @@ is used to open the file and never kept; the key is kept sealed like the county 
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -38,10 +40,26 @@ with warnings.catch_warnings():  # pyHanko imports DSA, which cryptography depre
     warnings.simplefilter("ignore")
     from asn1crypto import x509 as asn1_x509
     from pyhanko_certvalidator import CertificateValidator, ValidationContext
-    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+    from pyhanko_certvalidator.errors import PathError
+    from pyhanko_certvalidator.errors import ValidationError as CertValidationError
 
 MAX_BYTES = 64 * 1024  # a PKCS#12 with its chain is a few kilobytes
-MIN_RSA_BITS = 2048
+MIN_RSA_BITS, MAX_RSA_BITS = 2048, 8192
+CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
+
+
+def _certificate_only(data: bytes) -> bool:
+    """A bare certificate (DER or PEM), which people export by mistake instead of the .p12."""
+    try:
+        x509.load_der_x509_certificate(data)
+        return True
+    except ValueError:
+        pass
+    try:
+        x509.load_pem_x509_certificate(data)
+        return True
+    except ValueError:
+        return False
 
 
 class Holder:
@@ -84,21 +102,40 @@ class Use:
     ENDED = "ended"  # withdrawn, revoked or run out
 
 
+class Ended:
+    WITHDRAWN = "withdrawn"  # revoked or withdrawn
+    EXPIRED = "expired"
+    UNTRUSTED = "untrusted"  # its CA is no longer configured as trusted
+
+
 def with_use(credentials: list[SigningCredential]) -> list[SigningCredential]:
     """Each credential with ``use``: which of the holder's signs now (as
-    ca.current_credential picks), which waits, which has ended."""
+    ca.current_credential picks), which waits, which has ended and why (``ended``); and
+    ``withdrawable``: an uploaded one not yet withdrawn (what credential_withdraw takes)."""
     now = timezone.now()
 
     def holder(c: SigningCredential) -> tuple[int | None, int | None]:
         return (c.user_id, c.provider_id)
 
-    def live(c: SigningCredential) -> bool:
-        trusted = c.source != CredentialSource.PKCS12 or ca.still_trusted(c)
-        return c.revoked_at is None and c.valid_from <= now < c.valid_to and trusted
+    def ended(c: SigningCredential) -> str:
+        if c.revoked_at is not None:
+            return Ended.WITHDRAWN
+        if not c.valid_from <= now < c.valid_to:
+            return Ended.EXPIRED
+        if c.source == CredentialSource.PKCS12 and not ca.still_trusted(c):
+            return Ended.UNTRUSTED
+        return ""
 
-    uploaded = {holder(c) for c in credentials if c.source == CredentialSource.PKCS12 and live(c)}
     for c in credentials:
-        if not live(c):
+        c.ended = ended(c)  # type: ignore[attr-defined]
+        c.withdrawable = c.source == CredentialSource.PKCS12 and c.revoked_at is None  # type: ignore[attr-defined]
+    uploaded = {
+        holder(c)
+        for c in credentials
+        if c.source == CredentialSource.PKCS12 and not c.ended  # type: ignore[attr-defined]
+    }
+    for c in credentials:
+        if c.ended:  # type: ignore[attr-defined]
             c.use = Use.ENDED  # type: ignore[attr-defined]
         elif c.source == CredentialSource.COUNTY_CA and holder(c) in uploaded:
             c.use = Use.STANDBY  # type: ignore[attr-defined]
@@ -126,6 +163,14 @@ def _open(data: bytes, passphrase: str) -> _Opened:
             "file_too_large",
             _("The certificate file is over 64 KB: choose the .p12 or .pfx the CA issued."),
         )
+    if _certificate_only(data):
+        raise _refuse(
+            "certificate_only",
+            _(
+                "This is a certificate without its private key (.cer or .crt): export the "
+                ".p12 or .pfx with the key from the CA's tool."
+            ),
+        )
     try:
         key, certificate, others = pkcs12.load_key_and_certificates(
             data, passphrase.encode() if passphrase else None
@@ -145,12 +190,20 @@ def _open(data: bytes, passphrase: str) -> _Opened:
             _("The file holds no private key with its certificate: export it with the key."),
         )
     if isinstance(key, rsa.RSAPrivateKey):
-        if key.key_size < MIN_RSA_BITS:
+        if not MIN_RSA_BITS <= key.key_size <= MAX_RSA_BITS:
             raise _refuse(
-                "key_too_weak",
-                _("The key is RSA with fewer than 2048 bits: ask the CA for a stronger one."),
+                "key_too_weak" if key.key_size < MIN_RSA_BITS else "key_type",
+                _("The key is RSA of %(bits)d bits: 2048 to 8192 bits can sign here.")
+                % {"bits": key.key_size},
             )
-    elif not isinstance(key, ec.EllipticCurvePrivateKey):
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        if not isinstance(key.curve, CURVES):
+            raise _refuse(
+                "key_type",
+                _("The key's curve %(curve)s cannot sign here: P-256, P-384 or P-521.")
+                % {"curve": key.curve.name},
+            )
+    else:
         raise _refuse(
             "key_type",
             _(
@@ -166,33 +219,75 @@ def _open(data: bytes, passphrase: str) -> _Opened:
     return _Opened(key, certificate, list(others))
 
 
-def _check_certificate(certificate: x509.Certificate, names: list[str]) -> None:
+def local_day(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d}"
+
+
+# Subject attributes that carry an organization's identifier (e.g. its credit code).
+IDENTIFIER_OIDS = (
+    NameOID.SERIAL_NUMBER,
+    NameOID.ORGANIZATION_IDENTIFIER,
+    NameOID.X500_UNIQUE_IDENTIFIER,
+    NameOID.ORGANIZATIONAL_UNIT_NAME,
+)
+
+
+def _names(certificate: x509.Certificate, *oids: Any) -> list[str]:
+    return [
+        str(attribute.value)
+        for oid in oids
+        for attribute in certificate.subject.get_attributes_for_oid(oid)
+    ]
+
+
+def _names_holder(certificate: x509.Certificate, holder: str, name: str, uscc: str) -> bool:
+    """A person's certificate names them exactly (CN); a provider's seal certificate names
+    the provider (CN) or carries its credit code — an employee's certificate that merely
+    names the employer (O) is not the provider's."""
+    common = [n.strip() for n in _names(certificate, NameOID.COMMON_NAME)]
+    if holder == Holder.SELF:
+        return name in common
+    return name in common or any(
+        uscc and uscc in value for value in _names(certificate, *IDENTIFIER_OIDS)
+    )
+
+
+def _check_certificate(
+    certificate: x509.Certificate, holder: str, name: str, uscc: str = ""
+) -> None:
     now = timezone.now()
     if not certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc:
         raise _refuse(
             "certificate_expired",
             _("The certificate is not valid now (valid %(start)s to %(end)s).")
             % {
-                "start": f"{certificate.not_valid_before_utc:%Y-%m-%d}",
-                "end": f"{certificate.not_valid_after_utc:%Y-%m-%d}",
+                "start": local_day(certificate.not_valid_before_utc),
+                "end": local_day(certificate.not_valid_after_utc),
             },
         )
     try:
         usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
-        signs = usage.digital_signature or usage.content_commitment
+        signs = usage.digital_signature
     except x509.ExtensionNotFound:
         signs = True
+    except ValueError:  # an extension the library cannot parse
+        raise _refuse(
+            "certificate_unreadable",
+            _("The certificate's extensions cannot be read: ask the CA for a standard one."),
+        ) from None
     if not signs:
         raise _refuse(
             "certificate_usage",
-            _("The certificate is not issued for signing (key usage): ask the CA for one."),
+            _(
+                "The certificate is not issued for digital signatures (key usage): ask the CA "
+                "for a signing certificate."
+            ),
         )
-    subject = certificate.subject.rfc4514_string()
-    if not any(name and name in subject for name in names):
+    if not _names_holder(certificate, holder, name, uscc):
         raise _refuse(
             "certificate_subject",
             _("The certificate names %(subject)s, not %(holder)s: upload the holder's own.")
-            % {"subject": subject, "holder": names[0]},
+            % {"subject": certificate.subject.rfc4514_string(), "holder": name},
         )
 
 
@@ -225,7 +320,7 @@ def _trusted_chain(certificate: x509.Certificate, others: list[x509.Certificate]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             path = run_async(lambda: validator.async_validate_usage(set()))
-    except (PathBuildingError, PathValidationError, ValueError):
+    except (PathError, CertValidationError, ValueError):
         raise _refuse(
             "untrusted_ca",
             _(
@@ -253,7 +348,7 @@ def credential_upload(
                 status=403,
             )
         owner: dict[str, Any] = {"provider": provider}
-        names = [provider.name, provider.uscc]
+        name, uscc = provider.name, provider.uscc
         county_id = provider.organization.county_id
         row: Any = provider
     else:
@@ -267,7 +362,7 @@ def credential_upload(
                 status=403,
             )
         owner = {"user": actor}
-        names = [actor.full_name or actor.get_username()]
+        name, uscc = actor.full_name or actor.get_username(), ""
         county_id = actor.organization.county_id
         row = actor
     if county_id is None:
@@ -277,7 +372,7 @@ def credential_upload(
             status=403,
         )
     opened = _open(data, passphrase)
-    _check_certificate(opened.certificate, names)
+    _check_certificate(opened.certificate, holder, name, uscc)
     chain = _trusted_chain(opened.certificate, opened.others)
     row._meta.model._default_manager.select_for_update().filter(pk=row.pk).first()
     now = timezone.now()
@@ -315,7 +410,7 @@ def credential_upload(
             "issuer": credential.issuer,
             "serial": credential.serial,
             "fingerprint": ca.fingerprint(cert),
-            "valid_to": f"{credential.valid_to:%Y-%m-%d}",
+            "valid_to": local_day(credential.valid_to),
         },
     )
     return credential

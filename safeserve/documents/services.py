@@ -195,7 +195,11 @@ def _long_term(document: SignedDocument, slot: DocumentSignature) -> signing.Lon
     if any(s.signed_at is None and s.pk != slot.pk for s in document.signatures.all()):
         return None
     return signing.LongTerm(
-        roots_pem=[ca.authority_for(document.county).certificate_pem, *ca.licensed_roots()],
+        roots_pem=[
+            ca.authority_for(document.county).certificate_pem,
+            *ca.licensed_roots(),
+            *ca.tsa_roots(),
+        ],
         crls_der=[ca.revocation_list(document.county)],
     )
 

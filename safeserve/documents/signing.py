@@ -43,6 +43,8 @@ with warnings.catch_warnings():  # pyHanko imports DSA, which cryptography depre
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko.stamp import StaticStampStyle
     from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.errors import PathError
+    from pyhanko_certvalidator.errors import ValidationError as CertValidationError
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 # The signature strip at the foot of the last page (points from the bottom-left corner):
@@ -263,6 +265,8 @@ def sign(
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         name=appearance.name,
+        # what the upload checks too (documents/credentials.py)
+        signer_key_usage={"digital_signature"},
         **extra,
     )
     pdf_signer = signers.PdfSigner(
@@ -274,7 +278,9 @@ def sign(
     )
     try:
         out = run_async(lambda: pdf_signer.async_sign_pdf(writer))
-    except SigningError as exc:  # e.g. a certificate the validation data cannot vouch for
+    except (SigningError, CertValidationError, PathError) as exc:
+        # a certificate (the signer's, or the time-stamping service's) that the validation
+        # data cannot vouch for: refused with the reason, never a half-made signature
         raise ApplicationError(
             "signing_failed",
             _(
@@ -305,6 +311,7 @@ class SignatureCheck:
     trusted: bool  # the signer's certificate chains to one of the given CAs
     whole_file: bool  # nothing at all was added after this signature
     timestamped: bool = False  # a time-stamp that is intact and chains to a given CA
+    serial: str = ""  # the signer's certificate serial number, hex
 
 
 def validate(content: bytes, trust_roots_pem: list[str]) -> list[SignatureCheck]:
@@ -338,6 +345,9 @@ def validate(content: bytes, trust_roots_pem: list[str]) -> list[SignatureCheck]
                 trusted=bool(status.trusted),
                 whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
                 timestamped=stamped,
+                serial=format(status.signing_cert.serial_number, "x")
+                if status.signing_cert
+                else "",
             )
         )
     return results

@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from safeserve.common import ratelimit
 from safeserve.documents import ca, signing
 from safeserve.documents.models import (
+    CredentialSource,
     DocumentKind,
     DocumentStatus,
     ReportStatus,
     SignedDocument,
     SigningAuthority,
+    SigningCredential,
 )
 
 PDF_MAGIC = b"%PDF-"
@@ -149,8 +151,7 @@ def by_file(content: bytes) -> Verification:
         .prefetch_related("signatures")
         .first()
     )
-    roots = ca.trust_roots()
-    checks = signing.validate(content, roots) if roots else []
+    checks = _checks(content)
     intact = bool(checks) and all(c.intact and c.trusted for c in checks)
     if document is not None and document.status == DocumentStatus.COMPLETE:
         message = _("The file is intact: it is exactly the signed document the system holds.")
@@ -186,6 +187,29 @@ def by_file(content: bytes) -> Verification:
         intact=True,
         registered=False,
     )
+
+
+def _checks(content: bytes) -> list[signing.SignatureCheck]:
+    """The file's signatures against the county CAs; a signature made with a certificate
+    uploaded from a licensed CA counts only when it is one of ours (its serial number is a
+    credential here) — a licensed CA's other certificates vouch for nothing in this system."""
+    roots = ca.county_roots()
+    checks = signing.validate(content, roots) if roots else []
+    licensed = ca.licensed_roots()
+    if not licensed or all(c.trusted for c in checks):
+        return checks
+    ours = set(
+        SigningCredential.objects.filter(
+            source=CredentialSource.PKCS12, serial__in=[c.serial for c in checks if c.serial]
+        ).values_list("serial", flat=True)
+    )
+    by_licensed = {c.field: c for c in signing.validate(content, licensed)}
+    return [
+        by_licensed[c.field]
+        if not c.trusted and c.field in by_licensed and by_licensed[c.field].serial in ours
+        else c
+        for c in checks
+    ]
 
 
 def authorities() -> list[dict[str, str]]:

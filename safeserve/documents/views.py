@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.services import audit_record
+from safeserve.common import ratelimit
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.http import client_ip, serve_file
@@ -143,14 +144,21 @@ def public_verify(request: HttpRequest) -> HttpResponse:
     )
 
 
+CA_REQUESTS_PER_MINUTE = 60
+
+
 def public_ca(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     """A county CA's certificate (to trust in a PDF reader) or its current revocation list,
     published without an account as a CA publishes them."""
+    if not ratelimit.hit(f"public-ca:{client_ip(request) or '-'}", limit=CA_REQUESTS_PER_MINUTE):
+        return HttpResponse(
+            _("Too many requests: try again in a minute."), status=429, content_type="text/plain"
+        )
     authority = SigningAuthority.objects.select_related("county").filter(county__code=code).first()
     if authority is None:
         raise Http404
     if kind == "crl":
-        body, content_type = ca.revocation_list(authority.county), "application/pkix-crl"
+        body, content_type = ca.published_revocation_list(authority.county), "application/pkix-crl"
     else:
         body, content_type = authority.certificate_pem.encode(), "application/x-pem-file"
     response = HttpResponse(body, content_type=content_type)

@@ -83,3 +83,79 @@ def test_the_county_ca_publishes_its_certificate_and_revocation_list(client, use
     assert client.get("/public/ca/999999.crl").status_code == 404
     page = client.get("/public/verify/").content.decode()
     assert ca.fingerprint(ca.load_certificate(authority.certificate_pem)) in page
+
+
+def test_an_outside_time_stamping_service_needs_its_root_configured(
+    users, contract, hengfeng, monkeypatch, settings, tmp_path
+):
+    """With SIGNING_TSA_URL the time-stamps come from a service under another root: the last
+    signature's validation data must vouch for it, so without SIGNING_TSA_CAS sealing is
+    refused with the reason (not a server error), and with it the seal goes on."""
+    from cryptography.hazmat.primitives import serialization
+
+    from safeserve.common.exceptions import ApplicationError
+    from safeserve.documents import signing
+    from safeserve.documents.tests.reports import requested, seal, sign
+    from safeserve.documents.tests.test_uploaded_credentials import LicensedCA
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from asn1crypto import keys as asn1_keys
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from django.utils import timezone
+
+    outside = LicensedCA()  # stands for the time-stamping service's own CA
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = timezone.now()
+    stamp_unit = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "某TSA")]))
+        .issuer_name(outside.sub.subject)
+        .public_key(tsa_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(outside.sub_key, hashes.SHA256())
+    )
+    tsa_cert = next(
+        iter(load_certs_from_pemder_data(stamp_unit.public_bytes(serialization.Encoding.PEM)))
+    )
+    middle = next(
+        iter(load_certs_from_pemder_data(outside.sub.public_bytes(serialization.Encoding.PEM)))
+    )
+    root = next(iter(load_certs_from_pemder_data(outside.root_pem.encode())))
+    key_info = asn1_keys.PrivateKeyInfo.load(
+        tsa_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    monkeypatch.setattr(
+        signing,
+        "_timestamper",
+        lambda authority: DummyTimeStamper(
+            tsa_cert=tsa_cert,
+            tsa_key=key_info,
+            certs_to_embed=SimpleCertificateStore.from_certs([middle, root]),
+        ),
+    )
+    report = requested(users, report_of(finished_task(users, contract, hengfeng)))
+    report = sign(users["expert"], report)
+    report = sign(users["expert2"], report)
+    with pytest.raises(ApplicationError) as refused:
+        seal(users["provider_admin"], report)
+    assert refused.value.code == "signing_failed"
+
+    path = tmp_path / "tsa-root.pem"
+    path.write_text(outside.root_pem)
+    settings.SIGNING_TSA_CAS = [str(path)]
+    assert seal(users["provider_admin"], report).number

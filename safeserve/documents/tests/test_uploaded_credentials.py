@@ -57,6 +57,7 @@ def _cert(
     start: dt.datetime | None = None,
     days: int = 365,
     signs: bool = True,
+    commitment: bool = True,
 ) -> x509.Certificate:
     start = start or timezone.now() - dt.timedelta(days=1)
     return (
@@ -71,7 +72,7 @@ def _cert(
         .add_extension(
             x509.KeyUsage(
                 digital_signature=signs and not ca,
-                content_commitment=signs and not ca,
+                content_commitment=signs and commitment and not ca,
                 key_encipherment=not signs,
                 data_encipherment=False,
                 key_agreement=False,
@@ -114,10 +115,20 @@ class LicensedCA:
         return self.root.public_bytes(serialization.Encoding.PEM).decode()
 
     def p12(
-        self, holder: str, *, key: Any = None, password: str = PASSWORD, **options: Any
+        self,
+        holder: str,
+        *,
+        key: Any = None,
+        password: str = PASSWORD,
+        org: str = "",
+        identifier: str = "",
+        **options: Any,
     ) -> bytes:
         key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        cert = _cert(_name(holder, holder), key, self.sub.subject, self.sub_key, **options)
+        subject = _name(holder, org or holder)
+        if identifier:
+            subject = x509.Name([*subject, x509.NameAttribute(NameOID.SERIAL_NUMBER, identifier)])
+        cert = _cert(subject, key, self.sub.subject, self.sub_key, **options)
         return pkcs12.serialize_key_and_certificates(
             b"signer",
             key,
@@ -381,3 +392,108 @@ def test_once_its_ca_is_no_longer_trusted_the_county_cas_certificate_signs(
     settings.SIGNING_TRUSTED_CAS = []  # the installation stopped trusting that CA
     fallback = ca.credential_for(holder, expert.organization.county)
     assert fallback != uploaded and fallback.source == "county_ca"
+
+
+def _self_signed_p12(name: str) -> bytes:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = _cert(_name(name), key, _name(name), key)
+    return pkcs12.serialize_key_and_certificates(
+        b"me", key, cert, None, serialization.BestAvailableEncryption(PASSWORD.encode())
+    )
+
+
+@pytest.mark.parametrize(
+    ("holder", "make", "code"),
+    [
+        # a name that merely contains the holder's is not theirs
+        (
+            "self",
+            lambda ca, expert, provider: ca.p12(expert.full_name + "华"),
+            "certificate_subject",
+        ),
+        # an employee's certificate naming the employer is not the provider's seal
+        (
+            "provider",
+            lambda ca, expert, provider: ca.p12("王某某", org=provider.name),
+            "certificate_subject",
+        ),
+        ("self", lambda ca, expert, provider: _self_signed_p12(expert.full_name), "untrusted_ca"),
+        (
+            "self",
+            lambda ca, expert, provider: ca.p12(
+                expert.full_name, key=ec.generate_private_key(ec.SECP256K1())
+            ),
+            "key_type",
+        ),
+    ],
+)
+def test_a_certificate_not_exactly_the_holders_is_refused(users, licensed, holder, make, code):
+    user = users["expert"] if holder == "self" else users["provider_admin"]
+    provider = Provider.objects.get(organization=users["provider_admin"].organization)
+    with pytest.raises(ApplicationError) as refused:
+        _upload(user, make(licensed, users["expert"], provider), holder=holder)
+    assert refused.value.code == code and refused.value.status == 400
+
+
+def test_a_bare_certificate_is_told_apart_from_a_wrong_password(users, licensed):
+    with pytest.raises(ApplicationError) as refused:
+        _upload(users["expert"], licensed.root.public_bytes(serialization.Encoding.DER))
+    assert refused.value.code == "certificate_only" and "file" in refused.value.errors
+
+
+def test_a_seal_certificate_with_the_credit_code_and_digital_signature_only_seals(
+    users, contract, hengfeng, licensed
+):
+    """A provider's seal certificate named by its credit code, allowed digital signatures
+    but not non-repudiation, is taken and seals (the last signature, with its validation
+    data)."""
+    provider = Provider.objects.get(organization=users["provider_admin"].organization)
+    seal = _upload(
+        users["provider_admin"],
+        licensed.p12("公章", identifier=provider.uscc, commitment=False),
+        holder="provider",
+    )
+    report = sealed(users, report_of(finished_task(users, contract, hengfeng)))
+    assert DocumentSignature.objects.get(document=report.document, role="seal").credential == seal
+
+
+def test_a_root_file_with_chinese_comments_loads(users, licensed, settings, tmp_path):
+    path = tmp_path / "roots-with-comments.pem"
+    path.write_text("# 某某数字证书认证有限公司 根证书\n" + licensed.root_pem, encoding="utf-8")
+    settings.SIGNING_TRUSTED_CAS = [str(path)]
+    from safeserve.common.checks import trusted_cas
+
+    assert trusted_cas(None) == []
+    assert _upload(users["expert"], licensed.p12(users["expert"].full_name)).source == "pkcs12"
+    settings.SIGNING_TRUSTED_CAS = [str(tmp_path / "missing.pem")]
+    assert [e.id for e in trusted_cas(None)] == ["safeserve.E002"]
+
+
+def test_verification_does_not_vouch_for_a_pdf_signed_by_someone_elses_licensed_certificate(
+    users, contract, hengfeng, licensed
+):
+    """A stranger's certificate from the same licensed CA signs a copy of a report: the
+    signatures chain to a trusted root, but no credential here is that certificate."""
+    from safeserve.documents import ca, signing
+
+    report = sealed(users, report_of(finished_task(users, contract, hengfeng)))
+    stranger = credentials._open(licensed.p12("某路人"), PASSWORD)
+    fake = SigningCredential(
+        certificate_pem=stranger.certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        chain_pem=licensed.sub.public_bytes(serialization.Encoding.PEM).decode(),
+        private_key_pem=stranger.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode(),
+    )
+    forged = signing.sign(
+        content(report.document),
+        credential=fake,
+        authority=ca.authority_for(report.county),
+        field_name="forged",
+        rect=signing.box(0),
+        appearance=signing.Appearance("专家签名", "某路人", "签名时间"),
+    )
+    result = verify.by_file(forged)
+    assert not result.found and not result.intact

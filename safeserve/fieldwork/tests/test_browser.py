@@ -4,13 +4,10 @@ location), answers three checklist items and raises a hazard with a photo."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, sync_playwright
 
 from safeserve.accounts.models import User
 from safeserve.contracts.models import Contract, ContractStatus
@@ -21,7 +18,6 @@ from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.models import InspectionAnswer, ServiceTask, TaskStatus
 from safeserve.hazards.models import Hazard
 from safeserve.providers.models import Expert
-from safeserve.supervision.tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,16 +25,6 @@ pytestmark = [
 ]
 
 PNG = demo_png(1, 8, 8)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert os.path.exists(CHROMIUM), f"{CHROMIUM} missing: apt-get install chromium"
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _task_for_expert() -> ServiceTask:

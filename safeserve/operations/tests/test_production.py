@@ -409,7 +409,7 @@ def test_it_imports_a_roster_through_the_worker_and_logs_json(server, admin):
 def test_the_login_page_is_styled_and_the_console_is_clean_in_chromium(server):
     from playwright.sync_api import sync_playwright
 
-    from safeserve.supervision.tests.test_browser import CHROMIUM_ARGS
+    from safeserve.common.tests.browser import CHROMIUM_ARGS
 
     problems: list[str] = []
     with sync_playwright() as playwright:
