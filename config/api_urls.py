@@ -20,6 +20,7 @@ from safeserve.enterprises.api import (
     EnterpriseViewSet,
     SectorRuleViewSet,
 )
+from safeserve.evaluations.api import EvaluationViewSet, ExpertRatingViewSet
 from safeserve.fieldwork.api import DocumentRequestViewSet, FeeComplaintViewSet, TaskViewSet
 from safeserve.hazards.api import (
     HazardViewSet,
@@ -70,6 +71,8 @@ router.register("notices", NoticeViewSet, basename="notice")
 router.register("major-hazard-reports", MajorHazardReportViewSet, basename="major-hazard-report")
 router.register("reports", TechnicalReportViewSet, basename="report")
 router.register("signing-credentials", SigningCredentialViewSet, basename="signing-credential")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
+router.register("expert-ratings", ExpertRatingViewSet, basename="expert-rating")
 router.register("fee-complaints", FeeComplaintViewSet, basename="fee-complaint")
 router.register("document-requests", DocumentRequestViewSet, basename="document-request")
 

@@ -52,6 +52,7 @@ urlpatterns = [
     path("tasks/", include("safeserve.fieldwork.urls")),
     path("hazards/", include("safeserve.hazards.urls")),
     path("documents/", include("safeserve.documents.urls")),
+    path("evaluations/", include("safeserve.evaluations.urls")),
     # The enterprise's notice link (printed as a QR code): no account, that notice only.
     path("n/<int:pk>/<str:token>/", hazard_views.notice_link, name="notice_link"),
     path("n/<int:pk>/<str:token>/pdf/", document_views.notice_link_pdf, name="notice_link_pdf"),

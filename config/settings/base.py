@@ -49,6 +49,9 @@ SIGNING_TSA_URL = env_str("SIGNING_TSA_URL", "")
 # Root certificates (PEM files) of the licensed CAs (电子认证服务机构) whose certificates experts
 # and providers may upload as PKCS#12 to sign with instead of the county CA's.
 SIGNING_TRUSTED_CAS = env_list("SIGNING_TRUSTED_CAS", [])
+# With SIGNING_TSA_URL: the root certificate(s) of that service, PEM files (the validation
+# data a document's last signature embeds must vouch for its time-stamps).
+SIGNING_TSA_CAS = env_list("SIGNING_TSA_CAS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -87,6 +90,7 @@ INSTALLED_APPS = [
     "safeserve.fieldwork",
     "safeserve.hazards",
     "safeserve.documents",
+    "safeserve.evaluations",
     "safeserve.supervision",
     "safeserve.operations",
     # The demo world (manage.py seed_demo): above everything, nothing imports it.
@@ -388,6 +392,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentRequestStatusEnum": "safeserve.fieldwork.models.DocumentRequestStatus",
         "FeeComplaintStatusEnum": "safeserve.fieldwork.models.FeeComplaintStatus",
         "HazardLevelEnum": "safeserve.hazards.models.HazardLevel",
+        "EvaluationStatusEnum": "safeserve.evaluations.models.EvaluationStatus",
         "HazardStatusEnum": "safeserve.hazards.models.HazardStatus",
         "ReportStatusEnum": "safeserve.hazards.models.ReportStatus",
         "ExtensionStatusEnum": "safeserve.hazards.models.ExtensionStatus",

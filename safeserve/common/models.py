@@ -117,6 +117,9 @@ class CountyPolicy(BaseModel):
     general_rectification_days = models.PositiveSmallIntegerField(
         _("default deadline for general hazards (days)"), default=30
     )
+    report_due_days = models.PositiveSmallIntegerField(
+        _("technical report due (days after the findings)"), default=15
+    )
     evaluation_reply_days = models.PositiveSmallIntegerField(
         _("provider's window to reply to an evaluation (days)"), default=10
     )
@@ -184,6 +187,7 @@ POLICY_LIMITS: dict[str, tuple[int, int]] = {
     "major_hazard_report_hours": (1, 72),
     "verification_window_days": (1, 60),
     "general_rectification_days": (1, 365),
+    "report_due_days": (1, 90),
     "evaluation_reply_days": (1, 60),
     "annual_submission_month": (1, 12),
     "annual_submission_day": (1, 31),

@@ -34,6 +34,7 @@ class CriterionSerializer(serializers.Serializer[Any]):
     weight = serializers.IntegerField()
     requirement = serializers.CharField()
     method = serializers.CharField()
+    veto = serializers.BooleanField()
 
 
 class ContractSerializer(serializers.ModelSerializer[Contract]):
@@ -135,7 +136,8 @@ class TermsInput(serializers.Serializer[Any]):
         required=False,
         allow_blank=True,
         default="",
-        help_text="one per line: name | weight | requirement | method",
+        help_text="one per line: name | weight | requirement | method, and | 一票否决 after a "
+        "veto criterion",
     )
     installments = serializers.CharField(
         required=False,

@@ -34,6 +34,7 @@ register_actions(
         "contract.payment_recorded": gettext_lazy("Payment recorded"),
         "contract.deduction_recorded": gettext_lazy("Fund deduction recorded"),
         "contract.completed": gettext_lazy("Service completed"),
+        "contract.evaluated": gettext_lazy("Evaluation final"),
         "contract.closed": gettext_lazy("Contract closed"),
     }
 )

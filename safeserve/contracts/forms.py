@@ -39,7 +39,10 @@ class TermsForm(BootstrapFormMixin, forms.Form):
         label=_("Performance evaluation criteria"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One per line: name | weight | requirement | method. Weights add up to 100."),
+        help_text=_(
+            "One per line: name | weight | requirement | method, and | 一票否决 after a "
+            "criterion whose failure fails the evaluation. Weights add up to 100."
+        ),
     )
     installments = forms.CharField(
         label=_("Payment installments"),

@@ -139,6 +139,9 @@ class EvaluationCriterion(models.Model):
     weight = models.PositiveSmallIntegerField(_("weight"))
     requirement = models.CharField(_("requirement"), max_length=300)
     method = models.CharField(_("method"), max_length=300)
+    # 一票否决: failing it fails the evaluation whatever the total (a confirmed fee demand,
+    # subcontracting, a false report).
+    veto = models.BooleanField(_("veto criterion"), default=False)
 
     class Meta:
         ordering = ["contract", "pk"]

@@ -26,6 +26,7 @@ from safeserve.contracts import exports, selectors, services
 from safeserve.contracts.filters import ContractFilter
 from safeserve.contracts.forms import AmendmentForm, TermsForm
 from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.contracts.panels import contract_panels
 from safeserve.contracts.workflows import AMENDMENT, CONTRACT
 from safeserve.enterprises.models import Enterprise
 from safeserve.enterprises.spreadsheets import codes_from_upload
@@ -93,7 +94,9 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         initial={
             **services.contract_snapshot(contract),
             "criteria": "\n".join(
-                f"{c.name} | {c.weight} | {c.requirement} | {c.method}" for c in criteria
+                f"{c.name} | {c.weight} | {c.requirement} | {c.method}"
+                + (" | 一票否决" if c.veto else "")
+                for c in criteria
             ),
             "installments": "\n".join(f"{i.amount} | {i.condition}" for i in installments),
         }
@@ -131,6 +134,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "balance": services.payable_balance(contract),
             "payments": contract.payments.select_related("installment"),
             "deductions": contract.deductions.all(),
+            "panels": contract_panels(request, contract, verbs),
         },
     )
 

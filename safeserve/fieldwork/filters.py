@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet
@@ -20,6 +21,8 @@ from safeserve.fieldwork.models import (
     ServiceTask,
     TaskKind,
     TaskStatus,
+    Timeliness,
+    timeliness,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -39,12 +42,21 @@ class TaskFilter(ListFilterSet):
         label=_("Until"), field_name="planned_date", lookup_expr="lte", widget=DATE
     )
     mine = FlagFilter(label=_("Assigned to me"), method="filter_mine")
+    timeliness = django_filters.ChoiceFilter(
+        label=_("Timeliness"),
+        choices=Timeliness.choices,
+        empty_label=_("On time or not"),
+        method="filter_timeliness",
+    )
     contract = IdFilter(label=_("Contract"), field_name="contract_id")
     enterprise = IdFilter(label=_("Enterprise"), field_name="enterprise_id")
 
     class Meta:
         model = ServiceTask
         fields: list[str] = []
+
+    def filter_timeliness(self, queryset: QuerySet[ServiceTask], name: str, value: str) -> Any:
+        return queryset.filter(timeliness(value, timezone.localdate()))
 
     def filter_mine(self, queryset: QuerySet[ServiceTask], name: str, value: bool) -> Any:
         user_id = getattr(self.user, "pk", None) or 0  # no user, nobody's tasks

@@ -4,11 +4,12 @@ enterprise's side of a task (rating, fee reports, document requests)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import ServiceCategory
@@ -57,6 +58,30 @@ class TaskStatus(models.TextChoices):
 
 
 OPEN_TASK_STATUSES = (TaskStatus.PLANNED, TaskStatus.ON_SITE)
+DONE_TASK_STATUSES = (TaskStatus.FINDINGS_RECORDED, TaskStatus.REPORTED, TaskStatus.ACCEPTED)
+
+
+class Timeliness(models.TextChoices):
+    """Whether a task was done by its planned date (R16 counts them per evaluation)."""
+
+    DONE = "done", _("Done")
+    ON_TIME = "on_time", _("Done on time")
+    LATE = "late", _("Done late")
+    MISSED = "missed", _("Not done by its date")
+
+
+def timeliness(which: str, today: dt.date) -> Q:
+    """The one definition the task list's filter and the evaluation metrics share: done is
+    findings recorded (or reported, accepted); on time is recorded on or before the planned
+    day; missed is still open after it."""
+    done = Q(status__in=DONE_TASK_STATUSES)
+    if which == Timeliness.DONE:
+        return done
+    if which == Timeliness.ON_TIME:
+        return done & Q(findings_recorded_at__date__lte=F("planned_date"))
+    if which == Timeliness.LATE:
+        return done & Q(findings_recorded_at__date__gt=F("planned_date"))
+    return Q(status__in=OPEN_TASK_STATUSES, planned_date__lt=today)
 
 
 class ServiceTaskQuerySet(models.QuerySet["ServiceTask"]):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
+from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,9 +22,15 @@ from safeserve.hazards.models import (
     ReportStatus,
 )
 
+DATE = forms.DateInput(attrs={"type": "date"})
+
 
 def _late(today: Any) -> Q:
     return Q(deadline__lt=today) & ~Q(status=HazardStatus.CLOSED)
+
+
+# Closed by its deadline (R11): what evaluations count as rectified in time (R16).
+CLOSED_IN_TIME = Q(status=HazardStatus.CLOSED, closed_at__date__lte=models.F("deadline"))
 
 
 class HazardFilter(ListFilterSet):
@@ -37,10 +45,26 @@ class HazardFilter(ListFilterSet):
     enterprise = IdFilter(label=_("Enterprise"), field_name="enterprise_id")
     contract = IdFilter(label=_("Contract"), field_name="contract_id")
     task = IdFilter(label=_("Task"), field_name="task_id")
+    found_from = django_filters.DateFilter(
+        label=_("Found from"), field_name="found_at__date", lookup_expr="gte", widget=DATE
+    )
+    found_to = django_filters.DateFilter(
+        label=_("Found until"), field_name="found_at__date", lookup_expr="lte", widget=DATE
+    )
+    due_from = django_filters.DateFilter(
+        label=_("Deadline from"), field_name="deadline", lookup_expr="gte", widget=DATE
+    )
+    due_to = django_filters.DateFilter(
+        label=_("Deadline until"), field_name="deadline", lookup_expr="lte", widget=DATE
+    )
+    closed_in_time = FlagFilter(label=_("Closed by the deadline"), method="filter_in_time")
 
     class Meta:
         model = Hazard
         fields: list[str] = []
+
+    def filter_in_time(self, queryset: QuerySet[Hazard], name: str, value: bool) -> Any:
+        return queryset.filter(CLOSED_IN_TIME) if value else queryset.exclude(CLOSED_IN_TIME)
 
     def filter_open(self, queryset: QuerySet[Hazard], name: str, value: bool) -> Any:
         closed = Q(status=HazardStatus.CLOSED)
@@ -73,6 +97,13 @@ class ReportFilter(ListFilterSet):
         label=_("Status"), choices=ReportStatus.choices, empty_label=_("All states")
     )
     late = FlagFilter(label=_("Sent late"), field_name="sent_late")
+    contract = IdFilter(label=_("Contract"), field_name="hazard__contract_id")
+    due_from = django_filters.DateFilter(
+        label=_("Due from"), field_name="due_at__date", lookup_expr="gte", widget=DATE
+    )
+    due_to = django_filters.DateFilter(
+        label=_("Due until"), field_name="due_at__date", lookup_expr="lte", widget=DATE
+    )
 
     class Meta:
         model = MajorHazardReport

@@ -121,6 +121,7 @@ NAV_ITEMS = [
     NavItem(
         _("Technical reports"), "documents:reports", "bi-journal-richtext", _reads_major_reports
     ),
+    NavItem(_("Evaluations"), "evaluations:list", "bi-clipboard-data", _sees_contracts),
     NavItem(_("Document requests"), "fieldwork:document_requests", "bi-folder2-open", _requests),
     NavItem(
         _("Fee demands"), "fieldwork:fee_complaints", "bi-cash-coin", _enterprise_or_government

@@ -64,6 +64,7 @@ TONES: dict[str, dict[str, str]] = {
         "returned": LATE,
         "superseded": ENDED,
     },
+    "evaluation": {"draft": WAITING, "sent": UNDER_WAY, "replied": WAITING, "final": DONE},
     "enterprise": {"operating": DONE, "suspended": WAITING, "closed": ENDED},
     "employerchange": {
         "requested": WAITING,

@@ -99,13 +99,15 @@ def contract_draft(*, actor: User, project: PurchaseProject) -> Contract:
     return contract
 
 
-def _parse_lines(text: str, parts: int, field: str) -> list[list[str]]:
+def _parse_lines(text: str, parts: int, field: str, optional: int = 0) -> list[list[str]]:
+    """Lines of ``parts`` cells separated by |, each filled; up to ``optional`` more cells
+    may follow (returned as they are, missing ones as "")."""
     rows = []
     for number, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
             continue
         cells = [c.strip() for c in line.replace("｜", "|").split("|")]
-        if len(cells) != parts or not all(cells):
+        if not parts <= len(cells) <= parts + optional or not all(cells[:parts]):
             raise ApplicationError(
                 "malformed_lines",
                 _("Line %(n)d: write %(parts)d parts separated by |.")
@@ -113,14 +115,27 @@ def _parse_lines(text: str, parts: int, field: str) -> list[list[str]]:
                 errors={field: [_("Line %(n)d is not in the expected form.") % {"n": number}]},
                 status=400,
             )
-        rows.append(cells)
+        rows.append(cells + [""] * (parts + optional - len(cells)))
     return rows
 
 
+VETO_WORDS = ("一票否决", "veto")
+
+
 def parse_criteria(text: str) -> list[EvaluationCriterion]:
-    """One criterion per line: name | weight | requirement | method."""
+    """One criterion per line: name | weight | requirement | method, and 一票否决 after them
+    for a criterion whose failure fails the evaluation whatever the total."""
     criteria = []
-    for name, weight, requirement, method in _parse_lines(text, 4, "criteria"):
+    for number, (name, weight, requirement, method, veto) in enumerate(
+        _parse_lines(text, 4, "criteria", optional=1), start=1
+    ):
+        if veto and veto.lower() not in VETO_WORDS:
+            raise ApplicationError(
+                "invalid_veto",
+                _("Line %(n)d: the fifth part may only be 一票否决.") % {"n": number},
+                errors={"criteria": [_("Write 一票否决 or leave the fifth part out.")]},
+                status=400,
+            )
         if not weight.isdigit() or not 1 <= int(weight) <= 100:
             raise ApplicationError(
                 "invalid_weight",
@@ -134,6 +149,7 @@ def parse_criteria(text: str) -> list[EvaluationCriterion]:
                 weight=int(weight),
                 requirement=requirement[:300],
                 method=method[:300],
+                veto=bool(veto),
             )
         )
     return criteria
@@ -437,6 +453,25 @@ def contract_complete(*, actor: User, contract: Contract) -> Contract:
         obj=locked,
         before={"status": ContractStatus.IN_SERVICE},
         after={"status": locked.status},
+    )
+    return locked
+
+
+@transaction.atomic
+def contract_evaluated(*, actor: User, contract: Contract, evaluation: str) -> Contract:
+    """completed → evaluated, automatically, when the evaluation of its last period is final
+    (WORKFLOWS.md "Contract"); called by that evaluation's service, in its transaction."""
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    if locked.status != ContractStatus.COMPLETED:
+        return locked
+    locked.status = ContractStatus.EVALUATED
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="contract.evaluated",
+        actor=actor,
+        obj=locked,
+        before={"status": ContractStatus.COMPLETED},
+        after={"status": locked.status, "evaluation": evaluation},
     )
     return locked
 

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvaluationsConfig(AppConfig):
+    name = "safeserve.evaluations"
+    label = "evaluations"
+    verbose_name = _("Performance evaluation")
+
+    def ready(self) -> None:
+        from safeserve.contracts.panels import register_contract_panel
+        from safeserve.evaluations import (
+            audit_labels,  # noqa: F401 — registers the labels
+            todo,  # noqa: F401 — registers its 待办 rows
+        )
+        from safeserve.evaluations.panels import contract_evaluations
+
+        register_contract_panel(contract_evaluations, order=10)

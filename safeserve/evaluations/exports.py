@@ -1,0 +1,43 @@
+"""The evaluation list as a spreadsheet (the list's own filters apply)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.audit.exports import Column, ListExport
+
+EVALUATIONS = ListExport(
+    name="evaluations",
+    title=_("Performance evaluations"),
+    columns=[
+        Column(_("contract"), lambda e: e.contract.number),
+        Column(_("purchaser"), lambda e: e.purchaser.name),
+        Column(_("provider"), lambda e: e.provider.name),
+        Column(_("period from"), lambda e: e.period_start),
+        Column(_("period until"), lambda e: e.period_end),
+        Column(_("Status"), lambda e: e.get_status_display()),
+        Column(_("total score"), lambda e: e.total),
+        Column(_("pass score"), lambda e: e.pass_score),
+        Column(_("failed a veto criterion"), lambda e: _("yes") if e.vetoed else ""),
+        Column(
+            _("Result"),
+            lambda e: "" if e.passed is None else (_("Passed") if e.passed else _("Did not pass")),
+        ),
+        Column(_("reply by"), lambda e: e.reply_due),
+        Column(_("replied at"), lambda e: e.replied_at),
+        Column(_("final at"), lambda e: e.finalised_at),
+    ],
+)
+
+EXPERT_RATINGS = ListExport(
+    name="expert_ratings",
+    title=_("Expert ratings"),
+    columns=[
+        Column(_("expert"), lambda r: r.expert.name),
+        Column(_("contract"), lambda r: r.contract.number),
+        Column(_("professional quality"), lambda r: r.quality),
+        Column(_("diligence"), lambda r: r.diligence),
+        Column(_("integrity"), lambda r: r.integrity),
+        Column(_("average"), lambda r: r.average),
+        Column(_("comment"), lambda r: r.comment),
+        Column(_("rated at"), lambda r: r.updated_at),
+    ],
+)

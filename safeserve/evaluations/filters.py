@@ -1,0 +1,48 @@
+"""The one FilterSet of the evaluation list (page, export and API alike)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet
+from safeserve.evaluations.models import Evaluation, EvaluationStatus, ExpertRating
+
+
+class EvaluationFilter(ListFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=EvaluationStatus.choices, empty_label=_("All states")
+    )
+    year = django_filters.NumberFilter(
+        label=_("Year"), field_name="period_end__year", min_value=2000, max_value=2100
+    )
+    passed = FlagFilter(label=_("Passed"), field_name="passed")
+    q = django_filters.CharFilter(label=_("Contract or provider"), method="filter_q")
+    contract = IdFilter(label=_("Contract"), field_name="contract_id")
+    provider = IdFilter(label=_("Provider"), field_name="provider_id")
+
+    class Meta:
+        model = Evaluation
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Evaluation], name: str, value: str) -> Any:
+        text = value.strip()[:60]
+        if not text:
+            return queryset
+        from django.db.models import Q
+
+        return queryset.filter(
+            Q(contract__number__icontains=text) | Q(provider__name__icontains=text)
+        )
+
+
+class ExpertRatingFilter(ListFilterSet):
+    contract = IdFilter(label=_("Contract"), field_name="contract_id")
+    expert = IdFilter(label=_("Expert"), field_name="expert_id")
+
+    class Meta:
+        model = ExpertRating
+        fields: list[str] = []

@@ -1,0 +1,62 @@
+"""What evaluations add to the contract page: its evaluations by period, and the periods the
+purchaser may open now."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from safeserve.common.request import AuthedRequest
+from safeserve.contracts.models import Contract
+from safeserve.contracts.permissions import is_purchaser
+from safeserve.evaluations import ratings
+from safeserve.evaluations.models import Evaluation, ExpertRating
+from safeserve.evaluations.services import open_periods
+
+
+def contract_evaluations(
+    request: AuthedRequest, contract: Contract, verbs: list[str]
+) -> SafeString:
+    evaluations = list(
+        Evaluation.objects.visible_to(request.user)
+        .filter(contract=contract)
+        .order_by("period_start")
+    )
+    purchaser = is_purchaser(request.user, contract)
+    opens = open_periods(contract) if purchaser else []
+    given = {
+        r.expert_id: r
+        for r in ExpertRating.objects.visible_to(request.user).filter(contract=contract)
+    }
+    experts = []
+    for expert in ratings.participants(contract):
+        rating = given.get(expert.pk)
+        experts.append(
+            {
+                "expert": expert,
+                "rating": rating,
+                "fields": [
+                    (name, label, getattr(rating, name) if rating else 5)
+                    for name, label in ratings.dimension_labels()
+                ],
+            }
+        )
+    if not evaluations and not opens and not experts:
+        return SafeString("")
+    return cast(
+        SafeString,
+        render_to_string(
+            "evaluations/_contract_panel.html",
+            {
+                "contract": contract,
+                "evaluations": evaluations,
+                "periods": opens,
+                "experts": experts,
+                "rates": purchaser,
+                "scale": range(1, 6),
+            },
+            request=request,
+        ),
+    )

@@ -1,0 +1,127 @@
+"""What evaluations put in a person's 待办: a draft to score and send (the purchaser), one to
+reply to (the provider's admin and leader, by the window's end), one to make final (the
+purchaser's leader, once replied or the window has passed — never by itself); and a note of
+ended contracts not yet evaluated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from safeserve.common.todo import TodoNote, TodoRow, register_todo_notes, register_todo_rows
+from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.evaluations.models import Evaluation, EvaluationStatus
+from safeserve.evaluations.workflows import EVALUATION
+from safeserve.organizations.models import ACTING_ROLES, PURCHASER_KINDS, Role
+
+
+def _evaluations(user: Any, *statuses: str) -> Any:
+    return (
+        Evaluation.objects.visible_to(user)
+        .filter(status__in=statuses)
+        .select_related("contract__provider", "contract__purchaser", "provider")
+        .prefetch_related("scores")
+        .order_by("created_at", "pk")
+    )
+
+
+def _url(evaluation: Evaluation) -> str:
+    return reverse("evaluations:detail", args=[evaluation.pk])
+
+
+def _title(evaluation: Evaluation) -> str:
+    return f"{evaluation.title} · {evaluation.provider.name}"
+
+
+def _finalisable(evaluation: Evaluation) -> bool:
+    """Waits on the leader once replied or once the window has passed (the same as
+    workflows.reply_or_window_passed, and the candidates' SQL below)."""
+    return evaluation.status == EvaluationStatus.REPLIED or (
+        evaluation.reply_due is not None and evaluation.reply_due < timezone.localdate()
+    )
+
+
+def _leaders(user: Any) -> Any:
+    if user.role != Role.LEADER:
+        return Evaluation.objects.none()
+    return _evaluations(user, EvaluationStatus.SENT, EvaluationStatus.REPLIED).filter(
+        Q(status=EvaluationStatus.REPLIED) | Q(reply_due__lt=timezone.localdate())
+    )
+
+
+register_todo_rows(
+    [
+        TodoRow(
+            key="evaluation.send",
+            table=EVALUATION,
+            verbs=("send",),
+            label=gettext_lazy("Score and send evaluations"),
+            candidates=lambda user: _evaluations(user, EvaluationStatus.DRAFT).filter(
+                purchaser_id=user.organization_id or 0
+            ),
+            title=_title,
+            url=_url,
+            homework=True,  # scoring is the evaluator's own work
+        ),
+        TodoRow(
+            key="evaluation.reply",
+            table=EVALUATION,
+            verbs=("reply",),
+            label=gettext_lazy("Reply to evaluations"),
+            candidates=lambda user: (
+                _evaluations(user, EvaluationStatus.SENT)
+                if user.role in (Role.ADMIN, Role.LEADER)
+                else Evaluation.objects.none()
+            ),
+            title=_title,
+            url=_url,
+            since=lambda e: e.sent_at,
+            due=lambda e: e.reply_due,
+        ),
+        TodoRow(
+            key="evaluation.finalise",
+            table=EVALUATION,
+            verbs=("finalise",),
+            label=gettext_lazy("Make evaluations final"),
+            candidates=_leaders,
+            title=_title,
+            url=_url,
+            since=lambda e: e.replied_at or e.reply_due,
+            waiting=_finalisable,
+        ),
+    ]
+)
+
+
+def unevaluated(user: Any) -> list[TodoNote]:
+    """The purchaser's contracts that have ended without the evaluation of their last
+    period (R16)."""
+    org = getattr(user, "organization", None)
+    if org is None or org.kind not in PURCHASER_KINDS or user.role not in ACTING_ROLES:
+        return []
+    closing = Evaluation.objects.filter(contract=OuterRef("pk"), period_end=OuterRef("period_end"))
+    count = (
+        Contract.objects.filter(
+            purchaser_id=org.pk,
+            status__in=(ContractStatus.COMPLETED, ContractStatus.TERMINATED),
+        )
+        .exclude(Exists(closing))
+        .count()
+    )
+    if not count:
+        return []
+    return [
+        TodoNote(
+            gettext_lazy("Evaluation due"),
+            _("%(n)d ended contracts are not evaluated yet") % {"n": count},
+            reverse("contracts:list") + "?status=completed",
+        )
+    ]
+
+
+register_todo_notes(unevaluated)
