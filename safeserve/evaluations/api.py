@@ -139,6 +139,11 @@ class ReplyInput(serializers.Serializer[Any]):
     files = serializers.ListField(child=serializers.FileField(), required=False)
 
 
+def _text(value: Any) -> str:
+    """A text field as sent; anything but text counts as missing (the service names it)."""
+    return value if isinstance(value, str) else ""
+
+
 def _changes(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return {row["position"]: {k: v for k, v in row.items() if k != "position"} for row in rows}
 
@@ -207,7 +212,7 @@ class EvaluationViewSet(ExportMixin, ScopedViewSet):
         evaluation = services.evaluation_reply(
             actor=actor_of(request),
             evaluation=self.get_object(),
-            statement=str(body_dict(request).get("statement") or ""),
+            statement=_text(body_dict(request).get("statement")),
             files=request.FILES.getlist("files"),
         )
         return self._out(evaluation)

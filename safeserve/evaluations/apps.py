@@ -13,6 +13,8 @@ class EvaluationsConfig(AppConfig):
             audit_labels,  # noqa: F401 — registers the labels
             todo,  # noqa: F401 — registers its 待办 rows
         )
-        from safeserve.evaluations.panels import contract_evaluations
+        from safeserve.evaluations.panels import contract_evaluations, expert_ratings
+        from safeserve.providers.panels import register_expert_panel
 
         register_contract_panel(contract_evaluations, order=10)
+        register_expert_panel(expert_ratings, order=10)

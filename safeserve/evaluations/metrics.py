@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncDay
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,8 +29,8 @@ from safeserve.fieldwork.models import (
     FeeComplaintStatus,
     ServiceTask,
     TaskRating,
-    TaskStatus,
     Timeliness,
+    answered_late,
     timeliness,
 )
 from safeserve.hazards.filters import CLOSED_IN_TIME
@@ -70,8 +71,8 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
     """The metrics of ``contract`` for the period ``start``–``end`` (inclusive), as of today."""
     today = timezone.localdate()
     cid, span = contract.pk, {"date_from": start, "date_to": end}
-    tasks = ServiceTask.objects.filter(contract=contract, planned_date__range=(start, end)).exclude(
-        status=TaskStatus.CANCELLED
+    tasks = ServiceTask.objects.filter(contract=contract, planned_date__range=(start, end)).filter(
+        timeliness(Timeliness.PLANNED, today)
     )
     counted = tasks.aggregate(
         planned=Count("pk"),
@@ -97,6 +98,7 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
         due=Count("pk"),
         on_time=Count("pk", filter=Q(sent_at__isnull=False, sent_late=False)),
         late=Count("pk", filter=Q(sent_late=True)),
+        unsent=Count("pk", filter=Q(sent_at__isnull=True, due_at__lt=timezone.now())),
     )
     report_days = policy_for(contract.county_id).report_due_days
     done_tasks = tasks.filter(timeliness(Timeliness.DONE, today))
@@ -108,14 +110,16 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
             filter=Q(
                 status__in=ISSUED_REPORT_STATUSES,
                 version=1,
-                issued_at__lte=F("task__findings_recorded_at") + dt.timedelta(days=report_days),
+                # by the end of the local day N days after the findings
+                issued_at__lt=TruncDay("task__findings_recorded_at")
+                + dt.timedelta(days=report_days + 1),
             ),
         ),
-        returned=Count("task", distinct=True, filter=Q(status=ReportStatus.RETURNED))
-        + Count(
+        returned=Count(
             "task",
             distinct=True,
-            filter=Q(status=ReportStatus.SUPERSEDED, return_reason__gt=""),
+            filter=Q(status=ReportStatus.RETURNED)
+            | Q(status=ReportStatus.SUPERSEDED, return_reason__gt=""),
         ),
     )
     ratings = TaskRating.objects.filter(task__in=tasks.values("pk")).aggregate(
@@ -126,14 +130,7 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
     ).count()
     requests = DocumentRequest.objects.filter(
         contract=contract, due_date__range=(start, end)
-    ).aggregate(
-        count=Count("pk"),
-        late=Count(
-            "pk",
-            filter=Q(answered_at__date__gt=F("due_date"))
-            | Q(answered_at__isnull=True, due_date__lt=today),
-        ),
-    )
+    ).aggregate(count=Count("pk"), late=Count("pk", filter=answered_late(today)))
 
     average = ratings["average"]
     return [
@@ -144,8 +141,12 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
                 Figure(
                     _("Enterprises visited of those covered"),
                     f"{counted['visited']} / {covered}（{_share(counted['visited'], covered)}）",
+                ),
+                Figure(
+                    _("Tasks done"),
+                    str(counted["done"]),
                     _url(tasks_url, contract=cid, timeliness=Timeliness.DONE, **span),
-                )
+                ),
             ],
         ),
         Metric(
@@ -155,7 +156,7 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
                 Figure(
                     _("Planned in the period"),
                     str(counted["planned"]),
-                    _url(tasks_url, contract=cid, **span),
+                    _url(tasks_url, contract=cid, timeliness=Timeliness.PLANNED, **span),
                 ),
                 Figure(
                     _("Done on time"),
@@ -229,6 +230,7 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
                     str(majors["late"]),
                     _url("hazards:reports", contract=cid, due_from=start, due_to=end, late="yes"),
                 ),
+                Figure(_("Past due and not sent"), str(majors["unsent"])),
             ],
         ),
         Metric(
@@ -238,7 +240,6 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
                 Figure(
                     _("Tasks done with their report issued"),
                     f"{reports['tasks']} / {counted['done']}",
-                    _url("documents:reports", contract=cid),
                 ),
                 Figure(
                     _("Issued within %(n)d days, first version") % {"n": report_days},
@@ -264,7 +265,13 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
                 Figure(
                     _("Confirmed in the period"),
                     str(fees),
-                    _url("fieldwork:fee_complaints", contract=cid, status="confirmed"),
+                    _url(
+                        "fieldwork:fee_complaints",
+                        contract=cid,
+                        status="confirmed",
+                        demanded_from=start,
+                        demanded_to=end,
+                    ),
                 )
             ],
             note=_("R15: a provider may charge the enterprises nothing."),
@@ -276,9 +283,19 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
                 Figure(
                     _("Answer due in the period"),
                     str(requests["count"]),
-                    _url("fieldwork:document_requests", contract=cid),
+                    _url("fieldwork:document_requests", contract=cid, due_from=start, due_to=end),
                 ),
-                Figure(_("Answered late or not at all"), str(requests["late"])),
+                Figure(
+                    _("Answered late or not at all"),
+                    str(requests["late"]),
+                    _url(
+                        "fieldwork:document_requests",
+                        contract=cid,
+                        due_from=start,
+                        due_to=end,
+                        late="yes",
+                    ),
+                ),
             ],
         ),
     ]

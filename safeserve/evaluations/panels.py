@@ -14,6 +14,7 @@ from safeserve.contracts.permissions import is_purchaser
 from safeserve.evaluations import ratings
 from safeserve.evaluations.models import Evaluation, ExpertRating
 from safeserve.evaluations.services import open_periods
+from safeserve.providers.models import Expert
 
 
 def contract_evaluations(
@@ -59,4 +60,20 @@ def contract_evaluations(
             },
             request=request,
         ),
+    )
+
+
+def expert_ratings(request: AuthedRequest, expert: Expert) -> SafeString:
+    """The ratings the viewer may see of this expert, contract by contract (R10)."""
+    given = list(
+        ExpertRating.objects.visible_to(request.user)
+        .filter(expert=expert)
+        .select_related("contract", "contract__purchaser")
+        .order_by("-updated_at", "-pk")[:50]
+    )
+    if not given:
+        return SafeString("")
+    return cast(
+        SafeString,
+        render_to_string("evaluations/_expert_ratings.html", {"ratings": given}, request=request),
     )

@@ -16,6 +16,7 @@ from safeserve.common.exceptions import ApplicationError
 from safeserve.contracts.models import Contract
 from safeserve.contracts.permissions import is_purchaser
 from safeserve.evaluations.models import ExpertRating
+from safeserve.fieldwork.models import TaskStatus
 from safeserve.providers.models import Expert
 
 DIMENSIONS = ("quality", "diligence", "integrity")
@@ -29,9 +30,15 @@ def dimension_labels() -> list[tuple[str, str]]:
 
 
 def participants(contract: Contract) -> QuerySet[Expert]:
-    """The experts assigned to any task of the contract (R10: every task names them)."""
+    """The experts assigned to any task of the contract not cancelled (R10: every task names
+    them)."""
     return (
-        Expert.objects.filter(assignments__task__contract=contract)
+        Expert.objects.filter(
+            assignments__task__contract=contract,
+            assignments__task__status__in=[
+                s for s in TaskStatus.values if s != TaskStatus.CANCELLED
+            ],
+        )
         .distinct()
         .order_by("name", "pk")
     )

@@ -24,3 +24,14 @@ def evaluation_details(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
         "replied_by",
         "finalised_by",
     ).prefetch_related("scores", "files")
+
+
+def hidden_history(viewer: Any) -> tuple[str, ...]:
+    """The provider sees the evaluation from when it was sent: the purchaser's drafting (the
+    scores before they were sent) is its own work."""
+    from safeserve.organizations.models import OrganizationKind
+
+    org = getattr(viewer, "organization", None)
+    if org is not None and org.kind == OrganizationKind.PROVIDER:
+        return ("evaluation.opened", "evaluation.scored")
+    return ()

@@ -30,7 +30,7 @@ from safeserve.evaluations.models import (
     EvaluationScore,
     EvaluationStatus,
 )
-from safeserve.evaluations.workflows import EVALUATION
+from safeserve.evaluations.workflows import EVALUATION, every_criterion_scored
 
 COMMENT_LIMIT = 2000
 REPLY_LIMIT = 10000
@@ -70,7 +70,7 @@ def open_periods(
     return [
         (start, end, closing)
         for start, end, closing in periods(contract)
-        if (start, end) not in taken and (end < today or (closing and ended))
+        if (start, end) not in taken and ((not closing and end < today) or (closing and ended))
     ]
 
 
@@ -133,7 +133,11 @@ def evaluation_open(
         period_start=period_start,
         period_end=period_end,
         closing=match[0][2],
-        pass_score=locked.pass_score or policy_for(locked.county_id).pass_score,
+        pass_score=(
+            locked.pass_score
+            if locked.pass_score is not None
+            else policy_for(locked.county_id).pass_score
+        ),
         created_by=actor,
     )
     EvaluationScore.objects.bulk_create(
@@ -166,11 +170,14 @@ def _parse_score(raw: Any, score: EvaluationScore) -> Decimal | None:
     if raw in (None, ""):
         return None
     try:
-        value = Decimal(str(raw)).quantize(Decimal("0.1"))
+        value = Decimal(str(raw).strip())
+        if not value.is_finite() or value != value.quantize(Decimal("0.1")):
+            value = Decimal(-1)  # NaN, infinity, or finer than a tenth: refused below
+        value = value.quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):
         value = Decimal(-1)
     if not Decimal(0) <= value <= score.weight:
-        message = _("%(name)s: a score from 0 to %(weight)d.") % {
+        message = _("%(name)s: a score from 0 to %(weight)d, in tenths at most.") % {
             "name": score.name,
             "weight": score.weight,
         }
@@ -199,7 +206,7 @@ def _apply(
     for position, values in sorted(changes.items()):
         score = by_position[position]
         new_score = _parse_score(values.get("score", score.score), score)
-        comment = str(values.get("comment", score.comment) or "").strip()
+        comment = str(values.get("comment", score.comment) or "").replace("\r\n", "\n").strip()
         if len(comment) > COMMENT_LIMIT:
             message = _("%(name)s: the comment is over %(n)d characters.") % {
                 "name": score.name,
@@ -209,7 +216,7 @@ def _apply(
                 "invalid", message, errors={f"comment_{position}": [message]}, status=400
             )
         failed = bool(values.get("failed_veto", score.failed_veto)) and score.veto
-        before = (score.score, score.failed_veto, score.comment)
+        before = (score.score, score.failed_veto, score.comment.replace("\r\n", "\n").strip())
         if (new_score, failed, comment) != before:
             changed[score.name] = (
                 _describe(score.score, score.failed_veto),
@@ -347,6 +354,9 @@ def evaluation_finalise(
     if len(text) > REPLY_LIMIT:
         message = _("The reasons are over %(n)d characters.") % {"n": REPLY_LIMIT}
         raise ApplicationError("invalid", message, errors={"reason": [message]}, status=400)
+    incomplete = every_criterion_scored(locked)
+    if incomplete is not None:  # a change may not blank what was sent
+        raise incomplete
     _result(locked)
     before = locked.status
     locked.status, locked.final_note = EvaluationStatus.FINAL, text

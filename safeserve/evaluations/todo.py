@@ -99,8 +99,8 @@ register_todo_rows(
 
 
 def unevaluated(user: Any) -> list[TodoNote]:
-    """The purchaser's contracts that have ended without the evaluation of their last
-    period (R16)."""
+    """The purchaser's completed contracts without the evaluation of their last period (R16);
+    the link lists its completed contracts."""
     org = getattr(user, "organization", None)
     if org is None or org.kind not in PURCHASER_KINDS or user.role not in ACTING_ROLES:
         return []
@@ -108,7 +108,9 @@ def unevaluated(user: Any) -> list[TodoNote]:
     count = (
         Contract.objects.filter(
             purchaser_id=org.pk,
-            status__in=(ContractStatus.COMPLETED, ContractStatus.TERMINATED),
+            status=ContractStatus.COMPLETED,
+            period_start__isnull=False,
+            period_end__isnull=False,
         )
         .exclude(Exists(closing))
         .count()

@@ -123,7 +123,9 @@ def _page(
             "error": error,
             "errors": (error.errors if error else None) or {},
             "typed": typed or {},
-            "history": history_for(evaluation, request.user),
+            "history": history_for(
+                evaluation, request.user, hide_actions=selectors.hidden_history(request.user)
+            ),
         },
         status=status,
     )

@@ -22,6 +22,7 @@ from safeserve.fieldwork.models import (
     TaskKind,
     TaskStatus,
     Timeliness,
+    answered_late,
     timeliness,
 )
 
@@ -68,6 +69,12 @@ class FeeComplaintFilter(ListFilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=FeeComplaintStatus.choices, empty_label=_("All states")
     )
+    demanded_from = django_filters.DateFilter(
+        label=_("Demanded from"), field_name="demanded_on", lookup_expr="gte", widget=DATE
+    )
+    demanded_to = django_filters.DateFilter(
+        label=_("Demanded until"), field_name="demanded_on", lookup_expr="lte", widget=DATE
+    )
     contract = IdFilter(label=_("Contract"), field_name="contract_id")
     enterprise = IdFilter(label=_("Enterprise"), field_name="enterprise_id")
 
@@ -83,9 +90,20 @@ class DocumentRequestFilter(ListFilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("Request"), choices=DocumentRequestKind.choices, empty_label=_("All kinds")
     )
+    due_from = django_filters.DateFilter(
+        label=_("Answer due from"), field_name="due_date", lookup_expr="gte", widget=DATE
+    )
+    due_to = django_filters.DateFilter(
+        label=_("Answer due until"), field_name="due_date", lookup_expr="lte", widget=DATE
+    )
+    late = FlagFilter(label=_("Answered late or not at all"), method="filter_late")
     contract = IdFilter(label=_("Contract"), field_name="contract_id")
     enterprise = IdFilter(label=_("Enterprise"), field_name="enterprise_id")
 
     class Meta:
         model = DocumentRequest
         fields: list[str] = []
+
+    def filter_late(self, queryset: QuerySet[DocumentRequest], name: str, value: bool) -> Any:
+        late = answered_late(timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)

@@ -64,6 +64,7 @@ DONE_TASK_STATUSES = (TaskStatus.FINDINGS_RECORDED, TaskStatus.REPORTED, TaskSta
 class Timeliness(models.TextChoices):
     """Whether a task was done by its planned date (R16 counts them per evaluation)."""
 
+    PLANNED = "planned", _("Planned (not cancelled)")
     DONE = "done", _("Done")
     ON_TIME = "on_time", _("Done on time")
     LATE = "late", _("Done late")
@@ -75,6 +76,8 @@ def timeliness(which: str, today: dt.date) -> Q:
     findings recorded (or reported, accepted); on time is recorded on or before the planned
     day; missed is still open after it."""
     done = Q(status__in=DONE_TASK_STATUSES)
+    if which == Timeliness.PLANNED:
+        return ~Q(status=TaskStatus.CANCELLED)
     if which == Timeliness.DONE:
         return done
     if which == Timeliness.ON_TIME:
@@ -543,6 +546,12 @@ class DocumentRequestStatus(models.TextChoices):
     OPEN = "open", _("Waiting for the enterprise")
     ANSWERED = "answered", _("Answered")
     CLOSED = "closed", _("Closed")
+
+
+def answered_late(today: dt.date) -> Q:
+    """A document request answered after its date, or still unanswered past it (R20; the
+    list's filter and the evaluation metrics share it)."""
+    return Q(answered_at__date__gt=F("due_date")) | Q(answered_at__isnull=True, due_date__lt=today)
 
 
 class DocumentRequestQuerySet(models.QuerySet["DocumentRequest"]):

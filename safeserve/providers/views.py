@@ -48,6 +48,7 @@ from safeserve.providers.models import (
     Qualification,
     ViolationRecord,
 )
+from safeserve.providers.panels import expert_panels
 from safeserve.providers.permissions import (
     can_edit_expert,
     can_edit_provider,
@@ -403,6 +404,7 @@ def expert_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "county_office": is_county_office_actor(request.user),
             "membership": membership,
             "history": history_for(expert, request.user),
+            "panels": expert_panels(request, expert),
         },
     )
 

@@ -214,6 +214,8 @@ def test_each_metric_counts_the_rows_its_link_lists(users, contract, hengfeng, n
 
     finish(users, reload(on_time))
     plan_task(users, contract, neighbours[0], days=0)  # will be missed
+    cancelled = plan_task(users, contract, neighbours[1], days=0)
+    fieldwork.task_cancel(actor=users["provider_admin"], task=cancelled, reason="企业停产")
     with at(NEXT_YEAR):
         start, end, _closing = services.open_periods(contract)[0]
         computed = {m.key: m for m in metrics.compute(contract, start, end)}

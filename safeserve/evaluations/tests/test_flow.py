@@ -21,6 +21,7 @@ from safeserve.evaluations import services
 from safeserve.evaluations.models import EvaluationStatus
 from safeserve.evaluations.tests.conftest import NEXT_YEAR, at
 from safeserve.evaluations.tests.helpers import (
+    FULL,
     final,
     first_period,
     opened,
@@ -153,8 +154,11 @@ def test_a_lapsed_window_is_never_finalised_by_itself(users, contract, next_year
 
 def test_the_final_result_of_the_last_period_evaluates_the_contract(users, contract):
     end = contract.period_end + dt.timedelta(days=1)
+    with at(end):  # the service period is over, the contract not yet completed
+        assert [p[2] for p in services.open_periods(contract)] == [False]
     with at(end):
         contracts.contract_complete(actor=users["township_officer"], contract=contract)
+        contract.refresh_from_db()
         periods = services.open_periods(contract)
         assert [p[2] for p in periods] == [False, True]
         start, stop, _closing = periods[-1]
@@ -177,3 +181,39 @@ def test_the_first_period_does_not_evaluate_the_contract(users, contract, next_y
     contract.refresh_from_db()
     assert contract.status == ContractStatus.IN_SERVICE
     assert (start, end) == (evaluation.period_start, evaluation.period_end)
+
+
+def test_finalising_may_not_blank_a_score_and_a_retyped_comment_is_no_change(
+    users, contract, next_year
+):
+    evaluation = replied(users, sent(users, opened(users, contract)))
+    with pytest.raises(ApplicationError) as refused:
+        final(users, evaluation, changes={1: {"score": "", "comment": ""}}, reason="清空")
+    assert refused.value.code == "criteria_unscored"
+    # the page's textarea sends the stored comment back with CRLF line ends: not a change
+    same = {1: {"score": "36", "comment": FULL[1]["comment"].replace("\n", "\r\n")}}
+    assert final(users, evaluation, changes=same).status == EvaluationStatus.FINAL
+
+
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "-1", "5.05", "1e400", "abc"])
+def test_a_score_that_is_not_a_plain_number_in_range_is_refused(users, contract, next_year, raw):
+    evaluation = opened(users, contract)
+    with pytest.raises(ApplicationError) as refused:
+        scored(users, evaluation, {1: {"score": raw, "comment": "x"}})
+    assert refused.value.status == 400 and "score_1" in refused.value.errors
+
+
+def test_the_provider_does_not_see_the_drafting_in_the_history(users, contract, next_year):
+    from safeserve.audit.selectors import history_for
+    from safeserve.evaluations.selectors import hidden_history
+
+    evaluation = sent(users, opened(users, contract))
+    provider = users["provider_admin"]
+    shown = [
+        e.action for e in history_for(evaluation, provider, hide_actions=hidden_history(provider))
+    ]
+    assert shown == ["evaluation.sent"]
+    officer = users["township_officer"]
+    assert "evaluation.scored" in [
+        e.action for e in history_for(evaluation, officer, hide_actions=hidden_history(officer))
+    ]

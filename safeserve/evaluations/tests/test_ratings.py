@@ -112,3 +112,15 @@ def test_the_page_and_the_api_rate_and_list(users, worked, login, api):
         .status_code
         == 403
     )
+
+
+def test_the_ratings_are_kept_on_the_experts_page(users, worked, login):
+    lead = expert_of(users["expert"])
+    _rate(users["township_officer"], worked, lead, comment="现场检查细致")
+    url = reverse("providers:expert_detail", args=[lead.pk])
+    for persona, shown in (("expert", True), ("provider_admin", True), ("township_officer", True)):
+        page = login(users[persona]).get(url)
+        assert page.status_code == 200
+        assert ("现场检查细致" in page.content.decode()) is shown, persona
+    other = login(users["other_provider_admin"]).get(url)
+    assert other.status_code == 404 or "现场检查细致" not in other.content.decode()
