@@ -31,6 +31,7 @@ from safeserve.evaluations.models import (
     ExpertRating,
 )
 from safeserve.evaluations.workflows import EVALUATION
+from safeserve.providers.models import Expert
 
 
 class EvaluationSerializer(serializers.ModelSerializer[Evaluation]):
@@ -287,7 +288,8 @@ class ExpertRatingViewSet(ExportMixin, ScopedViewSet):
         values = data.validated_data
         actor = actor_of(request)
         contract = get_visible(Contract.objects.all(), actor, pk=values["contract"])
-        expert = ratings.participants(contract).filter(pk=values["expert"]).first()
+        # whether the expert worked on the contract is the service's rule (not_participant)
+        expert = Expert.objects.filter(pk=values["expert"]).first()
         if expert is None:
             raise ApplicationError(
                 "not_participant",

@@ -4,16 +4,15 @@ for those ticked (R10). And the sections later apps add to the notice pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import cast
 
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from safeserve.common.panels import PanelRegistry
 from safeserve.common.request import AuthedRequest
 from safeserve.fieldwork.models import ServiceTask
-from safeserve.hazards.models import Hazard, Notice
+from safeserve.hazards.models import Hazard
 from safeserve.hazards.workflows import HAZARD
 
 
@@ -46,29 +45,10 @@ def task_hazards(request: AuthedRequest, task: ServiceTask, verbs: list[str]) ->
 
 # --- The notice page and the notice's link page --------------------------------------------
 
-NoticePanel = Callable[[HttpRequest, Notice], SafeString]
-LinkPanel = Callable[[HttpRequest, Notice, str], SafeString]
-
-_notice_panels: list[NoticePanel] = []
-_link_panels: list[LinkPanel] = []
-
-
-def register_notice_panel(panel: NoticePanel) -> None:
-    """A later app's section of the notice page (documents: the signed PDF and its
-    signatures), registered in its AppConfig.ready."""
-    if panel not in _notice_panels:
-        _notice_panels.append(panel)
-
-
-def register_link_panel(panel: LinkPanel) -> None:
-    """A later app's section of the enterprise's link page (documents: the signed PDF)."""
-    if panel not in _link_panels:
-        _link_panels.append(panel)
-
-
-def notice_panels(request: HttpRequest, notice: Notice) -> list[SafeString]:
-    return [panel(request, notice) for panel in _notice_panels]
-
-
-def link_panels(request: HttpRequest, notice: Notice, token: str) -> list[SafeString]:
-    return [panel(request, notice, token) for panel in _link_panels]
+# A panel takes the request and the notice (and on the link page the link's token).
+NOTICE_PANELS = PanelRegistry()
+LINK_PANELS = PanelRegistry()
+register_notice_panel = NOTICE_PANELS.register  # documents: the signed PDF and its signatures
+register_link_panel = LINK_PANELS.register  # documents: the signed PDF for the enterprise
+notice_panels = NOTICE_PANELS.render
+link_panels = LINK_PANELS.render
