@@ -20,7 +20,13 @@ from safeserve.enterprises.api import (
     EnterpriseViewSet,
     SectorRuleViewSet,
 )
-from safeserve.evaluations.api import EvaluationViewSet, ExpertRatingViewSet
+from safeserve.evaluations.api import (
+    AnnualSubmissionViewSet,
+    EvaluationViewSet,
+    ExpertRatingViewSet,
+    ReEvaluationViewSet,
+    SanctionViewSet,
+)
 from safeserve.fieldwork.api import DocumentRequestViewSet, FeeComplaintViewSet, TaskViewSet
 from safeserve.hazards.api import (
     HazardViewSet,
@@ -73,6 +79,9 @@ router.register("reports", TechnicalReportViewSet, basename="report")
 router.register("signing-credentials", SigningCredentialViewSet, basename="signing-credential")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("expert-ratings", ExpertRatingViewSet, basename="expert-rating")
+router.register("re-evaluations", ReEvaluationViewSet, basename="re-evaluation")
+router.register("sanctions", SanctionViewSet, basename="sanction")
+router.register("annual-submissions", AnnualSubmissionViewSet, basename="annual-submission")
 router.register("fee-complaints", FeeComplaintViewSet, basename="fee-complaint")
 router.register("document-requests", DocumentRequestViewSet, basename="document-request")
 

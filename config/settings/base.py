@@ -393,6 +393,8 @@ SPECTACULAR_SETTINGS = {
         "FeeComplaintStatusEnum": "safeserve.fieldwork.models.FeeComplaintStatus",
         "HazardLevelEnum": "safeserve.hazards.models.HazardLevel",
         "EvaluationStatusEnum": "safeserve.evaluations.models.EvaluationStatus",
+        "SanctionStatusEnum": "safeserve.evaluations.models.SanctionStatus",
+        "SubmissionStatusEnum": "safeserve.evaluations.models.SubmissionStatus",
         "HazardStatusEnum": "safeserve.hazards.models.HazardStatus",
         "ReportStatusEnum": "safeserve.hazards.models.ReportStatus",
         "ExtensionStatusEnum": "safeserve.hazards.models.ExtensionStatus",

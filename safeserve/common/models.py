@@ -1,3 +1,5 @@
+import calendar
+import datetime as dt
 from typing import Any
 
 from django.db import models
@@ -123,8 +125,10 @@ class CountyPolicy(BaseModel):
     evaluation_reply_days = models.PositiveSmallIntegerField(
         _("provider's window to reply to an evaluation (days)"), default=10
     )
+    # The year's evaluations are submitted early in the following year, so that contracts
+    # ending in December can finish their reply window (R16).
     annual_submission_month = models.PositiveSmallIntegerField(
-        _("annual submission deadline: month"), default=12
+        _("annual submission deadline: month of the following year"), default=1
     )
     annual_submission_day = models.PositiveSmallIntegerField(
         _("annual submission deadline: day"), default=31
@@ -232,3 +236,12 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.window_start:%H:%M} {self.count}"
+
+
+def annual_submission_due(county_id: int | None, year: int) -> dt.date:
+    """The deadline for submitting ``year``'s evaluations: the policy's month and day of the
+    following year (a day past the month's end counts as its last day)."""
+    policy = policy_for(county_id)
+    month = policy.annual_submission_month
+    last = calendar.monthrange(year + 1, month)[1]
+    return dt.date(year + 1, month, min(policy.annual_submission_day, last))

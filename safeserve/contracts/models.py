@@ -53,6 +53,9 @@ class ContractQuerySet(models.QuerySet["Contract"]):
             if user.role == Role.EXPERT:
                 return self.none()
             return self.filter(provider__organization_id=org.pk)
+        if org.kind == OrganizationKind.EVALUATOR:
+            # R16: exactly the contracts the county office commissioned it to re-evaluate
+            return self.filter(evaluator_grants__evaluator_id=org.pk)
         return self.none()
 
 
@@ -244,10 +247,18 @@ class Payment(BaseModel):
 
 
 class Deduction(BaseModel):
-    """扣减经费: recorded by hand now, by failed evaluations later (R17)."""
+    """扣减经费: recorded by the purchaser, or by a confirmed sanction after a failed evaluation
+    (R17). A lifted sanction reverses its deduction with a credit row (``credit``), so the
+    ledger keeps both."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="deductions")
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    # 应追回: the part of a sanction's deduction beyond what was still unpaid — money already
+    # paid that the provider must give back; never counted against what remains payable.
+    recoverable = models.DecimalField(
+        _("to be recovered (yuan)"), max_digits=14, decimal_places=2, default=0
+    )
+    credit = models.BooleanField(_("credit reversing a deduction"), default=False)
     reason = models.TextField(_("reason"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -258,11 +269,16 @@ class Deduction(BaseModel):
         verbose_name = _("deduction")
         verbose_name_plural = _("deductions")
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="deduction_amount_positive")
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) | Q(recoverable__gt=0), name="deduction_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0, recoverable__gte=0), name="deduction_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"-{self.amount}"
+        return f"+{self.amount}" if self.credit else f"-{self.amount}"
 
 
 class ContractEnterprise(models.Model):
@@ -329,3 +345,28 @@ class Engagement(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.expert_id}@{self.contract_id}"
+
+
+class EvaluatorGrant(models.Model):
+    """A third-party evaluator's read-only access to one contract and everything under it,
+    given when the county office commissions its re-evaluation (R16, WORKFLOWS.md "Who sees
+    what": evaluators see the contracts assigned to them)."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="evaluator_grants"
+    )
+    evaluator = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("evaluator access")
+        verbose_name_plural = _("evaluator access")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "evaluator"], name="evaluator_grant_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator_id}→{self.contract_id}"

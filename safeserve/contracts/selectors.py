@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from safeserve.contracts.models import Contract, ContractEnterprise, ContractStatus
 from safeserve.enterprises.models import Enterprise, EnterpriseStatus
@@ -71,8 +71,23 @@ def contract_list(*, viewer: User) -> QuerySet[Contract]:
 def payable_balance(contract: Contract) -> tuple[Decimal, Decimal, Decimal]:
     """(paid, deducted, still payable) — payable = amount (after amendments) − deductions − paid."""
     paid = contract.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    deducted = contract.deductions.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    deducted = deduction_totals(contract)[0]
     return paid, deducted, contract.current_amount - deducted - paid
+
+
+def deduction_totals(contract: Contract) -> tuple[Decimal, Decimal]:
+    """(deducted, to be recovered): deductions less the credits that reversed them (R17)."""
+    sums = contract.deductions.aggregate(
+        deducted=Sum("amount", filter=Q(credit=False)),
+        credited=Sum("amount", filter=Q(credit=True)),
+        owed=Sum("recoverable", filter=Q(credit=False)),
+        waived=Sum("recoverable", filter=Q(credit=True)),
+    )
+    zero = Decimal(0)
+    return (
+        (sums["deducted"] or zero) - (sums["credited"] or zero),
+        (sums["owed"] or zero) - (sums["waived"] or zero),
+    )
 
 
 def coverage_report(*, viewer: User, year: int) -> CoverageReport:

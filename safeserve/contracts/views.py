@@ -132,6 +132,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             # The county's coverage page is the government's (the provider cannot open it).
             "reads_coverage": can_read_procurement(user),
             "balance": services.payable_balance(contract),
+            "recoverable": selectors.deduction_totals(contract)[1],
             "payments": contract.payments.select_related("installment"),
             "deductions": contract.deductions.all(),
             "panels": contract_panels(request, contract, verbs),

@@ -22,15 +22,32 @@ from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.request import actor_of
 from safeserve.contracts.models import Contract
-from safeserve.evaluations import exports, metrics, ratings, selectors, services
-from safeserve.evaluations.filters import EvaluationFilter, ExpertRatingFilter
+from safeserve.evaluations import (
+    annual,
+    exports,
+    metrics,
+    ratings,
+    reevaluations,
+    sanctions,
+    selectors,
+    services,
+    summaries,
+)
+from safeserve.evaluations.filters import (
+    AnnualSubmissionFilter,
+    EvaluationFilter,
+    ExpertRatingFilter,
+    SanctionFilter,
+)
 from safeserve.evaluations.models import (
+    AnnualSubmission,
     Evaluation,
     EvaluationScore,
     EvaluationStatus,
     ExpertRating,
+    Sanction,
 )
-from safeserve.evaluations.workflows import EVALUATION
+from safeserve.evaluations.workflows import ANNUAL_SUBMISSION, EVALUATION, SANCTION
 from safeserve.providers.models import Expert
 
 
@@ -49,6 +66,9 @@ class EvaluationSerializer(serializers.ModelSerializer[Evaluation]):
             "purchaser_name",
             "provider",
             "provider_name",
+            "evaluator",
+            "original",
+            "effective",
             "period_start",
             "period_end",
             "closing",
@@ -307,3 +327,345 @@ class ExpertRatingViewSet(ExportMixin, ScopedViewSet):
             comment=values["comment"],
         )
         return Response(ExpertRatingSerializer(rating).data, status=201)
+
+
+class SanctionSerializer(serializers.ModelSerializer[Sanction]):
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    contract_number = serializers.CharField(source="contract.number", read_only=True)
+    period_start = serializers.DateField(source="evaluation.period_start", read_only=True)
+    period_end = serializers.DateField(source="evaluation.period_end", read_only=True)
+    total = serializers.DecimalField(
+        source="evaluation.total", max_digits=5, decimal_places=1, read_only=True
+    )
+    pass_score = serializers.IntegerField(source="evaluation.pass_score", read_only=True)
+    vetoed = serializers.BooleanField(source="evaluation.vetoed", read_only=True)
+    deducted = serializers.SerializerMethodField()
+    recoverable = serializers.SerializerMethodField()
+    ban = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sanction
+        fields = [
+            "id",
+            "provider",
+            "provider_name",
+            "contract",
+            "contract_number",
+            "evaluation",
+            "period_start",
+            "period_end",
+            "total",
+            "pass_score",
+            "vetoed",
+            "status",
+            "amount",
+            "basis",
+            "deducted",
+            "recoverable",
+            "ban",
+            "lift_proposed",
+            "decision_reason",
+            "decided_at",
+            "lift_reason",
+            "lifted_at",
+        ]
+
+    def get_deducted(self, obj: Sanction) -> str | None:
+        return str(obj.deduction.amount) if obj.deduction else None
+
+    def get_recoverable(self, obj: Sanction) -> str | None:
+        return str(obj.deduction.recoverable) if obj.deduction else None
+
+    def get_ban(self, obj: Sanction) -> dict[str, Any] | None:
+        ban = obj.debarment
+        if ban is None:
+            return None
+        return {"starts_on": ban.starts_on, "ends_on": ban.ends_on, "lifted_on": ban.lifted_on}
+
+
+class SanctionDetailSerializer(SanctionSerializer):
+    referrals = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(SanctionSerializer.Meta):
+        fields = [*SanctionSerializer.Meta.fields, "referrals", "allowed_actions"]
+
+    def get_referrals(self, obj: Sanction) -> list[dict[str, Any]]:
+        return [
+            {"referred_to": r.referred_to, "referred_on": r.referred_on, "content": r.content}
+            for r in obj.referrals.all()
+        ]
+
+    def get_allowed_actions(self, obj: Sanction) -> list[str]:
+        return SANCTION.verbs_for(self.context["request"].user, obj)
+
+
+class ConfirmInput(serializers.Serializer[Any]):
+    # checked by the service (yuan, zero or more, fen), naming the field
+    amount = serializers.CharField()
+    basis = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class SanctionReasonInput(serializers.Serializer[Any]):
+    reason = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class ReferInput(serializers.Serializer[Any]):
+    referred_to = serializers.CharField(allow_blank=True, max_length=100)
+    referred_on = serializers.DateField()
+    content = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class SanctionViewSet(ExportMixin, ScopedViewSet):
+    """``GET /sanctions/?status=&year=&lift_proposed=&provider=&contract=`` (and ``export/``):
+    the county office sees its county's; purchaser and provider those on their contracts.
+    Verbs (the county office's leader): ``confirm/`` (``amount``, ``basis``), ``reject/`` and
+    ``lift/`` (``reason``); ``refer/`` (county office: ``referred_to``, ``referred_on``,
+    ``content``)."""
+
+    serializer_class = SanctionSerializer
+    detail_serializer_class = SanctionDetailSerializer
+    filterset_class = SanctionFilter
+    list_export = exports.SANCTIONS
+
+    def scoped_queryset(self, actor: Any) -> Any:
+        if self.action in ("list", "export"):
+            return selectors.sanction_list(viewer=actor)
+        return selectors.sanction_details(Sanction.objects.visible_to(actor))
+
+    def _out(self, sanction: Sanction, status: int = 200) -> Response:
+        fresh = self.scoped_queryset(actor_of(self.request)).get(pk=sanction.pk)
+        return Response(
+            SanctionDetailSerializer(fresh, context=self.get_serializer_context()).data,
+            status=status,
+        )
+
+    @extend_schema(request=ConfirmInput, responses=SanctionDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        data = ConfirmInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        sanction = sanctions.sanction_confirm(
+            actor=actor_of(request),
+            sanction=self.get_object(),
+            amount=data.validated_data["amount"],
+            basis=data.validated_data["basis"],
+        )
+        return self._out(sanction)
+
+    @extend_schema(request=SanctionReasonInput, responses=SanctionDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        data = SanctionReasonInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        sanction = sanctions.sanction_reject(
+            actor=actor_of(request),
+            sanction=self.get_object(),
+            reason=data.validated_data["reason"],
+        )
+        return self._out(sanction)
+
+    @extend_schema(request=SanctionReasonInput, responses=SanctionDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def lift(self, request: Request, pk: str | None = None) -> Response:
+        data = SanctionReasonInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        sanction = sanctions.sanction_lift(
+            actor=actor_of(request),
+            sanction=self.get_object(),
+            reason=data.validated_data["reason"],
+        )
+        return self._out(sanction)
+
+    @extend_schema(request=ReferInput, responses={201: SanctionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def refer(self, request: Request, pk: str | None = None) -> Response:
+        data = ReferInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        sanction = self.get_object()
+        sanctions.referral_record(
+            actor=actor_of(request),
+            sanction=sanction,
+            referred_to=data.validated_data["referred_to"],
+            referred_on=data.validated_data["referred_on"],
+            content=data.validated_data["content"],
+        )
+        return self._out(sanction, status=201)
+
+
+class AnnualSubmissionSerializer(serializers.ModelSerializer[AnnualSubmission]):
+    purchaser_name = serializers.CharField(source="purchaser.name", read_only=True)
+
+    class Meta:
+        model = AnnualSubmission
+        fields = [
+            "id",
+            "purchaser",
+            "purchaser_name",
+            "year",
+            "status",
+            "due_on",
+            "submitted_at",
+            "late",
+            "decided_at",
+            "return_reason",
+            "replaces",
+        ]
+
+
+class AnnualSubmissionDetailSerializer(AnnualSubmissionSerializer):
+    rows = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(AnnualSubmissionSerializer.Meta):
+        fields = [*AnnualSubmissionSerializer.Meta.fields, "note", "rows", "allowed_actions"]
+
+    def get_rows(self, obj: AnnualSubmission) -> list[dict[str, Any]]:
+        return annual.summary_of(obj)
+
+    def get_allowed_actions(self, obj: AnnualSubmission) -> list[str]:
+        return ANNUAL_SUBMISSION.verbs_for(self.context["request"].user, obj)
+
+
+class SubmissionOpenInput(serializers.Serializer[Any]):
+    year = serializers.IntegerField()
+
+
+class ExplainInput(serializers.Serializer[Any]):
+    # {contract id: why it has no final evaluation}; checked by the service
+    explanations = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AnnualSubmissionViewSet(ExportMixin, ScopedViewSet):
+    """``GET /annual-submissions/?year=&status=&late=&purchaser=`` (and ``export/``): the
+    county office sees its county's, a purchaser its own. ``POST`` (the purchaser) starts the
+    submission of a ``year``; verbs ``explain/`` (``explanations`` by contract id, ``note``),
+    ``submit/`` (the purchaser's leader), ``receive/`` and ``return/`` (``reason``) by the
+    county office; ``summary/?kind=xlsx|pdf`` downloads the summary."""
+
+    serializer_class = AnnualSubmissionSerializer
+    detail_serializer_class = AnnualSubmissionDetailSerializer
+    filterset_class = AnnualSubmissionFilter
+    list_export = exports.ANNUAL_SUBMISSIONS
+
+    def scoped_queryset(self, actor: Any) -> Any:
+        if self.action in ("list", "export"):
+            return selectors.submission_list(viewer=actor)
+        return selectors.submission_details(AnnualSubmission.objects.visible_to(actor))
+
+    def _out(self, submission: AnnualSubmission, status: int = 200) -> Response:
+        fresh = self.scoped_queryset(actor_of(self.request)).get(pk=submission.pk)
+        return Response(
+            AnnualSubmissionDetailSerializer(fresh, context=self.get_serializer_context()).data,
+            status=status,
+        )
+
+    @extend_schema(request=SubmissionOpenInput, responses={201: AnnualSubmissionDetailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = SubmissionOpenInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        submission = annual.submission_open(
+            actor=actor_of(request), year=data.validated_data["year"]
+        )
+        return self._out(submission, status=201)
+
+    @extend_schema(request=ExplainInput, responses=AnnualSubmissionDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def explain(self, request: Request, pk: str | None = None) -> Response:
+        data = ExplainInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        submission = annual.submission_explain(
+            actor=actor_of(request),
+            submission=self.get_object(),
+            explanations=data.validated_data["explanations"],
+            note=data.validated_data["note"],
+        )
+        return self._out(submission)
+
+    @extend_schema(request=None, responses=AnnualSubmissionDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        submission = annual.submission_submit(actor=actor_of(request), submission=self.get_object())
+        return self._out(submission)
+
+    @extend_schema(request=None, responses=AnnualSubmissionDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def receive(self, request: Request, pk: str | None = None) -> Response:
+        submission = annual.submission_receive(
+            actor=actor_of(request), submission=self.get_object()
+        )
+        return self._out(submission)
+
+    @extend_schema(request=SanctionReasonInput, responses=AnnualSubmissionDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        data = SanctionReasonInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        submission = annual.submission_return(
+            actor=actor_of(request),
+            submission=self.get_object(),
+            reason=data.validated_data["reason"],
+        )
+        return self._out(submission)
+
+    @extend_schema(request=None, responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def summary(self, request: Request, pk: str | None = None) -> Any:
+        kind = request.query_params.get("kind", "xlsx")
+        if kind not in ("xlsx", "pdf"):
+            raise ApplicationError(
+                "invalid_kind",
+                _("Ask for kind=xlsx or kind=pdf."),
+                errors={"kind": [_("Ask for kind=xlsx or kind=pdf.")]},
+                status=400,
+            )
+        return summaries.summary_response(
+            actor=actor_of(request), submission=self.get_object(), kind=kind
+        )
+
+
+class CommissionInput(serializers.Serializer[Any]):
+    evaluator = serializers.IntegerField(min_value=1)
+    year = serializers.IntegerField()
+    reason = serializers.CharField(allow_blank=True, max_length=2000)
+    evaluations = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
+    share = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class ReEvaluationViewSet(EvaluationViewSet):
+    """``/re-evaluations/``: the third-party re-evaluations the user sees (filters as for
+    evaluations). ``POST commission/`` (the county office's officer or leader): ``evaluator``,
+    ``year``, ``reason`` and either ``evaluations`` (ids of final evaluations of the year) or
+    ``share`` (1–100 %, drawn at random). The evaluator then ``score/``s and ``send/``s, the
+    provider may ``reply/``, the evaluator's leader ``finalise/``s — its result prevails."""
+
+    def scoped_queryset(self, actor: Any) -> Any:
+        return super().scoped_queryset(actor).filter(evaluator__isnull=False)
+
+    @extend_schema(exclude=True)
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise ApplicationError(
+            "use_commission",
+            _("Re-evaluations are commissioned: POST /re-evaluations/commission/."),
+            status=405,
+        )
+
+    @extend_schema(request=CommissionInput, responses={201: EvaluationSerializer(many=True)})
+    @action(detail=False, methods=["post"])
+    def commission(self, request: Request) -> Response:
+        data = CommissionInput(data=body_dict(request))
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        made = reevaluations.commission_create(
+            actor=actor_of(request),
+            evaluator=values["evaluator"],
+            year=values["year"],
+            reason=values["reason"],
+            evaluations=values["evaluations"],
+            share=values["share"],
+        )
+        rows = selectors.evaluation_list(viewer=actor_of(request)).filter(commission=made)
+        return Response(EvaluationSerializer(rows, many=True).data, status=201)

@@ -41,3 +41,45 @@ EXPERT_RATINGS = ListExport(
         Column(_("rated at"), lambda r: r.updated_at),
     ],
 )
+
+
+SANCTIONS = ListExport(
+    name="sanctions",
+    title=_("Sanctions"),
+    columns=[
+        Column(_("provider"), lambda s: s.provider.name),
+        Column(_("contract"), lambda s: s.contract.number),
+        Column(_("period from"), lambda s: s.evaluation.period_start),
+        Column(_("period until"), lambda s: s.evaluation.period_end),
+        Column(_("total score"), lambda s: s.evaluation.total),
+        Column(_("pass score"), lambda s: s.evaluation.pass_score),
+        Column(_("Status"), lambda s: s.get_status_display()),
+        Column(_("deduction (yuan)"), lambda s: s.amount),
+        Column(_("deducted (yuan)"), lambda s: s.deduction.amount if s.deduction else None),
+        Column(
+            _("to be recovered (yuan)"), lambda s: s.deduction.recoverable if s.deduction else None
+        ),
+        Column(_("banned from"), lambda s: s.debarment.starts_on if s.debarment else None),
+        Column(_("banned until"), lambda s: s.debarment.ends_on if s.debarment else None),
+        Column(_("lifted on"), lambda s: s.debarment.lifted_on if s.debarment else None),
+        Column(_("decided at"), lambda s: s.decided_at),
+        Column(_("reasons for the decision"), lambda s: s.decision_reason or s.basis),
+        Column(_("reason for lifting"), lambda s: s.lift_reason),
+    ],
+)
+
+
+ANNUAL_SUBMISSIONS = ListExport(
+    name="annual_submissions",
+    title=_("Annual submissions"),
+    columns=[
+        Column(_("purchaser"), lambda s: s.purchaser.name),
+        Column(_("year"), lambda s: s.year),
+        Column(_("Status"), lambda s: s.get_status_display()),
+        Column(_("due by"), lambda s: s.due_on),
+        Column(_("submitted at"), lambda s: s.submitted_at),
+        Column(_("late"), lambda s: s.late),
+        Column(_("received or returned at"), lambda s: s.decided_at),
+        Column(_("reasons for returning"), lambda s: s.return_reason),
+    ],
+)

@@ -9,7 +9,15 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet
-from safeserve.evaluations.models import Evaluation, EvaluationStatus, ExpertRating
+from safeserve.evaluations.models import (
+    AnnualSubmission,
+    Evaluation,
+    EvaluationStatus,
+    ExpertRating,
+    Sanction,
+    SanctionStatus,
+    SubmissionStatus,
+)
 
 
 class EvaluationFilter(ListFilterSet):
@@ -21,6 +29,12 @@ class EvaluationFilter(ListFilterSet):
     )
     passed = FlagFilter(label=_("Passed"), field_name="passed")
     q = django_filters.CharFilter(label=_("Contract or provider"), method="filter_q")
+    third_party = FlagFilter(
+        label=_("Third-party re-evaluation"),
+        field_name="evaluator",
+        lookup_expr="isnull",
+        exclude=True,
+    )
     contract = IdFilter(label=_("Contract"), field_name="contract_id")
     provider = IdFilter(label=_("Provider"), field_name="provider_id")
 
@@ -45,4 +59,33 @@ class ExpertRatingFilter(ListFilterSet):
 
     class Meta:
         model = ExpertRating
+        fields: list[str] = []
+
+
+class SanctionFilter(ListFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=SanctionStatus.choices, empty_label=_("All states")
+    )
+    year = django_filters.NumberFilter(
+        label=_("Year"), field_name="evaluation__period_end__year", min_value=2000, max_value=2100
+    )
+    lift_proposed = FlagFilter(label=_("Lifting proposed"), field_name="lift_proposed")
+    provider = IdFilter(label=_("Provider"), field_name="provider_id")
+    contract = IdFilter(label=_("Contract"), field_name="contract_id")
+
+    class Meta:
+        model = Sanction
+        fields: list[str] = []
+
+
+class AnnualSubmissionFilter(ListFilterSet):
+    year = django_filters.NumberFilter(label=_("Year"), min_value=2000, max_value=2100)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=SubmissionStatus.choices, empty_label=_("All states")
+    )
+    late = FlagFilter(label=_("Late"), field_name="late")
+    purchaser = IdFilter(label=_("Purchaser"), field_name="purchaser_id")
+
+    class Meta:
+        model = AnnualSubmission
         fields: list[str] = []

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
@@ -18,6 +19,7 @@ from safeserve.organizations.models import Organization, Region
 
 
 class EvaluationStatus(models.TextChoices):
+    COMMISSIONED = "commissioned", _("Commissioned")
     DRAFT = "draft", _("Draft")
     SENT = "sent", _("Sent to the provider")
     REPLIED = "replied", _("Provider replied")
@@ -26,15 +28,23 @@ class EvaluationStatus(models.TextChoices):
 
 class EvaluationQuerySet(models.QuerySet["Evaluation"]):
     def visible_to(self, user: Any) -> EvaluationQuerySet:
-        """Whoever sees the contract sees its evaluations — except the provider, which sees
-        them once sent (a draft is the purchaser's own work)."""
+        """Whoever sees the contract sees its evaluations once sent; a draft is its
+        evaluator's own work — the purchaser's drafts are seen by the purchaser, a
+        re-evaluation's by its evaluator, all of them by the county office."""
         from safeserve.contracts.models import Contract
-        from safeserve.organizations.models import OrganizationKind
+        from safeserve.organizations.models import PURCHASER_KINDS, OrganizationKind
 
         visible = self.filter(contract__in=Contract.objects.visible_to(user).values("pk"))
+        drafts = Q(status__in=[EvaluationStatus.COMMISSIONED, EvaluationStatus.DRAFT])
         org = getattr(user, "organization", None)
-        if org is not None and org.kind == OrganizationKind.PROVIDER:
-            visible = visible.exclude(status=EvaluationStatus.DRAFT)
+        if org is None or getattr(user, "is_superuser", False):
+            return visible
+        if org.kind == OrganizationKind.PROVIDER:
+            return visible.exclude(drafts)
+        if org.kind in PURCHASER_KINDS:
+            return visible.exclude(drafts & Q(evaluator__isnull=False))
+        if org.kind == OrganizationKind.EVALUATOR:
+            return visible.exclude(drafts & (Q(evaluator__isnull=True) | ~Q(evaluator_id=org.pk)))
         return visible
 
 
@@ -55,13 +65,39 @@ class Evaluation(BaseModel):
         related_name="evaluations",
         verbose_name=_("provider"),
     )
+    # A third-party re-evaluation (R16): the evaluator organization the county office
+    # commissioned, and the purchaser's final evaluation of the same period it re-does.
+    evaluator = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("third-party evaluator"),
+    )
+    original = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="re_evaluation",
+        verbose_name=_("re-evaluates"),
+    )
+    commission = models.ForeignKey(
+        "Commission",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+        verbose_name=_("commission"),
+    )
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period until"))
     # The period that ends the contract (its last); its final result completes the contract.
     closing = models.BooleanField(_("end of the contract"), default=False)
     status = models.CharField(
         _("status"),
-        max_length=10,
+        max_length=12,
         choices=EvaluationStatus.choices,
         default=EvaluationStatus.DRAFT,
     )
@@ -82,6 +118,9 @@ class Evaluation(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     final_note = models.TextField(_("reasons for the final result"), blank=True)
+    # The result that counts for the contract and period (R16): a final evaluation, until a
+    # third-party re-evaluation of the same period is made final and prevails.
+    effective = models.BooleanField(_("effective result"), default=False)
     finalised_at = models.DateTimeField(_("final at"), null=True, blank=True)
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -99,6 +138,7 @@ class Evaluation(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["contract", "period_start", "period_end"],
+                condition=Q(evaluator__isnull=True),
                 name="evaluation_one_per_contract_period",
             ),
             models.CheckConstraint(
@@ -118,6 +158,32 @@ class Evaluation(BaseModel):
     def title(self) -> str:
         period = f"{self.period_start:%Y-%m-%d}—{self.period_end:%Y-%m-%d}"
         return f"{self.contract.number or self.contract} · {period}"
+
+
+class Commission(BaseModel):
+    """第三方评估委托: the county office commissions an evaluator organization to re-evaluate
+    chosen final evaluations of a year, or a random share of them (R16). Each becomes a
+    re-evaluation of the same contract and period, and the evaluator may read those
+    contracts (contracts.EvaluatorGrant)."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    evaluator = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("evaluator")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    share = models.PositiveSmallIntegerField(_("random share (%)"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("commission")
+        verbose_name_plural = _("commissions")
+
+    def __str__(self) -> str:
+        return f"{self.evaluator} {self.year}"
 
 
 class EvaluationScore(models.Model):
@@ -232,3 +298,204 @@ class ExpertRating(BaseModel):
     @property
     def average(self) -> float:
         return round((self.quality + self.diligence + self.integrity) / 3, 2)
+
+
+class SanctionStatus(models.TextChoices):
+    PROPOSED = "proposed", pgettext_lazy("sanction", "Proposed")
+    CONFIRMED = "confirmed", pgettext_lazy("sanction", "Confirmed")
+    REJECTED = "rejected", pgettext_lazy("sanction", "Rejected")
+    LIFTED = "lifted", pgettext_lazy("sanction", "Lifted")
+
+
+class SanctionQuerySet(models.QuerySet["Sanction"]):
+    def visible_to(self, user: Any) -> SanctionQuerySet:
+        """The county office sees its county's; the purchaser and the provider see those on
+        their contracts (the provider may see every figure behind its result)."""
+        from safeserve.contracts.models import Contract
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(contract__in=Contract.objects.visible_to(user).values("pk"))
+
+
+class Sanction(BaseModel):
+    """R17: a failing effective result proposes a fund deduction and a county-wide ban of the
+    provider; the county office's leader confirms (the deduction and the ban are recorded
+    from the decision date) or rejects it with a reason, and may later lift a confirmed one
+    (the ban ends that day, the deduction is reversed as a credit)."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        on_delete=models.PROTECT,
+        related_name="sanctions",
+        verbose_name=_("contract"),
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        related_name="sanctions",
+        verbose_name=_("provider"),
+    )
+    evaluation = models.OneToOneField(
+        Evaluation,
+        on_delete=models.PROTECT,
+        related_name="sanction",
+        verbose_name=_("evaluation"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=SanctionStatus.choices,
+        default=SanctionStatus.PROPOSED,
+    )
+    # The deduction the leader decided, how it follows from the contract's liability terms,
+    # and how it was booked: against what remained unpaid, the rest to be recovered.
+    amount = models.DecimalField(
+        _("deduction (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    basis = models.TextField(_("basis of the amount"), blank=True)
+    deduction = models.ForeignKey(
+        "contracts.Deduction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    credit = models.ForeignKey(
+        "contracts.Deduction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    debarment = models.ForeignKey(
+        "providers.Debarment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Set when a later effective result passes: the county office should consider lifting.
+    lift_proposed = models.BooleanField(_("lifting proposed"), default=False)
+    decision_reason = models.TextField(_("reasons for the decision"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = SanctionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("sanction")
+        verbose_name_plural = _("sanctions")
+        indexes = [models.Index(fields=["county", "status"], name="sanction_county_status")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.contract}"
+
+
+class Referral(BaseModel):
+    """移送: unlawful conduct found behind a sanction, referred to the authority that deals with
+    it (R17) — to whom, when, and what was sent."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    sanction = models.ForeignKey(Sanction, on_delete=models.PROTECT, related_name="referrals")
+    referred_to = models.CharField(_("referred to"), max_length=100)
+    referred_on = models.DateField(_("referred on"))
+    content = models.TextField(_("what was sent"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["sanction", "referred_on", "pk"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+    def __str__(self) -> str:
+        return f"{self.referred_on} → {self.referred_to}"
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RECEIVED = "received", _("Received")
+    RETURNED = "returned", _("Returned")
+
+
+class AnnualSubmissionQuerySet(models.QuerySet["AnnualSubmission"]):
+    def visible_to(self, user: Any) -> AnnualSubmissionQuerySet:
+        """The county office sees its county's; a purchaser its own (R16)."""
+        from safeserve.organizations.models import PURCHASER_KINDS, OrganizationKind
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        org = getattr(user, "organization", None)
+        if org is None or not org.is_active:
+            return self.none()
+        if org.kind == OrganizationKind.COUNTY_OFFICE:
+            return self.filter(county_id=org.county_id)
+        if org.kind in PURCHASER_KINDS:
+            return self.filter(purchaser_id=org.pk)
+        return self.none()
+
+
+class AnnualSubmission(BaseModel):
+    """年度报送 (R16, WORKFLOWS.md "Annual submission"): a purchaser's year of final evaluations
+    sent to the county office by the policy deadline, every contract of the year evaluated or
+    explained; received, or returned with reasons and submitted again as a new one."""
+
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    purchaser = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("purchaser")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.DRAFT,
+    )
+    due_on = models.DateField(_("due by"))
+    # Why a contract of the year has no final evaluation: {contract id: text}.
+    explanations = models.JSONField(_("explanations"), default=dict, blank=True)
+    # The rows as submitted (the evaluations cannot change, but this is what was sent).
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    note = models.TextField(_("covering note"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    late = models.BooleanField(_("late"), default=False)
+    decided_at = models.DateTimeField(_("received or returned at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    return_reason = models.TextField(_("reasons for returning"), blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resubmission",
+        verbose_name=_("replaces the returned submission"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = AnnualSubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "purchaser__name", "-pk"]
+        verbose_name = _("annual submission")
+        verbose_name_plural = _("annual submissions")
+        constraints = [
+            # one at a time per purchaser and year; a returned one is followed by a new one
+            models.UniqueConstraint(
+                fields=["purchaser", "year"],
+                condition=~Q(status="returned"),
+                name="annual_submission_one_open",
+            )
+        ]
+        indexes = [models.Index(fields=["county", "year"], name="submission_county_year")]
+
+    def __str__(self) -> str:
+        return f"{self.purchaser} {self.year}"

@@ -12,7 +12,7 @@ from safeserve.common.request import AuthedRequest
 from safeserve.contracts.models import Contract
 from safeserve.contracts.permissions import is_purchaser
 from safeserve.evaluations import ratings
-from safeserve.evaluations.models import Evaluation, ExpertRating
+from safeserve.evaluations.models import Evaluation, ExpertRating, Sanction
 from safeserve.evaluations.services import open_periods
 from safeserve.providers.models import Expert
 
@@ -44,6 +44,7 @@ def contract_evaluations(
                 ],
             }
         )
+    sanctions = list(Sanction.objects.visible_to(request.user).filter(contract=contract))
     if not evaluations and not opens and not experts:
         return SafeString("")
     return cast(
@@ -53,6 +54,7 @@ def contract_evaluations(
             {
                 "contract": contract,
                 "evaluations": evaluations,
+                "sanctions": sanctions,
                 "periods": opens,
                 "experts": experts,
                 "rates": purchaser,

@@ -7,11 +7,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from safeserve.evaluations.models import Evaluation
+from safeserve.evaluations.models import AnnualSubmission, Evaluation, Sanction
 
 
 def evaluation_list(*, viewer: Any) -> QuerySet[Evaluation]:
-    return Evaluation.objects.visible_to(viewer).select_related("contract", "purchaser", "provider")
+    return Evaluation.objects.visible_to(viewer).select_related(
+        "contract", "purchaser", "provider", "evaluator"
+    )
 
 
 def evaluation_details(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
@@ -20,6 +22,8 @@ def evaluation_details(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
         "contract__purchaser",
         "provider",
         "purchaser",
+        "evaluator",
+        "commission",
         "sent_by",
         "replied_by",
         "finalised_by",
@@ -35,3 +39,38 @@ def hidden_history(viewer: Any) -> tuple[str, ...]:
     if org is not None and org.kind == OrganizationKind.PROVIDER:
         return ("evaluation.opened", "evaluation.scored")
     return ()
+
+
+def sanction_list(*, viewer: Any) -> QuerySet[Sanction]:
+    return (
+        Sanction.objects.visible_to(viewer)
+        .select_related("contract", "provider", "evaluation", "deduction", "debarment")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def sanction_details(queryset: QuerySet[Sanction]) -> QuerySet[Sanction]:
+    return queryset.select_related(
+        "contract__purchaser",
+        "provider",
+        "evaluation",
+        "deduction",
+        "credit",
+        "debarment",
+        "decided_by",
+        "lifted_by",
+    ).prefetch_related("referrals", "evaluation__scores")
+
+
+def submission_list(*, viewer: Any) -> QuerySet[AnnualSubmission]:
+    return (
+        AnnualSubmission.objects.visible_to(viewer)
+        .select_related("purchaser")
+        .order_by("-year", "purchaser__name", "-pk")
+    )
+
+
+def submission_details(queryset: QuerySet[AnnualSubmission]) -> QuerySet[AnnualSubmission]:
+    return queryset.select_related(
+        "purchaser", "submitted_by", "decided_by", "replaces", "resubmission"
+    )

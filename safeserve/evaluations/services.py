@@ -30,6 +30,7 @@ from safeserve.evaluations.models import (
     EvaluationScore,
     EvaluationStatus,
 )
+from safeserve.evaluations.sanctions import sanction_follow
 from safeserve.evaluations.workflows import EVALUATION, every_criterion_scored
 
 COMMENT_LIMIT = 2000
@@ -245,7 +246,8 @@ def evaluation_score(
     changed = _apply(locked, changes)
     if changed:
         _result(locked)
-        locked.save(update_fields=["total", "vetoed", "passed", "updated_at"])
+        locked.status = EvaluationStatus.DRAFT  # a commissioned re-evaluation is begun
+        locked.save(update_fields=["status", "total", "vetoed", "passed", "updated_at"])
         audit_record(
             action="evaluation.scored",
             actor=actor,
@@ -361,7 +363,11 @@ def evaluation_finalise(
     before = locked.status
     locked.status, locked.final_note = EvaluationStatus.FINAL, text
     locked.finalised_at, locked.finalised_by = timezone.now(), actor
+    locked.effective = True
     locked.save()
+    if locked.original_id:
+        # R16: the third party's result prevails; the purchaser's stays, no longer effective
+        Evaluation.objects.filter(pk=locked.original_id).update(effective=False)
     audit_record(
         action="evaluation.finalised",
         actor=actor,
@@ -375,6 +381,8 @@ def evaluation_finalise(
         },
         reason=text,
     )
-    if locked.closing:
+    # R17: the effective result decides the sanction (a fail proposes one).
+    sanction_follow(actor=actor, evaluation=locked)
+    if locked.closing and not locked.original_id:
         contract_evaluated(actor=actor, contract=locked.contract, evaluation=locked.title)
     return locked

@@ -13,10 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from safeserve.common.models import annual_submission_due
 from safeserve.common.todo import TodoNote, TodoRow, register_todo_notes, register_todo_rows
 from safeserve.contracts.models import Contract, ContractStatus
-from safeserve.evaluations.models import Evaluation, EvaluationStatus
-from safeserve.evaluations.workflows import EVALUATION
+from safeserve.evaluations.models import (
+    AnnualSubmission,
+    Evaluation,
+    EvaluationStatus,
+    Sanction,
+    SanctionStatus,
+    SubmissionStatus,
+)
+from safeserve.evaluations.workflows import ANNUAL_SUBMISSION, EVALUATION, SANCTION
 from safeserve.organizations.models import ACTING_ROLES, PURCHASER_KINDS, Role
 
 
@@ -61,8 +69,11 @@ register_todo_rows(
             table=EVALUATION,
             verbs=("send",),
             label=gettext_lazy("Score and send evaluations"),
-            candidates=lambda user: _evaluations(user, EvaluationStatus.DRAFT).filter(
-                purchaser_id=user.organization_id or 0
+            candidates=lambda user: _evaluations(
+                user, EvaluationStatus.COMMISSIONED, EvaluationStatus.DRAFT
+            ).filter(
+                Q(evaluator__isnull=True, purchaser_id=user.organization_id or 0)
+                | Q(evaluator_id=user.organization_id or 0)
             ),
             title=_title,
             url=_url,
@@ -96,6 +107,138 @@ register_todo_rows(
         ),
     ]
 )
+
+
+def _sanctions(user: Any, **filters: Any) -> Any:
+    if user.role != Role.LEADER:
+        return Sanction.objects.none()
+    return (
+        Sanction.objects.visible_to(user)
+        .filter(**filters)
+        .select_related("provider", "contract", "evaluation")
+        .order_by("created_at", "pk")
+    )
+
+
+def _sanction_title(sanction: Sanction) -> str:
+    return f"{sanction.provider.name} · {sanction.evaluation.title}"
+
+
+def _sanction_url(sanction: Sanction) -> str:
+    return reverse("evaluations:sanction", args=[sanction.pk])
+
+
+register_todo_rows(
+    [
+        TodoRow(
+            key="sanction.decide",
+            table=SANCTION,
+            verbs=("confirm", "reject"),
+            label=gettext_lazy("Decide proposed sanctions"),
+            candidates=lambda user: _sanctions(user, status=SanctionStatus.PROPOSED),
+            title=_sanction_title,
+            url=_sanction_url,
+            since=lambda s: s.created_at,
+        ),
+        TodoRow(
+            key="sanction.lift",
+            table=SANCTION,
+            verbs=("lift",),
+            label=gettext_lazy("Consider lifting sanctions (a later result passed)"),
+            candidates=lambda user: _sanctions(
+                user, status=SanctionStatus.CONFIRMED, lift_proposed=True
+            ),
+            title=_sanction_title,
+            url=_sanction_url,
+            since=lambda s: s.updated_at,
+            waiting=lambda s: s.lift_proposed,
+        ),
+    ]
+)
+
+
+def _submissions(user: Any, status: str) -> Any:
+    return (
+        AnnualSubmission.objects.visible_to(user)
+        .filter(status=status)
+        .select_related("purchaser")
+        .order_by("due_on", "pk")
+    )
+
+
+def _submission_title(submission: AnnualSubmission) -> str:
+    return _("%(org)s: evaluations of %(year)d") % {
+        "org": submission.purchaser.name,
+        "year": submission.year,
+    }
+
+
+def _submission_url(submission: AnnualSubmission) -> str:
+    return reverse("evaluations:submission", args=[submission.pk])
+
+
+register_todo_rows(
+    [
+        TodoRow(
+            key="annual_submission.submit",
+            table=ANNUAL_SUBMISSION,
+            verbs=("submit",),
+            label=gettext_lazy("Submit the year's evaluations"),
+            candidates=lambda user: (
+                _submissions(user, SubmissionStatus.DRAFT)
+                if user.role == Role.LEADER
+                else AnnualSubmission.objects.none()
+            ),
+            title=_submission_title,
+            url=_submission_url,
+            due=lambda s: s.due_on,
+            homework=True,  # explaining what is not evaluated is the purchaser's own work
+        ),
+        TodoRow(
+            key="annual_submission.receive",
+            table=ANNUAL_SUBMISSION,
+            verbs=("receive", "return"),
+            label=gettext_lazy("Receive annual submissions"),
+            candidates=lambda user: _submissions(user, SubmissionStatus.SUBMITTED),
+            title=_submission_title,
+            url=_submission_url,
+            since=lambda s: s.submitted_at,
+        ),
+    ]
+)
+
+
+def submission_due(user: Any) -> list[TodoNote]:
+    """A purchaser that has contracts of last year and has not started its submission of it,
+    from the year's end to the deadline and after (R16)."""
+    org = getattr(user, "organization", None)
+    if org is None or org.kind not in PURCHASER_KINDS or user.role not in ACTING_ROLES:
+        return []
+    from safeserve.evaluations.annual import RAN
+
+    year = timezone.localdate().year - 1
+    if AnnualSubmission.objects.filter(purchaser_id=org.pk, year=year).exists():
+        return []
+    ran = Contract.objects.filter(
+        purchaser_id=org.pk,
+        status__in=RAN,
+        period_start__year__lte=year,
+        period_end__year__gte=year,
+    ).exists()
+    if not ran:
+        return []
+    due = annual_submission_due(org.county_id, year)
+    return [
+        TodoNote(
+            gettext_lazy("Annual submission due"),
+            _("Submit the evaluations of %(year)d to the county office by %(day)s")
+            % {"year": year, "day": due.isoformat()},
+            reverse("evaluations:submissions") + f"?year={year}",
+        )
+    ]
+
+
+register_todo_notes(submission_due)
 
 
 def unevaluated(user: Any) -> list[TodoNote]:

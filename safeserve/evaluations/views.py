@@ -9,10 +9,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,16 +22,17 @@ from django.views.decorators.http import require_POST
 from safeserve.audit.exports import export_page
 from safeserve.audit.selectors import history_for
 from safeserve.audit.services import audit_record
-from safeserve.common.access import get_visible
+from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
 from safeserve.common.lib.http import serve_file
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
 from safeserve.contracts.models import Contract
-from safeserve.evaluations import exports, metrics, ratings, selectors, services
+from safeserve.evaluations import exports, metrics, ratings, reevaluations, selectors, services
 from safeserve.evaluations.filters import EvaluationFilter
-from safeserve.evaluations.models import Evaluation, EvaluationStatus
+from safeserve.evaluations.models import Evaluation, EvaluationStatus, Sanction
+from safeserve.evaluations.tabs import tabs_for
 from safeserve.evaluations.workflows import EVALUATION
 from safeserve.providers.models import Expert
 
@@ -39,12 +42,61 @@ def _evaluation(request: AuthedRequest, pk: int) -> Evaluation:
 
 
 @login_required
+def commission(request: AuthedRequest) -> HttpResponse:
+    """The county office commissions a third-party re-evaluation: chosen final evaluations of
+    a year, or a random share of them."""
+    require(reevaluations.may_commission(request.user))
+    org = request.user.organization
+    value = request.GET.get("year", "") or request.POST.get("year", "")
+    year = int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+    year = year or timezone.localdate().year - 1
+    error: ApplicationError | None = None
+    if request.method == "POST":
+        picked = [int(v) for v in request.POST.getlist("evaluations") if v.isdigit()]
+        evaluator = request.POST.get("evaluator", "")
+        try:
+            made = reevaluations.commission_create(
+                actor=request.user,
+                evaluator=int(evaluator) if evaluator.isdigit() else None,
+                year=year,
+                reason=request.POST.get("reason", ""),
+                evaluations=picked,
+                share=request.POST.get("share", "").strip() or None,
+            )
+        except ApplicationError as exc:
+            error = exc
+        else:
+            messages.success(
+                request,
+                _("%(n)d re-evaluations are commissioned to %(org)s.")
+                % {"n": made.evaluations.count(), "org": made.evaluator.name},
+            )
+            return redirect(reverse("evaluations:list") + "?third_party=yes")
+    return render(
+        request,
+        "evaluations/commission.html",
+        {
+            "year": year,
+            "candidates": reevaluations.candidates(org.county_id if org else None, year),
+            "evaluators": reevaluations.evaluators(),
+            "error": error,
+            "errors": (error.errors if error else None) or {},
+            "typed": request.POST if error else {},
+            "picked": {int(v) for v in request.POST.getlist("evaluations") if v.isdigit()},
+        },
+        status=error.status if error else 200,
+    )
+
+
+@login_required
 def evaluation_list(request: AuthedRequest) -> HttpResponse:
     filters = filtered(request, EvaluationFilter, selectors.evaluation_list(viewer=request.user))
     return render(
         request,
         "evaluations/evaluation_list.html",
         {
+            "tabs": tabs_for(request.user, "evaluations"),
+            "commissions": reevaluations.may_commission(request.user),
             "page": paginate(request, filters.qs.order_by("-period_end", "-pk")),
             "filters": filters,
             "query": query_without_page(request),
@@ -127,6 +179,18 @@ def _page(
             "history": history_for(
                 evaluation, request.user, hide_actions=selectors.hidden_history(request.user)
             ),
+            "sanction": Sanction.objects.visible_to(request.user)
+            .filter(evaluation=evaluation)
+            .first(),
+            # R16: a re-evaluation and the purchaser's result, side by side
+            "counterpart": Evaluation.objects.visible_to(request.user)
+            .select_related("evaluator", "finalised_by")
+            .filter(
+                Q(pk=evaluation.original_id)
+                if evaluation.original_id
+                else Q(original_id=evaluation.pk)
+            )
+            .first(),
         },
         status=status,
     )

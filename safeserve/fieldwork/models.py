@@ -94,7 +94,7 @@ class ServiceTaskQuerySet(models.QuerySet["ServiceTask"]):
         enterprise its own tasks."""
         from safeserve.organizations.models import Role
 
-        decided, org = scope_head(self, user)
+        decided, org = scope_head(self, user, contract_field="contract")
         if decided is not None or org is None:
             return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
@@ -470,7 +470,7 @@ class FeeComplaintQuerySet(models.QuerySet["FeeComplaint"]):
     def visible_to(self, user: User) -> FeeComplaintQuerySet:
         """R15 reports go to the purchaser and the county office; the enterprise sees its own.
         The provider is not shown who complained."""
-        decided, org = scope_head(self, user)
+        decided, org = scope_head(self, user, contract_field="contract")
         if decided is not None or org is None:
             return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
@@ -560,7 +560,7 @@ class DocumentRequestQuerySet(models.QuerySet["DocumentRequest"]):
         the county office, and the enterprise asked."""
         from safeserve.organizations.models import Role
 
-        decided, org = scope_head(self, user)
+        decided, org = scope_head(self, user, contract_field="contract")
         if decided is not None or org is None:
             return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:

@@ -42,7 +42,7 @@ class HazardQuerySet(models.QuerySet["Hazard"]):
         an enterprise its own hazards once a notice has told it of them."""
         from safeserve.organizations.models import Role
 
-        decided, org = scope_head(self, user)
+        decided, org = scope_head(self, user, contract_field="contract")
         if decided is not None or org is None:
             return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
@@ -260,7 +260,7 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
     def visible_to(self, user: User) -> NoticeQuerySet:
         from safeserve.organizations.models import Role
 
-        decided, org = scope_head(self, user)
+        decided, org = scope_head(self, user, contract_field="contract")
         if decided is not None or org is None:
             return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
@@ -373,7 +373,7 @@ class MajorHazardReportQuerySet(models.QuerySet["MajorHazardReport"]):
         the report is sent."""
         from safeserve.organizations.models import Role
 
-        decided, org = scope_head(self, user)
+        decided, org = scope_head(self, user, contract_field="hazard__contract")
         if decided is not None or org is None:
             return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:

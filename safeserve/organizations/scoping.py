@@ -15,12 +15,14 @@ Q = TypeVar("Q", bound=models.QuerySet[Any])
 
 
 def scope_head(
-    queryset: Q, user: Any, county_field: str = "county_id"
+    queryset: Q, user: Any, county_field: str = "county_id", contract_field: str | None = None
 ) -> tuple[Q | None, Organization | None]:
     """Decides what needs no rule of the model: nobody logged in or without an active
     organization sees nothing, the platform administrator everything, the county office its
-    county. Returns ``(queryset, None)`` when decided, else ``(None, organization)`` for the
-    model's own rules."""
+    county, and a third-party evaluator what hangs off the contracts it was commissioned to
+    re-evaluate (``contract_field`` names the record's contract; read-only, since no verb
+    table names evaluators). Returns ``(queryset, None)`` when decided, else
+    ``(None, organization)`` for the model's own rules."""
     if not user.is_authenticated:
         return queryset.none(), None
     if user.is_superuser:
@@ -30,4 +32,10 @@ def scope_head(
         return queryset.none(), None
     if org.kind == OrganizationKind.COUNTY_OFFICE:
         return queryset.filter(**{county_field: org.county_id}), None
+    if org.kind == OrganizationKind.EVALUATOR:
+        if contract_field is None:
+            return queryset.none(), None
+        return queryset.filter(
+            **{f"{contract_field}__evaluator_grants__evaluator_id": org.pk}
+        ), None
     return None, org

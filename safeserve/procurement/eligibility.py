@@ -183,9 +183,7 @@ def check_eligibility(
     )
 
     # Not debarred in this county on the date (R17).
-    bans = Debarment.objects.filter(
-        county_id=county_id, provider=provider, starts_on__lte=on_date, ends_on__gte=on_date
-    )
+    bans = Debarment.objects.in_force(on_date).filter(county_id=county_id, provider=provider)
     reasons = [
         _("Debarred from %(a)s to %(b)s: %(why)s")
         % {"a": _date(b.starts_on), "b": _date(b.ends_on), "why": b.reason[:80]}

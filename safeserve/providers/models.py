@@ -306,6 +306,16 @@ class ViolationRecord(BaseModel):
         return f"{self.occurred_on} {self.get_source_display()}"
 
 
+class DebarmentQuerySet(models.QuerySet["Debarment"]):
+    def in_force(self, day: dt.date | None = None) -> DebarmentQuerySet:
+        """The bans that hold on ``day`` (R17): begun, not ended and not lifted by then —
+        a ban lifted on a day no longer holds on that day."""
+        day = day or timezone.localdate()
+        return self.filter(starts_on__lte=day, ends_on__gte=day).filter(
+            Q(lifted_on__isnull=True) | Q(lifted_on__gt=day)
+        )
+
+
 class Debarment(BaseModel):
     """不得承接: a county-wide ban (created by sanctions, R17; read-only in the directory)."""
 
@@ -314,6 +324,11 @@ class Debarment(BaseModel):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
     reason = models.TextField(_("reason"))
+    # Lifted (e.g. a re-evaluation overturned the fail): the ban ends on this day.
+    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+
+    objects = DebarmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on"]
@@ -330,7 +345,8 @@ class Debarment(BaseModel):
 
     def is_active_on(self, day: dt.date | None = None) -> bool:
         day = day or timezone.localdate()
-        return self.starts_on <= day <= self.ends_on
+        lifted = self.lifted_on is not None and self.lifted_on <= day
+        return self.starts_on <= day <= self.ends_on and not lifted
 
 
 class ExpertQuerySet(models.QuerySet["Expert"]):

@@ -82,11 +82,8 @@ def provider_list(*, viewer: User) -> QuerySet[Provider]:
                 distinct=True,
             ),
             debarred=Exists(
-                Debarment.objects.filter(
-                    provider=OuterRef("pk"),
-                    county_id=county_id,
-                    starts_on__lte=today,
-                    ends_on__gte=today,
+                Debarment.objects.in_force(today).filter(
+                    provider=OuterRef("pk"), county_id=county_id
                 )
             ),
             expert_count=Count("experts", filter=Q(experts__is_active=True), distinct=True),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 from typing import Any
 
@@ -133,6 +134,13 @@ def _provider_for(request: AuthedRequest, pk: int) -> Provider:
     return get_visible(Provider.objects.select_related("organization"), request.user, pk=pk)
 
 
+def _with_in_force(debarments: Any, today: dt.date) -> list[Debarment]:
+    rows = list(debarments)
+    for ban in rows:
+        ban.in_force = ban.is_active_on(today)
+    return rows
+
+
 @login_required
 def provider_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     provider = _provider_for(request, pk)
@@ -160,7 +168,9 @@ def provider_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 provider=provider, county_id=county_id
             ).select_related("recorded_by"),
             "lookback_start": selectors.lookback_start(county_id, today),
-            "debarments": Debarment.objects.filter(provider=provider, county_id=county_id),
+            "debarments": _with_in_force(
+                Debarment.objects.filter(provider=provider, county_id=county_id), today
+            ),
             "today": today,
             "experts": provider.experts.order_by("name").prefetch_related("specialties"),
             "contact_phone": provider.contact_phone

@@ -58,19 +58,22 @@ def _reads_provider_register(user: Any) -> bool:
     return can_read_register(user) and not works_for_a_provider(user)
 
 
+def _evaluator(user: Any) -> bool:
+    """A third-party evaluator reads the contracts it was commissioned for, and their data."""
+    return bool(user.organization and user.organization.kind == "evaluator")
+
+
 def _sees_contracts(user: Any) -> bool:
-    return can_read_procurement(user) or is_provider_staff_member(user)
+    return can_read_procurement(user) or is_provider_staff_member(user) or _evaluator(user)
 
 
 def _in_fieldwork(user: Any) -> bool:
-    """Tasks and hazards: government, providers (staff and experts) and enterprises."""
-    return bool(
-        user.is_superuser or (user.organization and user.organization.kind not in ("evaluator",))
-    )
+    """Tasks and hazards: everyone with an organization (each sees its own scope)."""
+    return bool(user.is_superuser or user.organization)
 
 
 def _reads_major_reports(user: Any) -> bool:
-    return bool(user.is_superuser or (user.organization and user.organization.kind != "evaluator"))
+    return _in_fieldwork(user)
 
 
 def _enterprise_or_government(user: Any) -> bool:
@@ -87,8 +90,12 @@ def _enterprise_or_government(user: Any) -> bool:
     )
 
 
+def _fee_demands(user: Any) -> bool:
+    return _enterprise_or_government(user) or _evaluator(user)
+
+
 def _requests(user: Any) -> bool:
-    return _enterprise_or_government(user) or is_provider_staff_member(user)
+    return _enterprise_or_government(user) or is_provider_staff_member(user) or _evaluator(user)
 
 
 def _county_setup(user: Any) -> bool:
@@ -123,9 +130,7 @@ NAV_ITEMS = [
     ),
     NavItem(_("Evaluations"), "evaluations:list", "bi-clipboard-data", _sees_contracts),
     NavItem(_("Document requests"), "fieldwork:document_requests", "bi-folder2-open", _requests),
-    NavItem(
-        _("Fee demands"), "fieldwork:fee_complaints", "bi-cash-coin", _enterprise_or_government
-    ),
+    NavItem(_("Fee demands"), "fieldwork:fee_complaints", "bi-cash-coin", _fee_demands),
     NavItem(_("Enterprises"), "enterprises:list", "bi-buildings", can_read_directory),
     NavItem(_("My organization"), "providers:mine", "bi-briefcase", is_provider_staff_member),
     NavItem(_("Providers"), "providers:list", "bi-patch-check", _reads_provider_register),

@@ -64,7 +64,20 @@ TONES: dict[str, dict[str, str]] = {
         "returned": LATE,
         "superseded": ENDED,
     },
-    "evaluation": {"draft": WAITING, "sent": UNDER_WAY, "replied": WAITING, "final": DONE},
+    "evaluation": {
+        "commissioned": WAITING,
+        "draft": WAITING,
+        "sent": UNDER_WAY,
+        "replied": WAITING,
+        "final": DONE,
+    },
+    "annualsubmission": {
+        "draft": WAITING,
+        "submitted": UNDER_WAY,
+        "received": DONE,
+        "returned": LATE,
+    },
+    "sanction": {"proposed": WAITING, "confirmed": LATE, "rejected": ENDED, "lifted": ENDED},
     "enterprise": {"operating": DONE, "suspended": WAITING, "closed": ENDED},
     "employerchange": {
         "requested": WAITING,

@@ -104,7 +104,18 @@ NAV = {
         "资料与现场配合",
         "违规收费举报",
     ],
-    "evaluator": ["首页"],
+    # a third party reads the contracts it was commissioned to re-evaluate (R16)
+    "evaluator": [
+        "首页",
+        "合同",
+        "服务任务",
+        "隐患",
+        "重大隐患报告",
+        "技术报告",
+        "绩效评估",
+        "资料与现场配合",
+        "违规收费举报",
+    ],
     "other_county_officer": COUNTY_STAFF,
     "admin": [item if item != "本县设置" else "县区管理" for item in ALL],
 }
