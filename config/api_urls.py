@@ -23,7 +23,9 @@ from safeserve.enterprises.api import (
 from safeserve.evaluations.api import (
     AnnualSubmissionViewSet,
     EvaluationViewSet,
+    ExpertRankingViewSet,
     ExpertRatingViewSet,
+    ProviderRankingViewSet,
     ReEvaluationViewSet,
     SanctionViewSet,
 )
@@ -81,6 +83,8 @@ router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("expert-ratings", ExpertRatingViewSet, basename="expert-rating")
 router.register("re-evaluations", ReEvaluationViewSet, basename="re-evaluation")
 router.register("sanctions", SanctionViewSet, basename="sanction")
+router.register("rankings/providers", ProviderRankingViewSet, basename="provider-ranking")
+router.register("rankings/experts", ExpertRankingViewSet, basename="expert-ranking")
 router.register("annual-submissions", AnnualSubmissionViewSet, basename="annual-submission")
 router.register("fee-complaints", FeeComplaintViewSet, basename="fee-complaint")
 router.register("document-requests", DocumentRequestViewSet, basename="document-request")

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from safeserve.contracts import views as contract_views
 from safeserve.documents import views as document_views
-from safeserve.evaluations import sanction_views
+from safeserve.evaluations import ranking_views, sanction_views
 from safeserve.hazards import views as hazard_views
 from safeserve.operations import metrics as operations_metrics
 from safeserve.operations import views as operations
@@ -60,6 +60,7 @@ urlpatterns = [
     path("public/", contract_views.public_contracts, name="public_contracts"),
     path("public/verify/", document_views.public_verify, name="public_verify"),
     path("public/bans/", sanction_views.public_bans, name="public_bans"),
+    path("public/providers/", ranking_views.public_providers, name="public_providers"),
     re_path(
         r"^public/ca/(?P<code>[0-9A-Za-z]{1,20})\.(?P<kind>pem|crl)$",
         document_views.public_ca,

@@ -116,3 +116,13 @@ def number_or_error(value: Any, field: str, label: Any, *, whole: bool = False) 
             status=400,
         )
     return int(number) if whole else number
+
+
+def year_or_none(value: Any) -> int | None:
+    """A year (2000–2100) from a query string or form value, or None: only ASCII digits
+    count (``"²".isdigit()`` is true, yet no year)."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        return None
+    year = int(text)
+    return year if 2000 <= year <= 2100 else None

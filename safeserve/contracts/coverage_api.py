@@ -75,6 +75,7 @@ class BudgetExecutionView(APIView):
                                 "awarded",
                                 "paid",
                                 "deducted",
+                                "recoverable",
                                 "remaining",
                             )
                         },

@@ -360,6 +360,9 @@ class EvaluatorGrant(models.Model):
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Set when its re-evaluations of the contract are all final: the contract and its own
+    # results stay readable, its tasks, hazards and reports no longer (R14).
+    ends_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("evaluator access")

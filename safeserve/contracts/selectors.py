@@ -203,12 +203,22 @@ def budget_execution(*, viewer: User, year: int) -> list[Any]:
         .annotate(total=Sum("amount"))
         .values_list("contract__project__item", "total")
     )
-    deducted = dict(
+    # deductions less the credits that reversed them (R17), and what is to be recovered
+    deducted, recoverable = {}, {}
+    for key, booked, credited, owed, waived in (
         Deduction.objects.filter(contract__in=signed)
         .values("contract__project__item")
-        .annotate(total=Sum("amount"))
-        .values_list("contract__project__item", "total")
-    )
+        .annotate(
+            booked=Sum("amount", filter=Q(credit=False)),
+            credited=Sum("amount", filter=Q(credit=True)),
+            owed=Sum("recoverable", filter=Q(credit=False)),
+            waived=Sum("recoverable", filter=Q(credit=True)),
+        )
+        .values_list("contract__project__item", "booked", "credited", "owed", "waived")
+    ):
+        zero = Decimal(0)
+        deducted[key] = (booked or zero) - (credited or zero)
+        recoverable[key] = (owed or zero) - (waived or zero)
     # Awards whose contract is not signed yet hold their amount too (procurement.item_committed).
     held = dict(
         PurchaseProject.objects.filter(item__in=items, status=ProjectStatus.AWARDED)
@@ -222,5 +232,6 @@ def budget_execution(*, viewer: User, year: int) -> list[Any]:
         item_any.awarded = held.get(item.pk) or Decimal(0)
         item_any.paid = paid.get(item.pk, Decimal(0))
         item_any.deducted = deducted.get(item.pk, Decimal(0))
+        item_any.recoverable = recoverable.get(item.pk, Decimal(0))
         item_any.remaining = item.budget - item_any.contracted - item_any.awarded
     return items

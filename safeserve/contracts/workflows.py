@@ -51,6 +51,36 @@ def project_awarded(contract: Contract) -> ApplicationError | None:
     )
 
 
+def provider_in_good_standing(contract: Contract) -> ApplicationError | None:
+    """A provider suspended in the county (R10 动态调整) or banned there (R17) signs nothing
+    new; the contracts it has in force continue."""
+    from safeserve.providers.models import AdmissionStatus, Debarment, ProviderAdmission
+
+    suspended = ProviderAdmission.objects.filter(
+        county_id=contract.county_id,
+        provider_id=contract.provider_id,
+        status=AdmissionStatus.SUSPENDED,
+    ).first()
+    if suspended is not None:
+        return ApplicationError(
+            "provider_suspended",
+            _("The provider is suspended in this county (%(reason)s) and cannot sign.")
+            % {"reason": suspended.reason},
+        )
+    ban = (
+        Debarment.objects.in_force()
+        .filter(county_id=contract.county_id, provider_id=contract.provider_id)
+        .first()
+    )
+    if ban is not None:
+        return ApplicationError(
+            "provider_debarred",
+            _("The provider is banned in this county until %(day)s and cannot sign.")
+            % {"day": ban.ends_on},
+        )
+    return None
+
+
 def period_ended(contract: Contract) -> ApplicationError | None:
     if contract.period_end and contract.period_end > timezone.localdate():
         return ApplicationError(
@@ -84,7 +114,13 @@ ENGAGEMENT_STATES = (S.DRAFT, *ACTIVE_STATUSES)
 CONTRACT = VerbTable(
     Contract,
     [
-        verb("sign", [S.DRAFT], signs_for_a_side_not_yet_signed, project_awarded),
+        verb(
+            "sign",
+            [S.DRAFT],
+            signs_for_a_side_not_yet_signed,
+            project_awarded,
+            provider_in_good_standing,
+        ),
         verb("start", [S.SIGNED], is_purchaser),
         verb("complete", [S.IN_SERVICE], is_purchaser, period_ended),
         verb("close", [S.EVALUATED], is_purchaser, payments_settled),

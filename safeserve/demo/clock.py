@@ -47,3 +47,9 @@ def travel(when: dt.datetime) -> Iterator[Any]:
 
 def on(today: dt.date, days_ago: int, hour: int, minute: int = 0) -> Any:
     return travel(moment(today, days_ago, hour, minute))
+
+
+def past_year(today: dt.date) -> int:
+    """The demo's completed year: the last one whose evaluations (early in the next year,
+    through April) are already behind us."""
+    return today.year - 1 if (today.month, today.day) >= (5, 1) else today.year - 2

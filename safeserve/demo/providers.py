@@ -17,6 +17,7 @@ from safeserve.accounts.models import User
 from safeserve.common.lib import idnumber
 from safeserve.common.lib import uscc as uscc_lib
 from safeserve.common.lib.crypto import blind_index
+from safeserve.demo import clock
 from safeserve.organizations.models import Organization, OrganizationKind, Region
 from safeserve.providers.models import (
     AdmissionStatus,
@@ -75,9 +76,10 @@ SPECS = [
         "990121",
         "MA1AK001",
         [
-            (QualificationType.SAFETY_EVALUATION, "APJ-(示)-001", -700, 1100),
-            (QualificationType.TESTING, "APJ-(示)-J-002", -400, 1400),
-            (QualificationType.OCCUPATIONAL, "(示)卫职技字〔2024〕第012号", -500, 1300),
+            # held since before the demo's completed year (safeserve/demo/past_year.py)
+            (QualificationType.SAFETY_EVALUATION, "APJ-(示)-001", -1000, 1100),
+            (QualificationType.TESTING, "APJ-(示)-J-002", -1000, 1400),
+            (QualificationType.OCCUPATIONAL, "(示)卫职技字〔2024〕第012号", -1000, 1300),
         ],
         14,
         [
@@ -199,7 +201,9 @@ def seed_providers(counties: dict[str, Region]) -> dict[str, int]:
                 attestation_statement="本机构具有良好的商业信誉和健全的财务会计制度，依法缴纳税收和社会保障资金，"
                 "参加政府购买服务活动前三年内在经营活动中没有重大违法记录。",
                 attestation_signer=fake.name(),
-                attestation_date=today - dt.timedelta(days=rng.randint(20, 200)),
+                # signed before the demo's completed year, whose awards rely on it
+                attestation_date=dt.date(clock.past_year(today), 1, 1)
+                - dt.timedelta(days=rng.randint(5, 60)),
             )
             provider.attestation_file.save(f"attestation-{spec.key}.pdf", ContentFile(DEMO_PDF))
             ProviderEquipment.objects.bulk_create(
@@ -234,8 +238,12 @@ def seed_providers(counties: dict[str, Region]) -> dict[str, int]:
             else {
                 "status": AdmissionStatus.ADMITTED,
                 "decided_by": officer,
-                # admitted before this year's purchases (safeserve/demo/clock.py)
-                "decided_at": timezone.now() - dt.timedelta(days=200),
+                # admitted before the completed year's purchases (safeserve/demo/clock.py)
+                "decided_at": timezone.make_aware(
+                    dt.datetime.combine(
+                        dt.date(clock.past_year(timezone.localdate()) - 1, 12, 1), dt.time(10)
+                    )
+                ),
                 "reason": "资质、场所、设备及专家条件审核通过",
             },
         )

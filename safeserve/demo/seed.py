@@ -21,6 +21,7 @@ from safeserve.demo.enterprises import demo_uscc, seed_enterprises
 from safeserve.demo.fieldwork import seed_fieldwork
 from safeserve.demo.housing import seed_housing_supervision
 from safeserve.demo.logins import DEMO_PASSWORD
+from safeserve.demo.past_year import seed_expert_ratings, seed_past_year
 from safeserve.demo.procurement import seed_procurement
 from safeserve.demo.providers import seed_providers
 from safeserve.demo.training import seed_training_service
@@ -355,6 +356,9 @@ def seed(
     _user("enterprise_user", "黄秀英", enterprise, R.OFFICER, "企业：接收通知、整改", result)
     _user("evaluator", "罗文博", evaluator, R.OFFICER, "第三方评估机构：再评估", result)
     _user(
+        "evaluator_leader", "宋立群", evaluator, R.LEADER, "第三方评估机构负责人：评估定稿", result
+    )
+    _user(
         "other_county_officer",
         "谢天宇",
         other_orgs["office"],
@@ -379,6 +383,10 @@ def seed(
         if plans:
             result.created["purchase plans"] = plans
         if contracts:
+            # The year before: evaluated, sanctioned, re-evaluated, submitted (issue 14).
+            for what, n in seed_past_year().items():
+                if n:
+                    result.created[what] = result.created.get(what, 0) + n
             signed = seed_contracts()
             if signed:
                 result.created["contracts"] = signed
@@ -402,6 +410,9 @@ def seed(
             for what, n in seed_training_service().items():
                 if n:
                     result.created[what] = result.created.get(what, 0) + n
+            rated = seed_expert_ratings()
+            if rated:
+                result.created["expert ratings"] = rated
     if scale == "province":
         _seed_province(result, city)
 

@@ -24,6 +24,7 @@ from safeserve.common.filters import filtered
 from safeserve.common.models import annual_submission_due
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
+from safeserve.common.validation import year_or_none
 from safeserve.evaluations import annual, exports, selectors, summaries
 from safeserve.evaluations.filters import AnnualSubmissionFilter
 from safeserve.evaluations.models import AnnualSubmission
@@ -35,9 +36,7 @@ from safeserve.procurement.permissions import is_purchaser_of
 
 def _year(request: AuthedRequest) -> int:
     """The year asked for, else the last one (whose submission is due early this year)."""
-    value = request.GET.get("year", "")
-    default = timezone.localdate().year - 1
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else default
+    return year_or_none(request.GET.get("year")) or timezone.localdate().year - 1
 
 
 @login_required
@@ -80,10 +79,9 @@ def submission_export(request: AuthedRequest) -> HttpResponseBase:
 @login_required
 @require_POST
 def submission_open(request: AuthedRequest) -> HttpResponse:
-    value = request.POST.get("year", "")
     try:
         submission = annual.submission_open(
-            actor=request.user, year=int(value) if value.isdigit() else None
+            actor=request.user, year=year_or_none(request.POST.get("year"))
         )
     except ApplicationError as exc:
         messages.error(request, str(exc.message))

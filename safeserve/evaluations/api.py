@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from safeserve.api.exports import ExportMixin
+from safeserve.api.pagination import RankedPagination
 from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
 from safeserve.api.viewsets import ScopedViewSet
 from safeserve.common.access import get_visible
@@ -26,6 +27,7 @@ from safeserve.evaluations import (
     annual,
     exports,
     metrics,
+    rankings,
     ratings,
     reevaluations,
     sanctions,
@@ -36,7 +38,9 @@ from safeserve.evaluations import (
 from safeserve.evaluations.filters import (
     AnnualSubmissionFilter,
     EvaluationFilter,
+    ExpertRankingFilter,
     ExpertRatingFilter,
+    ProviderRankingFilter,
     SanctionFilter,
 )
 from safeserve.evaluations.models import (
@@ -47,8 +51,14 @@ from safeserve.evaluations.models import (
     ExpertRating,
     Sanction,
 )
-from safeserve.evaluations.workflows import ANNUAL_SUBMISSION, EVALUATION, SANCTION
-from safeserve.providers.models import Expert
+from safeserve.evaluations.workflows import (
+    ANNUAL_SUBMISSION,
+    EVALUATION,
+    SANCTION,
+    sees_referrals,
+)
+from safeserve.procurement.permissions import can_read_procurement
+from safeserve.providers.models import Expert, Provider
 
 
 class EvaluationSerializer(serializers.ModelSerializer[Evaluation]):
@@ -251,6 +261,14 @@ class EvaluationViewSet(ExportMixin, ScopedViewSet):
         )
         return self._out(evaluation)
 
+    @extend_schema(request=None, responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: str | None = None) -> Any:
+        """The evaluation record as a PDF (audited)."""
+        return summaries.evaluation_pdf_response(
+            actor=actor_of(request), evaluation=self.get_object()
+        )
+
 
 class ExpertRatingSerializer(serializers.ModelSerializer[ExpertRating]):
     expert_name = serializers.CharField(source="expert.name", read_only=True)
@@ -391,6 +409,9 @@ class SanctionDetailSerializer(SanctionSerializer):
         fields = [*SanctionSerializer.Meta.fields, "referrals", "allowed_actions"]
 
     def get_referrals(self, obj: Sanction) -> list[dict[str, Any]]:
+        """The county office's own record: a provider is not told what was referred."""
+        if not sees_referrals(self.context["request"].user, obj):
+            return []
         return [
             {"referred_to": r.referred_to, "referred_on": r.referred_on, "content": r.content}
             for r in obj.referrals.all()
@@ -669,3 +690,96 @@ class ReEvaluationViewSet(EvaluationViewSet):
         )
         rows = selectors.evaluation_list(viewer=actor_of(request)).filter(commission=made)
         return Response(EvaluationSerializer(rows, many=True).data, status=201)
+
+
+class ProviderRankingSerializer(serializers.ModelSerializer[Provider]):
+    tier = serializers.CharField(read_only=True)
+    admission_status = serializers.CharField(read_only=True)
+    latest_score = serializers.DecimalField(
+        max_digits=5, decimal_places=1, read_only=True, allow_null=True
+    )
+    previous_score = serializers.DecimalField(
+        max_digits=5, decimal_places=1, read_only=True, allow_null=True
+    )
+    failed_evaluations = serializers.IntegerField(read_only=True)
+    fee_reports = serializers.IntegerField(read_only=True)
+    hazards_due = serializers.IntegerField(read_only=True)
+    hazards_on_time = serializers.IntegerField(read_only=True)
+    late_reports = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Provider
+        fields = [
+            "id",
+            "name",
+            "uscc",
+            "admission_status",
+            "tier",
+            "latest_score",
+            "previous_score",
+            "failed_evaluations",
+            "fee_reports",
+            "hazards_due",
+            "hazards_on_time",
+            "late_reports",
+        ]
+
+
+class ExpertRankingSerializer(serializers.ModelSerializer[Expert]):
+    employer_name = serializers.CharField(source="employer.name", read_only=True, default=None)
+    tier = serializers.CharField(read_only=True)
+    rating = serializers.FloatField(read_only=True, allow_null=True)
+    ratings_count = serializers.IntegerField(read_only=True)
+    tasks_done = serializers.IntegerField(read_only=True)
+    hazards_confirmed = serializers.IntegerField(read_only=True)
+    report_returns = serializers.IntegerField(read_only=True)
+    pool_status = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Expert
+        fields = [
+            "id",
+            "name",
+            "employer",
+            "employer_name",
+            "pool_status",
+            "tier",
+            "rating",
+            "ratings_count",
+            "tasks_done",
+            "hazards_confirmed",
+            "report_returns",
+        ]
+
+
+class ProviderRankingViewSet(ExportMixin, ScopedViewSet):
+    """``GET /rankings/providers/?tier=A|B|C|D|none&q=`` (and ``export/``): the providers of
+    the county's register, best first, with their tier (R10) — for the county office and the
+    county's purchasers."""
+
+    serializer_class = ProviderRankingSerializer
+    filterset_class = ProviderRankingFilter
+    pagination_class = RankedPagination
+    list_export = exports.PROVIDER_RANKINGS
+
+    def can_read(self, actor: Any) -> bool:
+        return can_read_procurement(actor)
+
+    def scoped_queryset(self, actor: Any) -> Any:
+        return rankings.provider_rankings(getattr(actor.organization, "county_id", None))
+
+
+class ExpertRankingViewSet(ExportMixin, ScopedViewSet):
+    """``GET /rankings/experts/?tier=&q=&provider=`` (and ``export/``): the experts of the
+    county's pool and register, best rated first, with their tier (R10)."""
+
+    serializer_class = ExpertRankingSerializer
+    filterset_class = ExpertRankingFilter
+    pagination_class = RankedPagination
+    list_export = exports.EXPERT_RANKINGS
+
+    def can_read(self, actor: Any) -> bool:
+        return can_read_procurement(actor)
+
+    def scoped_queryset(self, actor: Any) -> Any:
+        return rankings.expert_rankings(getattr(actor.organization, "county_id", None))

@@ -18,3 +18,10 @@ class EvaluationsConfig(AppConfig):
 
         register_contract_panel(contract_evaluations, order=10)
         register_expert_panel(expert_ratings, order=10)
+
+        from safeserve.evaluations.rankings import tier_condition, with_tier
+        from safeserve.procurement.eligibility import register_eligibility_check
+        from safeserve.providers.selectors import register_provider_annotation
+
+        register_eligibility_check(tier_condition)  # R10: a D-tier provider is flagged
+        register_provider_annotation(with_tier)  # the directory shows each provider's tier

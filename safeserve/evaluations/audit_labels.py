@@ -54,6 +54,7 @@ register_actions(
         "evaluation.replied": gettext_lazy("Replied to the evaluation"),
         "evaluation.finalised": gettext_lazy("Made the evaluation final"),
         "evaluation.file_downloaded": gettext_lazy("Downloaded a reply attachment"),
+        "evaluation.printed": gettext_lazy("Downloaded the evaluation record (PDF)"),
         "expert.rated": gettext_lazy("Rated the expert"),
         "evaluation.commissioned": gettext_lazy("Commissioned the re-evaluation"),
         "commission.created": gettext_lazy("Commissioned a third-party re-evaluation"),

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.audit.exports import Column, ListExport
+from safeserve.evaluations.rankings import Tier
 
 EVALUATIONS = ListExport(
     name="evaluations",
@@ -81,5 +82,41 @@ ANNUAL_SUBMISSIONS = ListExport(
         Column(_("late"), lambda s: s.late),
         Column(_("received or returned at"), lambda s: s.decided_at),
         Column(_("reasons for returning"), lambda s: s.return_reason),
+    ],
+)
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.1f}%" if whole else ""
+
+
+PROVIDER_RANKINGS = ListExport(
+    name="provider_rankings",
+    title=_("Provider rankings"),
+    columns=[
+        Column(_("provider"), lambda p: p.name),
+        Column(_("Tier"), lambda p: Tier.LABELS[p.tier]),
+        Column(_("latest score"), lambda p: p.latest_score),
+        Column(_("previous score"), lambda p: p.previous_score),
+        Column(_("failed evaluations"), lambda p: p.failed_evaluations),
+        Column(_("confirmed fee reports"), lambda p: p.fee_reports),
+        Column(_("hazards past their deadline"), lambda p: p.hazards_due),
+        Column(_("closed by the deadline"), lambda p: _share(p.hazards_on_time, p.hazards_due)),
+        Column(_("late major-hazard reports"), lambda p: p.late_reports),
+    ],
+)
+
+EXPERT_RANKINGS = ListExport(
+    name="expert_rankings",
+    title=_("Expert rankings"),
+    columns=[
+        Column(_("expert"), lambda e: e.name),
+        Column(_("provider"), lambda e: e.employer.name if e.employer else ""),
+        Column(_("Tier"), lambda e: Tier.LABELS[e.tier]),
+        Column(_("rating score"), lambda e: round(e.rating, 1) if e.rating is not None else None),
+        Column(_("ratings"), lambda e: e.ratings_count),
+        Column(_("tasks done"), lambda e: e.tasks_done),
+        Column(_("hazards confirmed"), lambda e: e.hazards_confirmed),
+        Column(_("reports returned"), lambda e: e.report_returns),
     ],
 )

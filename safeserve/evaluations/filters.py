@@ -1,4 +1,4 @@
-"""The one FilterSet of the evaluation list (page, export and API alike)."""
+"""The FilterSets of the evaluation lists (page, export and API alike)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from safeserve.evaluations.models import (
     SanctionStatus,
     SubmissionStatus,
 )
+from safeserve.evaluations.rankings import Tier
+from safeserve.providers.models import Expert, Provider
 
 
 class EvaluationFilter(ListFilterSet):
@@ -88,4 +90,27 @@ class AnnualSubmissionFilter(ListFilterSet):
 
     class Meta:
         model = AnnualSubmission
+        fields: list[str] = []
+
+
+class ProviderRankingFilter(ListFilterSet):
+    tier = django_filters.ChoiceFilter(
+        label=_("Tier"), choices=Tier.CHOICES, empty_label=_("All tiers"), field_name="tier"
+    )
+    q = django_filters.CharFilter(label=_("Name"), field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = Provider
+        fields: list[str] = []
+
+
+class ExpertRankingFilter(ListFilterSet):
+    tier = django_filters.ChoiceFilter(
+        label=_("Tier"), choices=Tier.CHOICES, empty_label=_("All tiers"), field_name="tier"
+    )
+    q = django_filters.CharFilter(label=_("Name"), field_name="name", lookup_expr="icontains")
+    provider = IdFilter(label=_("Provider"), field_name="employer_id")
+
+    class Meta:
+        model = Expert
         fields: list[str] = []

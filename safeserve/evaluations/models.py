@@ -310,10 +310,15 @@ class SanctionStatus(models.TextChoices):
 class SanctionQuerySet(models.QuerySet["Sanction"]):
     def visible_to(self, user: Any) -> SanctionQuerySet:
         """The county office sees its county's; the purchaser and the provider see those on
-        their contracts (the provider may see every figure behind its result)."""
+        their contracts (the provider may see every figure behind its result); an evaluator
+        none (it sees contracts and its re-evaluations only)."""
         from safeserve.contracts.models import Contract
+        from safeserve.organizations.models import OrganizationKind
 
         if not getattr(user, "is_authenticated", False):
+            return self.none()
+        org = getattr(user, "organization", None)
+        if org is not None and org.kind == OrganizationKind.EVALUATOR:
             return self.none()
         return self.filter(contract__in=Contract.objects.visible_to(user).values("pk"))
 

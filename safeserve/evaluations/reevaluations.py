@@ -12,7 +12,7 @@ import math
 import random
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -139,39 +139,23 @@ def commission_create(
         created_by=actor,
     )
     for original in picked:
-        EvaluatorGrant.objects.get_or_create(
+        grant, _created = EvaluatorGrant.objects.get_or_create(
             contract_id=original.contract_id,
             evaluator=chosen_org,
             defaults={"granted_by": actor},
         )
-        again = Evaluation.objects.create(
-            county_id=original.county_id,
-            contract_id=original.contract_id,
-            purchaser_id=original.purchaser_id,
-            provider_id=original.provider_id,
-            evaluator=chosen_org,
-            original=original,
-            commission=commission,
-            period_start=original.period_start,
-            period_end=original.period_end,
-            closing=original.closing,
-            pass_score=original.pass_score,
-            status=EvaluationStatus.COMMISSIONED,
-            created_by=actor,
-        )
-        EvaluationScore.objects.bulk_create(
-            EvaluationScore(
-                evaluation=again,
-                criterion_id=s.criterion_id,
-                position=s.position,
-                name=s.name,
-                weight=s.weight,
-                requirement=s.requirement,
-                method=s.method,
-                veto=s.veto,
-            )
-            for s in original.scores.all()
-        )
+        if grant.ends_at is not None:  # commissioned again: it reads the contract again
+            grant.ends_at = None
+            grant.save(update_fields=["ends_at"])
+        try:
+            with transaction.atomic():
+                again = _re_evaluation(actor, original, chosen_org, commission)
+        except IntegrityError:  # another commission took it first
+            raise ApplicationError(
+                "already_commissioned",
+                _("%(title)s is already being re-evaluated.") % {"title": original.title},
+                status=409,
+            ) from None
         audit_record(
             action="evaluation.commissioned",
             actor=actor,
@@ -197,3 +181,56 @@ def commission_create(
         reason=text,
     )
     return commission
+
+
+def _re_evaluation(
+    actor: Any, original: Evaluation, evaluator: Organization, commission: Commission
+) -> Evaluation:
+    """The re-evaluation of ``original``'s contract and period, with the same criteria."""
+    again = Evaluation.objects.create(
+        county_id=original.county_id,
+        contract_id=original.contract_id,
+        purchaser_id=original.purchaser_id,
+        provider_id=original.provider_id,
+        evaluator=evaluator,
+        original=original,
+        commission=commission,
+        period_start=original.period_start,
+        period_end=original.period_end,
+        closing=original.closing,
+        pass_score=original.pass_score,
+        status=EvaluationStatus.COMMISSIONED,
+        created_by=actor,
+    )
+    EvaluationScore.objects.bulk_create(
+        EvaluationScore(
+            evaluation=again,
+            criterion_id=s.criterion_id,
+            position=s.position,
+            name=s.name,
+            weight=s.weight,
+            requirement=s.requirement,
+            method=s.method,
+            veto=s.veto,
+        )
+        for s in original.scores.all()
+    )
+    return again
+
+
+def end_access_when_done(evaluation: Evaluation) -> None:
+    """After its last open re-evaluation of the contract is final, the evaluator no longer
+    reads the contract's tasks, hazards and reports (its results stay readable)."""
+    still_open = (
+        Evaluation.objects.filter(
+            contract_id=evaluation.contract_id, evaluator_id=evaluation.evaluator_id
+        )
+        .exclude(status=EvaluationStatus.FINAL)
+        .exists()
+    )
+    if not still_open:
+        EvaluatorGrant.objects.filter(
+            contract_id=evaluation.contract_id,
+            evaluator_id=evaluation.evaluator_id,
+            ends_at__isnull=True,
+        ).update(ends_at=timezone.now())

@@ -27,7 +27,7 @@ from safeserve.evaluations import exports, sanctions, selectors
 from safeserve.evaluations.filters import SanctionFilter
 from safeserve.evaluations.models import Sanction
 from safeserve.evaluations.tabs import tabs_for
-from safeserve.evaluations.workflows import SANCTION
+from safeserve.evaluations.workflows import SANCTION, sees_referrals
 from safeserve.providers.models import Debarment
 
 
@@ -65,6 +65,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     verbs = SANCTION.verbs_for(request.user, sanction)
+    referrals = sees_referrals(request.user, sanction)
     today = timezone.localdate()
     ban_from, ban_until = sanctions.ban_period(today, policy_for(sanction.county_id).ban_years)
     return render(
@@ -87,7 +88,10 @@ def _page(
             "error": error,
             "errors": (error.errors if error else None) or {},
             "typed": typed or {},
-            "history": history_for(sanction, request.user),
+            "sees_referrals": referrals,
+            "history": history_for(
+                sanction, request.user, hide_actions=() if referrals else ("sanction.referred",)
+            ),
         },
         status=status,
     )

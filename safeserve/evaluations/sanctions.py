@@ -53,16 +53,17 @@ def parse_amount(value: Any) -> Decimal:
     """The deduction in yuan: zero or more, at most two decimals (fen)."""
     message = _("Enter the deduction in yuan, zero or more, with at most two decimals.")
     try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
+        amount: Decimal | None = Decimal(str(value).strip().replace(",", "").replace("，", ""))
+        if (
+            amount is None
+            or not amount.is_finite()
+            or not Decimal(0) <= amount < Decimal("1e12")
+            or amount != amount.quantize(Decimal("0.01"))
+        ):
+            amount = None
     except (InvalidOperation, ValueError):
         amount = None
-    if (
-        amount is None
-        or not amount.is_finite()
-        or amount < 0
-        or amount != amount.quantize(Decimal("0.01"))
-        or amount >= Decimal("1e12")
-    ):
+    if amount is None:
         raise ApplicationError("invalid_amount", message, errors={"amount": [message]}, status=400)
     return amount
 
@@ -85,8 +86,13 @@ def sanction_follow(*, actor: Any, evaluation: Evaluation) -> Sanction | None:
         evaluation__period_end=evaluation.period_end,
     )
     if evaluation.passed:
+        # The county office decides (WORKFLOWS.md): a confirmed sanction is proposed for
+        # lifting, a proposed one flagged for rejection — nothing changes by itself.
         for earlier in same_period:
-            if earlier.status == SanctionStatus.CONFIRMED and not earlier.lift_proposed:
+            if (
+                earlier.status in (SanctionStatus.PROPOSED, SanctionStatus.CONFIRMED)
+                and not earlier.lift_proposed
+            ):
                 earlier.lift_proposed = True
                 earlier.save(update_fields=["lift_proposed", "updated_at"])
                 audit_record(
@@ -95,22 +101,23 @@ def sanction_follow(*, actor: Any, evaluation: Evaluation) -> Sanction | None:
                     obj=earlier,
                     after={"evaluation": evaluation.pk},
                 )
-            elif earlier.status == SanctionStatus.PROPOSED:
-                earlier.status = SanctionStatus.REJECTED
-                earlier.decision_reason = _("A later effective result passed: %(title)s.") % {
-                    "title": evaluation.title
-                }
-                earlier.decided_at = timezone.now()
-                earlier.save()
-                audit_record(
-                    action="sanction.withdrawn",
-                    actor=actor,
-                    obj=earlier,
-                    after={"status": earlier.status},
-                    reason=earlier.decision_reason,
-                )
         return None
-    if any(s.status in (SanctionStatus.PROPOSED, SanctionStatus.CONFIRMED) for s in same_period):
+    pending = next((s for s in same_period if s.status == SanctionStatus.PROPOSED), None)
+    if pending is not None:
+        # still undecided: it now rests on the effective (failing) result
+        if pending.evaluation_id != evaluation.pk:
+            before = pending.evaluation_id
+            pending.evaluation, pending.lift_proposed = evaluation, False
+            pending.save(update_fields=["evaluation", "lift_proposed", "updated_at"])
+            audit_record(
+                action="sanction.rebased",
+                actor=actor,
+                obj=pending,
+                before={"evaluation": before},
+                after={"evaluation": evaluation.pk, "total": evaluation.total},
+            )
+        return pending
+    if any(s.status == SanctionStatus.CONFIRMED for s in same_period):
         return None  # one sanction per failed period, whoever evaluated
     sanction = Sanction.objects.create(
         county_id=evaluation.county_id,
@@ -225,7 +232,9 @@ def sanction_lift(*, actor: Any, sanction: Sanction, reason: str) -> Sanction:
     today = timezone.localdate()
     if locked.debarment is not None:
         ban = Debarment.objects.select_for_update().get(pk=locked.debarment.pk)
-        ban.lifted_on, ban.lift_reason = min(today, ban.ends_on), text
+        # the ban ends today; one that already ran out keeps its whole period
+        ban.lifted_on = today if today <= ban.ends_on else None
+        ban.lift_reason = text
         ban.save(update_fields=["lifted_on", "lift_reason", "updated_at"])
         locked.debarment = ban
     if locked.deduction is not None:

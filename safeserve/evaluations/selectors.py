@@ -37,7 +37,8 @@ def hidden_history(viewer: Any) -> tuple[str, ...]:
 
     org = getattr(viewer, "organization", None)
     if org is not None and org.kind == OrganizationKind.PROVIDER:
-        return ("evaluation.opened", "evaluation.scored")
+        # ... and why the county office commissioned a re-evaluation is not its to read
+        return ("evaluation.opened", "evaluation.scored", "evaluation.commissioned")
     return ()
 
 

@@ -30,6 +30,7 @@ from safeserve.evaluations.models import (
     EvaluationScore,
     EvaluationStatus,
 )
+from safeserve.evaluations.reevaluations import end_access_when_done
 from safeserve.evaluations.sanctions import sanction_follow
 from safeserve.evaluations.workflows import EVALUATION, every_criterion_scored
 
@@ -368,6 +369,7 @@ def evaluation_finalise(
     if locked.original_id:
         # R16: the third party's result prevails; the purchaser's stays, no longer effective
         Evaluation.objects.filter(pk=locked.original_id).update(effective=False)
+        end_access_when_done(locked)
     audit_record(
         action="evaluation.finalised",
         actor=actor,

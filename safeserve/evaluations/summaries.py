@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from safeserve.audit.services import audit_record
 from safeserve.common.lib.xlsx import write_rows, xlsx_response
 from safeserve.evaluations.annual import summary_of
-from safeserve.evaluations.models import AnnualSubmission
+from safeserve.evaluations.models import AnnualSubmission, Evaluation, EvaluationStatus
 
 
 def result_text(row: dict[str, Any]) -> str:
@@ -98,3 +98,43 @@ def _quote(text: str) -> str:
     from urllib.parse import quote
 
     return quote(text)
+
+
+def evaluation_pdf(evaluation: Evaluation) -> bytes:
+    """The evaluation record (R16): scores and comments, the metrics as sent (live while a
+    draft), the provider's statement and the final result with its reasons."""
+    import datetime as dt
+
+    from safeserve.documents.pdf import render
+    from safeserve.evaluations.metrics import compute
+
+    if evaluation.status in (EvaluationStatus.COMMISSIONED, EvaluationStatus.DRAFT):
+        shown = [
+            m.as_dict()
+            for m in compute(evaluation.contract, evaluation.period_start, evaluation.period_end)
+        ]
+        computed_at = None
+    else:
+        shown = evaluation.metrics.get("items", [])
+        stamp = evaluation.metrics.get("computed_at")
+        computed_at = dt.datetime.fromisoformat(stamp) if stamp else None
+    content, _pages = render(
+        "evaluations/evaluation_pdf.html",
+        {
+            "e": evaluation,
+            "title": _("Performance evaluation record"),
+            "metrics": shown,
+            "computed_at": computed_at,
+            "printed_at": timezone.localtime(),
+        },
+    )
+    return content
+
+
+def evaluation_pdf_response(*, actor: Any, evaluation: Evaluation) -> HttpResponse:
+    audit_record(action="evaluation.printed", actor=actor, obj=evaluation, after={"format": "pdf"})
+    number = evaluation.contract.number or evaluation.contract_id
+    name = f"绩效评估-{number}-{evaluation.period_end:%Y%m%d}"
+    response = HttpResponse(evaluation_pdf(evaluation), content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}.pdf"
+    return response

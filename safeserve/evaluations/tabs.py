@@ -14,6 +14,7 @@ TABS = (
     ("evaluations", _("Evaluations"), "evaluations:list", None),
     ("submissions", _("Annual submissions"), "evaluations:submissions", can_read_procurement),
     ("sanctions", _("Sanctions"), "evaluations:sanctions", None),
+    ("rankings", _("Rankings"), "evaluations:provider_rankings", can_read_procurement),
 )
 
 

@@ -28,8 +28,17 @@ from safeserve.common.filters import filtered
 from safeserve.common.lib.http import serve_file
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
+from safeserve.common.validation import id_or_none, year_or_none
 from safeserve.contracts.models import Contract
-from safeserve.evaluations import exports, metrics, ratings, reevaluations, selectors, services
+from safeserve.evaluations import (
+    exports,
+    metrics,
+    ratings,
+    reevaluations,
+    selectors,
+    services,
+    summaries,
+)
 from safeserve.evaluations.filters import EvaluationFilter
 from safeserve.evaluations.models import Evaluation, EvaluationStatus, Sanction
 from safeserve.evaluations.tabs import tabs_for
@@ -47,20 +56,20 @@ def commission(request: AuthedRequest) -> HttpResponse:
     a year, or a random share of them."""
     require(reevaluations.may_commission(request.user))
     org = request.user.organization
-    value = request.GET.get("year", "") or request.POST.get("year", "")
-    year = int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
-    year = year or timezone.localdate().year - 1
+    year = (
+        year_or_none(request.GET.get("year") or request.POST.get("year"))
+        or timezone.localdate().year - 1
+    )
+    picked = {pk for pk in (id_or_none(v) for v in request.POST.getlist("evaluations")) if pk}
     error: ApplicationError | None = None
     if request.method == "POST":
-        picked = [int(v) for v in request.POST.getlist("evaluations") if v.isdigit()]
-        evaluator = request.POST.get("evaluator", "")
         try:
             made = reevaluations.commission_create(
                 actor=request.user,
-                evaluator=int(evaluator) if evaluator.isdigit() else None,
+                evaluator=id_or_none(request.POST.get("evaluator")),
                 year=year,
                 reason=request.POST.get("reason", ""),
-                evaluations=picked,
+                evaluations=sorted(picked),
                 share=request.POST.get("share", "").strip() or None,
             )
         except ApplicationError as exc:
@@ -82,7 +91,7 @@ def commission(request: AuthedRequest) -> HttpResponse:
             "error": error,
             "errors": (error.errors if error else None) or {},
             "typed": request.POST if error else {},
-            "picked": {int(v) for v in request.POST.getlist("evaluations") if v.isdigit()},
+            "picked": picked,
         },
         status=error.status if error else 200,
     )
@@ -179,6 +188,8 @@ def _page(
             "history": history_for(
                 evaluation, request.user, hide_actions=selectors.hidden_history(request.user)
             ),
+            # why the county office commissioned a re-evaluation is not the provider's to read
+            "is_provider": getattr(request.user.organization, "kind", "") == "provider",
             "sanction": Sanction.objects.visible_to(request.user)
             .filter(evaluation=evaluation)
             .first(),
@@ -275,6 +286,14 @@ def evaluation_act(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
         return _page(request, fresh, posted=posted, error=exc, typed=typed, status=exc.status)
     messages.success(request, _done(verb, result))
     return redirect("evaluations:detail", pk=result.pk)
+
+
+@login_required
+def evaluation_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The evaluation record as a PDF, for whoever may see the evaluation (audited)."""
+    return summaries.evaluation_pdf_response(
+        actor=request.user, evaluation=_evaluation(request, pk)
+    )
 
 
 @login_required

@@ -101,7 +101,7 @@ EVALUATION = VerbTable(
     model=Evaluation,
     verbs=[
         verb("score", [S.COMMISSIONED, S.DRAFT], purchaser, forward=False),
-        verb("send", [S.DRAFT], purchaser, every_criterion_scored),
+        verb("send", [S.COMMISSIONED, S.DRAFT], purchaser, every_criterion_scored),
         verb("reply", [S.SENT], provider_signatory, within_reply_window),
         verb("finalise", [S.SENT, S.REPLIED], purchaser_leader, reply_or_window_passed),
     ],
@@ -120,6 +120,12 @@ def county_leader(user: Any, sanction: Sanction) -> bool:
 def county_office(user: Any, sanction: Sanction) -> bool:
     """The county office's officers, leader and admin record referrals."""
     return is_county_office_of(user, sanction.county_id)
+
+
+def sees_referrals(user: Any, sanction: Sanction) -> bool:
+    """Referrals of unlawful conduct are the county office's record (R17): the purchaser and
+    the provider are not told what was sent where."""
+    return bool(getattr(user, "is_superuser", False)) or county_office(user, sanction)
 
 
 C = SanctionStatus

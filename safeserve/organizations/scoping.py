@@ -19,10 +19,11 @@ def scope_head(
 ) -> tuple[Q | None, Organization | None]:
     """Decides what needs no rule of the model: nobody logged in or without an active
     organization sees nothing, the platform administrator everything, the county office its
-    county, and a third-party evaluator what hangs off the contracts it was commissioned to
-    re-evaluate (``contract_field`` names the record's contract; read-only, since no verb
-    table names evaluators). Returns ``(queryset, None)`` when decided, else
-    ``(None, organization)`` for the model's own rules."""
+    county, and a third-party evaluator what hangs off the contracts it is re-evaluating
+    (``contract_field`` names the record's contract; read-only, since no verb table names
+    evaluators; until its re-evaluations of the contract are final). Returns
+    ``(queryset, None)`` when decided, else ``(None, organization)`` for the model's own
+    rules."""
     if not user.is_authenticated:
         return queryset.none(), None
     if user.is_superuser:
@@ -35,7 +36,9 @@ def scope_head(
     if org.kind == OrganizationKind.EVALUATOR:
         if contract_field is None:
             return queryset.none(), None
-        return queryset.filter(
-            **{f"{contract_field}__evaluator_grants__evaluator_id": org.pk}
-        ), None
+        granted = {
+            f"{contract_field}__evaluator_grants__evaluator_id": org.pk,
+            f"{contract_field}__evaluator_grants__ends_at__isnull": True,
+        }
+        return queryset.filter(**granted), None
     return None, org

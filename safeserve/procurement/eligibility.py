@@ -4,6 +4,7 @@ each with a reason a county officer can read. The result is stored with the awar
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -42,6 +43,19 @@ class Condition:
     title: str
     passed: bool
     reasons: list[str] = field(default_factory=list)
+    # Shown for the purchaser to weigh, never failing the check (e.g. a D-tier provider).
+    warning: bool = False
+
+
+ExtraCheck = Callable[[Provider, int, dt.date], "Condition | None"]
+_EXTRA_CHECKS: list[ExtraCheck] = []
+
+
+def register_eligibility_check(check: ExtraCheck) -> None:
+    """A later app's condition (evaluations: the provider's tier, R10), registered in its
+    AppConfig.ready; it returns None when it has nothing to say."""
+    if check not in _EXTRA_CHECKS:
+        _EXTRA_CHECKS.append(check)
 
 
 @dataclass
@@ -90,7 +104,12 @@ def check_eligibility(
     except uscc_lib.USCCError as exc:
         reasons.append(_("Unified social credit code: %(e)s") % {"e": exc})
     admission = ProviderAdmission.objects.filter(county_id=county_id, provider=provider).first()
-    if admission is None or admission.status != AdmissionStatus.ADMITTED:
+    if admission is not None and admission.status == AdmissionStatus.SUSPENDED:
+        # R10 动态调整: a suspended provider takes nothing new while suspended
+        reasons.append(
+            _("Suspended by the county office: %(reason)s") % {"reason": admission.reason}
+        )
+    elif admission is None or admission.status != AdmissionStatus.ADMITTED:
         reasons.append(_("Not admitted to this county's provider register."))
     elif admission.decided_at.date() > on_date:
         reasons.append(
@@ -210,5 +229,10 @@ def check_eligibility(
     elif provider.attestation_date and provider.attestation_date > on_date:
         reasons.append(_("The attestation is dated after the award date."))
     conditions.append(Condition("attestation", _("Signed attestation"), not reasons, reasons))
+
+    for check in _EXTRA_CHECKS:
+        extra = check(provider, county_id, on_date)
+        if extra is not None:
+            conditions.append(extra)
 
     return EligibilityResult(provider.pk, provider.name, project.pk, _date(on_date), conditions)

@@ -272,6 +272,39 @@ class ProviderViewSet(_WarningDaysContext, ExportMixin, ScopedViewSet):
         return Response(self._out(provider))
 
     @extend_schema(
+        request=inline_serializer("SuspensionInput", {"reason": serializers.CharField()}),
+        responses=ProviderDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, pk: str | None = None) -> Response:
+        """R10: the county office suspends the provider in its county (reason required)."""
+        provider = self.get_object()
+        services.provider_suspension(
+            actor=actor_of(request),
+            provider=provider,
+            suspend=True,
+            reason=str(body_dict(request).get("reason") or ""),
+        )
+        return Response(self._out(provider))
+
+    @extend_schema(
+        request=inline_serializer(
+            "ReinstatementInput", {"reason": serializers.CharField(required=False)}
+        ),
+        responses=ProviderDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request: Request, pk: str | None = None) -> Response:
+        provider = self.get_object()
+        services.provider_suspension(
+            actor=actor_of(request),
+            provider=provider,
+            suspend=False,
+            reason=str(body_dict(request).get("reason") or ""),
+        )
+        return Response(self._out(provider))
+
+    @extend_schema(
         request=inline_serializer(
             "ViolationInput",
             {

@@ -22,6 +22,8 @@ register_actions(
         "provider.equipment_changed": gettext_lazy("Equipment list changed"),
         "provider.admitted": gettext_lazy("Admitted to the county register"),
         "provider.removed": gettext_lazy("Removed from the county register"),
+        "provider.suspended": gettext_lazy("Suspended in the county"),
+        "provider.reinstated": gettext_lazy("Reinstated in the county"),
         "provider.violation_recorded": gettext_lazy("Violation recorded"),
         "qualification.added": gettext_lazy("Qualification added"),
         "qualification.updated": gettext_lazy("Qualification updated"),

@@ -95,9 +95,7 @@ class ProviderQuerySet(models.QuerySet["Provider"]):
                 Q(admissions__county_id=org.county_id) | Q(organization__county_id=org.county_id)
             ).distinct()
         if org.kind in PURCHASER_KINDS:
-            return self.filter(
-                admissions__county_id=org.county_id, admissions__status=AdmissionStatus.ADMITTED
-            )
+            return self.filter(admissions__county_id=org.county_id, admissions__status__in=LISTED)
         if org.kind == OrganizationKind.PROVIDER:
             from safeserve.organizations.models import Role
 
@@ -243,11 +241,15 @@ class Qualification(BaseModel):
 class AdmissionStatus(models.TextChoices):
     APPLYING = "applying", _("Applying")
     ADMITTED = "admitted", _("Admitted")
+    # R10 动态调整: fails eligibility and signs nothing; contracts in force continue.
+    SUSPENDED = "suspended", pgettext_lazy("provider admission", "Suspended")
     REMOVED = "removed", _("Removed")
 
 
 # Entries of a county's register proper (an application is not one yet).
-IN_REGISTER = (AdmissionStatus.ADMITTED, AdmissionStatus.REMOVED)
+IN_REGISTER = (AdmissionStatus.ADMITTED, AdmissionStatus.SUSPENDED, AdmissionStatus.REMOVED)
+# Providers the county's purchasers may read about (those they work or may work with).
+LISTED = (AdmissionStatus.ADMITTED, AdmissionStatus.SUSPENDED)
 
 
 class ProviderAdmission(BaseModel):

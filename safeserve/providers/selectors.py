@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.db.models import (
@@ -55,11 +56,29 @@ def lookback_start(county_id: int | None, today: dt.date | None = None) -> dt.da
     return years_from(today, -years)
 
 
+ListAnnotation = Callable[[QuerySet[Provider], "int | None"], QuerySet[Provider]]
+_LIST_ANNOTATIONS: list[ListAnnotation] = []
+
+
+def register_provider_annotation(annotate: ListAnnotation) -> None:
+    """What a later app adds to each provider of the directory in the viewer's county
+    (evaluations: the tier, R10), registered in its AppConfig.ready; in the same query."""
+    if annotate not in _LIST_ANNOTATIONS:
+        _LIST_ANNOTATIONS.append(annotate)
+
+
 def provider_list(*, viewer: User) -> QuerySet[Provider]:
     """The register as the viewer sees it, with each provider's standing in the viewer's
-    county (admission, recent violations, debarment) and its qualifications; ProviderFilter
-    narrows it."""
+    county (admission, recent violations, debarment, and what later apps add: the tier) and
+    its qualifications; ProviderFilter narrows it."""
     county_id = _county_id(viewer)
+    queryset = _provider_list(viewer, county_id)
+    for annotate in _LIST_ANNOTATIONS:
+        queryset = annotate(queryset, county_id)
+    return queryset
+
+
+def _provider_list(viewer: User, county_id: int | None) -> QuerySet[Provider]:
     today = timezone.localdate()
     return (
         Provider.objects.visible_to(viewer)

@@ -345,18 +345,57 @@ def provider_set_admission(
         raise ApplicationError(
             "not_applied", _("This provider has not applied to the county's register."), status=409
         )
-    ADMISSION.check("admit" if admit else "remove", actor, admission)
-    if not admit and not reason.strip():
+    return _admission_change(actor, provider, admission, "admit" if admit else "remove", reason)
+
+
+_ADMISSION_VERBS = {
+    # verb: (new status, audit action, reason required)
+    "admit": (AdmissionStatus.ADMITTED, "provider.admitted", False),
+    "remove": (AdmissionStatus.REMOVED, "provider.removed", True),
+    "suspend": (AdmissionStatus.SUSPENDED, "provider.suspended", True),
+    "reinstate": (AdmissionStatus.ADMITTED, "provider.reinstated", False),
+}
+
+
+@transaction.atomic
+def provider_suspension(
+    *, actor: User, provider: Provider, suspend: bool, reason: str = ""
+) -> ProviderAdmission:
+    """R10 动态调整: the county office suspends an admitted provider with a reason — it fails
+    eligibility and cannot sign while suspended; its contracts in force continue — or
+    reinstates it."""
+    require(is_county_office_actor(actor))
+    county_id = _county_id(actor)
+    admission = (
+        ProviderAdmission.objects.select_for_update()
+        .filter(county_id=county_id, provider=provider)
+        .first()
+    )
+    if admission is None:
+        raise ApplicationError(
+            "not_applied", _("This provider is not in the county's register."), status=409
+        )
+    return _admission_change(
+        actor, provider, admission, "suspend" if suspend else "reinstate", reason
+    )
+
+
+def _admission_change(
+    actor: User, provider: Provider, admission: ProviderAdmission, verb: str, reason: str
+) -> ProviderAdmission:
+    ADMISSION.check(verb, actor, admission)
+    status, action, needs_reason = _ADMISSION_VERBS[verb]
+    if needs_reason and not reason.strip():
         raise _field_error("reason_required", "reason", _("Please give a reason."))
+    county_id = admission.county_id
     before = {"admission": admission.status}
-    status = AdmissionStatus.ADMITTED if admit else AdmissionStatus.REMOVED
     admission.status = status
     admission.decided_at = timezone.now()
     admission.decided_by = actor
     admission.reason = reason.strip()[:300]
     admission.save()
     audit_record(
-        action="provider.admitted" if admit else "provider.removed",
+        action=action,
         actor=actor,
         obj=provider,
         county_id=county_id,

@@ -302,23 +302,31 @@ def provider_admission(request: AuthedRequest, pk: int, verb: str) -> HttpRespon
         raise Http404
     form = AdmissionForm(request.POST)
     form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
     try:
-        services.provider_set_admission(
-            actor=request.user,
-            provider=provider,
-            admit=verb == "admit",
-            reason=form.cleaned_data.get("reason", ""),
-        )
+        if verb in ("suspend", "reinstate"):
+            services.provider_suspension(
+                actor=request.user, provider=provider, suspend=verb == "suspend", reason=reason
+            )
+        else:
+            services.provider_set_admission(
+                actor=request.user, provider=provider, admit=verb == "admit", reason=reason
+            )
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(
-            request,
-            _("Admitted to the county register.")
-            if verb == "admit"
-            else _("Removed from the county register."),
-        )
+        messages.success(request, str(ADMISSION_DONE[verb]))
     return redirect("providers:detail", pk=provider.pk)
+
+
+ADMISSION_DONE = {
+    "admit": gettext_lazy("Admitted to the county register."),
+    "remove": gettext_lazy("Removed from the county register."),
+    "suspend": gettext_lazy(
+        "Suspended in this county: it fails eligibility and signs nothing until reinstated."
+    ),
+    "reinstate": gettext_lazy("Reinstated in this county."),
+}
 
 
 @login_required

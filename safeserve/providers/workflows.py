@@ -65,12 +65,18 @@ ADMISSION = VerbTable(
     [
         verb("admit", [A.APPLYING, A.REMOVED], county_office),
         # Removing an application turns it down (reason required, like any removal).
-        verb("remove", [A.APPLYING, A.ADMITTED], county_office, forward=False),
+        verb("remove", [A.APPLYING, A.ADMITTED, A.SUSPENDED], county_office, forward=False),
+        # R10 动态调整: suspended with a reason (it fails eligibility and signs nothing while
+        # suspended; contracts in force continue), and reinstated.
+        verb("suspend", [A.ADMITTED], county_office, forward=False),
+        verb("reinstate", [A.SUSPENDED], county_office, forward=False),
     ],
     refuse_state=lambda admission: ApplicationError(
         "admission_unchanged",
         _("The provider is already admitted.")
         if admission.status == A.ADMITTED
+        else _("The provider is suspended in this county.")
+        if admission.status == A.SUSPENDED
         else _("The provider is not in the register."),
     ),
 )

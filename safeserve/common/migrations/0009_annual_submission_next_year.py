@@ -4,12 +4,12 @@ from django.db import migrations, models
 
 
 def to_following_year(apps, schema_editor):
-    """The deadline now falls in the following year; the old default (31 December of the
-    same year) becomes 31 January, so December contracts can finish their reply window."""
+    """The deadline now falls in the following year (31 January by default, so December
+    contracts can finish their reply window). No annual submission existed before this
+    change, so the old month and day meant nothing yet: every county starts from the new
+    default rather than from a same-year date shifted a year later."""
     CountyPolicy = apps.get_model("common", "CountyPolicy")
-    CountyPolicy.objects.filter(annual_submission_month=12, annual_submission_day=31).update(
-        annual_submission_month=1
-    )
+    CountyPolicy.objects.update(annual_submission_month=1, annual_submission_day=31)
 
 
 class Migration(migrations.Migration):

@@ -11,11 +11,15 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from safeserve.accounts.models import User
 from safeserve.audit.models import AuditEvent
 from safeserve.common.models import policy_for
 from safeserve.contracts.models import Contract
+from safeserve.demo import clock
 from safeserve.demo.seed import seed
 from safeserve.documents.models import SignedDocument
+from safeserve.evaluations import annual, rankings
+from safeserve.evaluations.models import Evaluation, Sanction
 from safeserve.fieldwork.models import ServiceTask, TaskStatus
 from safeserve.hazards.models import (
     ExtensionRequest,
@@ -24,6 +28,7 @@ from safeserve.hazards.models import (
     Notice,
 )
 from safeserve.procurement.models import PurchasePlan
+from safeserve.providers.models import Debarment
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +57,7 @@ def _every_contract_is_signed_after_its_award_and_before_its_service_began(
     chain: dt.datetime,
 ) -> None:
     contracts = list(Contract.objects.select_related("project__item__plan"))
-    assert len(contracts) == 3
+    assert len(contracts) == 3 + 5  # this year's, and the completed year's (past_year.py)
     for contract in contracts:
         project = contract.project
         plan = project.item.plan
@@ -171,8 +176,38 @@ def _no_event_of_the_demo_is_dated_after_the_seed_ran(chain: dt.datetime) -> Non
     assert not Hazard.objects.filter(found_at__gt=chain).exists()
 
 
+def _last_year_is_evaluated_sanctioned_re_evaluated_and_submitted(chain: dt.datetime) -> None:
+    today = timezone.localdate(chain)
+    year = clock.past_year(today)
+    states = set(Evaluation.objects.values_list("status", flat=True))
+    assert {"draft", "sent", "replied", "final"} <= states
+    # the third party overturned a pass, and its result is the effective one
+    again = Evaluation.objects.get(evaluator__isnull=False)
+    assert again.original is not None and again.original.passed and not again.passed
+    assert again.effective and not again.original.effective
+    assert set(Sanction.objects.values_list("status", flat=True)) == {"confirmed", "proposed"}
+    # a provider failed, with a deduction and a ban in force
+    confirmed = Sanction.objects.get(status="confirmed")
+    assert confirmed.deduction is not None and confirmed.deduction.amount > 0
+    assert Debarment.objects.in_force(today).filter(provider=confirmed.provider).exists()
+    # 城关镇 submitted on time and was received; 应急管理局 is late
+    rows = {
+        r.purchaser.name: r
+        for r in annual.county_overview(
+            viewer=User.objects.get(username="county_officer"), year=year
+        )
+    }
+    assert rows["安平县城关镇人民政府"].submission.status == "received"
+    assert not rows["安平县城关镇人民政府"].late
+    assert rows["安平县应急管理局"].submission is None and rows["安平县应急管理局"].late
+    tiers = {p.name: p.tier for p in rankings.provider_rankings(confirmed.county_id)}
+    assert tiers["安平安科安全技术咨询有限公司"] == "A" and tiers["恒信安全评价有限公司"] == "D"
+    assert rankings.expert_rankings(confirmed.county_id).filter(rating__isnull=False).exists()
+
+
 def test_the_demos_dates_agree(chain: dt.datetime) -> None:
     """One seed of the whole chain (it is the slow part), every check on it."""
+    _last_year_is_evaluated_sanctioned_re_evaluated_and_submitted(chain)
     _every_contract_is_signed_after_its_award_and_before_its_service_began(chain)
     _a_visit_was_planned_before_it_happened_and_its_stamps_follow_each_other(chain)
     _a_hazards_history_says_when_it_was_found_and_the_deadline_it_keeps(chain)

@@ -279,3 +279,26 @@ def test_lists_cost_the_same_for_twice_the_rows(users, contract, login, api):
     few = counts()
     add(3)
     assert counts() == few
+
+
+def test_the_evaluation_record_prints_for_whoever_sees_it(users, contract, login, api, next_year):
+    from safeserve.audit.models import AuditEvent
+
+    evaluation = opened(users, contract)
+    url = reverse("evaluations:pdf", args=[evaluation.pk])
+    assert login(users["provider_admin"]).get(url).status_code == 404  # a draft is not its
+    evaluation = sent(users, evaluation)
+    pdf = login(users["provider_admin"]).get(url)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    body = api(users["township_officer"]).get(f"/api/v1/evaluations/{evaluation.pk}/pdf/")
+    assert body.status_code == 200 and body.content.startswith(b"%PDF")
+    assert (
+        AuditEvent.objects.filter(action="evaluation.printed", object_id=str(evaluation.pk)).count()
+        == 2
+    )
+    assert (
+        api(users["other_provider_admin"])
+        .get(f"/api/v1/evaluations/{evaluation.pk}/pdf/")
+        .status_code
+        == 404
+    )

@@ -332,6 +332,19 @@ def test_the_purchaser_is_reminded_until_it_starts(users, contract, login):
         assert reverse("evaluations:submissions") + f"?year={YEAR}" not in page
 
 
+def test_a_year_that_is_no_year_is_ignored(users, login):
+    page = login(users["county_officer"]).get(reverse("evaluations:submissions") + "?year=²")
+    assert page.status_code == 200
+    page = login(users["county_officer"]).get(
+        reverse("evaluations:commission") + "?year=" + "9" * 5000
+    )
+    assert page.status_code == 200
+    made = login(users["township_officer"]).post(
+        reverse("evaluations:submission_open"), {"year": "²"}
+    )
+    assert made.status_code == 302 and not AnnualSubmission.objects.exists()
+
+
 def test_the_list_costs_the_same_for_more_submissions(users, contract, login, api):
     county_id = users["county_officer"].organization.county_id
 

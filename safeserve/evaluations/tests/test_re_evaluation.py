@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from safeserve.accounts.models import User
 from safeserve.common.exceptions import ApplicationError
 from safeserve.contracts.models import Contract
 from safeserve.evaluations import reevaluations, sanctions, services
@@ -29,10 +28,10 @@ YEAR = NEXT_YEAR.year - 1
 
 @pytest.fixture
 def evaluator_leader(users):
-    org = users["evaluator"].organization
-    return User.objects.create(
-        username="evaluator_leader", full_name="罗评估", organization=org, role=Role.LEADER
-    )
+    """The evaluator's leader (a demo login), who makes its re-evaluations final."""
+    leader = users["evaluator_leader"]
+    assert leader.role == Role.LEADER
+    return leader
 
 
 def passed_final(users, contract):
@@ -46,7 +45,7 @@ def commission(users, original, who="county_officer"):
         actor=users[who],
         evaluator=users["evaluator"].organization_id,
         year=YEAR,
-        reason="抽查复核",
+        reason="群众反映检查走过场",
         evaluations=[original.pk],
     )
     return Evaluation.objects.get(commission=made)
@@ -132,6 +131,11 @@ def test_the_evaluator_sees_exactly_the_commissioned_contracts(
         page = login(users["evaluator"]).get(reverse("contracts:detail", args=[contract.pk]))
         assert page.status_code == 200
         assert login(users["evaluator"]).get(reverse("fieldwork:list")).status_code == 200
+        # read-only, and never the enterprise's notice link: no notices at all
+        assert client.get("/api/v1/notices/").json()["results"] == []
+        # its work waits in its 待办 from the moment it is commissioned
+        detail = reverse("evaluations:detail", args=[again.pk])
+        assert detail in login(users["evaluator"]).get("/").content.decode()
         # the purchaser and the provider do not see the evaluator's work before it is sent
         assert (
             api(users["township_officer"]).get(f"/api/v1/evaluations/{again.pk}/").status_code
@@ -283,3 +287,32 @@ def test_the_pages_commission_and_show_both_results(users, contract, login, eval
             login(users["township_officer"]).get(reverse("evaluations:commission")).status_code
             == 403
         )
+
+
+def test_the_evaluator_stops_reading_the_contract_s_data_once_final(
+    users, contract, hengfeng, api, evaluator_leader
+):
+    with at(NEXT_YEAR):
+        plan_task(users, contract, hengfeng)
+        again = commission(users, passed_final(users, contract))
+        client = api(users["evaluator"])
+        assert client.get("/api/v1/tasks/").json()["results"]
+        run(users, evaluator_leader, again, FULL)
+        assert client.get("/api/v1/tasks/").json()["results"] == []
+        # its own result and the contract stay readable
+        assert client.get(f"/api/v1/re-evaluations/{again.pk}/").status_code == 200
+        assert client.get(f"/api/v1/contracts/{contract.pk}/").status_code == 200
+        # commissioned again (another period or a new look), it reads them again
+        assert client.get("/api/v1/sanctions/").json()["results"] == []
+
+
+def test_the_provider_is_not_shown_why_the_county_commissioned(users, contract, login):
+    with at(NEXT_YEAR):
+        again = commission(users, passed_final(users, contract))
+        services.evaluation_score(actor=users["evaluator"], evaluation=again, changes=FULL)
+        services.evaluation_send(
+            actor=users["evaluator"], evaluation=services.evaluation_of(again.pk)
+        )
+        url = reverse("evaluations:detail", args=[again.pk])
+        assert "群众反映检查走过场" not in login(users["provider_admin"]).get(url).content.decode()
+        assert "群众反映检查走过场" in login(users["county_officer"]).get(url).content.decode()

@@ -65,7 +65,8 @@ def test_a_failing_final_result_proposes_a_sanction_and_a_pass_does_not(users, c
     assert not Debarment.objects.filter(provider=contract.provider).exists()
 
 
-def test_confirming_books_the_deduction_and_bans_for_two_years(users, contract):
+def test_confirming_books_the_deduction_and_bans_for_two_years(users, contract, login):
+    client_for = login
     amount = contract.current_amount
     with at(NEXT_YEAR):
         sanction = proposed(users, contract)
@@ -91,6 +92,13 @@ def test_confirming_books_the_deduction_and_bans_for_two_years(users, contract):
         NEXT_YEAR,
         NEXT_YEAR.replace(year=NEXT_YEAR.year + 2) - dt.timedelta(days=1),
     )
+    # the budget view shows the deduction and what is to be recovered (R17)
+    year = contract.project.item.plan.year
+    with at(NEXT_YEAR):
+        budget = client_for(users["county_officer"]).get(
+            reverse("contracts:budget") + f"?year={year}"
+        )
+    assert 'data-testid="budget-recoverable"' in budget.content.decode()
     # a payment beyond amount − deductions stays refused
     with at(NEXT_YEAR), pytest.raises(ApplicationError):
         contracts.payment_record(
@@ -157,7 +165,7 @@ def test_bad_input_is_named_and_nothing_is_kept(users, contract):
     with at(NEXT_YEAR):
         sanction = proposed(users, contract)
         leader = users["county_leader"]
-        for amount in ("", "abc", "-1", "1.234", "NaN", "Infinity", "1e13"):
+        for amount in ("", "abc", "-1", "1.234", "NaN", "Infinity", "1e13", "1e30", "²"):
             with pytest.raises(ApplicationError) as refused:
                 sanctions.sanction_confirm(
                     actor=leader, sanction=sanction, amount=amount, basis="依据"
@@ -354,13 +362,42 @@ def test_the_county_leader_finds_the_decision_in_the_todo(users, contract, login
         assert url in login(users["county_leader"]).get("/").content.decode()
 
 
-def test_a_later_pass_withdraws_a_sanction_still_proposed(users, contract):
+def test_a_later_pass_flags_a_sanction_still_proposed_for_the_county_to_decide(
+    users, contract, login
+):
     with at(NEXT_YEAR):
         sanction = proposed(users, contract)
         evaluation = services.evaluation_of(sanction.evaluation_id)
         evaluation.passed = True
         sanctions.sanction_follow(actor=None, evaluation=evaluation)
-    assert Sanction.objects.get(pk=sanction.pk).status == SanctionStatus.REJECTED
+        flagged = Sanction.objects.get(pk=sanction.pk)
+        assert flagged.status == SanctionStatus.PROPOSED and flagged.lift_proposed  # no change
+        page = login(users["county_leader"]).get(
+            reverse("evaluations:sanction", args=[sanction.pk])
+        )
+        assert 'data-testid="lift-proposed"' in page.content.decode()
+
+
+def test_referrals_are_the_county_office_s_record(users, contract, login, api):
+    with at(NEXT_YEAR):
+        sanction = proposed(users, contract)
+        sanctions.referral_record(
+            actor=users["county_officer"],
+            sanction=sanction,
+            referred_to="县纪委监委",
+            referred_on=NEXT_YEAR.isoformat(),
+            content="报告失实线索",
+        )
+        url = reverse("evaluations:sanction", args=[sanction.pk])
+        for persona in ("provider_admin", "township_officer"):
+            body = api(users[persona]).get(f"/api/v1/sanctions/{sanction.pk}/").json()
+            assert body["referrals"] == [], persona
+            page = login(users[persona]).get(url).content.decode()
+            assert "县纪委监委" not in page and 'data-testid="referrals"' not in page, persona
+        page = login(users["county_leader"]).get(url).content.decode()
+        assert "县纪委监委" in page
+        # an evaluator sees no sanction at all
+        assert api(users["evaluator"]).get(f"/api/v1/sanctions/{sanction.pk}/").status_code == 404
 
 
 def test_the_list_and_api_cost_the_same_for_more_sanctions(users, contract, login, api):

@@ -553,6 +553,7 @@ def test_the_admission_table_drives_page_api_and_services(directory, login, api)
         states={
             "applying": entry("applying"),
             "admitted": entry("admitted"),
+            "suspended": entry("suspended"),
             "removed": entry("removed"),
         },
         personas=[
@@ -572,6 +573,12 @@ def test_the_admission_table_drives_page_api_and_services(directory, login, api)
             "remove": lambda user, p: services.provider_set_admission(
                 actor=user, provider=p, admit=False, reason="资质失效"
             ),
+            "suspend": lambda user, p: services.provider_suspension(
+                actor=user, provider=p, suspend=True, reason="评估不合格，暂停承接"
+            ),
+            "reinstate": lambda user, p: services.provider_suspension(
+                actor=user, provider=p, suspend=False
+            ),
         },
         page=lambda p: reverse("providers:detail", args=[p.pk]),
         detail=lambda p: f"/api/v1/providers/{p.pk}/",
@@ -579,7 +586,8 @@ def test_the_admission_table_drives_page_api_and_services(directory, login, api)
     offered = walk.run(directory, login, api)
     assert offered == {
         "applying": {"admit", "remove"},
-        "admitted": {"remove"},
+        "admitted": {"remove", "suspend"},
+        "suspended": {"remove", "reinstate"},
         "removed": {"admit"},
     }
     assert set().union(*offered.values()) == set(ADMISSION.names)

@@ -154,7 +154,7 @@ def test_county_landing_counts_its_own_county(bare_world, login):
         ("department_officer", "县有关部门", 3),
         ("provider_admin", "已开通账号的专家", 2),
         ("enterprise_user", "本单位正常用户", 1),
-        ("evaluator", "本单位正常用户", 1),
+        ("evaluator", "本单位正常用户", 2),  # evaluator and evaluator_leader
     ],
 )
 def test_each_kind_has_its_landing_figures(world, login, username, label, value):
