@@ -128,6 +128,14 @@ class Command(BaseCommand):
             ("task list API", client, "/api/v1/tasks/", repeat),
             ("major-hazard reports page", client, "/hazards/reports/", repeat),
         ]
+        rows += [  # evaluation, sanctions, annual submissions and rankings (issue 14)
+            ("evaluation list page", client, "/evaluations/", repeat),
+            ("sanction list page", client, "/evaluations/sanctions/", repeat),
+            ("annual submissions + overview", client, "/evaluations/annual/", repeat),
+            ("provider rankings page", client, "/evaluations/rankings/providers/", repeat),
+            ("expert rankings page", client, "/evaluations/rankings/experts/", repeat),
+            ("provider rankings API", client, "/api/v1/rankings/providers/", repeat),
+        ]
         rows.append(("home page with 待办", client, "/", repeat))
         for name in ("provider_admin", "expert", "enterprise_user"):
             other = User.objects.filter(username=name).first()
