@@ -15,17 +15,24 @@ from rest_framework.response import Response
 from safeserve.common.exceptions import ApplicationError
 
 
-def _flatten(detail: Any) -> dict[str, list[str]]:
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's error detail as ``{field: [messages]}``; a nested field is named by its path
+    (``scores.0.position``), so a client can point at it — never a repr of the detail."""
+    key = prefix or "non_field_errors"
     if isinstance(detail, dict):
-        return {
-            str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
-            if not isinstance(v, dict)
-            else [str(v)]
-            for k, v in detail.items()
-        }
+        out: dict[str, list[str]] = {}
+        for name, value in detail.items():
+            out.update(_flatten(value, f"{prefix}.{name}" if prefix else str(name)))
+        return out
     if isinstance(detail, list):
-        return {"non_field_errors": [str(m) for m in detail]}
-    return {"non_field_errors": [str(detail)]}
+        out = {}
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list):
+                out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+            else:
+                out.setdefault(key, []).append(str(item))
+        return out
+    return {key: [str(detail)]}
 
 
 def error_response(

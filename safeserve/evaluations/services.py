@@ -314,21 +314,29 @@ def evaluation_reply(
     locked.status, locked.reply = EvaluationStatus.REPLIED, text
     locked.replied_at, locked.replied_by = timezone.now(), actor
     locked.save()
-    for upload in uploads:
-        EvaluationFile.objects.create(
-            evaluation=locked,
-            file=upload,
-            name=str(upload.name)[:200],
-            size=upload.size,
-            uploaded_by=actor,
+    stored: list[Any] = []
+    try:
+        for upload in uploads:
+            attachment = EvaluationFile.objects.create(
+                evaluation=locked,
+                file=upload,
+                name=str(upload.name)[:200],
+                size=upload.size,
+                uploaded_by=actor,
+            )
+            stored.append(attachment.file)
+        audit_record(
+            action="evaluation.replied",
+            actor=actor,
+            obj=locked,
+            before={"status": EvaluationStatus.SENT},
+            after={"status": locked.status, "files": len(uploads)},
         )
-    audit_record(
-        action="evaluation.replied",
-        actor=actor,
-        obj=locked,
-        before={"status": EvaluationStatus.SENT},
-        after={"status": locked.status, "files": len(uploads)},
-    )
+    except BaseException:
+        # the rows roll back with the transaction; the stored files would stay behind
+        for file in stored:
+            file.delete(save=False)
+        raise
     return evaluation_of(locked.pk)
 
 

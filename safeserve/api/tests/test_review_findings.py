@@ -130,3 +130,23 @@ def test_experts_seeded_for_the_demo_have_valid_id_numbers(directory):
     from safeserve.common.lib import idnumber
 
     assert all(idnumber.is_valid(n) for n in Expert.objects.values_list("id_number", flat=True))
+
+
+def test_a_nested_field_error_is_named_by_its_path(world, api):
+    """A list of objects with a bad member (as the evaluation score API takes): the error
+    names ``scores.0.position`` with the message, not a Python repr."""
+    from rest_framework.exceptions import ErrorDetail
+
+    from safeserve.api.errors import _flatten
+
+    detail = {
+        "scores": [{"position": [ErrorDetail("请填写合法的整数值。", code="invalid")]}, {}],
+        "reason": [ErrorDetail("太长", code="max_length")],
+        "dates": {"from": [ErrorDetail("日期格式不对", code="invalid")]},
+    }
+    assert _flatten(detail) == {
+        "scores.0.position": ["请填写合法的整数值。"],
+        "reason": ["太长"],
+        "dates.from": ["日期格式不对"],
+    }
+    assert _flatten(["a", "b"]) == {"non_field_errors": ["a", "b"]}

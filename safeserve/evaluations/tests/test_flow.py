@@ -217,3 +217,40 @@ def test_the_provider_does_not_see_the_drafting_in_the_history(users, contract, 
     assert "evaluation.scored" in [
         e.action for e in history_for(evaluation, officer, hide_actions=hidden_history(officer))
     ]
+
+
+def test_a_reply_that_fails_leaves_no_file_behind(users, contract, next_year, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    from safeserve.evaluations import services as evaluation_services
+
+    evaluation = sent(users, opened(users, contract))
+
+    def broken(**kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(evaluation_services, "audit_record", broken)
+    pdf = SimpleUploadedFile("说明.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    before = _stored("evaluations", default_storage)
+    with pytest.raises(RuntimeError):
+        evaluation_services.evaluation_reply(
+            actor=users["provider_admin"],
+            evaluation=services.evaluation_of(evaluation.pk),
+            statement="异议",
+            files=[pdf],
+        )
+    assert _stored("evaluations", default_storage) == before
+    assert services.evaluation_of(evaluation.pk).status == EvaluationStatus.SENT
+
+
+def _stored(top, storage):
+    """Every file under ``top`` in the storage."""
+    if not storage.exists(top):
+        return set()
+    found, pending = set(), [top]
+    while pending:
+        folder = pending.pop()
+        dirs, files = storage.listdir(folder)
+        found |= {f"{folder}/{name}" for name in files}
+        pending += [f"{folder}/{name}" for name in dirs]
+    return found
