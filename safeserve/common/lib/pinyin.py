@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import unicodedata
 from typing import Any
@@ -19,15 +20,27 @@ def _keep(text: str) -> Any:
     return list(text)
 
 
+@functools.cache
+def _readings(char: str) -> tuple[str, ...]:
+    """Every reading's initial of one character (a few thousand distinct characters at
+    most, so the cache stays small): pypinyin's lookup was half an import's CPU."""
+    readings = pinyin(char, style=Style.FIRST_LETTER, heteronym=True, errors=_keep)
+    return tuple(r for group in readings for r in group)
+
+
 def initials_variants(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text or "")
+    return list(_variants(unicodedata.normalize("NFKC", text or "")))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _variants(text: str) -> tuple[str, ...]:
+    """Once per distinct name: an import of the same file again asks for each name again."""
     # Character by character: pypinyin's phrase dictionary would otherwise pick one reading
     # for a known word (长城 → cc only), and users type what they think it reads.
     phrase = pinyin(text, style=Style.FIRST_LETTER, errors=_keep)
     options: list[list[str]] = []
     for index, char in enumerate(text):
-        readings = pinyin(char, style=Style.FIRST_LETTER, heteronym=True, errors=_keep)
-        alternatives = [r for group in readings for r in group]
+        alternatives = list(_readings(char))
         if index < len(phrase) and phrase[index]:
             alternatives.insert(0, phrase[index][0])  # the likeliest reading first
         letters = sorted(
@@ -50,8 +63,8 @@ def initials_variants(text: str) -> list[str]:
                 variant[i] = letter
             variants.append("".join(variant))
             if len(variants) >= MAX_VARIANTS:
-                return variants
-    return variants
+                return tuple(variants)
+    return tuple(variants)
 
 
 def initials_index(text: str) -> str:
