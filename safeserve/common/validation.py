@@ -85,9 +85,10 @@ def date_or_error(value: Any, field: str, label: Any) -> dt.date | None:
         ) from None
 
 
-def required_text(value: Any, field: str, label: Any) -> str:
-    """Stripped text the action needs; empty is a 400 naming the field by its label."""
-    text = str(value or "").strip()
+def required_text(value: Any, field: str, label: Any, *, limit: int | None = None) -> str:
+    """Stripped text the action needs; empty, or longer than ``limit``, is a 400 naming the
+    field by its label (nothing is cut short silently)."""
+    text = str(value or "").replace("\r\n", "\n").strip()
     if not text:
         raise ApplicationError(
             "required",
@@ -95,7 +96,27 @@ def required_text(value: Any, field: str, label: Any) -> str:
             errors={field: [_("This field is required.")]},
             status=400,
         )
+    if limit is not None and len(text) > limit:
+        message = _("At most %(n)d characters.") % {"n": limit}
+        raise ApplicationError(
+            "too_long", f"{label}：{message}", errors={field: [message]}, status=400
+        )
     return text
+
+
+def begun_year(value: Any, field: str = "year") -> int:
+    """A year from 2000 to this one (a year whose work can be looked back on), as an int;
+    anything else is a 400 naming the field."""
+    from django.utils import timezone
+
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not 2000 <= value <= timezone.localdate().year
+    ):
+        message = _("Choose a year that has begun, from 2000 on.")
+        raise ApplicationError("invalid_year", message, errors={field: [message]}, status=400)
+    return value
 
 
 def number_or_error(value: Any, field: str, label: Any, *, whole: bool = False) -> Any:

@@ -20,6 +20,7 @@ from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.request import actor_of
+from safeserve.common.validation import id_or_none
 from safeserve.contracts import exports, selectors, services
 from safeserve.contracts.filters import ContractFilter
 from safeserve.contracts.models import Contract
@@ -334,7 +335,8 @@ class ContractViewSet(ExportMixin, ScopedViewSet):
         visible = Enterprise.objects.visible_to(actor_of(request))
         if body.get("remove") is not None:
             removed = str(body.get("remove"))
-            enterprise = visible.filter(pk=int(removed)).first() if removed.isdigit() else None
+            removed_id = id_or_none(removed)
+            enterprise = visible.filter(pk=removed_id).first() if removed_id else None
             if enterprise is None:
                 raise Http404
             services.coverage_remove(

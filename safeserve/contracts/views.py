@@ -22,6 +22,7 @@ from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.lib.xlsx import write_rows, xlsx_response
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
+from safeserve.common.validation import id_or_none, year_or_none
 from safeserve.contracts import exports, selectors, services
 from safeserve.contracts.filters import ContractFilter
 from safeserve.contracts.forms import AmendmentForm, TermsForm
@@ -228,10 +229,9 @@ def contract_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
             )
         elif verb in ("amendment_agree", "amendment_decline", "amendment_withdraw"):
             number = str(request.POST.get("amendment", ""))
+            amendment_id = id_or_none(number)
             amendment = (
-                contract.amendments.filter(pk=int(number)).first()
-                if number.isdigit() and len(number) < 12
-                else None
+                contract.amendments.filter(pk=amendment_id).first() if amendment_id else None
             )
             if amendment is None:
                 raise Http404
@@ -270,10 +270,7 @@ def public_contracts(request: HttpRequest) -> HttpResponse:
 def _year(request: HttpRequest) -> int:
     from django.utils import timezone
 
-    value = request.GET.get("year", "")
-    return (
-        int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
-    )
+    return year_or_none(request.GET.get("year")) or timezone.localdate().year
 
 
 @login_required
@@ -309,11 +306,8 @@ def coverage_change(request: AuthedRequest, pk: int) -> HttpResponse:
     visible = Enterprise.objects.visible_to(request.user)
     try:
         if request.POST.get("remove"):
-            enterprise = (
-                visible.filter(pk=request.POST["remove"]).first()
-                if request.POST["remove"].isdigit()
-                else None
-            )
+            removed = id_or_none(request.POST["remove"])
+            enterprise = visible.filter(pk=removed).first() if removed else None
             if enterprise is None:
                 raise Http404
             services.coverage_remove(actor=request.user, contract=contract, enterprise=enterprise)
@@ -332,9 +326,7 @@ def coverage_change(request: AuthedRequest, pk: int) -> HttpResponse:
                 k: str(request.POST.get(k, "")) for k in ("sector", "is_key", "q")
             }
             township = str(request.POST.get("township", ""))
-            filters["township"] = (
-                int(township) if township.isdigit() and len(township) < 12 else None
-            )
+            filters["township"] = id_or_none(township)
             added = services.coverage_add_matching(
                 actor=request.user, contract=contract, filters=filters
             )
@@ -364,8 +356,9 @@ def money(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
                     "invalid_date", _("Enter the payment date."), status=400
                 ) from None
             sequence = request.POST.get("installment", "")
+            installment_id = id_or_none(sequence)
             installment = (
-                contract.installments.filter(pk=sequence).first() if sequence.isdigit() else None
+                contract.installments.filter(pk=installment_id).first() if installment_id else None
             )
             services.payment_record(
                 actor=request.user,
@@ -405,11 +398,8 @@ def engagement(request: AuthedRequest, pk: int) -> HttpResponse:
 
     try:
         if request.POST.get("end"):
-            engaged = (
-                contract.engagements.filter(pk=request.POST["end"]).first()
-                if request.POST["end"].isdigit()
-                else None
-            )
+            ended = id_or_none(request.POST["end"])
+            engaged = contract.engagements.filter(pk=ended).first() if ended else None
             if engaged is None:
                 raise Http404
             services.engagement_end(
@@ -418,9 +408,10 @@ def engagement(request: AuthedRequest, pk: int) -> HttpResponse:
             done = _("The engagement of %(name)s has ended.") % {"name": engaged.expert.name}
         else:
             expert_id = request.POST.get("expert", "")
+            expert_pk = id_or_none(expert_id)
             expert = (
-                services.engagement_candidates(contract).filter(pk=expert_id).first()
-                if expert_id.isdigit()
+                services.engagement_candidates(contract).filter(pk=expert_pk).first()
+                if expert_pk
                 else None
             )
             if expert is None:

@@ -20,6 +20,7 @@ from safeserve.audit.services import audit_record
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.models import annual_submission_due
+from safeserve.common.validation import begun_year, required_text
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.evaluations.models import (
     AnnualSubmission,
@@ -118,21 +119,13 @@ def _lock(submission: AnnualSubmission) -> AnnualSubmission:
     )
 
 
-def _valid_year(year: Any) -> int:
-    today = timezone.localdate()
-    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year < today.year + 1:
-        message = _("Choose a year that has begun, from 2000 on.")
-        raise ApplicationError("invalid_year", message, errors={"year": [message]}, status=400)
-    return year
-
-
 @transaction.atomic
 def submission_open(*, actor: Any, year: Any) -> AnnualSubmission:
     """The purchaser starts its submission of ``year`` (a draft; one at a time)."""
     org = getattr(actor, "organization", None)
     require(org is not None and org.kind in PURCHASER_KINDS and is_purchaser_of(actor, org.pk))
     assert org is not None
-    year = _valid_year(year)
+    year = begun_year(year)
     Organization.objects.select_for_update().get(pk=org.pk)  # one opener at a time
     existing = (
         AnnualSubmission.objects.filter(purchaser_id=org.pk, year=year)
@@ -257,14 +250,7 @@ def submission_receive(*, actor: Any, submission: AnnualSubmission) -> AnnualSub
 def submission_return(*, actor: Any, submission: AnnualSubmission, reason: str) -> AnnualSubmission:
     locked = _lock(submission)
     ANNUAL_SUBMISSION.check("return", actor, locked)
-    text = (reason or "").strip()
-    if not text or len(text) > EXPLANATION_LIMIT:
-        message = (
-            _("Give the reasons for returning it.")
-            if not text
-            else _("At most %(n)d characters.") % {"n": EXPLANATION_LIMIT}
-        )
-        raise ApplicationError("reason_required", message, errors={"reason": [message]}, status=400)
+    text = required_text(reason, "reason", _("reasons for returning"), limit=EXPLANATION_LIMIT)
     locked.status, locked.return_reason = SubmissionStatus.RETURNED, text
     locked.decided_at, locked.decided_by = timezone.now(), actor
     locked.save()

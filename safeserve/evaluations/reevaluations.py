@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from safeserve.audit.services import audit_record
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.validation import begun_year, required_text
 from safeserve.contracts.models import EvaluatorGrant
 from safeserve.contracts.permissions import is_county_office_of
 from safeserve.evaluations.models import (
@@ -90,14 +91,8 @@ def commission_create(
     chosen_org = evaluators().filter(pk=evaluator if isinstance(evaluator, int) else -1).first()
     if chosen_org is None:
         raise _invalid("evaluator", _("Choose a third-party evaluator organization."))
-    today = timezone.localdate()
-    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= today.year:
-        raise _invalid("year", _("Choose a year that has begun, from 2000 on."))
-    text = (reason or "").strip()
-    if not text:
-        raise _invalid("reason", _("Give the reason for the re-evaluation."))
-    if len(text) > REASON_LIMIT:
-        raise _invalid("reason", _("At most %(n)d characters.") % {"n": REASON_LIMIT})
+    year = begun_year(year)
+    text = required_text(reason, "reason", _("Reason"), limit=REASON_LIMIT)
     if bool(evaluations) == (share not in (None, "")):
         raise _invalid(
             "evaluations", _("Choose the evaluations, or give a random share — one of the two.")

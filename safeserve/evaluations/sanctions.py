@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from safeserve.audit.services import audit_record
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.models import policy_for
+from safeserve.common.validation import required_text
 from safeserve.contracts.models import Contract, Deduction
 from safeserve.contracts.selectors import payable_balance
 from safeserve.evaluations.models import Evaluation, Referral, Sanction, SanctionStatus
@@ -35,18 +36,6 @@ def ban_period(start: dt.date, years: int) -> tuple[dt.date, dt.date]:
     except ValueError:  # 29 February in a year without one
         anniversary = dt.date(start.year + years, 3, 1)
     return start, anniversary - dt.timedelta(days=1)
-
-
-def _required(value: str, field: str, message: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ApplicationError(
-            "reason_required", message, errors={field: [_("This field is required.")]}, status=400
-        )
-    if len(text) > TEXT_LIMIT:
-        limit = _("At most %(n)d characters.") % {"n": TEXT_LIMIT}
-        raise ApplicationError("invalid", limit, errors={field: [limit]}, status=400)
-    return text
 
 
 def parse_amount(value: Any) -> Decimal:
@@ -146,11 +135,7 @@ def sanction_confirm(*, actor: Any, sanction: Sanction, amount: Any, basis: str)
     locked = _lock(sanction)
     SANCTION.check("confirm", actor, locked)
     value = parse_amount(amount)
-    basis_text = _required(
-        basis,
-        "basis",
-        _("State how the amount follows from the contract's liability terms, or why another."),
-    )
+    basis_text = required_text(basis, "basis", _("basis of the amount"), limit=TEXT_LIMIT)
     today = timezone.localdate()
     reason = _("Failed evaluation %(title)s (total %(total)s, pass score %(pass)s)") % {
         "title": locked.evaluation.title,
@@ -207,7 +192,7 @@ def sanction_confirm(*, actor: Any, sanction: Sanction, amount: Any, basis: str)
 def sanction_reject(*, actor: Any, sanction: Sanction, reason: str) -> Sanction:
     locked = _lock(sanction)
     SANCTION.check("reject", actor, locked)
-    text = _required(reason, "reason", _("Give the reasons for rejecting the sanction."))
+    text = required_text(reason, "reason", _("reasons for the decision"), limit=TEXT_LIMIT)
     locked.status, locked.decision_reason = SanctionStatus.REJECTED, text
     locked.decided_at, locked.decided_by = timezone.now(), actor
     locked.save()
@@ -228,7 +213,7 @@ def sanction_lift(*, actor: Any, sanction: Sanction, reason: str) -> Sanction:
     credit of the same amounts, so the ledger keeps both."""
     locked = _lock(sanction)
     SANCTION.check("lift", actor, locked)
-    text = _required(reason, "reason", _("Give the reason for lifting the sanction."))
+    text = required_text(reason, "reason", _("reason for lifting"), limit=TEXT_LIMIT)
     today = timezone.localdate()
     if locked.debarment is not None:
         ban = Debarment.objects.select_for_update().get(pk=locked.debarment.pk)
@@ -271,8 +256,8 @@ def referral_record(
     """移送: unlawful conduct behind the sanction sent to the authority that deals with it."""
     locked = _lock(sanction)
     SANCTION.check("refer", actor, locked)
-    to = _required(referred_to, "referred_to", _("Name the authority it was referred to."))[:100]
-    what = _required(content, "content", _("Describe what was sent."))
+    to = required_text(referred_to, "referred_to", _("referred to"), limit=100)
+    what = required_text(content, "content", _("what was sent"), limit=TEXT_LIMIT)
     day = referred_on
     if isinstance(day, str):
         try:

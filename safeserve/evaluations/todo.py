@@ -115,7 +115,7 @@ def _sanctions(user: Any, **filters: Any) -> Any:
     return (
         Sanction.objects.visible_to(user)
         .filter(**filters)
-        .select_related("provider", "contract", "evaluation")
+        .select_related("provider", "evaluation__contract")
         .order_by("created_at", "pk")
     )
 

@@ -20,6 +20,7 @@ from safeserve.common.forms import apply_error
 from safeserve.common.lib.masking import mask_phone
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
+from safeserve.common.validation import id_or_none
 from safeserve.organizations import exports, selectors, services
 from safeserve.organizations.filters import OrganizationFilter
 from safeserve.organizations.forms import OrganizationForm
@@ -31,10 +32,10 @@ def _creation_county(request: AuthedRequest) -> Region | None:
     """The county a new organization belongs to: the county office's own; the platform
     administrator picks one (None until picked)."""
     if request.user.is_superuser:
-        picked = request.GET.get("county", "")
-        if not picked.isdigit():
+        picked = id_or_none(request.GET.get("county"))
+        if picked is None:
             return None
-        return Region.objects.filter(pk=int(picked), level=RegionLevel.COUNTY).first()
+        return Region.objects.filter(pk=picked, level=RegionLevel.COUNTY).first()
     org = request.user.organization
     if org is None or org.county is None:
         raise PermissionDenied

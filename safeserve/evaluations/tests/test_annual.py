@@ -339,6 +339,8 @@ def test_a_year_that_is_no_year_is_ignored(users, login):
         reverse("evaluations:commission") + "?year=" + "9" * 5000
     )
     assert page.status_code == 200
+    for url in ("contracts:budget", "contracts:coverage"):  # the same year parser
+        assert login(users["county_officer"]).get(reverse(url) + "?year=²").status_code == 200
     made = login(users["township_officer"]).post(
         reverse("evaluations:submission_open"), {"year": "²"}
     )

@@ -433,8 +433,10 @@ def test_the_list_and_api_cost_the_same_for_more_sanctions(users, contract, logi
     leader = login(users["county_leader"])
     clone(2)
     page_n = cost(lambda: leader.get(reverse("evaluations:sanctions")))
+    home_n = cost(lambda: leader.get("/"))  # each proposed sanction waits in the 待办
     api_n = cost(lambda: api(users["county_leader"]).get("/api/v1/sanctions/"))
     clone(3)
     assert Sanction.objects.count() == 6
     assert cost(lambda: leader.get(reverse("evaluations:sanctions"))) == page_n
+    assert cost(lambda: leader.get("/")) == home_n
     assert cost(lambda: api(users["county_leader"]).get("/api/v1/sanctions/")) == api_n
