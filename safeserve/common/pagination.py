@@ -1,21 +1,167 @@
+"""Pages of a list. Lists ordered by their own columns (every list of records: newest first,
+by date, by name) are read by seek ("keyset") pagination, as the API reads them with
+cursors: the next page starts after the last row shown, so any page costs what the first
+does, with no OFFSET. The total is counted exactly up to ``EXACT_COUNT_LIMIT`` rows and
+shown as "more than" beyond it, instead of counting a province's million hazards on every
+visit (issue 15). A list ordered by anything else (an annotation, a related column) keeps
+numbered pages."""
+
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db import models
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 PAGE_SIZE = 50
+EXACT_COUNT_LIMIT = 10_000
+CURSOR = "cursor"
 
 
-def paginate(request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
-    """A page of the list (two queries whatever the page: a count and the rows)."""
-    paginator = Paginator(queryset, per_page)
-    return paginator.get_page(request.GET.get("page"))
+@dataclass
+class KeysetPage:
+    """What the list templates and ``includes/pagination.html`` read; iterable like a
+    Django ``Page``."""
+
+    object_list: list[Any]
+    count: int
+    count_exact: bool
+    next_cursor: str = ""
+    previous_cursor: str = ""
+    query: str = ""
+    keyset: bool = field(default=True, init=False)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return bool(self.next_cursor)
+
+    def has_previous(self) -> bool:
+        return bool(self.previous_cursor)
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+
+def _order_keys(queryset: QuerySet[Any]) -> list[tuple[models.Field[Any, Any], bool]] | None:
+    """The ordering as (column, descending) pairs ending with the primary key, or None when
+    a key is not a non-null column of the model itself."""
+    meta = queryset.model._meta
+    order = list(queryset.query.order_by or meta.ordering or [])
+    keys: list[tuple[models.Field[Any, Any], bool]] = []
+    for item in order:
+        if not isinstance(item, str):
+            return None
+        descending = item.startswith("-")
+        name = item.lstrip("-")
+        if "__" in name or name == "?":
+            return None
+        try:
+            column = meta.pk if name == "pk" else meta.get_field(name)
+        except Exception:
+            return None
+        if not getattr(column, "concrete", False) or column.null or column.is_relation:
+            return None
+        keys.append((column, descending))
+        if column.primary_key:
+            return keys
+    return None  # no primary key at the end: the order is not total
+
+
+def _encode(values: list[Any], backwards: bool) -> str:
+    def plain(value: Any) -> Any:
+        if isinstance(value, (dt.date, dt.datetime, Decimal)):
+            return value.isoformat() if not isinstance(value, Decimal) else str(value)
+        return value
+
+    raw = json.dumps({"v": [plain(v) for v in values], "b": backwards}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(
+    cursor: str, keys: list[tuple[models.Field[Any, Any], bool]]
+) -> tuple[list[Any], bool] | None:
+    """The cursor's values as the columns' Python values; None for anything malformed (a
+    hand-edited link shows the first page rather than an error)."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = raw["v"]
+        if not isinstance(values, list) or len(values) != len(keys):
+            return None
+        pairs = zip(keys, values, strict=True)
+        return [column.to_python(v) for (column, _desc), v in pairs], bool(raw["b"])
+    except Exception:
+        return None
+
+
+def _seek(keys: list[tuple[models.Field[Any, Any], bool]], values: list[Any], forward: bool) -> Q:
+    """Rows after ``values`` in the list's order (before them when not ``forward``): the
+    first key bounded on its own, so an index on the order starts at the cursor."""
+    condition = Q()
+    equal = Q()
+    for (column, descending), value in zip(keys, values, strict=True):
+        after = "lt" if descending == forward else "gt"
+        condition |= equal & Q(**{f"{column.attname}__{after}": value})
+        equal &= Q(**{column.attname: value})
+    first, descending = keys[0]
+    bound = "lte" if descending == forward else "gte"
+    return Q(**{f"{first.attname}__{bound}": values[0]}) & condition
+
+
+def _count(queryset: QuerySet[Any]) -> tuple[int, bool]:
+    counted = queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].count()
+    return min(counted, EXACT_COUNT_LIMIT), counted <= EXACT_COUNT_LIMIT
+
+
+def paginate(
+    request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE
+) -> KeysetPage | Page:
+    """A page of the list: two queries whatever the page (a bounded count and the rows)."""
+    keys = _order_keys(queryset)
+    if keys is None:
+        paginator = Paginator(queryset, per_page)
+        return paginator.get_page(request.GET.get("page"))
+    decoded = _decode(request.GET.get(CURSOR, ""), keys) if request.GET.get(CURSOR) else None
+    rows = queryset
+    backwards = False
+    if decoded is not None:
+        values, backwards = decoded
+        rows = rows.filter(_seek(keys, values, forward=not backwards))
+        if backwards:
+            rows = rows.reverse()
+    found = list(rows[: per_page + 1])
+    more = len(found) > per_page
+    found = found[:per_page]
+    if backwards:
+        found.reverse()
+    count, exact = _count(queryset)
+    page = KeysetPage(found, count, exact, query=query_without_page(request))
+
+    def cursor_of(row: Any, back: bool) -> str:
+        return _encode([getattr(row, column.attname) for column, _desc in keys], back)
+
+    if found:
+        if more or backwards:
+            page.next_cursor = cursor_of(found[-1], False)
+        if decoded is not None and (more or not backwards):
+            page.previous_cursor = cursor_of(found[0], True)
+    return page
 
 
 def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop(CURSOR, None)
     return params.urlencode()

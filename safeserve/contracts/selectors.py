@@ -158,6 +158,60 @@ def coverage_report(*, viewer: User, year: int) -> CoverageReport:
     return CoverageReport(year, ordered, unassigned)
 
 
+def _responsibility(org: Organization) -> Q | None:
+    """The key enterprises ``coverage_report`` files under this purchaser, as a filter: a
+    township those of its township outside the high-risk sectors, a department the sectors
+    it supervises."""
+    if org.kind == OrganizationKind.TOWNSHIP:
+        # coverage_report files a township's enterprises under the last active township
+        # organization of the region in the default order (kind, name): so does this
+        chosen = (
+            Organization.objects.filter(
+                county_id=org.county_id,
+                kind=OrganizationKind.TOWNSHIP,
+                is_active=True,
+                region_id=org.region_id or 0,
+            )
+            .order_by("-name")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if chosen != org.pk:
+            return None
+        return Q(township_id=org.region_id) & (Q(sector="") | Q(sector__isnull=True))
+    departments = {
+        s.sector: s.organization_id
+        for s in SupervisedSector.objects.filter(county_id=org.county_id).order_by("pk")
+    }
+    sectors = [sector for sector, owner in departments.items() if owner == org.pk and sector]
+    return Q(sector__in=sectors) if sectors else None
+
+
+def coverage_gap_count(*, viewer: User, year: int) -> int:
+    """How many of the viewer's key enterprises no live contract of the year covers: the
+    figure of its row in ``coverage_report``, counted by the database (two queries) for the
+    待办 on every visit of the home page (issue 15)."""
+    org = viewer.organization
+    if org is None:
+        return 0
+    mine = _responsibility(org)
+    if mine is None:
+        return 0
+    contracts = Contract.objects.filter(
+        county_id=org.county_id,
+        status__in=LIVE,
+        period_start__year__lte=year,
+        period_end__year__gte=year,
+    )
+    covered = ContractEnterprise.objects.filter(contract__in=contracts).values("enterprise_id")
+    return (
+        Enterprise.objects.filter(mine, county_id=org.county_id, is_key=True)
+        .exclude(status=EnterpriseStatus.CLOSED)
+        .exclude(pk__in=covered)
+        .count()
+    )
+
+
 def budget_execution(*, viewer: User, year: int) -> list[Any]:
     """R3 per plan item of the year: budget, contracted (signed contracts, amendments
     included; a terminated one counts what was paid under it), paid, deducted and remaining.

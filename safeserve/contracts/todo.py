@@ -118,15 +118,14 @@ def coverage_gaps(user: Any) -> list[TodoNote]:
     """A township or department with key enterprises of its responsibility that no live
     contract of the year covers (R9: townships the non-high-risk ones, departments their
     sectors')."""
-    from safeserve.contracts.selectors import coverage_report
+    from safeserve.contracts.selectors import coverage_gap_count
     from safeserve.procurement.permissions import is_purchaser_of
 
     org = getattr(user, "organization", None)
     if org is None or not is_purchaser_of(user, org.pk):
         return []
     today = timezone.localdate()
-    report = coverage_report(viewer=user, year=today.year)
-    gaps = sum(row.total - row.covered for row in report.rows)
+    gaps = coverage_gap_count(viewer=user, year=today.year)
     if not gaps:
         return []
     return [

@@ -24,6 +24,7 @@ from safeserve.demo.logins import DEMO_PASSWORD
 from safeserve.demo.past_year import seed_expert_ratings, seed_past_year
 from safeserve.demo.procurement import seed_procurement
 from safeserve.demo.providers import seed_providers
+from safeserve.demo.province import seed_province_chain
 from safeserve.demo.training import seed_training_service
 from safeserve.enterprises.models import Enterprise
 from safeserve.organizations.models import (
@@ -468,8 +469,10 @@ def _seed_directory(
 
 
 def _seed_province(result: SeedResult, city: Region) -> None:
-    """~10 more counties and 100k enterprises, for benchmarks at province scale."""
+    """~10 more counties, 100k enterprises and the whole chain at their scale (10k contracts,
+    200k tasks, 1M hazards), for benchmarks at province scale."""
     per_county = PROVINCE_ENTERPRISES // PROVINCE_COUNTIES
+    counties: list[Region] = []
     for index, name in enumerate(PROVINCE_COUNTY_NAMES[:PROVINCE_COUNTIES]):
         code = f"9902{index + 31:02d}"
         county = _region(code, name, RegionLevel.COUNTY, city, result)
@@ -479,3 +482,7 @@ def _seed_province(result: SeedResult, city: Region) -> None:
         made = seed_enterprises(county, per_county, seed=1000 + index)
         if made:
             result.created["enterprises"] = result.created.get("enterprises", 0) + made
+        counties.append(county)
+    # The whole chain in proportion to each county's enterprises (issue 15).
+    for what, n in seed_province_chain(counties).items():
+        result.created[what] = result.created.get(what, 0) + n

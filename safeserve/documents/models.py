@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -124,9 +124,11 @@ class SignedDocumentQuerySet(models.QuerySet["SignedDocument"]):
         """Whoever sees the record a document is of sees the document (R14)."""
         from safeserve.hazards.models import Notice
 
+        # Correlated (one index probe per document), not IN over every notice and report in
+        # scope, which the database would hash whole on each visit (issue 15).
         return self.filter(
-            Q(notice__in=Notice.objects.visible_to(user).values("pk"))
-            | Q(report__in=TechnicalReport.objects.visible_to(user).values("pk"))
+            Exists(Notice.objects.visible_to(user).filter(pk=OuterRef("notice_id")))
+            | Exists(TechnicalReport.objects.visible_to(user).filter(document_id=OuterRef("pk")))
         )
 
 

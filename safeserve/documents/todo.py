@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -26,13 +25,13 @@ from safeserve.organizations.models import Role
 
 
 def _waiting(user: Any, role: str, **mine: Any) -> Any:
-    pending = DocumentSignature.objects.filter(
-        document=OuterRef("pk"), role=role, signed_at__isnull=True, **mine
-    )
+    # Driven from the few signatures still missing (an index on the signer), not from every
+    # document in scope: the county's whole archive at province scale (issue 15).
+    pending = DocumentSignature.objects.filter(role=role, signed_at__isnull=True, **mine)
     return (
         SignedDocument.objects.visible_to(user)
         .filter(status=DocumentStatus.SIGNING)
-        .filter(Exists(pending))
+        .filter(pk__in=pending.values("document_id"))
         .select_related(
             "provider",
             "notice__enterprise",

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from safeserve.common.exceptions import ApplicationError
@@ -73,12 +74,19 @@ def task_list(*, viewer: User) -> QuerySet[ServiceTask]:
     """The tasks the viewer sees, by planned date, each with its hazard count; TaskFilter
     narrows them."""
     tasks = ServiceTask.objects.visible_to(viewer)
+    # The hazards app comes after this one: reach its model through the relation.
+    hazard_model = ServiceTask._meta.get_field("hazards").related_model
+    hazards = hazard_model._default_manager.filter(task_id=OuterRef("pk"))
     org = getattr(viewer, "organization", None)
     if org is not None and org.kind == "enterprise":
         # The enterprise counts only the hazards a notice told it of.
-        count = Count("hazards", filter=~Q(hazards__status="found"), distinct=True)
-    else:
-        count = Count("hazards", distinct=True)
+        hazards = hazards.exclude(status="found")
+    # A subquery per task shown, not a grouping of every visible task before the page's
+    # limit (issue 15): the database counts them for the rows it returns.
+    count = Coalesce(
+        Subquery(hazards.order_by().values("task_id").annotate(n=Count("pk")).values("n")[:1]),
+        0,
+    )
     return with_details(tasks.annotate(hazard_count=count)).order_by("planned_date", "pk")
 
 

@@ -47,14 +47,20 @@ class HazardQuerySet(models.QuerySet["Hazard"]):
             return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
             # A report reaches its department (and copied township) when it is sent.
-            routed = ~Q(major_report__status="draft") & (
-                Q(major_report__department_id=org.pk) | Q(major_report__copied_township_id=org.pk)
+            # A report reaches its department (and copied township) when it is sent; the
+            # sending service copies both onto the hazard.
+            return self.filter(
+                Q(purchaser_id=org.pk)
+                | Q(routed_department_id=org.pk)
+                | Q(routed_township_id=org.pk)
             )
-            return self.filter(Q(contract__purchaser_id=org.pk) | routed)
         if org.kind == OrganizationKind.PROVIDER:
             if user.role == Role.EXPERT:
-                return self.filter(task__assignments__expert__user_id=user.pk).distinct()
-            return self.filter(contract__provider__organization_id=org.pk)
+                from safeserve.fieldwork.models import TaskAssignment
+
+                mine = TaskAssignment.objects.filter(expert__user_id=user.pk)
+                return self.filter(task_id__in=mine.values("task_id"))
+            return self.filter(provider_org_id=org.pk)
         if org.kind == OrganizationKind.ENTERPRISE:
             return self.filter(enterprise__organization_id=org.pk).exclude(
                 status=HazardStatus.FOUND
@@ -78,6 +84,17 @@ class Hazard(BaseModel):
     )
     contract = models.ForeignKey(
         "contracts.Contract", on_delete=models.PROTECT, related_name="hazards"
+    )
+    # Copies of who may see the hazard, kept by the services (the contract's two parties
+    # never change; a report routes it once, on sending): data scope reads one indexed
+    # column instead of an OR across the contract and report joins (issue 15).
+    purchaser = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    provider_org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    routed_department = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    routed_township = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     task = models.ForeignKey(
         "fieldwork.ServiceTask",
@@ -145,10 +162,45 @@ class Hazard(BaseModel):
         ordering = ["-found_at", "-pk"]
         verbose_name = _("hazard")
         verbose_name_plural = _("hazards")
+        # The list's order (newest first) within each scope, and the open hazards' figures
+        # (status, deadline, level) read from the index alone.
         indexes = [
             models.Index(fields=["county", "status", "deadline"], name="hazard_county_status_idx"),
             models.Index(fields=["contract", "status"], name="hazard_contract_status_idx"),
             models.Index(fields=["enterprise", "status"], name="hazard_enterprise_status_idx"),
+            models.Index(fields=["-found_at", "-id"], name="hazard_order_idx"),
+            models.Index(fields=["county", "-found_at", "-id"], name="hazard_county_order_idx"),
+            models.Index(
+                fields=["purchaser", "-found_at", "-id"], name="hazard_purchaser_order_idx"
+            ),
+            models.Index(
+                fields=["provider_org", "-found_at", "-id"], name="hazard_provider_order_idx"
+            ),
+            models.Index(
+                fields=["routed_department", "-found_at", "-id"],
+                name="hazard_department_order_idx",
+                condition=Q(routed_department__isnull=False),
+            ),
+            models.Index(
+                fields=["routed_township", "-found_at", "-id"],
+                name="hazard_township_order_idx",
+                condition=Q(routed_township__isnull=False),
+            ),
+            models.Index(
+                fields=["county", "status", "deadline", "level"],
+                name="hazard_county_open_idx",
+                condition=~Q(status="closed"),
+            ),
+            models.Index(
+                fields=["purchaser", "status", "deadline", "level"],
+                name="hazard_purchaser_open_idx",
+                condition=~Q(status="closed"),
+            ),
+            models.Index(
+                fields=["provider_org", "status", "deadline", "level"],
+                name="hazard_provider_open_idx",
+                condition=~Q(status="closed"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -269,7 +321,10 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
             return self.filter(contract__purchaser_id=org.pk)
         if org.kind == OrganizationKind.PROVIDER:
             if user.role == Role.EXPERT:
-                return self.filter(task__assignments__expert__user_id=user.pk).distinct()
+                from safeserve.fieldwork.models import TaskAssignment
+
+                mine = TaskAssignment.objects.filter(expert__user_id=user.pk)
+                return self.filter(task_id__in=mine.values("task_id"))
             return self.filter(contract__provider__organization_id=org.pk)
         if org.kind == OrganizationKind.ENTERPRISE:
             return self.filter(enterprise__organization_id=org.pk)
@@ -386,7 +441,10 @@ class MajorHazardReportQuerySet(models.QuerySet["MajorHazardReport"]):
             return self.filter(routed | Q(hazard__contract__purchaser_id=org.pk))
         if org.kind == OrganizationKind.PROVIDER:
             if user.role == Role.EXPERT:
-                return self.filter(hazard__task__assignments__expert__user_id=user.pk).distinct()
+                from safeserve.fieldwork.models import TaskAssignment
+
+                mine = TaskAssignment.objects.filter(expert__user_id=user.pk)
+                return self.filter(hazard__task_id__in=mine.values("task_id"))
             return self.filter(hazard__contract__provider__organization_id=org.pk)
         if org.kind == OrganizationKind.ENTERPRISE:
             return self.filter(hazard__enterprise__organization_id=org.pk).exclude(

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.todo import TodoRow, register_todo_rows
-from safeserve.contracts.models import Engagement
+from safeserve.contracts.models import Contract, Engagement
 from safeserve.hazards.models import ExtensionRequest, Hazard, MajorHazardReport
 from safeserve.hazards.workflows import EXTENSION, HAZARD, REPORT
+from safeserve.organizations.models import Role
 
 
 def _org(user: Any) -> int:
@@ -48,9 +49,14 @@ def _hazards_list(query: str) -> Any:
 
 
 def _expert_contracts(user: Any) -> Q:
-    """Contracts the user may work on as an expert: the employer's and those engaged for."""
+    """Contracts the user may work on as an expert: the employer's and those engaged for.
+    Someone who is no expert has none, said without asking the database about every hazard
+    in scope."""
+    if user.role != Role.EXPERT:
+        return Q(pk__in=[])
     engaged = Engagement.objects.filter(expert__user_id=user.pk).values("contract_id")
-    return Q(contract__provider__experts__user_id=user.pk) | Q(contract_id__in=engaged)
+    employer = Contract.objects.filter(provider__experts__user_id=user.pk).values("pk")
+    return Q(contract_id__in=employer) | Q(contract_id__in=engaged)
 
 
 def _report_title(report: MajorHazardReport) -> str:
@@ -152,11 +158,10 @@ register_todo_rows(
             verbs=("approve", "decline"),
             label=_("Decide the extension request"),
             candidates=lambda user: (
+                # the contract's purchaser, or the department a sent report routed it to
+                # (both within scope by definition; the verb table decides the rest)
                 ExtensionRequest.objects.filter(
-                    hazard__in=Hazard.objects.visible_to(user).filter(
-                        Q(contract__purchaser_id=_org(user))
-                        | Q(major_report__department_id=_org(user))
-                    )
+                    Q(hazard__purchaser_id=_org(user)) | Q(hazard__routed_department_id=_org(user))
                 )
                 .select_related("hazard__enterprise", "hazard__contract")
                 .order_by("created_at", "pk")

@@ -53,7 +53,8 @@ from safeserve.hazards.workflows import EXTENSION, HAZARD, REPORT
 
 @login_required
 def hazard_list(request: AuthedRequest) -> HttpResponse:
-    filters = filtered(request, HazardFilter, selectors.hazard_list(viewer=request.user))
+    hazards = selectors.hazard_list(viewer=request.user, details=False)
+    filters = filtered(request, HazardFilter, hazards)
     return render(
         request,
         "hazards/hazard_list.html",

@@ -313,3 +313,26 @@ def test_a_damaged_workbook_is_refused_not_a_server_error(demo, signed, login, a
     )
     assert "另存为 .xlsx" in " ".join(_flash(page))
     assert not signed.coverage.exists()
+
+
+def test_the_todo_gap_count_is_the_reports_figure_for_every_purchaser(demo, signed):
+    """The 待办 counts its gaps in the database (issue 15); each purchaser's figure is the one
+    its row of the coverage report shows."""
+    from django.utils import timezone
+
+    from safeserve.accounts.models import User
+    from safeserve.contracts.selectors import coverage_gap_count, coverage_report
+    from safeserve.organizations.models import OrganizationKind
+
+    key = _enterprises(township__code="990121100", sector="", is_key=True)
+    services.coverage_add(actor=demo["township_officer"], contract=signed, enterprises=key[1:])
+    year = timezone.localdate().year
+    office = coverage_report(viewer=demo["county_officer"], year=year)
+    gaps = {row.purchaser_id: row.total - row.covered for row in office.rows}
+    assert gaps and any(gaps.values())
+    purchasers = User.objects.filter(
+        organization__county__code="990121",
+        organization__kind__in=[OrganizationKind.TOWNSHIP, OrganizationKind.DEPARTMENT],
+    ).select_related("organization")
+    for user in purchasers:
+        assert coverage_gap_count(viewer=user, year=year) == gaps.get(user.organization_id, 0)

@@ -139,6 +139,8 @@ def task_create(
     task = ServiceTask(
         contract=contract,
         county_id=contract.county_id,
+        purchaser_id=contract.purchaser_id,
+        provider_org_id=contract.provider.organization_id,
         enterprise=enterprise,
         kind=kind,
         title=(title or "").strip() or default_title[:120],
@@ -184,6 +186,7 @@ def task_schedule_generate(
         raise ApplicationError(
             "not_inspection", _("Only inspection contracts have a visit schedule.")
         )
+    provider_org_id = locked.provider.organization_id
     if visits_per_year not in (1, 2, 3, 4, 6, 12):
         raise ApplicationError(
             "bad_frequency",
@@ -229,6 +232,8 @@ def task_schedule_generate(
                 ServiceTask(
                     contract=locked,
                     county_id=locked.county_id,
+                    purchaser_id=locked.purchaser_id,
+                    provider_org_id=provider_org_id,
                     enterprise_id=row.enterprise_id,
                     kind=TaskKind.INSPECTION,
                     title=(title % {"name": row.enterprise.name, "n": number, "total": len(dates)})[

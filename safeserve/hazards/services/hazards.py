@@ -197,6 +197,8 @@ def hazard_raise(
         number=f"tmp-{secrets.token_hex(8)}",
         enterprise=locked_task.enterprise,
         contract=locked_task.contract,
+        purchaser_id=locked_task.purchaser_id,
+        provider_org_id=locked_task.provider_org_id,
         task=locked_task,
         answer=answer,
         checklist_item=item,

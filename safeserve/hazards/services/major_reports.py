@@ -98,6 +98,11 @@ def major_report_send(*, actor: User, report: MajorHazardReport) -> MajorHazardR
     locked.sent_at, locked.sent_by = now, actor
     locked.sent_late = now > locked.due_at
     locked.save(update_fields=["status", "sent_at", "sent_by", "sent_late", "updated_at"])
+    # From now on the department (and the copied township) see the hazard: data scope reads
+    # these two columns.
+    Hazard.objects.filter(pk=locked.hazard_id).update(
+        routed_department_id=locked.department_id, routed_township_id=locked.copied_township_id
+    )
     audit_record(
         action="major_report.sent",
         actor=actor,

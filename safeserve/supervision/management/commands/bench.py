@@ -65,9 +65,11 @@ def _measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
                 cursor.execute(slowest[1])
                 cursor.fetchall()
                 raw.append(time.perf_counter() - start)
+    ordered = sorted(times)
     return {
         "queries": queries,
         "median_ms": statistics.median(times) * 1000,
+        "p95_ms": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000,
         "raw_ms": statistics.median(raw) * 1000 if raw else 0.0,
     }
 
@@ -95,8 +97,19 @@ class Command(BaseCommand):
             help="whose scope to measure (county_officer: one county; admin: every county)",
         )
         parser.add_argument("--repeat", type=int, default=15)
+        parser.add_argument(
+            "--scale",
+            choices=["county", "province"],
+            default="county",
+            help="province: every list, detail page and API list for each role on the "
+            "province fixture (seed_demo --scale province), p50/p95, with the Django admin "
+            "changelist of the same rows as the baseline",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["scale"] == "province":
+            self._province(max(20, options["repeat"]))
+            return
         user = User.objects.select_related("organization").filter(username=options["user"]).first()
         if user is None:
             raise CommandError("Run manage.py seed_demo first.")
@@ -272,3 +285,118 @@ class Command(BaseCommand):
         elapsed = _median_ms(render_and_sign, repeat)
         label = f"report 60 hazards+photos ({made[0][1]} pages)"
         self.stdout.write(f"{label:<36}{'':>8}{elapsed:>12.1f}")
+
+    def _province(self, repeat: int) -> None:
+        """Issue 15's table: each role's pages at province scale, p50 and p95 over
+        ``repeat`` runs, and for lists the ratio to the admin changelist of the same model,
+        scope and filter (measured in the same run)."""
+        from safeserve.contracts.models import Contract
+        from safeserve.fieldwork.models import ServiceTask
+        from safeserve.hazards.models import Hazard
+        from safeserve.organizations.models import OrganizationKind
+        from safeserve.procurement.models import PurchasePlan
+        from safeserve.providers.models import Provider
+
+        officer = User.objects.filter(username="p1_county_officer").first()
+        admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+        if officer is None or officer.organization is None or admin is None:
+            raise CommandError("Run manage.py seed_demo --scale province first.")
+        county_id = officer.organization.county_id
+        department = (
+            User.objects.filter(
+                organization__county_id=county_id,
+                organization__kind=OrganizationKind.DEPARTMENT,
+                username__startswith="p1_",
+            )
+            .order_by("pk")
+            .first()
+        )
+        roles = [
+            ("county office", officer),
+            ("township", User.objects.get(username="p1_purchaser0")),
+            ("department", department),
+            ("provider", User.objects.get(username="p1_provider0")),
+            ("expert", User.objects.get(username="p1_expert0_0")),
+            ("platform admin", admin),
+        ]
+        admin_client = _client(admin)
+        changelist = "/platform-admin/hazards/hazard/"
+        baselines = {
+            "all": _measure(admin_client, changelist, repeat),
+            "county": _measure(admin_client, f"{changelist}?county__id__exact={county_id}", repeat),
+            "county rectifying": _measure(
+                admin_client,
+                f"{changelist}?county__id__exact={county_id}&status__exact=rectifying",
+                repeat,
+            ),
+            "tasks": _measure(admin_client, "/platform-admin/fieldwork/servicetask/", repeat),
+            "enterprises": _measure(
+                admin_client, "/platform-admin/enterprises/enterprise/", repeat
+            ),
+        }
+        self.stdout.write(
+            f"database: {connection.vendor}; hazards {Hazard.objects.count()}, tasks "
+            f"{ServiceTask.objects.count()}, contracts {Contract.objects.count()}, "
+            f"enterprises {Enterprise.objects.count()}; {repeat} runs each"
+        )
+        header = f"{'role':<15}{'what':<34}{'rows':>8}{'q':>4}{'p50 ms':>9}{'p95 ms':>9}"
+        self.stdout.write(header + f"{'admin p50':>11}{'× faster':>10}")
+        for name, result in baselines.items():
+            self.stdout.write(
+                f"{'(admin list)':<15}{name:<34}{'':>8}{result['queries']:>4}"
+                f"{result['median_ms']:>9.1f}{result['p95_ms']:>9.1f}"
+            )
+        for role, user in roles:
+            if user is None:
+                continue
+            client = _client(user)
+            visible = Hazard.objects.visible_to(user)
+            tasks = ServiceTask.objects.visible_to(user)
+            everyone = role == "platform admin"
+            hazard_base = "all" if everyone else ("county" if role == "county office" else "")
+            rows: list[tuple[str, str, str, str]] = [
+                ("home page", "/", "", ""),
+                ("hazard list", "/hazards/", "hazards", hazard_base),
+                (
+                    "hazard list, rectifying",
+                    "/hazards/?status=rectifying",
+                    "",
+                    "county rectifying" if role == "county office" else "",
+                ),
+                ("task list", "/tasks/", "tasks", "tasks" if everyone else ""),
+                ("enterprise list", "/enterprises/", "", "enterprises" if everyone else ""),
+                ("notice list", "/hazards/notices/", "", ""),
+                ("major-hazard reports", "/hazards/reports/", "", ""),
+                ("contract list", "/contracts/", "", ""),
+                ("hazards API", "/api/v1/hazards/", "", ""),
+                ("tasks API", "/api/v1/tasks/", "", ""),
+                ("enterprises API", "/api/v1/enterprises/", "", ""),
+            ]
+            hazard = visible.order_by("-found_at", "-pk").first()
+            task = tasks.order_by("-planned_date").first()
+            contract = Contract.objects.visible_to(user).order_by("-pk").first()
+            provider = Provider.objects.visible_to(user).order_by("pk").first()
+            plan = PurchasePlan.objects.visible_to(user).order_by("-pk").first()
+            for label, obj, url in (
+                ("hazard detail", hazard, "/hazards/{}/"),
+                ("task detail", task, "/tasks/{}/"),
+                ("contract detail", contract, "/contracts/{}/"),
+                ("provider detail", provider, "/providers/{}/"),
+                ("plan detail", plan, "/procurement/plans/{}/"),
+            ):
+                if obj is not None:
+                    rows.append((label, url.format(obj.pk), "", ""))
+            counts = {"hazards": visible.count(), "tasks": tasks.count()}
+            for label, url, counted, baseline in rows:
+                if client.get(url).status_code == 403:  # not this role's page
+                    self.stdout.write(f"{role:<15}{label:<34}{'(not this role’s page)':>30}")
+                    continue
+                result = _measure(client, url, repeat)
+                line = (
+                    f"{role:<15}{label:<34}{counts.get(counted, ''):>8}{result['queries']:>4}"
+                    f"{result['median_ms']:>9.1f}{result['p95_ms']:>9.1f}"
+                )
+                if baseline:
+                    base = baselines[baseline]["median_ms"]
+                    line += f"{base:>11.1f}{base / result['median_ms']:>10.1f}"
+                self.stdout.write(line)

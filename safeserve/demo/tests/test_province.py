@@ -1,0 +1,128 @@
+"""The province fixture's whole chain (issue 15), on a small county: every table it writes
+holds rows that the services would have written — the scope columns agree with the
+contract and the report, hazards obey their constraints, each login sees what its scope
+allows — and running it again adds nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db.models import F
+
+from safeserve.accounts.models import User
+from safeserve.audit.models import AuditEvent
+from safeserve.contracts.models import Contract, ContractEnterprise
+from safeserve.demo.enterprises import seed_enterprises
+from safeserve.demo.province import Sizes, seed_province_chain
+from safeserve.documents.models import TechnicalReport
+from safeserve.evaluations.models import AnnualSubmission, Evaluation, Sanction
+from safeserve.fieldwork.models import ServiceTask, TaskAssignment
+from safeserve.hazards.models import Hazard, HazardStatus, MajorHazardReport, Notice
+from safeserve.organizations.models import Organization, OrganizationKind, Region, RegionLevel
+from safeserve.providers.models import Debarment
+
+pytestmark = pytest.mark.django_db
+
+SMALL = Sizes(enterprises_per_contract=5, tasks_per_contract=8, hazards_per_task=3)
+
+
+@pytest.fixture
+def province_county(world: Any) -> Region:
+    city = Region.objects.get(level=RegionLevel.CITY)
+    county = Region.objects.create(
+        code="990299", name="试点县", level=RegionLevel.COUNTY, parent=city
+    )
+    for n, name in enumerate(["东镇", "西镇"]):
+        Region.objects.create(
+            code=f"990299{100 + n}", name=name, level=RegionLevel.TOWNSHIP, parent=county
+        )
+    Organization.objects.create(
+        county=county, region=county, kind=OrganizationKind.COUNTY_OFFICE, name="试点县安委办"
+    )
+    seed_enterprises(county, 60, seed=7)
+    return county
+
+
+def test_the_whole_chain_in_proportion(province_county: Region) -> None:
+    made = seed_province_chain([province_county], SMALL)
+
+    contracts = Contract.objects.filter(county=province_county)
+    assert contracts.count() == made["contracts"] == 12
+    assert ContractEnterprise.objects.filter(contract__in=contracts).count() == 60
+    tasks = ServiceTask.objects.filter(county=province_county)
+    assert tasks.count() == 12 * 8
+    assert TaskAssignment.objects.filter(task__in=tasks).count() == 2 * tasks.count()
+    hazards = Hazard.objects.filter(county=province_county)
+    assert hazards.count() == made["hazards"] > 0
+    assert Notice.objects.filter(county=province_county).count() == made["notices"] > 0
+    # every state of the loop, and each hazard names the task's team
+    assert set(hazards.values_list("status", flat=True)) >= {
+        HazardStatus.CLOSED,
+        HazardStatus.RECTIFYING,
+    }
+    assert Hazard.experts.through.objects.filter(hazard__in=hazards).count() == 2 * hazards.count()
+    assert TechnicalReport.objects.filter(county=province_county).exists()
+    assert Evaluation.objects.filter(county=province_county, effective=True).exists()
+    assert AnnualSubmission.objects.filter(county=province_county).count() == 6
+    assert Sanction.objects.filter(county=province_county).count() == (
+        Debarment.objects.filter(county=province_county).count()
+    )
+    assert AuditEvent.objects.filter(county=province_county, action="audit.bulk_load").count() == 1
+
+
+def test_scope_columns_agree_with_the_contract_and_the_report(province_county: Region) -> None:
+    seed_province_chain([province_county], SMALL)
+    tasks = ServiceTask.objects.filter(county=province_county)
+    assert not tasks.exclude(purchaser_id=F("contract__purchaser_id")).exists()
+    assert not tasks.exclude(provider_org_id=F("contract__provider__organization_id")).exists()
+    hazards = Hazard.objects.filter(county=province_county)
+    assert not hazards.exclude(purchaser_id=F("contract__purchaser_id")).exists()
+    assert not hazards.exclude(provider_org_id=F("task__provider_org_id")).exists()
+    for report in MajorHazardReport.objects.filter(county=province_county).select_related("hazard"):
+        assert report.status != "draft"
+        assert report.hazard.routed_department_id == report.department_id
+        assert report.hazard.routed_township_id == report.copied_township_id
+    assert not hazards.filter(major_report__isnull=True, routed_department__isnull=False).exists()
+    # a closed hazard has its closing time, an open one none (the model's constraint)
+    assert not hazards.exclude(status="closed").filter(closed_at__isnull=False).exists()
+    assert not hazards.filter(status="closed", closed_at__isnull=True).exists()
+
+
+def test_each_login_sees_its_scope(province_county: Region) -> None:
+    seed_province_chain([province_county], SMALL)
+    hazards = Hazard.objects.filter(county=province_county)
+    officer = User.objects.get(username="p1_county_officer")
+    assert Hazard.objects.visible_to(officer).count() == hazards.count()
+    purchaser = User.objects.get(username="p1_purchaser0")
+    mine = Hazard.objects.visible_to(purchaser)
+    assert set(mine.values_list("pk", flat=True)) == set(
+        hazards.filter(contract__purchaser_id=purchaser.organization_id).values_list(
+            "pk", flat=True
+        )
+    ) | set(
+        hazards.filter(routed_township_id=purchaser.organization_id).values_list("pk", flat=True)
+    )
+    provider = User.objects.get(username="p1_provider0")
+    assert Hazard.objects.visible_to(provider).count() == (
+        hazards.filter(contract__provider__organization_id=provider.organization_id).count()
+    )
+    expert = User.objects.get(username="p1_expert0_0")
+    assert set(Hazard.objects.visible_to(expert).values_list("pk", flat=True)) == set(
+        hazards.filter(task__assignments__expert__user=expert).values_list("pk", flat=True)
+    )
+
+
+def test_running_it_again_adds_nothing(province_county: Region) -> None:
+    seed_province_chain([province_county], SMALL)
+    before = Hazard.objects.count(), Contract.objects.count(), User.objects.count()
+    assert seed_province_chain([province_county], SMALL) == {}
+    assert (Hazard.objects.count(), Contract.objects.count(), User.objects.count()) == before
+
+
+def test_its_pages_answer(province_county: Region, login: Any) -> None:
+    seed_province_chain([province_county], SMALL)
+    for username in ("p1_county_officer", "p1_purchaser0", "p1_provider0", "p1_expert0_0"):
+        client = login(User.objects.get(username=username))
+        for url in ("/", "/hazards/", "/tasks/", "/hazards/notices/", "/contracts/"):
+            assert client.get(url).status_code == 200, (username, url)
