@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := DEBUG=true $(PY) manage.py
 VENDOR := build/vendor
 
-.PHONY: prerequisites setup demo test test-sqlite test-postgres test-production test-dates fuzz lint assets messages run bench restore-drill clean
+.PHONY: prerequisites setup demo test test-sqlite test-postgres test-production test-dates fuzz lint assets messages run bench loadtest restore-drill clean
 
 setup: prerequisites $(VENV)/.installed $(VENDOR)/.copied locale/zh_Hans/LC_MESSAGES/django.mo  ## idempotent
 
@@ -61,12 +61,17 @@ demo: setup  ## migrate, seed the demo counties, run the task worker and the ser
 run: setup
 	$(MANAGE) runserver 127.0.0.1:8000
 
-bench: setup  ## figures for the note: county scale, then province scale (100k enterprises)
+bench: setup  ## figures for the note: county scale, then province scale (1M hazards)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) bench
 	$(MANAGE) seed_demo --scale province
 	$(MANAGE) bench --user admin
+	$(MANAGE) bench --scale province
+
+loadtest: setup  ## 20 people of four roles reading the province fixture through gunicorn (DATABASE_URL: it)
+	$(PIP) install --quiet -e ".[load]"
+	bash deploy/loadtest/run.sh
 
 restore-drill: setup  ## back up the demo database and files, restore them into fresh ones, compare
 	$(MANAGE) migrate --noinput

@@ -125,15 +125,16 @@ def _count(queryset: QuerySet[Any]) -> tuple[int, bool]:
     return min(counted, EXACT_COUNT_LIMIT), counted <= EXACT_COUNT_LIMIT
 
 
-def paginate(
-    request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE
-) -> KeysetPage | Page:
-    """A page of the list: two queries whatever the page (a bounded count and the rows)."""
+def seek_page(
+    queryset: QuerySet[Any], cursor: str, per_page: int, *, counted: bool = False
+) -> KeysetPage:
+    """The rows after (or before) ``cursor`` in the queryset's order, which must be keyable
+    (``keyable``), with the cursors of the pages either side; ``counted`` adds the bounded
+    count (the pages show it; the API does not)."""
     keys = _order_keys(queryset)
     if keys is None:
-        paginator = Paginator(queryset, per_page)
-        return paginator.get_page(request.GET.get("page"))
-    decoded = _decode(request.GET.get(CURSOR, ""), keys) if request.GET.get(CURSOR) else None
+        raise ValueError("The list is not ordered by its own columns ending with the key.")
+    decoded = _decode(cursor, keys) if cursor else None
     rows = queryset
     backwards = False
     if decoded is not None:
@@ -146,8 +147,8 @@ def paginate(
     found = found[:per_page]
     if backwards:
         found.reverse()
-    count, exact = _count(queryset)
-    page = KeysetPage(found, count, exact, query=query_without_page(request))
+    count, exact = _count(queryset) if counted else (0, False)
+    page = KeysetPage(found, count, exact)
 
     def cursor_of(row: Any, back: bool) -> str:
         return _encode([getattr(row, column.attname) for column, _desc in keys], back)
@@ -157,6 +158,22 @@ def paginate(
             page.next_cursor = cursor_of(found[-1], False)
         if decoded is not None and (more or not backwards):
             page.previous_cursor = cursor_of(found[0], True)
+    return page
+
+
+def keyable(queryset: QuerySet[Any]) -> bool:
+    return _order_keys(queryset) is not None
+
+
+def paginate(
+    request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE
+) -> KeysetPage | Page:
+    """A page of the list: two queries whatever the page (a bounded count and the rows)."""
+    if not keyable(queryset):
+        paginator = Paginator(queryset, per_page)
+        return paginator.get_page(request.GET.get("page"))
+    page = seek_page(queryset, request.GET.get(CURSOR, ""), per_page, counted=True)
+    page.query = query_without_page(request)
     return page
 
 

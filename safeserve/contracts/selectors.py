@@ -75,6 +75,16 @@ def payable_balance(contract: Contract) -> tuple[Decimal, Decimal, Decimal]:
     return paid, deducted, contract.current_amount - deducted - paid
 
 
+def deduction_totals_of(deductions: list[Any]) -> tuple[Decimal, Decimal]:
+    """``deduction_totals`` of deductions already read (the contract page lists them)."""
+    zero = Decimal(0)
+    deducted = sum((d.amount for d in deductions if not d.credit), zero)
+    credited = sum((d.amount for d in deductions if d.credit), zero)
+    owed = sum((d.recoverable for d in deductions if not d.credit), zero)
+    waived = sum((d.recoverable for d in deductions if d.credit), zero)
+    return deducted - credited, owed - waived
+
+
 def deduction_totals(contract: Contract) -> tuple[Decimal, Decimal]:
     """(deducted, to be recovered): deductions less the credits that reversed them (R17)."""
     sums = contract.deductions.aggregate(

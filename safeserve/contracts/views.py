@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -26,7 +27,7 @@ from safeserve.common.validation import id_or_none, year_or_none
 from safeserve.contracts import exports, selectors, services
 from safeserve.contracts.filters import ContractFilter
 from safeserve.contracts.forms import AmendmentForm, TermsForm
-from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.contracts.models import Amendment, Contract, ContractStatus
 from safeserve.contracts.panels import contract_panels
 from safeserve.contracts.workflows import AMENDMENT, CONTRACT
 from safeserve.enterprises.models import Enterprise
@@ -87,6 +88,16 @@ def contract_draft(request: AuthedRequest, project_pk: int) -> HttpResponse:
 @login_required
 def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = _contract_for(request, pk)
+    # Read once, used by every figure and list of the page (the amount after amendments,
+    # the balance, the ledgers): issue 15 counted the amendments read three times.
+    amendments = Prefetch(
+        "amendments", queryset=Amendment.objects.select_related("created_by", "decided_by")
+    )
+    prefetch_related_objects([contract], amendments)
+    payments = list(contract.payments.select_related("installment"))
+    deductions = list(contract.deductions.all())
+    paid = sum((p.amount for p in payments), Decimal(0))
+    deducted, recoverable = selectors.deduction_totals_of(deductions)
     user = request.user
     verbs = CONTRACT.verbs_for(user, contract)
     criteria = list(contract.criteria.all())
@@ -132,10 +143,10 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "coverage_count": contract.coverage.count(),
             # The county's coverage page is the government's (the provider cannot open it).
             "reads_coverage": can_read_procurement(user),
-            "balance": services.payable_balance(contract),
-            "recoverable": selectors.deduction_totals(contract)[1],
-            "payments": contract.payments.select_related("installment"),
-            "deductions": contract.deductions.all(),
+            "balance": (paid, deducted, contract.current_amount - deducted - paid),
+            "recoverable": recoverable,
+            "payments": payments,
+            "deductions": deductions,
             "panels": contract_panels(request, contract, verbs),
         },
     )
@@ -167,7 +178,7 @@ def contract_terms(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _amendments_for(user: Any, contract: Contract) -> list[Any]:
     """Each amendment with the verbs this user may do on it (its verb table)."""
-    rows: list[Any] = list(contract.amendments.select_related("created_by", "decided_by"))
+    rows: list[Any] = list(contract.amendments.all())  # prefetched with their people
     for row in rows:
         row.contract = contract
         row.verbs = AMENDMENT.verbs_for(user, row)

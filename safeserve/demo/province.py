@@ -61,7 +61,9 @@ from safeserve.providers.models import Debarment, Expert, Provider, ProviderAdmi
 
 DEPARTMENTS = ["应急管理局", "住房和城乡建设局", "交通运输局", "市场监督管理局"]
 PROVIDERS_PER_COUNTY = 3
-EXPERTS_PER_PROVIDER = 8
+# Teams of two out of twenty: about a dozen visits a week for each expert, as in life.
+EXPERTS_PER_PROVIDER = 20
+TEAMS = EXPERTS_PER_PROVIDER // 2
 HAZARD_TEXTS = [
     ("配电箱未设置漏电保护装置", "车间东侧配电箱", "加装漏电保护器并定期测试"),
     ("消防通道被货物堵塞", "仓库北门", "清理通道并划定禁止堆放区域"),
@@ -292,6 +294,13 @@ def _organizations(state: _County) -> dict[str, Any]:
     }
 
 
+def _team(orgs: dict[str, Any], contract: dict[str, Any], size: int) -> list[tuple[int, int]]:
+    """The contract's experts: a pair of its provider's (a third engaged for the contract)."""
+    experts = orgs["experts"][contract["provider"]]
+    first = (contract["id"] % TEAMS) * 2
+    return [experts[(first + k) % len(experts)] for k in range(size)]
+
+
 def _county_chain(state: _County, sizes: Sizes, template_id: int | None, items: list[int]) -> None:
     rng, county, today = state.rng, state.county, state.today
     orgs = _organizations(state)
@@ -488,9 +497,7 @@ def _county_chain(state: _County, sizes: Sizes, template_id: int | None, items: 
                 orgs["provider_user"][c["provider"]],
             )
             for c in contracts
-            for k, (expert, _user) in enumerate(
-                orgs["experts"][c["provider"]][(c["id"] % 3) * 2 : (c["id"] % 3) * 2 + 3]
-            )
+            for k, (expert, _user) in enumerate(_team(orgs, c, 3))
         ),
     )
     _fieldwork(state, sizes, orgs, contracts, template_id, items, at)
@@ -514,9 +521,10 @@ def _fieldwork(
     notices, hazards, experts_of, files, extensions, reports = [], [], [], [], [], []
     through = Hazard.experts.through
     for c in contracts:
-        team = orgs["experts"][c["provider"]][(c["id"] % 3) * 2 : (c["id"] % 3) * 2 + 2]
+        team = _team(orgs, c, 2)
         lead_user = team[0][1]
-        start = dt.date(c["year"], 1, 10)
+        # each contract's visits on its own days, not the whole county's on the same ones
+        start = dt.date(c["year"], 1, 2) + dt.timedelta(days=c["id"] % 17)
         for k in range(sizes.tasks_per_contract):
             enterprise, township = c["covered"][k % len(c["covered"])]
             planned = start + dt.timedelta(days=(k * 350) // sizes.tasks_per_contract)

@@ -64,7 +64,11 @@ def with_details(queryset: QuerySet[ServiceTask]) -> QuerySet[ServiceTask]:
     ).prefetch_related(
         Prefetch(
             "assignments",
-            queryset=TaskAssignment.objects.select_related("expert").order_by("role", "pk"),
+            # the team's names; their ID numbers and phones stay encrypted (not decrypted
+            # for every row of a week's tasks)
+            queryset=TaskAssignment.objects.select_related("expert")
+            .defer("expert__id_number", "expert__phone")
+            .order_by("role", "pk"),
         ),
         "inspections__template",
     )

@@ -1,0 +1,124 @@
+"""Each big list is read through the index made for its order and scope (issue 15). On
+PostgreSQL only: after ANALYZE, with sequential scans and sorts priced out, the plan of each
+list's query names its index — so a change that stops an index from serving a list fails
+here instead of at province scale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from safeserve.accounts.models import User
+from safeserve.demo.province import seed_province_chain
+from safeserve.demo.tests.test_province import SMALL, province_county  # noqa: F401
+from safeserve.enterprises.models import Enterprise
+from safeserve.fieldwork.selectors import task_list
+from safeserve.hazards.selectors import hazard_figures, hazard_list
+from safeserve.organizations.models import Region
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's"),
+]
+
+
+def _plan(queryset: Any, *, only: str = "") -> str:
+    """The plan of ``queryset`` with sequential scans and sorts priced out. ``only``: the
+    other indexes of the table (the unique ones aside) are dropped first, inside the
+    test's transaction, so the plan shows whether that one index can serve the query — on
+    a few hundred rows the planner would otherwise take any index at all."""
+    table = queryset.model._meta.db_table
+    with connection.cursor() as cursor:
+        if only:
+            cursor.execute(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_class t ON t.oid = i.indrelid "
+                "WHERE t.relname = %s AND NOT i.indisunique AND c.relname <> %s",
+                [table, only],
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("ANALYZE")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    return str(queryset.explain())
+
+
+@pytest.fixture
+def chain(province_county: Region) -> Region:  # noqa: F811
+    seed_province_chain([province_county], SMALL)
+    return province_county
+
+
+@pytest.mark.parametrize(
+    ("username", "index"),
+    [
+        ("p1_county_officer", "hazard_county_order_idx"),
+        ("p1_provider0", "hazard_provider_order_idx"),
+        ("admin", "hazard_order_idx"),
+    ],
+)
+def test_the_hazard_list_reads_its_scopes_index(chain: Region, username: str, index: str) -> None:
+    user = User.objects.get(username=username)
+    plan = _plan(hazard_list(viewer=user, details=False)[:51], only=index)
+    assert f"Index Scan using {index}" in plan
+    assert "Sort" not in plan
+
+
+def test_a_purchasers_hazard_list_walks_an_index_in_order(chain: Region) -> None:
+    """A township or department sees its own contracts' hazards and those routed to it: one
+    OR, read in the list's order from an index rather than collected and sorted."""
+    user = User.objects.get(username="p1_purchaser0")
+    plan = _plan(hazard_list(viewer=user, details=False)[:51])
+    assert "Index Scan using hazard_" in plan
+    assert "Sort" not in plan and "Seq Scan" not in plan
+
+
+@pytest.mark.parametrize(
+    ("username", "index"),
+    [
+        ("p1_county_officer", "task_county_order_idx"),
+        ("p1_purchaser0", "task_purchaser_order_idx"),
+        ("p1_provider0", "task_provider_order_idx"),
+    ],
+)
+def test_the_task_list_reads_its_scopes_index(chain: Region, username: str, index: str) -> None:
+    user = User.objects.get(username=username)
+    plan = _plan(task_list(viewer=user)[:51], only=index)
+    assert f"Index Scan using {index} on fieldwork_servicetask" in plan
+    assert "Sort" not in plan
+
+
+@pytest.mark.parametrize(
+    ("username", "index"),
+    [
+        ("p1_county_officer", "hazard_county_open_idx"),
+        ("p1_purchaser0", "hazard_purchaser_open_idx"),
+        ("p1_provider0", "hazard_provider_open_idx"),
+    ],
+)
+def test_the_open_hazard_figures_read_the_open_index(
+    chain: Region, username: str, index: str
+) -> None:
+    from django.db.models import Count
+
+    user = User.objects.get(username=username)
+    hazard_figures(user)  # the page's query runs
+    if username == "p1_purchaser0":  # its routed hazards come from the two order indexes
+        return
+    scoped = (
+        hazard_list(viewer=user, details=False)
+        .exclude(status="closed")
+        .order_by()
+        .values("status")
+        .annotate(n=Count("status"))
+    )
+    assert index in _plan(scoped, only=index)
+
+
+def test_the_enterprise_list_reads_an_index(chain: Region) -> None:
+    user = User.objects.get(username="p1_county_officer")
+    plan = _plan(Enterprise.objects.visible_to(user).order_by("name", "pk")[:51])
+    assert "Index" in plan and "Seq Scan" not in plan
