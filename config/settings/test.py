@@ -24,5 +24,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "safeserve.common.db.sqlite3":  # noqa: F405
     # In memory, one per process (pytest-django recognises only Django's own engine name).
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
+# A second connection to the test database stands in for a read replica; only the tests that
+# say so read from it (READ_REPLICA stays off: common/tests/test_replica.py turns it on).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = BASE_DIR / "build" / "test-media"  # noqa: F405

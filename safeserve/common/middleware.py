@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from safeserve.common.lib.http import client_ip, user_agent
@@ -55,4 +58,42 @@ class ChineseFirstLocaleMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class ReplicaStickinessMiddleware:
+    """Read-your-writes with a read replica (common/db/routers.py): after a request that may
+    have written, the same browser reads the primary for ``REPLICA_STICKY_SECONDS``."""
+
+    COOKIE = "primary_until"
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from safeserve.common.db.routers import primary_only, replica_configured
+
+        if not replica_configured():
+            return self.get_response(request)
+        now = time.time()
+        try:
+            until = float(request.COOKIES.get(self.COOKIE, "0"))
+        except ValueError:
+            until = 0.0
+        writes = request.method not in ("GET", "HEAD", "OPTIONS")
+        if writes or until > now:
+            with primary_only():
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
+        if writes:
+            seconds = settings.REPLICA_STICKY_SECONDS
+            response.set_cookie(
+                self.COOKIE,
+                str(now + seconds),
+                max_age=seconds,
+                secure=request.is_secure(),
+                httponly=True,
+                samesite="Lax",
+            )
         return response

@@ -21,6 +21,8 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from safeserve.common.db.routers import replica_reads
+
 PAGE_SIZE = 50
 EXACT_COUNT_LIMIT = 10_000
 CURSOR = "cursor"
@@ -121,7 +123,8 @@ def _seek(keys: list[tuple[models.Field[Any, Any], bool]], values: list[Any], fo
 
 
 def _count(queryset: QuerySet[Any]) -> tuple[int, bool]:
-    counted = queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].count()
+    with replica_reads():
+        counted = queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].count()
     return min(counted, EXACT_COUNT_LIMIT), counted <= EXACT_COUNT_LIMIT
 
 
@@ -142,7 +145,8 @@ def seek_page(
         rows = rows.filter(_seek(keys, values, forward=not backwards))
         if backwards:
             rows = rows.reverse()
-    found = list(rows[: per_page + 1])
+    with replica_reads():
+        found = list(rows[: per_page + 1])
     more = len(found) > per_page
     found = found[:per_page]
     if backwards:
@@ -170,8 +174,10 @@ def paginate(
 ) -> KeysetPage | Page:
     """A page of the list: two queries whatever the page (a bounded count and the rows)."""
     if not keyable(queryset):
-        paginator = Paginator(queryset, per_page)
-        return paginator.get_page(request.GET.get("page"))
+        with replica_reads():
+            numbered = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+            numbered.object_list = list(numbered.object_list)
+        return numbered
     page = seek_page(queryset, request.GET.get(CURSOR, ""), per_page, counted=True)
     page.query = query_without_page(request)
     return page

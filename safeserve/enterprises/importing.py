@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from safeserve.audit.services import audit_bulk_load
 from safeserve.common.access import require
 from safeserve.common.choices import ImportStatus
+from safeserve.common.db.bulk import insert
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone, mask_value
 from safeserve.common.lib.pinyin import initials_index
@@ -61,6 +62,7 @@ WRITE_FIELDS = [
     "status",
     "pinyin_initials",
 ]
+PHONE = Enterprise._meta.get_field("contact_phone")
 MAX_LENGTHS = {"name": 120, "legal_representative": 40, "address": 200, "contact_name": 40}
 
 
@@ -328,7 +330,14 @@ def _run(job: ImportJob) -> ImportJob:
     # row without saying anything about the existing enterprise (R14).
     actor = job.created_by
     codes = [values["uscc"] for _n, values in parsed]
-    existing = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=codes)}
+    # What the checks and the write need of the enterprises already registered, not whole
+    # records: an update of 30k rows once held them all (issue 15).
+    existing = {
+        e.uscc: e
+        for e in Enterprise.objects.filter(uscc__in=codes).only(
+            "pk", "uscc", "county_id", "contact_phone", "sector_overridden"
+        )
+    }
     visible = set(
         Enterprise.objects.visible_to(actor).filter(uscc__in=codes).values_list("uscc", flat=True)
     )
@@ -374,6 +383,87 @@ def _write(
     existing: dict[str, Enterprise],
     resolver: SectorResolver,
 ) -> tuple[int, int]:
+    if connection.vendor == "postgresql":
+        created, updated = _write_by_copy(job, parsed, existing, resolver)
+    else:
+        created, updated = _write_by_orm(job, parsed, existing, resolver)
+    audit_bulk_load(
+        action="enterprise.imported",
+        actor=job.created_by,
+        county_id=job.county_id,
+        count=created + updated,
+        checksum=job.sha256,
+        description=f"import job {job.pk}: {created} created, {updated} updated",
+    )
+    return created, updated
+
+
+def _columns(values: dict[str, Any], resolver: SectorResolver, overridden: bool) -> list[Any]:
+    """The row's WRITE_FIELDS as stored (the phone sealed, the sector derived unless a person
+    set it, the pinyin of the name)."""
+    row = {**values}
+    row["township"] = values["township"].pk
+    row["sector"] = "" if overridden else resolver.sector_for(values["industry_code"])
+    row["pinyin_initials"] = initials_index(values["name"])
+    row["contact_phone"] = PHONE.get_db_prep_save(values["contact_phone"], connection)
+    return [row[name] for name in WRITE_FIELDS]
+
+
+def _write_by_copy(
+    job: ImportJob,
+    parsed: list[tuple[int, dict[str, Any]]],
+    existing: dict[str, Enterprise],
+    resolver: SectorResolver,
+) -> tuple[int, int]:
+    """PostgreSQL: new rows by COPY into the table, changed ones by COPY into a staging table
+    and one ``UPDATE … FROM`` (a person's sector choice kept) — instead of 30k ORM objects
+    and a 16-column CASE per batch (issue 15)."""
+    columns = [Enterprise._meta.get_field(name).attname for name in WRITE_FIELDS]  # type: ignore[union-attr]
+    fresh = (
+        [job.county_id, values["uscc"], *_columns(values, resolver, False)]
+        for _n, values in parsed
+        if values["uscc"] not in existing
+    )
+    created = insert(Enterprise, ["county_id", "uscc", *columns], fresh)
+    changed = [
+        [values["uscc"], *_columns(values, resolver, existing[values["uscc"]].sector_overridden)]
+        for _n, values in parsed
+        if values["uscc"] in existing
+    ]
+    if not changed:
+        return created, 0
+    quoted = [connection.ops.quote_name(c) for c in columns]
+    with connection.cursor() as cursor:
+        # identifiers from the model, quoted; every value travels by COPY or as a parameter
+        names = ", ".join(quoted)
+        stage = f"SELECT uscc, {names} FROM enterprises_enterprise WITH NO DATA"  # noqa: S608
+        cursor.execute(f"CREATE TEMP TABLE enterprise_import_stage ON COMMIT DROP AS {stage}")
+        with cursor.cursor.copy(
+            f"COPY enterprise_import_stage (uscc, {', '.join(quoted)}) FROM STDIN"
+        ) as copy:
+            for row in changed:
+                copy.write_row(row)
+        assignments = ", ".join(
+            f"{q} = CASE WHEN e.sector_overridden THEN e.sector ELSE s.sector END"
+            if c == "sector"
+            else f"{q} = s.{q}"
+            for c, q in zip(columns, quoted, strict=True)
+        )
+        cursor.execute(
+            f"UPDATE enterprises_enterprise e SET {assignments}, updated_at = %s "  # noqa: S608
+            "FROM enterprise_import_stage s WHERE e.uscc = s.uscc",
+            [timezone.now()],
+        )
+        updated = cursor.rowcount
+    return created, updated
+
+
+def _write_by_orm(
+    job: ImportJob,
+    parsed: list[tuple[int, dict[str, Any]]],
+    existing: dict[str, Enterprise],
+    resolver: SectorResolver,
+) -> tuple[int, int]:
     new: list[Enterprise] = []
     changed: list[Enterprise] = []
     for _number, values in parsed:
@@ -392,14 +482,6 @@ def _write(
         enterprise.updated_at = now
     Enterprise.objects.bulk_create(new, batch_size=1000)
     Enterprise.objects.bulk_update(changed, [*WRITE_FIELDS, "updated_at"], batch_size=1000)
-    audit_bulk_load(
-        action="enterprise.imported",
-        actor=job.created_by,
-        county_id=job.county_id,
-        count=len(new) + len(changed),
-        checksum=job.sha256,
-        description=f"import job {job.pk}: {len(new)} created, {len(changed)} updated",
-    )
     return len(new), len(changed)
 
 

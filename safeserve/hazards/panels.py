@@ -26,6 +26,8 @@ def task_hazards(request: AuthedRequest, task: ServiceTask, verbs: list[str]) ->
     rows = []
     for hazard in hazards:
         hazard.task = task  # the lead expert's notify reads the task's team
+        if task.enterprise is not None:  # the verbs read it: one query per hazard otherwise
+            hazard.enterprise = task.enterprise
         rows.append((hazard, HAZARD.verbs_for(request.user, hazard)))
     # The template engine escapes what it renders and returns a SafeString.
     return cast(

@@ -126,3 +126,72 @@ def test_its_pages_answer(province_county: Region, login: Any) -> None:
         client = login(User.objects.get(username=username))
         for url in ("/", "/hazards/", "/tasks/", "/hazards/notices/", "/contracts/"):
             assert client.get(url).status_code == 200, (username, url)
+
+
+def _county(code: str, name: str, enterprises: int) -> Region:
+    city = Region.objects.get(level=RegionLevel.CITY)
+    county = Region.objects.create(code=code, name=name, level=RegionLevel.COUNTY, parent=city)
+    for n, township in enumerate(["东镇", "西镇"]):
+        Region.objects.create(
+            code=f"{code}{100 + n}", name=township, level=RegionLevel.TOWNSHIP, parent=county
+        )
+    Organization.objects.create(
+        county=county, region=county, kind=OrganizationKind.COUNTY_OFFICE, name=f"{name}安委办"
+    )
+    seed_enterprises(county, enterprises, seed=int(code))
+    return county
+
+
+def _cost(client: Any, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # caches warm (the county's policy, the navigation)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return len(captured)
+
+
+def test_every_list_costs_the_same_for_n_and_2n_rows(world: Any, login: Any) -> None:
+    """Two counties of the chain, the second twice the first: each role's lists and API lists
+    read the same number of queries in both (issue 15). (The home page's 待办 differs with
+    the kinds of item waiting, not their number: supervision/tests measure it.)"""
+    small = _county("990297", "小县", 60)
+    large = _county("990298", "大县", 120)
+    seed_province_chain([small, large], SMALL)
+    lists = ["/hazards/", "/tasks/", "/hazards/notices/", "/hazards/reports/", "/contracts/"]
+    lists += ["/api/v1/hazards/", "/api/v1/tasks/", "/hazards/?status=rectifying"]
+
+    def costs(prefix: str) -> dict[str, int]:
+        found = {}
+        for role in ("county_officer", "purchaser0", "provider0"):
+            client = login(User.objects.get(username=f"{prefix}_{role}"))
+            for url in lists:
+                found[f"{role} {url}"] = _cost(client, url)
+        return found
+
+    assert (
+        Hazard.objects.filter(county=large).count()
+        > 1.5 * Hazard.objects.filter(county=small).count()
+    )
+    assert costs("p1") == costs("p2")
+
+
+def test_a_task_page_costs_the_same_however_many_hazards_it_holds(
+    province_county: Region, login: Any
+) -> None:
+    """The task page lists its hazards with the viewer's verbs on each: one query for all of
+    them (it once read each hazard's enterprise on its own)."""
+    from django.db.models import Count
+
+    seed_province_chain([province_county], Sizes(enterprises_per_contract=5, hazards_per_task=5))
+    client = login(User.objects.get(username="p1_county_officer"))
+    tasks = (
+        ServiceTask.objects.filter(county=province_county, status="accepted")
+        .annotate(n=Count("hazards"))
+        .filter(n__gt=0)
+        .order_by("n", "pk")
+    )
+    fewest, most = tasks.first(), tasks.last()
+    assert most.n >= 2 * fewest.n
+    assert _cost(client, f"/tasks/{fewest.pk}/") == _cost(client, f"/tasks/{most.pk}/")

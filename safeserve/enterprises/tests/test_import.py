@@ -399,3 +399,33 @@ def test_a_masked_phone_that_is_not_the_stored_ones_is_refused(world, places, sa
     assert [(row, column) for row, column, _r in reasons] == [(2, "联系电话"), (3, "联系电话")]
     assert all("完整" in reason for _row, _c, reason in reasons)
     assert not Enterprise.objects.filter(uscc=good_row(1)["统一社会信用代码"]).exists()
+
+
+def test_reimporting_keeps_a_sector_set_by_hand_and_stores_what_the_page_reads(world, login):
+    """Both write paths (COPY and UPDATE … FROM on PostgreSQL, the ORM elsewhere) store the
+    same: the phone sealed and readable, the pinyin of the new name, the derived sector —
+    except where a person set the sector, which an import never undoes."""
+    from safeserve.common.lib.pinyin import initials_index
+
+    client = login(world["township_officer"])
+    _post(client, xlsx_bytes([good_row(1), good_row(2)]))
+    first = Enterprise.objects.get(uscc=good_row(1)["统一社会信用代码"])
+    derived = first.sector
+    Enterprise.objects.filter(pk=first.pk).update(sector="mining", sector_overridden=True)
+    _post(
+        client,
+        xlsx_bytes(
+            [
+                good_row(1, 企业名称="安平县新名字纺织有限公司", 联系电话="13911112222"),
+                good_row(2, 联系电话="13933334444"),
+            ]
+        ),
+    )
+    assert (_job().created_count, _job().updated_count) == (0, 2)
+    first.refresh_from_db()
+    second = Enterprise.objects.get(uscc=good_row(2)["统一社会信用代码"])
+    assert (first.sector, first.sector_overridden) == ("mining", True)
+    assert second.sector == derived
+    assert (first.contact_phone, second.contact_phone) == ("13911112222", "13933334444")
+    assert first.pinyin_initials == initials_index("安平县新名字纺织有限公司")
+    assert first.name == "安平县新名字纺织有限公司"

@@ -122,3 +122,11 @@ def test_the_enterprise_list_reads_an_index(chain: Region) -> None:
     user = User.objects.get(username="p1_county_officer")
     plan = _plan(Enterprise.objects.visible_to(user).order_by("name", "pk")[:51])
     assert "Index" in plan and "Seq Scan" not in plan
+
+
+def test_a_name_search_reads_the_trigram_index(chain: Region) -> None:
+    from safeserve.enterprises.selectors import search_filter
+
+    user = User.objects.get(username="p1_county_officer")
+    found = Enterprise.objects.visible_to(user).filter(search_filter("纺织")).order_by("name", "pk")
+    assert "enterprise_name_trgm_idx" in _plan(found[:51], only="enterprise_name_trgm_idx")
