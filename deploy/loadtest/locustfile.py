@@ -44,7 +44,7 @@ def _role(username: str) -> dict[str, Any]:
         .order_by("-found_at", "-pk")
         .values_list("pk", flat=True)[:500]
     )
-    if user.role == "expert":
+    if user.role == "expert":  # an expert's day: their tasks
         others = [
             f"/tasks/{pk}/"
             for pk in ServiceTask.objects.visible_to(user)
@@ -52,14 +52,19 @@ def _role(username: str) -> dict[str, Any]:
             .values_list("pk", flat=True)[:200]
         ]
         lists = ["/tasks/", "/tasks/?status=accepted"]
-    else:
+    else:  # the directory is the government's; a provider reads its tasks instead
+        directory = user.organization is None or user.organization.kind != "provider"
         others = [
             f"/contracts/{pk}/"
             for pk in Contract.objects.visible_to(user)
             .order_by("-pk")
             .values_list("pk", flat=True)[:200]
         ]
-        lists = ["/enterprises/", "/enterprises/?q=纺织"]
+        lists = (
+            ["/enterprises/", "/enterprises/?q=纺织"]
+            if directory
+            else ["/tasks/?status=planned", "/tasks/?status=accepted"]
+        )
     return {
         "cookie": f"{settings.SESSION_COOKIE_NAME}={session}",
         "hazards": [f"/hazards/{pk}/" for pk in hazards],

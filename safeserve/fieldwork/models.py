@@ -101,8 +101,9 @@ class ServiceTaskQuerySet(models.QuerySet["ServiceTask"]):
             return self.filter(purchaser_id=org.pk)
         if org.kind == OrganizationKind.PROVIDER:
             if user.role == Role.EXPERT:
-                mine = TaskAssignment.objects.filter(expert__user_id=user.pk)
-                return self.filter(pk__in=mine.values("task_id"))
+                # A join, not DISTINCT: one expert per login, one assignment per task and
+                # expert (assignment_unique), so each task comes once.
+                return self.filter(assignments__expert__user_id=user.pk)
             return self.filter(provider_org_id=org.pk)
         if org.kind == OrganizationKind.ENTERPRISE:
             return self.filter(enterprise__organization_id=org.pk).exclude(

@@ -56,10 +56,10 @@ class HazardQuerySet(models.QuerySet["Hazard"]):
             )
         if org.kind == OrganizationKind.PROVIDER:
             if user.role == Role.EXPERT:
-                from safeserve.fieldwork.models import TaskAssignment
-
-                mine = TaskAssignment.objects.filter(expert__user_id=user.pk)
-                return self.filter(task_id__in=mine.values("task_id"))
+                # A join, not DISTINCT: one expert per login and one assignment per task and
+                # expert, so each hazard comes once; the database starts from the expert's
+                # few assignments (an IN over them walked the whole list's order).
+                return self.filter(task__assignments__expert__user_id=user.pk)
             return self.filter(provider_org_id=org.pk)
         if org.kind == OrganizationKind.ENTERPRISE:
             return self.filter(enterprise__organization_id=org.pk).exclude(
