@@ -27,5 +27,6 @@ if DATABASES["default"]["ENGINE"] == "safeserve.common.db.sqlite3":  # noqa: F40
 # A second connection to the test database stands in for a read replica; only the tests that
 # say so read from it (READ_REPLICA stays off: common/tests/test_replica.py turns it on).
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+READ_REPLICA = False
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = BASE_DIR / "build" / "test-media"  # noqa: F405

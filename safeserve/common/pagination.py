@@ -17,13 +17,28 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from safeserve.common.db.routers import replica_reads
 
 PAGE_SIZE = 50
+SEEKABLE = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "DecimalField",
+    "IntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SlugField",
+    "SmallIntegerField",
+    "TextField",
+}
 EXACT_COUNT_LIMIT = 10_000
 CURSOR = "cursor"
 
@@ -61,7 +76,8 @@ def _order_keys(queryset: QuerySet[Any]) -> list[tuple[models.Field[Any, Any], b
     """The ordering as (column, descending) pairs ending with the primary key, or None when
     a key is not a non-null column of the model itself."""
     meta = queryset.model._meta
-    order = list(queryset.query.order_by or meta.ordering or [])
+    query = queryset.query
+    order = list(query.order_by or (meta.ordering if query.default_ordering else []) or [])
     keys: list[tuple[models.Field[Any, Any], bool]] = []
     for item in order:
         if not isinstance(item, str):
@@ -75,6 +91,8 @@ def _order_keys(queryset: QuerySet[Any]) -> list[tuple[models.Field[Any, Any], b
         except Exception:
             return None
         if not getattr(column, "concrete", False) or column.null or column.is_relation:
+            return None
+        if column.get_internal_type() not in SEEKABLE:  # what a cursor can carry as text
             return None
         keys.append((column, descending))
         if column.primary_key:
@@ -103,7 +121,12 @@ def _decode(
         if not isinstance(values, list) or len(values) != len(keys):
             return None
         pairs = zip(keys, values, strict=True)
-        return [column.to_python(v) for (column, _desc), v in pairs], bool(raw["b"])
+        decoded = [column.to_python(v) for (column, _desc), v in pairs]
+        if any(v is None for v in decoded):  # no key of a seekable order is ever empty
+            return None
+        for (column, _desc), value in zip(keys, decoded, strict=True):
+            column.get_db_prep_value(value, connection)  # out of the column's range
+        return decoded, bool(raw["b"])
     except Exception:
         return None
 

@@ -517,8 +517,10 @@ def _fieldwork(
     rng, county, today = state.rng, state.county, state.today
     task_id, notice_id, hazard_id = next_id(ServiceTask), next_id(Notice), next_id(Hazard)
     inspection_id, answer_id = next_id(Inspection), next_id(InspectionAnswer)
-    tasks, assignments, inspections, answers = [], [], [], []
-    notices, hazards, experts_of, files, extensions, reports = [], [], [], [], [], []
+    # rows waiting to be written, in _flush's order
+    pending: tuple[list[Any], ...] = tuple([] for _ in range(10))
+    tasks, assignments, inspections, answers, notices, hazards = pending[:6]
+    experts_of, files, extensions, reports = pending[6:]
     through = Hazard.experts.through
     for c in contracts:
         team = _team(orgs, c, 2)
@@ -680,64 +682,16 @@ def _fieldwork(
             if found and template_id is not None:
                 inspection_id += 1
             task_id += 1
-        if len(hazards) > 50_000:
-            _flush(
-                state,
-                tasks,
-                assignments,
-                inspections,
-                answers,
-                notices,
-                hazards,
-                experts_of,
-                files,
-                extensions,
-                reports,
-                through,
-            )
-            for rows in (
-                tasks,
-                assignments,
-                inspections,
-                answers,
-                notices,
-                hazards,
-                experts_of,
-                files,
-                extensions,
-                reports,
-            ):
+        if len(hazards) > 50_000:  # written a county's slice at a time: memory stays flat
+            _flush(state, through, pending)
+            for rows in pending:
                 rows.clear()
-    _flush(
-        state,
-        tasks,
-        assignments,
-        inspections,
-        answers,
-        notices,
-        hazards,
-        experts_of,
-        files,
-        extensions,
-        reports,
-        through,
-    )
+    _flush(state, through, pending)
 
 
-def _flush(
-    state: _County,
-    tasks: list[Any],
-    assignments: list[Any],
-    inspections: list[Any],
-    answers: list[Any],
-    notices: list[Any],
-    hazards: list[Any],
-    experts_of: list[Any],
-    files: list[Any],
-    extensions: list[Any],
-    reports: list[Any],
-    through: Any,
-) -> None:
+def _flush(state: _County, through: Any, pending: tuple[list[Any], ...]) -> None:
+    tasks, assignments, inspections, answers, notices, hazards = pending[:6]
+    experts_of, files, extensions, reports = pending[6:]
     state.count(
         "tasks",
         insert(

@@ -335,7 +335,7 @@ def _run(job: ImportJob) -> ImportJob:
     existing = {
         e.uscc: e
         for e in Enterprise.objects.filter(uscc__in=codes).only(
-            "pk", "uscc", "county_id", "contact_phone", "sector_overridden"
+            "pk", "uscc", "county_id", "contact_phone", "sector", "sector_overridden"
         )
     }
     visible = set(
@@ -437,6 +437,8 @@ def _write_by_copy(
         # identifiers from the model, quoted; every value travels by COPY or as a parameter
         names = ", ".join(quoted)
         stage = f"SELECT uscc, {names} FROM enterprises_enterprise WITH NO DATA"  # noqa: S608
+        # dropped at commit; an earlier import in the same transaction may have left it
+        cursor.execute("DROP TABLE IF EXISTS enterprise_import_stage")
         cursor.execute(f"CREATE TEMP TABLE enterprise_import_stage ON COMMIT DROP AS {stage}")
         with cursor.cursor.copy(
             f"COPY enterprise_import_stage (uscc, {', '.join(quoted)}) FROM STDIN"

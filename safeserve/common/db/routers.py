@@ -4,6 +4,10 @@ inside a transaction (what is read to decide a write), stays on the primary. Som
 has just written reads the primary for ``REPLICA_STICKY_SECONDS`` afterwards, so the page
 after a form shows what they did even when the replica lags.
 
+Read-your-writes follows the browser's cookie: an API client with a token keeps no cookie,
+so one that lists right after writing may see the list as the replica has it (seconds
+behind); it reads the record it wrote, by its id, from the primary.
+
 Reads opt in with ``replica_reads()`` in the few places that run them (``common.pagination``,
 ``audit.exports``, the home page); everything else reads the primary as before.
 """
@@ -48,10 +52,12 @@ def replica_configured() -> bool:
 
 class ReplicaRouter:
     def db_for_read(self, model: Any, **hints: Any) -> str | None:
+        # The primary said outright: None would let Django follow the database a related
+        # object came from, the replica for a record a list read.
         if not _reads.get() or _pinned.get() or not replica_configured():
-            return None
+            return DEFAULT_DB_ALIAS
         if connections[DEFAULT_DB_ALIAS].in_atomic_block:
-            return None  # read to decide a write: the primary's state
+            return DEFAULT_DB_ALIAS  # read to decide a write: the primary's state
         return REPLICA
 
     def db_for_write(self, model: Any, **hints: Any) -> str | None:

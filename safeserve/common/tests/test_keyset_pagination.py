@@ -5,6 +5,7 @@ the same however deep."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -59,8 +60,15 @@ def test_forward_then_back_visits_every_row_once_in_order(regions: Any) -> None:
 
 def test_a_damaged_cursor_shows_the_first_page(regions: Any) -> None:
     first = [r.pk for r in paginate(_get(), regions, per_page=10)]
-    for bad in ("x", "e30", "eyJ2IjpbMV0sImIiOmZhbHNlfQ", "%%%", "²"):
+    nulls = base64.urlsafe_b64encode(b'{"v":[null,1],"b":false}').decode()
+    for bad in ("x", "e30", "eyJ2IjpbMV0sImIiOmZhbHNlfQ", "%%%", "²", nulls):
         assert [r.pk for r in paginate(_get(f"cursor={bad}"), regions, per_page=10)] == first
+
+
+def test_a_well_formed_cursor_past_the_end_shows_an_empty_page(regions: Any) -> None:
+    far = base64.urlsafe_b64encode(b'{"v":["x",99999999999999999999999],"b":false}').decode()
+    page = paginate(_get(f"cursor={far}"), regions, per_page=10)
+    assert list(page) == [] and not page.has_next()
 
 
 def test_beyond_the_limit_the_total_is_said_as_more_than(regions: Any, monkeypatch: Any) -> None:
