@@ -46,6 +46,26 @@ def _stays_on_the_test_database(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _tallies_agree(request: pytest.FixtureRequest) -> Any:
+    """Whatever a test did through the services, the hazard and task tallies still equal the
+    rows they count (common/db/tally.py): a verb that moved a row without its tally fails
+    here, in the test that exercised it."""
+    using = {"db", "transactional_db"} & set(request.fixturenames)
+    if using:  # set up first, so this check runs before the rollback or flush
+        request.getfixturevalue("transactional_db" if "transactional_db" in using else "db")
+    yield
+    if not using:
+        return
+    from safeserve.common.db.tally import differences
+    from safeserve.fieldwork.models import ServiceTask
+    from safeserve.hazards.models import Hazard
+
+    for model in (Hazard, ServiceTask):
+        wrong = differences(model.tally_model, model.objects.all())
+        assert not wrong, f"{model.__name__} tally (tallied, counted): {wrong}"
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request: pytest.FixtureRequest) -> None:
     """The flush after a transactional (browser) test also empties the tables data
     migrations fill; put the GB/T 4754 reference data and the shipped checklists back for

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -152,11 +152,17 @@ def _count(queryset: QuerySet[Any]) -> tuple[int, bool]:
 
 
 def seek_page(
-    queryset: QuerySet[Any], cursor: str, per_page: int, *, counted: bool = False
+    queryset: QuerySet[Any],
+    cursor: str,
+    per_page: int,
+    *,
+    counted: bool = False,
+    total: Callable[[], int | None] | None = None,
 ) -> KeysetPage:
     """The rows after (or before) ``cursor`` in the queryset's order, which must be keyable
     (``keyable``), with the cursors of the pages either side; ``counted`` adds the bounded
-    count (the pages show it; the API does not)."""
+    count (the pages show it; the API does not). Past the bound, ``total`` may know the
+    number from a tally (it answers None when the list's filters are not the tally's)."""
     keys = _order_keys(queryset)
     if keys is None:
         raise ValueError("The list is not ordered by its own columns ending with the key.")
@@ -175,6 +181,10 @@ def seek_page(
     if backwards:
         found.reverse()
     count, exact = _count(queryset) if counted else (0, False)
+    if counted and not exact and total is not None:
+        tallied = total()
+        if tallied is not None:
+            count, exact = tallied, True
     page = KeysetPage(found, count, exact)
 
     def cursor_of(row: Any, back: bool) -> str:
@@ -193,15 +203,21 @@ def keyable(queryset: QuerySet[Any]) -> bool:
 
 
 def paginate(
-    request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    per_page: int = PAGE_SIZE,
+    *,
+    total: Callable[[], int | None] | None = None,
 ) -> KeysetPage | Page:
-    """A page of the list: two queries whatever the page (a bounded count and the rows)."""
+    """A page of the list: two queries whatever the page (a bounded count and the rows),
+    and a third past ``EXACT_COUNT_LIMIT`` rows when a tally can give the total
+    (``tallied_total``)."""
     if not keyable(queryset):
         with replica_reads():
             numbered = Paginator(queryset, per_page).get_page(request.GET.get("page"))
             numbered.object_list = list(numbered.object_list)
         return numbered
-    page = seek_page(queryset, request.GET.get(CURSOR, ""), per_page, counted=True)
+    page = seek_page(queryset, request.GET.get(CURSOR, ""), per_page, counted=True, total=total)
     page.query = query_without_page(request)
     return page
 
@@ -211,3 +227,25 @@ def query_without_page(request: HttpRequest) -> str:
     params.pop("page", None)
     params.pop(CURSOR, None)
     return params.urlencode()
+
+
+def tallied_total(filters: Any, tallies: QuerySet[Any] | None) -> Callable[[], int | None]:
+    """The list's total read from its tally (common/db/tally.py): ``tallies`` are the tally
+    rows in the viewer's scope (None where the tally cannot follow it), and the same
+    FilterSet that filtered the list filters them, so the figure and the list agree. Only
+    when every filter in use is one of the FilterSet's ``tallied`` fields; else None, and
+    the page says "more than"."""
+
+    def total() -> int | None:
+        if tallies is None:
+            return None
+        filters.is_valid()
+        cleaned = getattr(filters.form, "cleaned_data", {})  # none when no filter was sent
+        used = {name for name, value in cleaned.items() if value not in (None, "", [], ())}
+        if not used <= set(getattr(filters, "tallied", ())):
+            return None
+        scoped = type(filters)(filters.data, queryset=tallies, request=filters.request)
+        with replica_reads():
+            return int(scoped.qs.aggregate(total=models.Sum("n"))["total"] or 0)
+
+    return total

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import ServiceCategory
+from safeserve.common.db.tally import Tallied, TalliedQuerySet, Tally
 from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
@@ -87,7 +88,7 @@ def timeliness(which: str, today: dt.date) -> Q:
     return Q(status__in=OPEN_TASK_STATUSES, planned_date__lt=today)
 
 
-class ServiceTaskQuerySet(models.QuerySet["ServiceTask"]):
+class ServiceTaskQuerySet(TalliedQuerySet):
     def visible_to(self, user: User) -> ServiceTaskQuerySet:
         """WORKFLOWS.md "Who sees what": county office its county; purchaser its contracts'
         tasks; provider staff its contracts' tasks; an expert the tasks assigned to them; an
@@ -97,14 +98,13 @@ class ServiceTaskQuerySet(models.QuerySet["ServiceTask"]):
         decided, org = scope_head(self, user, contract_field="contract")
         if decided is not None or org is None:
             return decided if decided is not None else self.none()
-        if org.kind in PURCHASER_KINDS:
-            return self.filter(purchaser_id=org.pk)
-        if org.kind == OrganizationKind.PROVIDER:
-            if user.role == Role.EXPERT:
-                # A join, not DISTINCT: one expert per login, one assignment per task and
-                # expert (assignment_unique), so each task comes once.
-                return self.filter(assignments__expert__user_id=user.pk)
-            return self.filter(provider_org_id=org.pk)
+        by_columns = _scope_columns(user, org)
+        if by_columns is not None:
+            return self.filter(by_columns)
+        if org.kind == OrganizationKind.PROVIDER and user.role == Role.EXPERT:
+            # A join, not DISTINCT: one expert per login, one assignment per task and expert
+            # (assignment_unique), so each task comes once.
+            return self.filter(assignments__expert__user_id=user.pk)
         if org.kind == OrganizationKind.ENTERPRISE:
             return self.filter(enterprise__organization_id=org.pk).exclude(
                 status=TaskStatus.CANCELLED
@@ -112,7 +112,59 @@ class ServiceTaskQuerySet(models.QuerySet["ServiceTask"]):
         return self.none()
 
 
-class ServiceTask(BaseModel):
+def _scope_columns(user: User, org: Organization) -> Q | None:
+    """A purchaser's or provider's tasks by the scope columns the task carries (and its tally
+    shares); None for the scopes that need a join (experts, enterprises)."""
+    from safeserve.organizations.models import Role
+
+    if org.kind in PURCHASER_KINDS:
+        return Q(purchaser_id=org.pk)
+    if org.kind == OrganizationKind.PROVIDER and user.role != Role.EXPERT:
+        return Q(provider_org_id=org.pk)
+    return None
+
+
+class TaskTallyQuerySet(models.QuerySet["TaskTally"]):
+    def visible_to(self, user: User) -> TaskTallyQuerySet | None:
+        """The tally rows of the tasks ``user`` sees, as ``ServiceTask.objects.visible_to``,
+        or None where that scope is not a matter of the tally's columns."""
+        org = getattr(user, "organization", None)
+        if org is not None and org.kind == OrganizationKind.EVALUATOR:
+            return None
+        decided, org = scope_head(self, user)
+        if decided is not None or org is None:
+            return decided if decided is not None else self.none()
+        by_columns = _scope_columns(user, org)
+        return None if by_columns is None else self.filter(by_columns)
+
+
+class TaskTally(Tally):
+    """How many tasks each scope holds of each kind and status (common/db/tally.py)."""
+
+    DIMENSIONS = ("county_id", "purchaser_id", "provider_org_id", "kind", "status")
+
+    county = models.ForeignKey(
+        Region, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    purchaser = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    provider_org = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=TaskKind.choices)
+    status = models.CharField(max_length=20, choices=TaskStatus.choices)
+
+    objects = TaskTallyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task tally")
+        verbose_name_plural = _("task tallies")
+
+
+class ServiceTask(Tallied, BaseModel):
+    tally_model = TaskTally
+
     contract = models.ForeignKey(
         "contracts.Contract",
         on_delete=models.PROTECT,

@@ -22,7 +22,7 @@ from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
 from safeserve.common.lib.http import serve_file
-from safeserve.common.pagination import paginate, query_without_page
+from safeserve.common.pagination import paginate, query_without_page, tallied_total
 from safeserve.common.request import AuthedRequest
 from safeserve.common.validation import date_or_error, id_or_none, number_or_error, required_id
 from safeserve.contracts.models import Contract, ContractEnterprise
@@ -43,6 +43,7 @@ from safeserve.fieldwork.models import (
     TaskRating,
     TaskRecord,
     TaskStatus,
+    TaskTally,
 )
 from safeserve.fieldwork.panels import task_panels
 from safeserve.fieldwork.workflows import DOCUMENT_REQUEST, FEE_REPORT, TASK
@@ -60,7 +61,11 @@ def task_list(request: AuthedRequest) -> HttpResponse:
         request,
         "fieldwork/task_list.html",
         {
-            "page": paginate(request, filters.qs),
+            "page": paginate(
+                request,
+                filters.qs,
+                total=tallied_total(filters, TaskTally.objects.visible_to(request.user)),
+            ),
             "filters": filters,
             "query": query_without_page(request),
             "week": selectors.my_week(request.user, timezone.localdate()) if expert else None,

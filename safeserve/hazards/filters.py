@@ -58,6 +58,8 @@ class HazardFilter(ListFilterSet):
         label=_("Deadline until"), field_name="deadline", lookup_expr="lte", widget=DATE
     )
     closed_in_time = FlagFilter(label=_("Closed by the deadline"), method="filter_in_time")
+    # What the hazard tally can count too (the list's total past 10,000 rows).
+    tallied = ("status", "level", "open")
 
     class Meta:
         model = Hazard

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from safeserve.common.db.tally import Tallied, TalliedQuerySet, Tally
 from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
@@ -35,7 +36,7 @@ class HazardStatus(models.TextChoices):
     CLOSED = "closed", _("Closed out")
 
 
-class HazardQuerySet(models.QuerySet["Hazard"]):
+class HazardQuerySet(TalliedQuerySet):
     def visible_to(self, user: User) -> HazardQuerySet:
         """WORKFLOWS.md "Who sees what". A department also sees the major hazards routed to
         it, a township those it is copied on; an expert the hazards of tasks assigned to them;
@@ -45,22 +46,14 @@ class HazardQuerySet(models.QuerySet["Hazard"]):
         decided, org = scope_head(self, user, contract_field="contract")
         if decided is not None or org is None:
             return decided if decided is not None else self.none()
-        if org.kind in PURCHASER_KINDS:
-            # A report reaches its department (and copied township) when it is sent.
-            # A report reaches its department (and copied township) when it is sent; the
-            # sending service copies both onto the hazard.
-            return self.filter(
-                Q(purchaser_id=org.pk)
-                | Q(routed_department_id=org.pk)
-                | Q(routed_township_id=org.pk)
-            )
-        if org.kind == OrganizationKind.PROVIDER:
-            if user.role == Role.EXPERT:
-                # A join, not DISTINCT: one expert per login and one assignment per task and
-                # expert, so each hazard comes once; the database starts from the expert's
-                # few assignments (an IN over them walked the whole list's order).
-                return self.filter(task__assignments__expert__user_id=user.pk)
-            return self.filter(provider_org_id=org.pk)
+        by_columns = _scope_columns(user, org)
+        if by_columns is not None:
+            return self.filter(by_columns)
+        if org.kind == OrganizationKind.PROVIDER and user.role == Role.EXPERT:
+            # A join, not DISTINCT: one expert per login and one assignment per task and
+            # expert, so each hazard comes once; the database starts from the expert's few
+            # assignments (an IN over them walked the whole list's order).
+            return self.filter(task__assignments__expert__user_id=user.pk)
         if org.kind == OrganizationKind.ENTERPRISE:
             return self.filter(enterprise__organization_id=org.pk).exclude(
                 status=HazardStatus.FOUND
@@ -73,7 +66,86 @@ class HazardQuerySet(models.QuerySet["Hazard"]):
         )
 
 
-class Hazard(BaseModel):
+def _scope_columns(user: User, org: Organization) -> Q | None:
+    """A purchaser's or provider's hazards by the scope columns the hazard carries (and its
+    tally shares); None for the scopes that need a join (experts, enterprises)."""
+    from safeserve.organizations.models import Role
+
+    if org.kind in PURCHASER_KINDS:
+        # A report reaches its department (and copied township) when it is sent; the sending
+        # service copies both onto the hazard.
+        return (
+            Q(purchaser_id=org.pk) | Q(routed_department_id=org.pk) | Q(routed_township_id=org.pk)
+        )
+    if org.kind == OrganizationKind.PROVIDER and user.role != Role.EXPERT:
+        return Q(provider_org_id=org.pk)
+    return None
+
+
+class HazardTallyQuerySet(models.QuerySet["HazardTally"]):
+    def visible_to(self, user: User) -> HazardTallyQuerySet | None:
+        """The tally rows of the hazards ``user`` sees — the same scope as
+        ``Hazard.objects.visible_to`` — or None where that scope is not a matter of the tally's
+        columns (an expert's assignments, an enterprise, an evaluator's grants)."""
+        org = getattr(user, "organization", None)
+        if org is not None and org.kind == OrganizationKind.EVALUATOR:
+            return None
+        decided, org = scope_head(self, user)
+        if decided is not None or org is None:
+            return decided if decided is not None else self.none()
+        by_columns = _scope_columns(user, org)
+        return None if by_columns is None else self.filter(by_columns)
+
+
+class HazardTally(Tally):
+    """How many hazards each scope holds in each status and level (common/db/tally.py)."""
+
+    DIMENSIONS = (
+        "county_id",
+        "purchaser_id",
+        "provider_org_id",
+        "routed_department_id",
+        "routed_township_id",
+        "level",
+        "status",
+    )
+
+    county = models.ForeignKey(
+        Region, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    purchaser = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    provider_org = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    routed_department = models.ForeignKey(
+        Organization,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    routed_township = models.ForeignKey(
+        Organization,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    level = models.CharField(max_length=8, choices=HazardLevel.choices)
+    status = models.CharField(max_length=12, choices=HazardStatus.choices)
+
+    objects = HazardTallyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hazard tally")
+        verbose_name_plural = _("hazard tallies")
+
+
+class Hazard(Tallied, BaseModel):
+    tally_model = HazardTally
+
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     number = models.CharField(_("hazard number"), max_length=30, unique=True)
     enterprise = models.ForeignKey(

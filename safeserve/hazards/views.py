@@ -26,7 +26,7 @@ from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
 from safeserve.common.lib.http import serve_file
 from safeserve.common.models import policy_for
-from safeserve.common.pagination import paginate, query_without_page
+from safeserve.common.pagination import paginate, query_without_page, tallied_total
 from safeserve.common.request import AuthedRequest
 from safeserve.common.validation import date_or_error, id_or_none, number_or_error
 from safeserve.fieldwork import permissions as perms
@@ -43,6 +43,7 @@ from safeserve.hazards.models import (
     Hazard,
     HazardLevel,
     HazardStatus,
+    HazardTally,
     MajorHazardReport,
     Notice,
     SupervisionLevel,
@@ -59,7 +60,11 @@ def hazard_list(request: AuthedRequest) -> HttpResponse:
         request,
         "hazards/hazard_list.html",
         {
-            "page": paginate(request, filters.qs),
+            "page": paginate(
+                request,
+                filters.qs,
+                total=tallied_total(filters, HazardTally.objects.visible_to(request.user)),
+            ),
             "filters": filters,
             "query": query_without_page(request),
             "figures": selectors.hazard_figures(request.user),

@@ -88,7 +88,7 @@ def major_report_save(
 @transaction.atomic
 def major_report_send(*, actor: User, report: MajorHazardReport) -> MajorHazardReport:
     """draft → sent. Timeliness is measured here, on sending, against the due time."""
-    _hazard, locked = _lock_report(report)
+    hazard, locked = _lock_report(report)
     REPORT.check("send", actor, locked)
     incomplete = ready_to_send(locked)
     if incomplete is not None:
@@ -100,9 +100,9 @@ def major_report_send(*, actor: User, report: MajorHazardReport) -> MajorHazardR
     locked.save(update_fields=["status", "sent_at", "sent_by", "sent_late", "updated_at"])
     # From now on the department (and the copied township) see the hazard: data scope reads
     # these two columns.
-    Hazard.objects.filter(pk=locked.hazard_id).update(
-        routed_department_id=locked.department_id, routed_township_id=locked.copied_township_id
-    )
+    hazard.routed_department_id = locked.department_id
+    hazard.routed_township_id = locked.copied_township_id
+    hazard.save(update_fields=["routed_department", "routed_township", "updated_at"])
     audit_record(
         action="major_report.sent",
         actor=actor,

@@ -1,0 +1,150 @@
+"""The hazard and task tallies (common/db/tally.py, issue 15): past the exact-count limit a
+list's total is read from them, for every role whose scope they follow and for the filters
+they count, and it equals the list; they move with the row in the same transaction, whatever
+wrote it; ``manage.py tallies`` finds and repairs a wrong one. (Every test of the suite also
+checks them when it ends: conftest.py.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import F
+from django.http import QueryDict
+
+from safeserve.accounts.models import User
+from safeserve.common import pagination
+from safeserve.common.db.tally import differences
+from safeserve.demo.province import seed_province_chain
+from safeserve.demo.tests.test_province import SMALL
+from safeserve.fieldwork.filters import TaskFilter
+from safeserve.fieldwork.models import ServiceTask, TaskStatus, TaskTally
+from safeserve.hazards.filters import HazardFilter
+from safeserve.hazards.models import Hazard, HazardStatus, HazardTally
+from safeserve.organizations.models import Region
+
+pytestmark = pytest.mark.django_db
+
+# The pages say "more than" past the limit; at 0 every list with a row is past it.
+LIMIT = 0
+
+
+@pytest.fixture
+def chain(province_county: Region, monkeypatch: Any) -> Region:
+    seed_province_chain([province_county], SMALL)
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", LIMIT)
+    return province_county
+
+
+def _page(client: Any, url: str) -> Any:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.context["page"]
+
+
+# By hand, not from the code's table: whose scope a tally follows, and which filters it counts.
+TALLIED_ROLES = ["p1_county_officer", "p1_purchaser0", "p1_purchaser2", "p1_provider0"]
+HAZARD_URLS = ["/hazards/", "/hazards/?status=rectifying", "/hazards/?level=major"]
+HAZARD_URLS += ["/hazards/?open=yes", "/hazards/?open=no&level=general"]
+TASK_URLS = ["/tasks/", "/tasks/?status=planned", "/tasks/?kind=inspection&status=accepted"]
+
+
+@pytest.mark.parametrize("username", TALLIED_ROLES)
+def test_past_the_limit_the_total_is_exact_and_equals_the_list(
+    chain: Region, login: Any, username: str
+) -> None:
+    user = User.objects.get(username=username)
+    if username == "p1_purchaser2":  # the small county's first department
+        assert user.organization.kind == "department"
+    client = login(user)
+    for url in HAZARD_URLS + TASK_URLS:
+        page = _page(client, url)
+        rows, filterset = (
+            (Hazard, HazardFilter) if url in HAZARD_URLS else (ServiceTask, TaskFilter)
+        )
+        query = url.partition("?")[2]
+        counted = filterset(
+            QueryDict(query) or None, queryset=rows.objects.visible_to(user)
+        ).qs.count()
+        # past the limit (a township or provider of the small county may have no major hazard)
+        assert counted > LIMIT or "major" in url, (username, url)
+        assert (page.count, page.count_exact) == (counted, True), (username, url)
+
+
+def test_the_page_says_the_tallied_total(chain: Region, login: Any) -> None:
+    user = User.objects.get(username="p1_county_officer")
+    total = Hazard.objects.visible_to(user).count()
+    html = login(user).get("/hazards/").content.decode()
+    assert f"共 {total} 条记录" in html or f"{total} records" in html
+
+
+@pytest.mark.parametrize(
+    ("username", "url"),
+    [
+        ("p1_expert0_0", "/hazards/"),  # an expert's hazards are a join on assignments
+        ("p1_expert0_0", "/tasks/"),
+        ("p1_county_officer", "/hazards/?overdue=yes"),  # a date is no dimension
+        ("p1_county_officer", "/hazards/?status=closed&found_from=2026-01-01"),
+        ("p1_county_officer", "/tasks/?timeliness=planned"),
+    ],
+)
+def test_what_the_tally_cannot_count_stays_more_than(
+    chain: Region, login: Any, username: str, url: str
+) -> None:
+    page = _page(login(User.objects.get(username=username)), url)
+    assert (page.count, page.count_exact) == (LIMIT, False)
+
+
+def test_the_tally_moves_with_the_row_and_rolls_back_with_it(chain: Region) -> None:
+    hazard = Hazard.objects.filter(county=chain, status=HazardStatus.RECTIFYING).first()
+    assert hazard is not None
+
+    def tallied(status: str) -> int:
+        return HazardTally.total(
+            HazardTally.objects.filter(county=chain, status=status, level=hazard.level)
+        )
+
+    rectifying, closed = tallied(HazardStatus.RECTIFYING), tallied(HazardStatus.CLOSED)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        hazard.status = HazardStatus.CLOSED
+        hazard.save(update_fields=["status", "updated_at"])
+        moved = (tallied(HazardStatus.RECTIFYING), tallied(HazardStatus.CLOSED))
+        assert moved == (rectifying - 1, closed + 1)
+        raise RuntimeError("the verb failed after saving")
+    assert (tallied(HazardStatus.RECTIFYING), tallied(HazardStatus.CLOSED)) == (rectifying, closed)
+
+
+def test_bulk_writes_keep_the_tally(chain: Region) -> None:
+    tasks = ServiceTask.objects.filter(county=chain, status=TaskStatus.PLANNED)
+    some = list(tasks.values_list("pk", flat=True)[:7])
+    ServiceTask.objects.filter(pk__in=some).update(status=TaskStatus.CANCELLED)
+    assert not differences(TaskTally, ServiceTask.objects.all())
+    copies = [
+        ServiceTask(
+            **{
+                f.attname: getattr(task, f.attname)
+                for f in ServiceTask._meta.concrete_fields
+                if not f.primary_key
+            }
+        )
+        for task in ServiceTask.objects.filter(pk__in=some)
+    ]
+    ServiceTask.objects.bulk_create(copies)
+    assert not differences(TaskTally, ServiceTask.objects.all())
+    ServiceTask.objects.filter(pk__in=[t.pk for t in copies]).delete()
+    assert not differences(TaskTally, ServiceTask.objects.all())
+
+
+def test_the_command_finds_and_repairs_a_wrong_tally(chain: Region, capsys: Any) -> None:
+    call_command("tallies")
+    assert "OK      Hazard" in capsys.readouterr().out
+    row = HazardTally.objects.filter(county=chain).order_by("pk").first()
+    HazardTally.objects.filter(pk=row.pk).update(n=F("n") + 3)
+    with pytest.raises(CommandError, match="--rebuild"):
+        call_command("tallies")
+    assert "tallied" in capsys.readouterr().out
+    call_command("tallies", "--rebuild")
+    call_command("tallies")
+    assert "OK      Hazard" in capsys.readouterr().out
