@@ -85,6 +85,9 @@ def contract_draft(request: AuthedRequest, project_pk: int) -> HttpResponse:
     return redirect("contracts:detail", pk=contract.pk)
 
 
+COVERAGE_SHOWN = 500  # the contract page lists this many covered enterprises
+
+
 @login_required
 def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = _contract_for(request, pk)
@@ -113,6 +116,13 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "installments": "\n".join(f"{i.amount} | {i.condition}" for i in installments),
         }
     )
+    coverage = list(
+        contract.coverage.select_related("enterprise", "enterprise__township").order_by(
+            "enterprise__name"
+        )[:COVERAGE_SHOWN]
+    )
+    # counted only when the page shows fewer than all of them
+    coverage_count = contract.coverage.count() if len(coverage) == COVERAGE_SHOWN else len(coverage)
     return render(
         request,
         "contracts/contract_detail.html",
@@ -137,10 +147,8 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "engage_candidates": services.engagement_candidates(contract)
             if "engagements" in verbs
             else [],
-            "coverage": contract.coverage.select_related(
-                "enterprise", "enterprise__township"
-            ).order_by("enterprise__name")[:500],
-            "coverage_count": contract.coverage.count(),
+            "coverage": coverage,
+            "coverage_count": coverage_count,
             # The county's coverage page is the government's (the provider cannot open it).
             "reads_coverage": can_read_procurement(user),
             "balance": (paid, deducted, contract.current_amount - deducted - paid),

@@ -27,12 +27,17 @@ def contract_evaluations(
     )
     purchaser = is_purchaser(request.user, contract)
     opens = open_periods(contract) if purchaser else []
-    given = {
-        r.expert_id: r
-        for r in ExpertRating.objects.visible_to(request.user).filter(contract=contract)
-    }
+    participants = list(ratings.participants(contract))
+    given = (
+        {
+            r.expert_id: r
+            for r in ExpertRating.objects.visible_to(request.user).filter(contract=contract)
+        }
+        if participants
+        else {}
+    )
     experts = []
-    for expert in ratings.participants(contract):
+    for expert in participants:
         rating = given.get(expert.pk)
         experts.append(
             {
@@ -44,7 +49,12 @@ def contract_evaluations(
                 ],
             }
         )
-    sanctions = list(Sanction.objects.visible_to(request.user).filter(contract=contract))
+    # A sanction follows a failed evaluation (R17): none to read before one.
+    sanctions = (
+        list(Sanction.objects.visible_to(request.user).filter(contract=contract))
+        if evaluations
+        else []
+    )
     if not evaluations and not opens and not experts:
         return SafeString("")
     return cast(

@@ -390,14 +390,12 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
         if decided is not None or org is None:
             return decided if decided is not None else self.none()
         if org.kind in PURCHASER_KINDS:
-            return self.filter(contract__purchaser_id=org.pk)
+            return self.filter(purchaser_id=org.pk)
         if org.kind == OrganizationKind.PROVIDER:
             if user.role == Role.EXPERT:
-                from safeserve.fieldwork.models import TaskAssignment
-
-                mine = TaskAssignment.objects.filter(expert__user_id=user.pk)
-                return self.filter(task_id__in=mine.values("task_id"))
-            return self.filter(contract__provider__organization_id=org.pk)
+                # a join, as for hazards: one assignment per task and expert
+                return self.filter(task__assignments__expert__user_id=user.pk)
+            return self.filter(provider_org_id=org.pk)
         if org.kind == OrganizationKind.ENTERPRISE:
             return self.filter(enterprise__organization_id=org.pk)
         return self.none()
@@ -412,6 +410,10 @@ class Notice(BaseModel):
     # Per provider and year (providers/numbering.py); two providers may print the same.
     number = models.CharField(_("notice number"), max_length=60, db_index=True)
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="+")
+    # The contract's two parties, copied by the issuing service as on the hazard: data scope
+    # reads one indexed column (issue 15).
+    purchaser = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    provider_org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     task = models.ForeignKey(
         "fieldwork.ServiceTask", on_delete=models.PROTECT, related_name="notices"
     )
@@ -430,7 +432,18 @@ class Notice(BaseModel):
     objects = NoticeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        # The list's order (newest first) within each scope.
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="notice_order_idx"),
+            models.Index(fields=["county", "-created_at", "-id"], name="notice_county_order_idx"),
+            models.Index(
+                fields=["purchaser", "-created_at", "-id"], name="notice_purchaser_order_idx"
+            ),
+            models.Index(
+                fields=["provider_org", "-created_at", "-id"], name="notice_provider_order_idx"
+            ),
+        ]
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
 
@@ -510,14 +523,12 @@ class MajorHazardReportQuerySet(models.QuerySet["MajorHazardReport"]):
             routed = ~Q(status=ReportStatus.DRAFT) & (
                 Q(department_id=org.pk) | Q(copied_township_id=org.pk)
             )
-            return self.filter(routed | Q(hazard__contract__purchaser_id=org.pk))
+            return self.filter(routed | Q(purchaser_id=org.pk))
         if org.kind == OrganizationKind.PROVIDER:
             if user.role == Role.EXPERT:
-                from safeserve.fieldwork.models import TaskAssignment
-
-                mine = TaskAssignment.objects.filter(expert__user_id=user.pk)
-                return self.filter(hazard__task_id__in=mine.values("task_id"))
-            return self.filter(hazard__contract__provider__organization_id=org.pk)
+                # a join, as for hazards: one assignment per task and expert
+                return self.filter(hazard__task__assignments__expert__user_id=user.pk)
+            return self.filter(provider_org_id=org.pk)
         if org.kind == OrganizationKind.ENTERPRISE:
             return self.filter(hazard__enterprise__organization_id=org.pk).exclude(
                 status=ReportStatus.DRAFT
@@ -532,6 +543,10 @@ class MajorHazardReport(BaseModel):
         Hazard, on_delete=models.PROTECT, related_name="major_report", verbose_name=_("hazard")
     )
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    # The hazard's contract parties, copied by the raising service: data scope reads one
+    # indexed column on the report, not a join to a million hazards (issue 15).
+    purchaser = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    provider_org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     department = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -578,10 +593,18 @@ class MajorHazardReport(BaseModel):
     objects = MajorHazardReportQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         verbose_name = _("major-hazard report")
         verbose_name_plural = _("major-hazard reports")
         indexes = [
+            models.Index(fields=["-created_at", "-id"], name="mhr_order_idx"),
+            models.Index(fields=["county", "-created_at", "-id"], name="mhr_county_order_idx"),
+            models.Index(
+                fields=["purchaser", "-created_at", "-id"], name="mhr_purchaser_order_idx"
+            ),
+            models.Index(
+                fields=["provider_org", "-created_at", "-id"], name="mhr_provider_order_idx"
+            ),
             models.Index(fields=["department", "status"], name="mhr_department_status_idx"),
         ]
 

@@ -240,6 +240,8 @@ def hazard_raise(
         report = MajorHazardReport.objects.create(
             hazard=hazard,
             county_id=hazard.county_id,
+            purchaser_id=hazard.purchaser_id,
+            provider_org_id=hazard.provider_org_id,
             department=department,
             copied_township=township,
             due_at=now + dt.timedelta(hours=policy.major_hazard_report_hours),
@@ -304,6 +306,8 @@ def notice_issue(*, actor: User, task: ServiceTask, hazards: Sequence[Hazard]) -
         # per provider and year, without gaps (R11: the enterprise cites it)
         number=next_number(locked_task.contract.provider, NOTICE),
         contract=locked_task.contract,
+        purchaser_id=locked_task.purchaser_id,
+        provider_org_id=locked_task.provider_org_id,
         task=locked_task,
         enterprise_id=locked[0].enterprise_id,
         issued_by=actor,

@@ -12,10 +12,10 @@ from django.db import connection
 
 from safeserve.accounts.models import User
 from safeserve.demo.province import seed_province_chain
-from safeserve.demo.tests.test_province import SMALL, province_county  # noqa: F401
+from safeserve.demo.tests.test_province import SMALL
 from safeserve.enterprises.models import Enterprise
 from safeserve.fieldwork.selectors import task_list
-from safeserve.hazards.selectors import hazard_figures, hazard_list
+from safeserve.hazards.selectors import hazard_figures, hazard_list, notice_list
 from safeserve.organizations.models import Region
 
 pytestmark = [
@@ -47,7 +47,7 @@ def _plan(queryset: Any, *, only: str = "") -> str:
 
 
 @pytest.fixture
-def chain(province_county: Region) -> Region:  # noqa: F811
+def chain(province_county: Region) -> Region:
     seed_province_chain([province_county], SMALL)
     return province_county
 
@@ -88,6 +88,22 @@ def test_the_task_list_reads_its_scopes_index(chain: Region, username: str, inde
     user = User.objects.get(username=username)
     plan = _plan(task_list(viewer=user)[:51], only=index)
     assert f"Index Scan using {index} on fieldwork_servicetask" in plan
+    assert "Sort" not in plan
+
+
+@pytest.mark.parametrize(
+    ("username", "index"),
+    [
+        ("p1_county_officer", "notice_county_order_idx"),
+        ("p1_purchaser0", "notice_purchaser_order_idx"),
+        ("p1_provider0", "notice_provider_order_idx"),
+        ("admin", "notice_order_idx"),
+    ],
+)
+def test_the_notice_list_reads_its_scopes_index(chain: Region, username: str, index: str) -> None:
+    user = User.objects.get(username=username)
+    plan = _plan(notice_list(viewer=user)[:51], only=index)
+    assert f"Index Scan using {index} on hazards_notice" in plan
     assert "Sort" not in plan
 
 
