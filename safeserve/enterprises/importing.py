@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from safeserve.accounts.models import User
 
 logger = logging.getLogger(__name__)
+Row = tuple[int, dict[str, Any]]  # the sheet's row number and its cells by field
 PROGRESS_EVERY = 100
 MAX_REPORTED_ERRORS = 2000
 FIELD_LABELS = {key: header for header, key in HEADERS.items()}
@@ -133,13 +136,22 @@ def _keep_masked_phones(
     """A masked phone keeps the enterprise's stored number when it is that number's mask, so
     an exported file re-imports unchanged; anything else cannot be told from a typo and is
     refused, naming the cell (masking stays as it is everywhere)."""
-    for number, values in parsed:
-        masked = values.get("contact_phone")
-        if not isinstance(masked, MaskedPhone):
-            continue
-        found = existing.get(values["uscc"])
-        if found is not None and found.contact_phone and mask_phone(found.contact_phone) == masked:
-            values["contact_phone"] = found.contact_phone
+    masked_rows = [
+        (number, values)
+        for number, values in parsed
+        if isinstance(values.get("contact_phone"), MaskedPhone)
+    ]
+    codes = [values["uscc"] for _number, values in masked_rows if values["uscc"] in existing]
+    stored = dict(
+        Enterprise.objects.filter(uscc__in=codes).values_list("uscc", "contact_phone")
+        if codes
+        else []
+    )
+    for number, values in masked_rows:
+        masked = values["contact_phone"]
+        phone = PHONE.from_db_value(stored.get(values["uscc"]), None, connection)
+        if phone and mask_phone(phone) == masked:
+            values["contact_phone"] = phone
             continue
         report.add(
             number,
@@ -238,17 +250,24 @@ def _parse_row(
     return values if report.count == before else None
 
 
-def _read_rows(job: ImportJob, report: RowReport) -> tuple[list[tuple[int, dict[str, Any]]], int]:
-    """Reads the sheet as values (openpyxl read-only mode, formulas not evaluated)."""
+@contextmanager
+def _sheet(job: ImportJob, report: RowReport) -> Iterator[tuple[Iterator[Row], int]]:
+    """The sheet's rows, read as values one at a time (openpyxl read-only mode, formulas
+    not evaluated), and how many the sheet says it has; a missing column is reported and
+    gives no rows. Nothing holds the whole sheet: an import of 30k rows once kept every
+    raw row beside its parsed values (issue 15)."""
     job.file.open("rb")
+    workbook = None
     try:
         try:
             workbook = load_workbook(job.file, read_only=True, data_only=True)
-            rows = workbook.worksheets[0].iter_rows(values_only=True)
+            sheet = workbook.worksheets[0]
+            rows = sheet.iter_rows(values_only=True)
             header_row = next(rows, None) or ()
         except Exception:  # a damaged file: openpyxl raises XML, key or index errors
             report.add(1, "", "", str(save_as_xlsx_error().message))
-            return [], 0
+            yield iter(()), 0
+            return
         headers = [v.text(h) for h in header_row]
         missing = [h for h in REQUIRED if h not in headers]
         if missing:
@@ -258,27 +277,34 @@ def _read_rows(job: ImportJob, report: RowReport) -> tuple[list[tuple[int, dict[
                 "",
                 _("Missing columns: %(cols)s. Use the template.") % {"cols": "、".join(missing)},
             )
-            return [], 0
+            yield iter(()), 0
+            return
         index = {HEADERS[h]: i for i, h in enumerate(headers) if h in HEADERS}
-        result: list[tuple[int, dict[str, Any]]] = []
-        for number, row in enumerate(rows, start=2):
-            if row is None or all(c is None or v.text(c) == "" for c in row):
-                continue
-            if len(result) >= settings.IMPORT_MAX_ROWS:
-                report.add(
-                    number,
-                    "",
-                    "",
-                    _("More than %(n)d rows; split the file.") % {"n": settings.IMPORT_MAX_ROWS},
-                )
-                break
-            result.append(
-                (number, {key: row[i] if i < len(row) else None for key, i in index.items()})
-            )
-        workbook.close()
-        return result, len(result)
+        estimate = max(0, min((sheet.max_row or 1) - 1, settings.IMPORT_MAX_ROWS))
+        yield _values(rows, index, report), estimate
     finally:
+        if workbook is not None:
+            workbook.close()
         job.file.close()
+
+
+def _values(
+    rows: Iterator[tuple[Any, ...]], index: dict[str, int], report: RowReport
+) -> Iterator[Row]:
+    kept = 0
+    for number, row in enumerate(rows, start=2):
+        if row is None or all(c is None or v.text(c) == "" for c in row):
+            continue
+        if kept >= settings.IMPORT_MAX_ROWS:
+            report.add(
+                number,
+                "",
+                "",
+                _("More than %(n)d rows; split the file.") % {"n": settings.IMPORT_MAX_ROWS},
+            )
+            return
+        kept += 1
+        yield number, {key: row[i] if i < len(row) else None for key, i in index.items()}
 
 
 def import_job_run(job_id: int) -> ImportJob:
@@ -299,11 +325,21 @@ def import_job_run(job_id: int) -> ImportJob:
 def _run(job: ImportJob) -> ImportJob:
     job.set_progress(status=ImportStatus.VALIDATING)
     report = RowReport()
+    ctx = _Context(job)
+    parsed: list[Row] = []
+    total = 0
     try:
-        rows, total = _read_rows(job, report)
+        with _sheet(job, report) as (rows, estimate):
+            job.set_progress(total_rows=estimate)
+            for total, (number, raw) in enumerate(rows, start=1):
+                values = _parse_row(ctx, number, raw, report)
+                if values is not None:
+                    parsed.append((number, values))
+                if total % PROGRESS_EVERY == 0:
+                    job.set_progress(processed_rows=min(total, estimate) if estimate else total)
     except Exception:  # a damaged workbook that passed the zip checks
         logger.info("unreadable workbook in import %s", job.pk, exc_info=True)
-        rows, total = [], 0
+        parsed, total = [], 0
         report.add(
             1,
             "",
@@ -313,18 +349,9 @@ def _run(job: ImportJob) -> ImportJob:
                 "Excel or WPS as .xlsx."
             ),
         )
-    job.set_progress(total_rows=total)
+    job.set_progress(total_rows=total, processed_rows=total)
     if total == 0 and not report.count:
         report.add(2, "", "", _("The sheet has no enterprise rows."))
-    ctx = _Context(job)
-    parsed: list[tuple[int, dict[str, Any]]] = []
-    for position, (number, raw) in enumerate(rows, start=1):
-        values = _parse_row(ctx, number, raw, report)
-        if values is not None:
-            parsed.append((number, values))
-        if position % PROGRESS_EVERY == 0:
-            job.set_progress(processed_rows=position)
-    job.set_progress(processed_rows=total)
 
     # Codes already registered: update them if the importer may edit them, else refuse the
     # row without saying anything about the existing enterprise (R14).
@@ -332,10 +359,11 @@ def _run(job: ImportJob) -> ImportJob:
     codes = [values["uscc"] for _n, values in parsed]
     # What the checks and the write need of the enterprises already registered, not whole
     # records: an update of 30k rows once held them all (issue 15).
+    # The phone aside: it is decrypted on reading, and only a masked cell needs it.
     existing = {
         e.uscc: e
         for e in Enterprise.objects.filter(uscc__in=codes).only(
-            "pk", "uscc", "county_id", "contact_phone", "sector", "sector_overridden"
+            "pk", "uscc", "county_id", "sector", "sector_overridden"
         )
     }
     visible = set(
@@ -425,13 +453,13 @@ def _write_by_copy(
         if values["uscc"] not in existing
     )
     created = insert(Enterprise, ["county_id", "uscc", *columns], fresh)
-    changed = [
+    if not any(values["uscc"] in existing for _n, values in parsed):
+        return created, 0
+    changed = (
         [values["uscc"], *_columns(values, resolver, existing[values["uscc"]].sector_overridden)]
         for _n, values in parsed
         if values["uscc"] in existing
-    ]
-    if not changed:
-        return created, 0
+    )
     quoted = [connection.ops.quote_name(c) for c in columns]
     with connection.cursor() as cursor:
         # identifiers from the model, quoted; every value travels by COPY or as a parameter
