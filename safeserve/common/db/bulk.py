@@ -107,6 +107,33 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Seq
     return count
 
 
+def insert_select(
+    model: type[models.Model], columns: Sequence[str], select: str, params: Sequence[Any]
+) -> int:
+    """``INSERT … SELECT``: ``select`` (SQL with ``%s`` parameters) gives ``columns`` in
+    order; every other column takes the model's default as in ``insert``. For rows already
+    in the database (a staging table), so nothing passes through Python. Returns how many."""
+    now = timezone.now()
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    rest = [f for name, f in fields.items() if name not in columns and not f.primary_key]
+    constants = [_constant(f, now) for f in rest]
+    if connection.vendor != "postgresql":
+        constants = [_adapt(v) for v in constants]
+    names = [str(fields[c].column) for c in columns] + [str(f.column) for f in rest]
+    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = ", ".join(connection.ops.quote_name(n) for n in names)
+    # typed, since a parameter in a select list has no type of its own
+    marks = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in rest)
+    extra = f", {marks}" if constants else ""
+    with connection.cursor() as cursor:
+        # identifiers from the model, quoted; every value a parameter
+        cursor.execute(
+            f"INSERT INTO {table} ({quoted}) SELECT q.*{extra} FROM ({select}) AS q",  # noqa: S608
+            [*constants, *params],  # in the order they appear in the text
+        )
+        return int(cursor.rowcount)
+
+
 def reset_sequences(*models_: type[models.Model]) -> None:
     """After rows were inserted with their own ids, the next ``save()`` continues after them."""
     statements = connection.ops.sequence_reset_sql(no_style(), list(models_))
