@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from safeserve.accounts.api import DeniedAccessViewSet, TokenView, UserViewSet
+from safeserve.api.exports import ExportJobViewSet
 from safeserve.contracts.api import ContractViewSet
 from safeserve.contracts.coverage_api import BudgetExecutionView, CoverageView
 from safeserve.documents.api import (
@@ -88,6 +89,7 @@ router.register("rankings/experts", ExpertRankingViewSet, basename="expert-ranki
 router.register("annual-submissions", AnnualSubmissionViewSet, basename="annual-submission")
 router.register("fee-complaints", FeeComplaintViewSet, basename="fee-complaint")
 router.register("document-requests", DocumentRequestViewSet, basename="document-request")
+router.register("exports", ExportJobViewSet, basename="export")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -67,6 +67,7 @@ urlpatterns = [
         name="public_ca",
     ),
     path("audit/", include("safeserve.audit.urls")),
+    path("exports/", include("safeserve.audit.export_urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

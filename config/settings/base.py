@@ -289,6 +289,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- Background tasks -------------------------------------------------------------------
 # django-tasks with its database backend: `manage.py db_worker` runs them (make demo starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How long a list export written in the background stays downloadable (run_daily deletes it).
+EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7, minimum=1)
 
 # --- Uploads ----------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 10, minimum=1) * 1024 * 1024

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.audit.actions import action_choices, object_type_choices
-from safeserve.audit.models import AuditDigest, AuditEvent
+from safeserve.audit.models import AuditDigest, AuditEvent, ExportJob, ExportStatus
 from safeserve.common.filters import ListFilterSet
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -55,4 +55,14 @@ class AuditDigestFilter(ListFilterSet):
 
     class Meta:
         model = AuditDigest
+        fields: list[str] = []
+
+
+class ExportJobFilter(ListFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=ExportStatus.choices, empty_label=_("All states")
+    )
+
+    class Meta:
+        model = ExportJob
         fields: list[str] = []

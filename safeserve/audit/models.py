@@ -7,7 +7,7 @@ that text and compares it with the columns, so neither can be edited unnoticed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.audit.scope import county_log_scope
+from safeserve.common.lib.uploads import UploadPath
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -164,3 +165,78 @@ class AuditDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain_id} @ {self.seq}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being written")
+    SUCCEEDED = "succeeded", _("Ready to download")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+class ExportJobQuerySet(models.QuerySet["ExportJob"]):
+    def visible_to(self, user: Any) -> ExportJobQuerySet:
+        """One's own exports only: the file holds what its requester's scope showed."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(created_by_id=user.pk)
+
+
+class ExportJob(models.Model):
+    """A list export too large to write during the request (audit/exports.py): written by a
+    background task, downloadable by its requester for ``EXPORT_KEEP_DAYS`` days."""
+
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("list"), max_length=60)
+    title = models.CharField(_("title"), max_length=120)
+    channel = models.CharField(_("channel"), max_length=10)
+    filters = models.CharField(_("filters"), max_length=500, blank=True)
+    language = models.CharField(max_length=10, editable=False)  # the headers' language
+    # The list's query, pickled with a MAC (audit/exports.py): the requester's data scope and
+    # filters as they were when asked.
+    query = models.BinaryField(editable=False)
+    mac = models.CharField(max_length=64, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(upload_to=UploadPath("exports"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("download until"), null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [
+            models.Index(fields=["created_by", "-created_at", "-id"], name="export_owner_idx"),
+            models.Index(fields=["status", "expires_at"], name="export_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.SUCCEEDED, ExportStatus.FAILED, ExportStatus.EXPIRED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(self.processed_rows * 100 / self.total_rows))
+
+    def set_progress(self, **fields: Any) -> None:
+        """Written at once, outside the task's work, so the page polling it sees it."""
+        type(self)._default_manager.filter(pk=self.pk).update(**fields)
+        for key, value in fields.items():
+            setattr(self, key, value)

@@ -44,3 +44,17 @@ DIGESTS = ListExport(
         Column(_("Head hash"), lambda d: d.hash),
     ],
 )
+
+
+EXPORT_JOBS = ListExport(
+    name="export_jobs",
+    title=_("My exports"),
+    columns=[
+        Column(_("Requested at"), lambda j: j.created_at),
+        Column(_("List"), lambda j: j.title),
+        Column(_("Status"), lambda j: j.get_status_display()),
+        Column(_("Rows"), lambda j: j.total_rows),
+        Column(_("Finished at"), lambda j: j.finished_at),
+        Column(_("Download until"), lambda j: j.expires_at),
+    ],
+)

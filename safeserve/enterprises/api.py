@@ -12,13 +12,14 @@ from rest_framework.views import APIView
 
 from safeserve.api.parsing import UPLOAD_PARSERS, body_dict
 from safeserve.api.viewsets import ScopedViewSet
+from safeserve.audit.exports import export_response
 from safeserve.common.access import get_visible, require
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.lib.masking import mask_phone
-from safeserve.common.lib.xlsx import XLSX, xlsx_response
+from safeserve.common.lib.xlsx import XLSX
 from safeserve.common.request import actor_of
-from safeserve.enterprises import selectors, services
+from safeserve.enterprises import exports, selectors, services
 from safeserve.enterprises import validation as v
 from safeserve.enterprises.filters import EnterpriseFilter
 from safeserve.enterprises.importing import import_job_create
@@ -195,16 +196,17 @@ class EnterpriseViewSet(ScopedViewSet):
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> Any:
         """The filtered list as .xlsx in the import template's columns (phones masked),
-        streamed from the database in chunks."""
+        streamed from the database in chunks; past 10,000 rows 202 with the id of a
+        background export to follow at ``/api/v1/exports/<id>/``."""
         actor = actor_of(request)
         require(can_read_directory(actor))
-        handle = services.enterprise_export(
+        return export_response(
             actor=actor,
-            enterprises=self.filter_queryset(self.get_queryset()),
+            export=exports.ENTERPRISES,
+            queryset=self.filter_queryset(self.get_queryset()),
             filters=request.query_params.urlencode(),
             channel="api",
         )
-        return xlsx_response(handle, "enterprises.xlsx")
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):

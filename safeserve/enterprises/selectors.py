@@ -53,5 +53,5 @@ def export_rows(queryset: QuerySet[Enterprise]) -> Iterator[list[Any]]:
         Region.objects.filter(level=RegionLevel.TOWNSHIP).values_list("pk", "name")
     )
     sector_labels = {value: str(label) for value, label in HighRiskSector.choices}
-    for enterprise in queryset.select_related(None).iterator(chunk_size=2000):
+    for enterprise in queryset.select_related(None).iterator(chunk_size=1000):
         yield export_row(enterprise, township_names, sector_labels)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -21,7 +21,6 @@ from safeserve.enterprises.permissions import (
     can_edit_enterprise,
     can_edit_sector_mapping,
     can_override_sector,
-    can_read_directory,
     department_sectors,
 )
 from safeserve.organizations.models import Organization, OrganizationKind, Region, RegionLevel
@@ -141,32 +140,6 @@ def _apply(enterprise: Enterprise, data: EnterpriseData, resolver: SectorResolve
     if not enterprise.sector_overridden:
         enterprise.sector = resolver.sector_for(enterprise.industry_code)
     enterprise.pinyin_initials = initials_index(enterprise.name)
-
-
-def enterprise_export(*, actor: User, enterprises: Any, filters: str, channel: str) -> IO[bytes]:
-    """The directory as .xlsx (phones masked), written from the database in chunks; the export
-    itself is audited with its row count and filters — who took a copy of which enterprises."""
-    from safeserve.common.db.routers import replica_reads
-    from safeserve.common.lib.xlsx import write_rows
-    from safeserve.enterprises.selectors import export_rows
-    from safeserve.enterprises.spreadsheets import EXPORT_HEADERS
-
-    require(can_read_directory(actor))
-    counter = {"rows": 0}
-
-    def rows() -> Any:
-        for row in export_rows(enterprises):
-            counter["rows"] += 1
-            yield row
-
-    with replica_reads():  # the rows from the replica when there is one; the audit not
-        handle = write_rows(EXPORT_HEADERS, rows(), "企业名录")
-    audit_record(
-        action="enterprise.exported",
-        actor=actor,
-        after={"rows": counter["rows"], "filters": filters[:500], "channel": channel},
-    )
-    return handle
 
 
 @transaction.atomic

@@ -8,10 +8,10 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safeserve.audit.exports import export_page
 from safeserve.audit.selectors import history_for
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
@@ -21,7 +21,7 @@ from safeserve.common.lib.masking import mask_phone
 from safeserve.common.lib.xlsx import save_to_tempfile, write_rows, xlsx_response
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
-from safeserve.enterprises import selectors, services
+from safeserve.enterprises import exports, selectors, services
 from safeserve.enterprises.filters import EnterpriseFilter
 from safeserve.enterprises.forms import (
     RESTORE_MAPPING,
@@ -180,14 +180,7 @@ def enterprise_export(request: AuthedRequest) -> HttpResponseBase:
     """The directory as the import template's spreadsheet, of what the filter bar selects."""
     require(can_read_directory(request.user))
     filters = filtered(request, EnterpriseFilter, selectors.enterprise_list(viewer=request.user))
-    handle = services.enterprise_export(
-        actor=request.user,
-        enterprises=filters.qs,
-        filters=request.GET.urlencode(),
-        channel="web",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(handle, f"企业名录-{stamp}.xlsx")
+    return export_page(request, export=exports.ENTERPRISES, filters=filters)
 
 
 @login_required

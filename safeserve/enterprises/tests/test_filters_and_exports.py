@@ -196,7 +196,12 @@ def test_the_export_is_the_filtered_list_masked_and_audited(world, firms, login,
     }
     event = AuditEvent.objects.get(action="enterprise.exported")
     assert event.actor == officer
-    assert event.after == {"rows": 2, "filters": "is_key=0", "channel": "web"}
+    assert event.after == {
+        "list": "enterprises",
+        "rows": 2,
+        "filters": "is_key=0",
+        "channel": "web",
+    }
     api_rows = _sheet(api(officer).get(f"{API_EXPORT}?is_key=1"))
     assert sorted(row[12] or "" for row in api_rows[1:]) == ["", "138****0001"]
     event = AuditEvent.objects.filter(action="enterprise.exported").latest("seq")

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from safeserve.audit.digests import digests_issue
+from safeserve.audit.exports import export_jobs_expire
 from safeserve.audit.verification import verify_and_record
 from safeserve.contracts.services import start_due_contracts
 from safeserve.operations.roster.jobs import roster_jobs_tidy
@@ -15,7 +16,8 @@ class Command(BaseCommand):
         "contracts whose service period has begun start service; roster imports a stopped "
         "worker left half-way are closed and their uploads deleted; every audit chain that "
         "moved gets a signed digest of its head, and every chain is verified (the result "
-        "shows on the audit trail page)."
+        "shows on the audit trail page); list exports past their download period are "
+        "deleted."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -23,10 +25,18 @@ class Command(BaseCommand):
         closed = roster_jobs_tidy()
         digests = digests_issue()
         broken = sum(not result.ok for result in verify_and_record())
+        expired = export_jobs_expire()
         self.stdout.write(
             _(
                 "Contracts started: %(started)d; stalled roster imports closed: %(closed)d; "
+                "expired exports deleted: %(expired)d; "
                 "audit digests issued: %(digests)d; audit chains broken: %(broken)d"
             )
-            % {"started": started, "closed": closed, "digests": len(digests), "broken": broken}
+            % {
+                "started": started,
+                "closed": closed,
+                "expired": expired,
+                "digests": len(digests),
+                "broken": broken,
+            }
         )
