@@ -61,6 +61,8 @@ urlpatterns = [
     path("public/verify/", document_views.public_verify, name="public_verify"),
     path("public/bans/", sanction_views.public_bans, name="public_bans"),
     path("public/providers/", ranking_views.public_providers, name="public_providers"),
+    path("public/ocds/", supervision.public_ocds, name="public_ocds"),
+    path("public/ocds/<str:ocid>/", supervision.public_ocds_record, name="public_ocds_record"),
     re_path(
         r"^public/ca/(?P<code>[0-9A-Za-z]{1,20})\.(?P<kind>pem|crl)$",
         document_views.public_ca,

@@ -289,6 +289,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- Background tasks -------------------------------------------------------------------
 # django-tasks with its database backend: `manage.py db_worker` runs them (make demo starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Open Contracting Data Standard (supervision/ocds.py): the prefix registered with the Open
+# Contracting Partnership (ocid = prefix-project id), who publishes, and the policy's address.
+OCDS_PREFIX = env_str("OCDS_PREFIX", "ocds-xxxxxx")
+OCDS_PUBLISHER = env_str("OCDS_PUBLISHER", "SafeServe")
+OCDS_POLICY_URL = env_str("OCDS_POLICY_URL", "")
 # How long a list export written in the background stays downloadable (run_daily deletes it).
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7, minimum=1)
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_page
 
 from safeserve.audit.selectors import history_for
 from safeserve.common.access import require
@@ -14,6 +17,7 @@ from safeserve.common.forms import apply_error
 from safeserve.common.models import POLICY_FIELDS, policy_for, policy_label
 from safeserve.common.request import AuthedRequest
 from safeserve.common.todo import todo_for
+from safeserve.supervision import ocds
 from safeserve.supervision.forms import CountyPolicyForm
 from safeserve.supervision.selectors import landing_figures, late_major_reports
 from safeserve.supervision.services import (
@@ -71,3 +75,44 @@ def county_policy(request: AuthedRequest) -> HttpResponse:
             "history": history_for(policy, request.user) if policy.pk else [],
         },
     )
+
+
+OCDS_PAGE = 100  # contracting processes per page of /public/ocds/
+
+
+@cache_page(300)
+def public_ocds(request: HttpRequest) -> HttpResponse:
+    """The county's contracting processes as an OCDS release package, 100 processes a page,
+    oldest first; ``?after=<project id>`` turns the page (the next one is in the Link
+    header). No login: only what the public pages show (supervision/ocds.py)."""
+    after = request.GET.get("after", "")
+    projects = ocds.public_projects()
+    if after.isdigit():
+        projects = projects.filter(pk__gt=int(after))
+    with replica_reads():
+        page = list(projects[: OCDS_PAGE + 1])
+    more = len(page) > OCDS_PAGE
+    page = page[:OCDS_PAGE]
+    body = ocds.package(
+        (release for project in page for release in ocds.releases_of(project)),
+        uri=request.build_absolute_uri(),
+    )
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    if more:
+        following = f"{reverse('public_ocds')}?after={page[-1].pk}"
+        response["Link"] = f'<{request.build_absolute_uri(following)}>; rel="next"'
+    return response
+
+
+@cache_page(300)
+def public_ocds_record(request: HttpRequest, ocid: str) -> HttpResponse:
+    """One contracting process's OCDS record: its releases and the compiled release."""
+    prefix = f"{settings.OCDS_PREFIX}-"
+    number = ocid.removeprefix(prefix)
+    if not ocid.startswith(prefix) or not number.isdigit():
+        raise Http404
+    with replica_reads():
+        project = ocds.public_projects().filter(pk=int(number)).first()
+    if project is None:
+        raise Http404
+    return JsonResponse(ocds.record(project), json_dumps_params={"ensure_ascii": False})
