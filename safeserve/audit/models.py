@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.audit.scope import county_log_scope
 from safeserve.common.lib.uploads import UploadPath
+from safeserve.common.models import Progress
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -183,7 +184,7 @@ class ExportJobQuerySet(models.QuerySet["ExportJob"]):
         return self.filter(created_by_id=user.pk)
 
 
-class ExportJob(models.Model):
+class ExportJob(Progress, models.Model):
     """A list export too large to write during the request (audit/exports.py): written by a
     background task, downloadable by its requester for ``EXPORT_KEEP_DAYS`` days."""
 
@@ -211,6 +212,8 @@ class ExportJob(models.Model):
 
     objects = ExportJobQuerySet.as_manager()
 
+    FINISHED = (ExportStatus.SUCCEEDED, ExportStatus.FAILED, ExportStatus.EXPIRED)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("export")
@@ -222,21 +225,3 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.created_at:%Y-%m-%d %H:%M})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (ExportStatus.SUCCEEDED, ExportStatus.FAILED, ExportStatus.EXPIRED)
-
-    @property
-    def percent(self) -> int:
-        if self.is_finished:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(99, int(self.processed_rows * 100 / self.total_rows))
-
-    def set_progress(self, **fields: Any) -> None:
-        """Written at once, outside the task's work, so the page polling it sees it."""
-        type(self)._default_manager.filter(pk=self.pk).update(**fields)
-        for key, value in fields.items():
-            setattr(self, key, value)

@@ -1,6 +1,6 @@
 import calendar
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -19,7 +19,36 @@ class BaseModel(models.Model):
         abstract = True
 
 
-class SpreadsheetImport(BaseModel):
+class Progress:
+    """A background job's progress as its page shows it (includes/progress_bar.html): its
+    ``status`` among ``FINISHED`` or not, ``processed_rows`` of ``total_rows``."""
+
+    FINISHED: ClassVar[tuple[str, ...]]
+    status: str
+    total_rows: int
+    processed_rows: int
+    pk: Any
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(self.processed_rows * 100 / self.total_rows))
+
+    def set_progress(self, **fields: Any) -> None:
+        """Written at once, outside any transaction the job runs, so the page sees it."""
+        type(self)._default_manager.filter(pk=self.pk).update(**fields)  # type: ignore[attr-defined]
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+
+class SpreadsheetImport(Progress, BaseModel):
     """An uploaded spreadsheet checked row by row in the background, then written all or
     nothing; the page polls its progress and shows its row report."""
 
@@ -32,26 +61,10 @@ class SpreadsheetImport(BaseModel):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
+    FINISHED = (ImportStatus.FAILED, ImportStatus.SUCCEEDED, ImportStatus.ERROR)
+
     class Meta:
         abstract = True
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (ImportStatus.FAILED, ImportStatus.SUCCEEDED, ImportStatus.ERROR)
-
-    @property
-    def percent(self) -> int:
-        if self.is_finished:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(99, int(self.processed_rows * 100 / self.total_rows))
-
-    def set_progress(self, **fields: Any) -> None:
-        """Written at once, outside any transaction the job runs, so the page sees it."""
-        type(self)._default_manager.filter(pk=self.pk).update(**fields)
-        for key, value in fields.items():
-            setattr(self, key, value)
 
     def stop_on_internal_error(self, **cell: str) -> None:
         """Ends the job as ERROR with one row saying nothing was imported; ``cell`` adds

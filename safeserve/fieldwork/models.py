@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import ServiceCategory
-from safeserve.common.db.tally import Tallied, TalliedQuerySet, Tally
+from safeserve.common.db.tally import Tallied, TalliedQuerySet, Tally, dimension
 from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
@@ -143,15 +143,9 @@ class TaskTally(Tally):
 
     DIMENSIONS = ("county_id", "purchaser_id", "provider_org_id", "kind", "status")
 
-    county = models.ForeignKey(
-        Region, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    purchaser = models.ForeignKey(
-        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    provider_org = models.ForeignKey(
-        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
+    county = dimension(Region)
+    purchaser = dimension(Organization)
+    provider_org = dimension(Organization)
     kind = models.CharField(max_length=24, choices=TaskKind.choices)
     status = models.CharField(max_length=20, choices=TaskStatus.choices)
 

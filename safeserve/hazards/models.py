@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from safeserve.common.db.tally import Tallied, TalliedQuerySet, Tally
+from safeserve.common.db.tally import Tallied, TalliedQuerySet, Tally, dimension
 from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
@@ -110,29 +110,11 @@ class HazardTally(Tally):
         "status",
     )
 
-    county = models.ForeignKey(
-        Region, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    purchaser = models.ForeignKey(
-        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    provider_org = models.ForeignKey(
-        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    routed_department = models.ForeignKey(
-        Organization,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
-    routed_township = models.ForeignKey(
-        Organization,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
+    county = dimension(Region)
+    purchaser = dimension(Organization)
+    provider_org = dimension(Organization)
+    routed_department = dimension(Organization, null=True)
+    routed_township = dimension(Organization, null=True)
     level = models.CharField(max_length=8, choices=HazardLevel.choices)
     status = models.CharField(max_length=12, choices=HazardStatus.choices)
 

@@ -26,6 +26,14 @@ from django.db.models import Count, QuerySet, Sum
 Key = tuple[Any, ...]
 
 
+def dimension(to: Any, *, null: bool = False) -> Any:
+    """A tally's column naming a row elsewhere without holding on to it: no constraint and
+    nothing cascades — a tally is counted from its rows, it is no record of its own."""
+    return models.ForeignKey(
+        to, on_delete=models.DO_NOTHING, db_constraint=False, null=null, related_name="+"
+    )
+
+
 class Tally(models.Model):
     """The base of a tally table: its concrete class declares ``DIMENSIONS`` (attribute
     names it shares with the counted model) and a field for each."""
