@@ -100,3 +100,13 @@ def child_exit(server: Any, worker: Any) -> None:
     except ImportError:  # not installed: there are no metrics to clean up
         return
     multiprocess.mark_process_dead(worker.pid, _metrics_dir)
+
+
+def post_worker_init(worker: Any) -> None:
+    """The worker has loaded the application: the objects its imports made live as long as
+    the process, so the garbage collector stops rescanning them on every collection
+    (gc.freeze). About 8% off a list page on the province fixture (issue 15)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
