@@ -189,9 +189,6 @@ def export_job_run(job_id: int) -> ExportJob:
     if job.status != ExportStatus.QUEUED:
         return job
     job.set_progress(status=ExportStatus.RUNNING)
-    # A worker process has not imported the lists' exports the pages register.
-    autodiscover_modules("exports", "trail_export")
-    export = EXPORTS[job.name]
     counter = {"rows": 0}
 
     def counted(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
@@ -202,6 +199,10 @@ def export_job_run(job_id: int) -> ExportJob:
             yield row
 
     try:
+        # A worker process has not imported the lists' exports the pages register; a list
+        # renamed since the job was queued ends it as failed, not stuck as running.
+        autodiscover_modules("exports", "trail_export")
+        export = EXPORTS[job.name]
         with translation.override(job.language or settings.LANGUAGE_CODE):
             with replica_reads():
                 handle = write_rows(

@@ -17,7 +17,7 @@ from safeserve.common.db.tally import Tallied, TalliedQuerySet, Tally, dimension
 from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
-from safeserve.organizations.scoping import scope_head
+from safeserve.organizations.scoping import scope_head, tally_scope
 
 if TYPE_CHECKING:
     from safeserve.accounts.models import User
@@ -128,14 +128,7 @@ class TaskTallyQuerySet(models.QuerySet["TaskTally"]):
     def visible_to(self, user: User) -> TaskTallyQuerySet | None:
         """The tally rows of the tasks ``user`` sees, as ``ServiceTask.objects.visible_to``,
         or None where that scope is not a matter of the tally's columns."""
-        org = getattr(user, "organization", None)
-        if org is not None and org.kind == OrganizationKind.EVALUATOR:
-            return None
-        decided, org = scope_head(self, user)
-        if decided is not None or org is None:
-            return decided if decided is not None else self.none()
-        by_columns = _scope_columns(user, org)
-        return None if by_columns is None else self.filter(by_columns)
+        return tally_scope(self, user, _scope_columns)
 
 
 class TaskTally(Tally):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
@@ -42,3 +43,19 @@ def scope_head(
         }
         return queryset.filter(**granted), None
     return None, org
+
+
+def tally_scope(
+    queryset: Q, user: Any, columns: Callable[[Any, Organization], models.Q | None]
+) -> Q | None:
+    """A tally's rows in ``user``'s scope, by the same ``columns`` rule the counted model's
+    ``visible_to`` reads (common/db/tally.py); None where that scope is no matter of the
+    tally's columns (an evaluator's grants, and whatever ``columns`` answers None for)."""
+    org = getattr(user, "organization", None)
+    if org is not None and org.kind == OrganizationKind.EVALUATOR:
+        return None
+    decided, org = scope_head(queryset, user)
+    if decided is not None or org is None:
+        return decided if decided is not None else queryset.none()
+    by_columns = columns(user, org)
+    return None if by_columns is None else queryset.filter(by_columns)

@@ -159,6 +159,18 @@ def test_a_query_changed_in_the_database_is_never_unpickled(world: Any) -> None:
     assert not AuditEvent.objects.filter(action="enterprise.exported").exists()
 
 
+def test_an_export_of_a_list_no_longer_known_fails_instead_of_hanging(world: Any) -> None:
+    job = export_job_create(
+        actor=world["county_officer"],
+        export=ENTERPRISES,
+        queryset=Enterprise.objects.all(),
+        filters="",
+        channel="web",
+    )
+    ExportJob.objects.filter(pk=job.pk).update(name="a_list_renamed_since")
+    assert export_job_run(job.pk).status == ExportStatus.FAILED
+
+
 def test_a_background_export_writes_in_flat_memory(world: Any) -> None:
     """Twice the rows need about the same memory: the rows are read in chunks and written
     to a file as they come."""
