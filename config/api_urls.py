@@ -38,6 +38,7 @@ from safeserve.hazards.api import (
     NoticeLinkView,
     NoticeViewSet,
 )
+from safeserve.notifications.api import NotificationViewSet
 from safeserve.operations.api import (
     CountyExportView,
     CountyListView,
@@ -54,7 +55,12 @@ from safeserve.providers.api import (
     ProviderViewSet,
     QualificationViewSet,
 )
-from safeserve.supervision.api import CountyPolicyView
+from safeserve.supervision.api import (
+    CountyPolicyView,
+    DashboardRoleView,
+    DashboardView,
+    StatisticsSubmissionViewSet,
+)
 
 app_name = "api"
 
@@ -90,10 +96,14 @@ router.register("annual-submissions", AnnualSubmissionViewSet, basename="annual-
 router.register("fee-complaints", FeeComplaintViewSet, basename="fee-complaint")
 router.register("document-requests", DocumentRequestViewSet, basename="document-request")
 router.register("exports", ExportJobViewSet, basename="export")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("statistics", StatisticsSubmissionViewSet, basename="statistics")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("county-policy/", CountyPolicyView.as_view(), name="county-policy"),
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("dashboard/<str:view>/", DashboardRoleView.as_view(), name="dashboard-view"),
     path("counties/", CountyListView.as_view(), name="counties"),
     path("counties/export/", CountyExportView.as_view(), name="counties-export"),
     path("county-setup/", CountySetupView.as_view(), name="county-setup"),

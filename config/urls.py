@@ -31,6 +31,7 @@ handler500 = "safeserve.api.errors.server_error"
 
 urlpatterns = [
     path("", supervision.home, name="home"),
+    path("dashboard/", supervision.dashboard, name="dashboard"),
     # Browsers ask for /favicon.ico whatever the page says; the icon lives among the static files.
     path("favicon.ico", operations.favicon),
     path("healthz", operations.healthz, name="healthz"),
@@ -70,6 +71,8 @@ urlpatterns = [
     ),
     path("audit/", include("safeserve.audit.urls")),
     path("exports/", include("safeserve.audit.export_urls")),
+    path("notifications/", include("safeserve.notifications.urls")),
+    path("statistics/", include("safeserve.supervision.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

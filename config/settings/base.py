@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "safeserve.api",
     "safeserve.organizations",
     "safeserve.accounts",
+    "safeserve.notifications",
     "safeserve.enterprises",
     "safeserve.providers",
     "safeserve.procurement",
@@ -323,6 +324,10 @@ else:
         f"EMAIL_URL scheme {_email.scheme!r} is not supported (console, smtp, smtps, submission)."
     )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "safeserve@localhost")
+# How long notifications are kept (run_daily deletes older ones).
+NOTIFICATION_KEEP_DAYS = env_int("NOTIFICATION_KEEP_DAYS", 365, minimum=30)
+# Where people open the system: the links in notification emails start with it.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 
 # --- Security headers -------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -2,6 +2,7 @@ import calendar
 import datetime as dt
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,58 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RECEIVED = "received", _("Received")
+    RETURNED = "returned", _("Returned")
+
+
+class CountySubmission(BaseModel):
+    """What a township or department sends the county office by a due date — the year's
+    evaluations (R16) or the hazard statistics (issue 16): a draft, submitted (late after
+    the due date), then received, or returned with reasons and sent again as a new one that
+    ``replaces`` it. The concrete model adds who sends it and what it holds."""
+
+    county = models.ForeignKey("organizations.Region", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.DRAFT,
+    )
+    due_on = models.DateField(_("due by"))
+    note = models.TextField(_("covering note"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    late = models.BooleanField(_("late"), default=False)
+    decided_at = models.DateTimeField(_("received or returned at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    return_reason = models.TextField(_("reasons for returning"), blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resubmission",
+        verbose_name=_("replaces the returned submission"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def sent(self) -> bool:
+        return self.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.RECEIVED)
 
 
 class Progress:
@@ -146,6 +199,17 @@ class CountyPolicy(BaseModel):
     annual_submission_day = models.PositiveSmallIntegerField(
         _("annual submission deadline: day"), default=31
     )
+    # 隐患排查治理统计: each township and department sends its figures to the county office —
+    # a quarter's by a day of the following month, the year's early in the next year.
+    statistics_quarter_day = models.PositiveSmallIntegerField(
+        _("hazard statistics of a quarter due: day of the following month"), default=15
+    )
+    statistics_year_month = models.PositiveSmallIntegerField(
+        _("hazard statistics of a year due: month of the following year"), default=1
+    )
+    statistics_year_day = models.PositiveSmallIntegerField(
+        _("hazard statistics of a year due: day"), default=31
+    )
     # 网络安全法 第21条: network logs are kept for no less than six months.
     audit_retention_days = models.PositiveSmallIntegerField(
         _("keep audit events at least (days)"),
@@ -208,6 +272,9 @@ POLICY_LIMITS: dict[str, tuple[int, int]] = {
     "evaluation_reply_days": (1, 60),
     "annual_submission_month": (1, 12),
     "annual_submission_day": (1, 31),
+    "statistics_quarter_day": (1, 28),
+    "statistics_year_month": (1, 12),
+    "statistics_year_day": (1, 31),
     "audit_retention_days": (180, 3650),  # 网络安全法 第21条: at least six months
     "password_max_age_days": (0, 365),
     "otp_government": (0, 1),
@@ -249,6 +316,21 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.window_start:%H:%M} {self.count}"
+
+
+def statistics_due(county_id: int | None, year: int, quarter: int) -> dt.date:
+    """When the hazard statistics of a quarter (1–4) or of the year (0) are due at the county
+    office: the policy's day of the month after the quarter, or its month and day of the
+    following year (a day past the month's end counts as its last day)."""
+    policy = policy_for(county_id)
+    if quarter:
+        month, year_of = quarter * 3 + 1, year
+        if month > 12:
+            month, year_of = 1, year + 1
+        return dt.date(year_of, month, policy.statistics_quarter_day)
+    month = policy.statistics_year_month
+    last = calendar.monthrange(year + 1, month)[1]
+    return dt.date(year + 1, month, min(policy.statistics_year_day, last))
 
 
 def annual_submission_due(county_id: int | None, year: int) -> dt.date:

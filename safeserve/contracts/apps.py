@@ -10,5 +10,6 @@ class ContractsConfig(AppConfig):
     def ready(self) -> None:
         from safeserve.contracts import (
             audit_labels,  # noqa: F401 — registers the labels
+            notifications,  # noqa: F401 — registers its kinds of notification
             todo,  # noqa: F401 — registers its 待办 rows
         )

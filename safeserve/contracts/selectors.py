@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from safeserve.contracts.models import Contract, ContractEnterprise, ContractStatus
 from safeserve.enterprises.models import Enterprise, EnterpriseStatus
@@ -107,24 +107,9 @@ def coverage_report(*, viewer: User, year: int) -> CoverageReport:
     whatever the number of enterprises."""
     org = viewer.organization
     county_id = org.county_id if org else None
-    townships = {
-        o.region_id: o
-        for o in Organization.objects.filter(
-            county_id=county_id, kind=OrganizationKind.TOWNSHIP, is_active=True
-        )
-    }
-    departments = {
-        s.sector: s.organization
-        for s in SupervisedSector.objects.filter(county_id=county_id).select_related("organization")
-    }
-    contracts = Contract.objects.filter(
-        county_id=county_id,
-        status__in=LIVE,
-        period_start__year__lte=year,
-        period_end__year__gte=year,
-    )
+    townships, departments = _owners(county_id)
     covered_ids = set(
-        ContractEnterprise.objects.filter(contract__in=contracts).values_list(
+        ContractEnterprise.objects.filter(contract__in=_live(county_id, year)).values_list(
             "enterprise_id", flat=True
         )
     )
@@ -137,11 +122,7 @@ def coverage_report(*, viewer: User, year: int) -> CoverageReport:
         .order_by("township__code", "name")
     )
     for enterprise in enterprises:
-        purchaser = (
-            departments.get(enterprise.sector)
-            if enterprise.sector
-            else townships.get(enterprise.township_id)
-        )
+        purchaser = _owner(townships, departments, enterprise.sector, enterprise.township_id)
         entry = {
             "id": enterprise.pk,
             "name": enterprise.name,
@@ -161,11 +142,84 @@ def coverage_report(*, viewer: User, year: int) -> CoverageReport:
             row.covered += 1
         else:
             row.gaps.append(entry)
-    ordered = sorted(rows.values(), key=lambda r: (r.kind, r.name))
+    ordered = _mine(viewer, rows.values())
+    if ordered is not None:
+        return CoverageReport(year, ordered, [])
+    return CoverageReport(year, sorted(rows.values(), key=lambda r: (r.kind, r.name)), unassigned)
+
+
+def coverage_counts(*, viewer: User, year: int) -> list[PurchaserCoverage]:
+    """``coverage_report``'s rows without their lists of gaps, counted by the database per
+    township and sector (a dashboard reads it on every visit: issue 16). Three queries."""
+    org = viewer.organization
+    county_id = org.county_id if org else None
+    townships, departments = _owners(county_id)
+    covered = ContractEnterprise.objects.filter(
+        contract__in=_live(county_id, year), enterprise_id=OuterRef("pk")
+    )
+    groups = (
+        Enterprise.objects.filter(county_id=county_id, is_key=True)
+        .exclude(status=EnterpriseStatus.CLOSED)
+        .annotate(is_covered=Exists(covered))
+        .order_by()
+        .values("township_id", "sector")
+        .annotate(total=Count("pk"), covered=Count("pk", filter=Q(is_covered=True)))
+    )
+    rows: dict[int, PurchaserCoverage] = {}
+    for group in groups:
+        purchaser = _owner(townships, departments, group["sector"], group["township_id"])
+        if purchaser is None:
+            continue
+        row = rows.setdefault(
+            purchaser.pk, PurchaserCoverage(purchaser.pk, purchaser.name, purchaser.kind)
+        )
+        row.total += group["total"]
+        row.covered += group["covered"]
+    mine = _mine(viewer, rows.values())
+    return mine if mine is not None else sorted(rows.values(), key=lambda r: (r.kind, r.name))
+
+
+def _owners(county_id: int | None) -> tuple[dict[Any, Organization], dict[str, Organization]]:
+    """Who answers for a key enterprise's coverage: its township (by region; the last active
+    township organization of the region in the default order) or the department supervising
+    its sector."""
+    townships = {
+        o.region_id: o
+        for o in Organization.objects.filter(
+            county_id=county_id, kind=OrganizationKind.TOWNSHIP, is_active=True
+        )
+    }
+    departments = {
+        s.sector: s.organization
+        for s in SupervisedSector.objects.filter(county_id=county_id).select_related("organization")
+    }
+    return townships, departments
+
+
+def _owner(
+    townships: dict[Any, Organization],
+    departments: dict[str, Organization],
+    sector: str | None,
+    township_id: Any,
+) -> Organization | None:
+    return departments.get(sector) if sector else townships.get(township_id)
+
+
+def _live(county_id: int | None, year: int) -> QuerySet[Contract]:
+    return Contract.objects.filter(
+        county_id=county_id,
+        status__in=LIVE,
+        period_start__year__lte=year,
+        period_end__year__gte=year,
+    )
+
+
+def _mine(viewer: User, rows: Any) -> list[PurchaserCoverage] | None:
+    """A purchaser sees its own row only (None: the county office and the platform see all)."""
+    org = viewer.organization
     if org is not None and org.kind != OrganizationKind.COUNTY_OFFICE and not viewer.is_superuser:
-        ordered = [r for r in ordered if r.purchaser_id == org.pk]
-        unassigned = []
-    return CoverageReport(year, ordered, unassigned)
+        return [r for r in rows if r.purchaser_id == org.pk]
+    return None
 
 
 def _responsibility(org: Organization) -> Q | None:

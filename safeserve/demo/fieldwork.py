@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import struct
 import zlib
 from collections.abc import Iterator, Sequence
@@ -968,10 +969,14 @@ class _Seeder:
             self._governance(user, hazard, key, words)
 
     def _governance(self, user: User, hazard: Hazard, key: str, words: dict[str, str]) -> None:
+        parts = {part: text.format(**words) for part, text in GOVERNANCE_TEXTS[key].items()}
+        # The plan's funds as a sum too (落实治理资金, for the statistics): the one it names.
+        named = re.search(r"([\d.]+)万元", parts.get("funds", ""))
         hazards.governance_plan_save(
             actor=user,
             report=self.report_of(hazard),
-            parts={part: text.format(**words) for part, text in GOVERNANCE_TEXTS[key].items()},
+            parts=parts,
+            funds_amount=named.group(1) if named else "",
         )
 
     # the demo ---------------------------------------------------------------------------

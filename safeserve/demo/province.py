@@ -30,6 +30,7 @@ from safeserve.audit.services import audit_bulk_load
 from safeserve.common.db import tally
 from safeserve.common.db.bulk import insert, next_id, reset_sequences
 from safeserve.common.lib.crypto import blind_index
+from safeserve.common.models import policy_for
 from safeserve.contracts.models import (
     Contract,
     ContractEnterprise,
@@ -841,6 +842,7 @@ def _evaluations(
     sanctioned (deduction, two-year ban); each purchaser's annual submission."""
     county, today = state.county, state.today
     year = today.year
+    report_days = policy_for(county.pk).report_due_days
     tasks = ServiceTask.objects.filter(county=county, status__in=["reported", "accepted"])
     state.count(
         "technical reports",
@@ -858,6 +860,7 @@ def _evaluations(
                 "conclusion",
                 "created_by_id",
                 "issued_at",
+                "due_on",
             ],
             (
                 (
@@ -872,6 +875,8 @@ def _evaluations(
                     "发现隐患已书面告知企业并跟踪整改",
                     creator,
                     at(planned + dt.timedelta(days=3)),
+                    # findings on the planned day; the default report days (R13)
+                    planned + dt.timedelta(days=report_days),
                 )
                 # read first: a server-side cursor cannot run while the COPY does
                 for t_id, c_id, provider, enterprise, status, creator, planned in list(

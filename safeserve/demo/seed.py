@@ -21,10 +21,12 @@ from safeserve.demo.enterprises import demo_uscc, seed_enterprises
 from safeserve.demo.fieldwork import seed_fieldwork
 from safeserve.demo.housing import seed_housing_supervision
 from safeserve.demo.logins import DEMO_PASSWORD
+from safeserve.demo.notifications import seed_notifications
 from safeserve.demo.past_year import seed_expert_ratings, seed_past_year
 from safeserve.demo.procurement import seed_procurement
 from safeserve.demo.providers import seed_providers
 from safeserve.demo.province import seed_province_chain
+from safeserve.demo.statistics import seed_statistics
 from safeserve.demo.training import seed_training_service
 from safeserve.enterprises.models import Enterprise
 from safeserve.organizations.models import (
@@ -414,6 +416,12 @@ def seed(
             rated = seed_expert_ratings()
             if rated:
                 result.created["expert ratings"] = rated
+            for what, n in seed_statistics().items():
+                if n:
+                    result.created[what] = result.created.get(what, 0) + n
+            for what, n in seed_notifications().items():
+                if n:
+                    result.created[what] = result.created.get(what, 0) + n
     if scale == "province":
         _seed_province(result, city)
 

@@ -10,6 +10,7 @@ class DocumentsConfig(AppConfig):
     def ready(self) -> None:
         from safeserve.documents import (
             audit_labels,  # noqa: F401 — registers the labels
+            notifications,  # noqa: F401 — registers its kinds of notification
             todo,  # noqa: F401 — registers its 待办 rows
         )
         from safeserve.documents.panels import link_document, notice_document, task_report

@@ -281,9 +281,16 @@ class TechnicalReportQuerySet(models.QuerySet["TechnicalReport"]):
 
         if not getattr(user, "is_authenticated", False):
             return self.none()
+        org = getattr(user, "organization", None)
+        issued = Q(issued_at__isnull=False)
+        # The whole county's tasks: the report's own county column says it, without asking
+        # the county's 200k tasks first (issue 16, the dashboards).
+        if user.is_superuser:
+            return self.filter(issued)
+        if org is not None and org.is_active and org.kind == OrganizationKind.COUNTY_OFFICE:
+            return self.filter(issued, county_id=org.county_id)
         tasks = ServiceTask.objects.visible_to(user).values("pk")
         scoped = self.filter(task__in=tasks)
-        org = getattr(user, "organization", None)
         if user.is_superuser or org is None or org.kind != OrganizationKind.PROVIDER:
             return scoped.filter(issued_at__isnull=False)
         return scoped
@@ -358,6 +365,11 @@ class TechnicalReport(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The first version is due the county's report days after the task's findings (R13), by
+    # the end of that local day; issued after it, it is late (what evaluations and the
+    # dashboards count, R16). Fixed when the report opens, under the policy of that day.
+    due_on = models.DateField(_("due by"), null=True, blank=True)
+    issued_late = models.BooleanField(_("issued late"), default=False)
     requested_at = models.DateTimeField(_("signatures requested at"), null=True, blank=True)
     sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)

@@ -8,6 +8,7 @@ the old when it is issued."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from typing import Any
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from safeserve.audit.services import audit_record
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
+from safeserve.common.models import policy_for
 from safeserve.documents.models import (
     ISSUED_REPORT_STATUSES,
     DocumentKind,
@@ -116,6 +118,14 @@ def may_open_report(user: Any, task: ServiceTask) -> bool:
     )
 
 
+def report_due_on(task: ServiceTask) -> dt.date | None:
+    """The county's report days after the local day of the task's findings (R13)."""
+    if task.findings_recorded_at is None:
+        return None
+    days = policy_for(task.county_id).report_due_days
+    return timezone.localdate(task.findings_recorded_at) + dt.timedelta(days=days)
+
+
 def report_open(task: ServiceTask, actor: Any) -> TechnicalReport:
     """The task's findings are recorded: its report's draft opens (R13). Called by
     task_finish in its transaction (registered in DocumentsConfig.ready)."""
@@ -132,6 +142,7 @@ def report_open(task: ServiceTask, actor: Any) -> TechnicalReport:
         provider=task.contract.provider,
         enterprise=task.enterprise,
         created_by=actor,
+        due_on=report_due_on(task),
         **_suggested_sections(task),
     )
     audit_record(
@@ -340,7 +351,11 @@ def report_issue(*, actor: Any, report: TechnicalReport) -> TechnicalReport:
     REPORT.check("issue", actor, locked)
     now = timezone.now()
     locked.status, locked.issued_at, locked.issued_by = ReportStatus.ISSUED, now, actor
-    locked.save(update_fields=["status", "issued_at", "issued_by", "updated_at"])
+    # Only the first version is due by a date; a revision is the provider's correction.
+    locked.issued_late = bool(
+        locked.version == 1 and locked.due_on and timezone.localdate(now) > locked.due_on
+    )
+    locked.save(update_fields=["status", "issued_at", "issued_by", "issued_late", "updated_at"])
     older = (
         TechnicalReport.objects.select_for_update()
         .filter(
@@ -460,6 +475,7 @@ def report_revise(*, actor: Any, report: TechnicalReport, reason: str) -> Techni
         enterprise_id=locked.enterprise_id,
         version=locked.version + 1,
         previous=locked,
+        due_on=locked.due_on,
         revision_reason=text,
         created_by=actor,
         **{name: getattr(locked, name) for name in SECTIONS},

@@ -20,8 +20,9 @@ from safeserve.audit.services import audit_record
 from safeserve.common.access import require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.models import annual_submission_due
-from safeserve.common.validation import begun_year, required_text
+from safeserve.common.validation import begun_year
 from safeserve.contracts.models import Contract, ContractStatus
+from safeserve.evaluations import submissions
 from safeserve.evaluations.models import (
     AnnualSubmission,
     Evaluation,
@@ -112,11 +113,7 @@ def summary_of(submission: AnnualSubmission) -> list[dict[str, Any]]:
 
 
 def _lock(submission: AnnualSubmission) -> AnnualSubmission:
-    return (
-        AnnualSubmission.objects.select_for_update(of=("self",))
-        .select_related("purchaser")
-        .get(pk=submission.pk)
-    )
+    return submissions.lock(submission, "purchaser")
 
 
 @transaction.atomic
@@ -127,10 +124,8 @@ def submission_open(*, actor: Any, year: Any) -> AnnualSubmission:
     assert org is not None
     year = begun_year(year)
     Organization.objects.select_for_update().get(pk=org.pk)  # one opener at a time
-    existing = (
-        AnnualSubmission.objects.filter(purchaser_id=org.pk, year=year)
-        .exclude(status=SubmissionStatus.RETURNED)
-        .first()
+    existing, returned = submissions.open_or_returned(
+        AnnualSubmission, purchaser_id=org.pk, year=year
     )
     if existing is not None:
         raise ApplicationError(
@@ -138,13 +133,6 @@ def submission_open(*, actor: Any, year: Any) -> AnnualSubmission:
             _("The submission of %(year)d is already %(s)s.")
             % {"year": year, "s": existing.get_status_display()},
         )
-    returned = (
-        AnnualSubmission.objects.filter(
-            purchaser_id=org.pk, year=year, status=SubmissionStatus.RETURNED, resubmission=None
-        )
-        .order_by("-pk")
-        .first()
-    )
     submission = AnnualSubmission.objects.create(
         county_id=org.county_id,
         purchaser=org,
@@ -213,11 +201,9 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
     locked = _lock(submission)
     ANNUAL_SUBMISSION.check("submit", actor, locked)
     rows = summary_of(locked)
-    now = timezone.now()
-    locked.summary = {"rows": rows, "submitted_at": now.isoformat()}
-    locked.status = SubmissionStatus.SUBMITTED
-    locked.submitted_at, locked.submitted_by = now, actor
-    locked.late = timezone.localdate() > locked.due_on
+    submissions.mark_sent(locked, actor)
+    assert locked.submitted_at is not None
+    locked.summary = {"rows": rows, "submitted_at": locked.submitted_at.isoformat()}
     locked.save()
     audit_record(
         action="annual_submission.submitted",
@@ -231,38 +217,23 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
 
 @transaction.atomic
 def submission_receive(*, actor: Any, submission: AnnualSubmission) -> AnnualSubmission:
-    locked = _lock(submission)
-    ANNUAL_SUBMISSION.check("receive", actor, locked)
-    locked.status = SubmissionStatus.RECEIVED
-    locked.decided_at, locked.decided_by = timezone.now(), actor
-    locked.save()
-    audit_record(
-        action="annual_submission.received",
+    return submissions.receive(
         actor=actor,
-        obj=locked,
-        before={"status": SubmissionStatus.SUBMITTED},
-        after={"status": locked.status, "late": locked.late},
+        submission=submission,
+        table=ANNUAL_SUBMISSION,
+        action="annual_submission.received",
     )
-    return locked
 
 
 @transaction.atomic
 def submission_return(*, actor: Any, submission: AnnualSubmission, reason: str) -> AnnualSubmission:
-    locked = _lock(submission)
-    ANNUAL_SUBMISSION.check("return", actor, locked)
-    text = required_text(reason, "reason", _("reasons for returning"), limit=EXPLANATION_LIMIT)
-    locked.status, locked.return_reason = SubmissionStatus.RETURNED, text
-    locked.decided_at, locked.decided_by = timezone.now(), actor
-    locked.save()
-    audit_record(
-        action="annual_submission.returned",
+    return submissions.give_back(
         actor=actor,
-        obj=locked,
-        before={"status": SubmissionStatus.SUBMITTED},
-        after={"status": locked.status},
-        reason=text,
+        submission=submission,
+        table=ANNUAL_SUBMISSION,
+        action="annual_submission.returned",
+        reason=reason,
     )
-    return locked
 
 
 @dataclass

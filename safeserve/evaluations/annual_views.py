@@ -109,6 +109,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     rows = annual.summary_of(submission)
+    evaluated = sum(1 for r in rows if r["evaluation_id"])
     for row in rows:
         if typed is not None and f"explanation_{row['contract_id']}" in typed:
             row["explanation"] = typed[f"explanation_{row['contract_id']}"]
@@ -119,7 +120,9 @@ def _page(
             "submission": submission,
             "verbs": ANNUAL_SUBMISSION.verbs_for(request.user, submission),
             "rows": rows,
-            "evaluated": sum(1 for r in rows if r["evaluation_id"]),
+            "evaluated": evaluated,
+            "contracts_label": _("Contracts of the year"),
+            "contracts_value": f"{len(rows)} · {_('with their final evaluation')} {evaluated}",
             "error": error,
             "errors": (error.errors if error else None) or {},
             "typed": typed or {},

@@ -11,6 +11,7 @@ class EvaluationsConfig(AppConfig):
         from safeserve.contracts.panels import register_contract_panel
         from safeserve.evaluations import (
             audit_labels,  # noqa: F401 — registers the labels
+            notifications,  # noqa: F401 — registers its kinds of notification
             todo,  # noqa: F401 — registers its 待办 rows
         )
         from safeserve.evaluations.panels import contract_evaluations, expert_ratings

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Avg, Count, Q
-from django.db.models.functions import TruncDay
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,16 +103,11 @@ def compute(contract: Contract, start: dt.date, end: dt.date) -> list[Metric]:
     done_tasks = tasks.filter(timeliness(Timeliness.DONE, today))
     reports = TechnicalReport.objects.filter(task__in=done_tasks.values("pk")).aggregate(
         tasks=Count("task", distinct=True, filter=Q(status__in=ISSUED_REPORT_STATUSES)),
+        # the first version issued by its due date (R13: the county's days after the findings)
         on_time=Count(
             "task",
             distinct=True,
-            filter=Q(
-                status__in=ISSUED_REPORT_STATUSES,
-                version=1,
-                # by the end of the local day N days after the findings
-                issued_at__lt=TruncDay("task__findings_recorded_at")
-                + dt.timedelta(days=report_days + 1),
-            ),
+            filter=Q(status__in=ISSUED_REPORT_STATUSES, version=1, issued_late=False),
         ),
         returned=Count(
             "task",

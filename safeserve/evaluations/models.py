@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from safeserve.common.lib.uploads import UploadPath
-from safeserve.common.models import BaseModel
+from safeserve.common.models import BaseModel, CountySubmission
+from safeserve.common.models import SubmissionStatus as SubmissionStatus
 from safeserve.organizations.models import Organization, Region
 
 
@@ -416,13 +417,6 @@ class Referral(BaseModel):
         return f"{self.referred_on} → {self.referred_to}"
 
 
-class SubmissionStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    RECEIVED = "received", _("Received")
-    RETURNED = "returned", _("Returned")
-
-
 class AnnualSubmissionQuerySet(models.QuerySet["AnnualSubmission"]):
     def visible_to(self, user: Any) -> AnnualSubmissionQuerySet:
         """The county office sees its county's; a purchaser its own (R16)."""
@@ -442,49 +436,19 @@ class AnnualSubmissionQuerySet(models.QuerySet["AnnualSubmission"]):
         return self.none()
 
 
-class AnnualSubmission(BaseModel):
+class AnnualSubmission(CountySubmission):
     """年度报送 (R16, WORKFLOWS.md "Annual submission"): a purchaser's year of final evaluations
     sent to the county office by the policy deadline, every contract of the year evaluated or
     explained; received, or returned with reasons and submitted again as a new one."""
 
-    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     purchaser = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("purchaser")
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=SubmissionStatus.choices,
-        default=SubmissionStatus.DRAFT,
-    )
-    due_on = models.DateField(_("due by"))
     # Why a contract of the year has no final evaluation: {contract id: text}.
     explanations = models.JSONField(_("explanations"), default=dict, blank=True)
     # The rows as submitted (the evaluations cannot change, but this is what was sent).
     summary = models.JSONField(_("summary"), default=dict, blank=True)
-    note = models.TextField(_("covering note"), blank=True)
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    late = models.BooleanField(_("late"), default=False)
-    decided_at = models.DateTimeField(_("received or returned at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    return_reason = models.TextField(_("reasons for returning"), blank=True)
-    replaces = models.OneToOneField(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="resubmission",
-        verbose_name=_("replaces the returned submission"),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
 
     objects = AnnualSubmissionQuerySet.as_manager()
 

@@ -10,6 +10,7 @@ class FieldworkConfig(AppConfig):
     def ready(self) -> None:
         from safeserve.fieldwork import (
             audit_labels,  # noqa: F401 — registers the labels
+            notifications,  # noqa: F401 — registers its kinds of notification
             todo,  # noqa: F401 — registers its 待办 rows
         )
         from safeserve.fieldwork.selectors import open_tasks_left_behind

@@ -51,6 +51,7 @@ class TaskFilter(ListFilterSet):
     )
     contract = IdFilter(label=_("Contract"), field_name="contract_id")
     enterprise = IdFilter(label=_("Enterprise"), field_name="enterprise_id")
+    expert = IdFilter(label=_("Expert"), method="filter_expert")
 
     # What the task tally can count too (the list's total past 10,000 rows).
     tallied = ("status", "kind")
@@ -61,6 +62,10 @@ class TaskFilter(ListFilterSet):
 
     def filter_timeliness(self, queryset: QuerySet[ServiceTask], name: str, value: str) -> Any:
         return queryset.filter(timeliness(value, timezone.localdate()))
+
+    def filter_expert(self, queryset: QuerySet[ServiceTask], name: str, value: int) -> Any:
+        team = queryset.filter(assignments__expert_id=value).values("pk")
+        return queryset.filter(pk__in=team)
 
     def filter_mine(self, queryset: QuerySet[ServiceTask], name: str, value: bool) -> Any:
         user_id = getattr(self.user, "pk", None) or 0  # no user, nobody's tasks

@@ -447,7 +447,11 @@ class ReportSerializer(serializers.ModelSerializer[MajorHazardReport]):
         plan = getattr(obj, "governance_plan", None)
         if plan is None:
             return None
-        return {part: getattr(plan, part) for part in GOVERNANCE_PARTS}
+        return {
+            **{part: getattr(plan, part) for part in GOVERNANCE_PARTS},
+            # 万元, as text like every amount of the API
+            "funds_amount": str(plan.funds_amount) if plan.funds_amount is not None else None,
+        }
 
 
 class ReportDetailSerializer(ReportSerializer):
@@ -477,6 +481,14 @@ class GovernancePlanInput(serializers.Serializer[Any]):
     organisation = serializers.CharField(max_length=8000, allow_blank=True, required=False)
     time_limits = serializers.CharField(max_length=8000, allow_blank=True, required=False)
     safety_measures = serializers.CharField(max_length=8000, allow_blank=True, required=False)
+    funds_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=False,
+        allow_null=True,
+        help_text="落实治理资金（万元）",
+    )
 
 
 class MajorHazardReportViewSet(ExportMixin, ScopedViewSet):
@@ -536,8 +548,12 @@ class MajorHazardReportViewSet(ExportMixin, ScopedViewSet):
     @action(detail=True, methods=["post"], url_path="governance-plan")
     def governance_plan(self, request: Request, pk: str | None = None) -> Response:
         report = self.get_object()
+        values = _valid(GovernancePlanInput, request)
         services.governance_plan_save(
-            actor=actor_of(request), report=report, parts=_valid(GovernancePlanInput, request)
+            actor=actor_of(request),
+            report=report,
+            parts={p: values[p] for p in GOVERNANCE_PARTS if p in values},
+            **({"funds_amount": values["funds_amount"]} if "funds_amount" in values else {}),
         )
         return Response(self._out(report))
 

@@ -11,6 +11,7 @@ class HazardsConfig(AppConfig):
         from safeserve.fieldwork.panels import register_task_panel
         from safeserve.hazards import (
             audit_labels,  # noqa: F401 — registers the labels
+            notifications,  # noqa: F401 — registers its kinds of notification
             todo,  # noqa: F401 — registers its 待办 rows
         )
         from safeserve.hazards.panels import task_hazards

@@ -20,9 +20,11 @@ from safeserve.hazards.models import (
     MajorHazardReport,
     Notice,
     ReportStatus,
+    SupervisionLevel,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
+NOT_SUPERVISED = "none"
 
 
 def _late(today: Any) -> Q:
@@ -58,6 +60,12 @@ class HazardFilter(ListFilterSet):
         label=_("Deadline until"), field_name="deadline", lookup_expr="lte", widget=DATE
     )
     closed_in_time = FlagFilter(label=_("Closed by the deadline"), method="filter_in_time")
+    closed_from = django_filters.DateFilter(
+        label=_("Closed from"), field_name="closed_at__date", lookup_expr="gte", widget=DATE
+    )
+    closed_to = django_filters.DateFilter(
+        label=_("Closed until"), field_name="closed_at__date", lookup_expr="lte", widget=DATE
+    )
     # What the hazard tally can count too (the list's total past 10,000 rows).
     tallied = ("status", "level", "open")
 
@@ -99,6 +107,15 @@ class ReportFilter(ListFilterSet):
         label=_("Status"), choices=ReportStatus.choices, empty_label=_("All states")
     )
     late = FlagFilter(label=_("Sent late"), field_name="sent_late")
+    overdue = FlagFilter(label=_("Not sent, past the due time"), method="filter_overdue")
+    open = FlagFilter(label=_("Hazard not closed"), method="filter_open")
+    supervision_level = django_filters.ChoiceFilter(
+        label=_("supervision level"),
+        choices=[*SupervisionLevel.choices, (NOT_SUPERVISED, _("Not listed for supervision"))],
+        empty_label=_("Any supervision"),
+        method="filter_level",
+    )
+    department = IdFilter(label=_("Responsible department"), field_name="department_id")
     contract = IdFilter(label=_("Contract"), field_name="hazard__contract_id")
     due_from = django_filters.DateFilter(
         label=_("Due from"), field_name="due_at__date", lookup_expr="gte", widget=DATE
@@ -110,3 +127,14 @@ class ReportFilter(ListFilterSet):
     class Meta:
         model = MajorHazardReport
         fields: list[str] = []
+
+    def filter_overdue(self, queryset: QuerySet[MajorHazardReport], name: str, value: bool) -> Any:
+        unsent = Q(sent_at__isnull=True, due_at__lt=timezone.now())
+        return queryset.filter(unsent) if value else queryset.exclude(unsent)
+
+    def filter_open(self, queryset: QuerySet[MajorHazardReport], name: str, value: bool) -> Any:
+        closed = Q(hazard__status=HazardStatus.CLOSED)
+        return queryset.exclude(closed) if value else queryset.filter(closed)
+
+    def filter_level(self, queryset: QuerySet[MajorHazardReport], name: str, value: str) -> Any:
+        return queryset.filter(supervision_level="" if value == NOT_SUPERVISED else value)

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -617,6 +618,15 @@ class GovernancePlan(BaseModel):
     targets = models.TextField(_("targets and tasks"), blank=True)
     methods = models.TextField(_("methods and measures"), blank=True)
     funds = models.TextField(_("funds and materials"), blank=True)
+    # 落实治理资金（万元）: the statutory statistics add it up (issue 16).
+    funds_amount = models.DecimalField(
+        _("governance funds (10,000 yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
     organisation = models.TextField(_("organisation and people responsible"), blank=True)
     time_limits = models.TextField(_("time limits and requirements"), blank=True)
     safety_measures = models.TextField(_("safety measures and emergency plan"), blank=True)

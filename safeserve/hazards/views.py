@@ -588,7 +588,10 @@ def report_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
             )
         elif verb == "plan":
             services.governance_plan_save(
-                actor=user, report=report, parts={p: post.get(p, "") for p in GOVERNANCE_PARTS}
+                actor=user,
+                report=report,
+                parts={p: post.get(p, "") for p in GOVERNANCE_PARTS},
+                funds_amount=post.get("funds_amount", ""),
             )
             messages.success(request, _("Governance plan saved."))
         elif verb == "accept":

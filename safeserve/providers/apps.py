@@ -10,5 +10,6 @@ class ProvidersConfig(AppConfig):
     def ready(self) -> None:
         from safeserve.providers import (
             audit_labels,  # noqa: F401 — registers the labels
+            notifications,  # noqa: F401 — registers its kinds of notification
             todo,  # noqa: F401 — registers its 待办 rows
         )

@@ -8,4 +8,8 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     def ready(self) -> None:
-        from safeserve.supervision import audit_labels  # noqa: F401 — registers the labels
+        from safeserve.supervision import (
+            audit_labels,  # noqa: F401 — registers the labels
+            notifications,  # noqa: F401 — registers its kinds of notification
+            todo,  # noqa: F401 — registers its 待办 rows
+        )

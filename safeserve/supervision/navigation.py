@@ -90,6 +90,21 @@ def _enterprise_or_government(user: Any) -> bool:
     )
 
 
+def has_dashboard(user: Any) -> bool:
+    from safeserve.supervision.dashboards import view_of
+
+    return view_of(user) is not None
+
+
+def reads_statistics(user: Any) -> bool:
+    """隐患排查治理统计: the county office, townships and departments (and the platform)."""
+    from safeserve.organizations.models import GOVERNMENT_KINDS
+
+    return bool(
+        user.is_superuser or (user.organization and user.organization.kind in GOVERNMENT_KINDS)
+    )
+
+
 def _fee_demands(user: Any) -> bool:
     return _enterprise_or_government(user) or _evaluator(user)
 
@@ -105,6 +120,7 @@ def _county_setup(user: Any) -> bool:
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", "bi-house", _any_user),
+    NavItem(_("Dashboard"), "dashboard", "bi-bar-chart-line", has_dashboard),
     NavItem(
         _("Purchase plans"),
         "procurement:plan_list",
@@ -128,6 +144,7 @@ NAV_ITEMS = [
     NavItem(
         _("Technical reports"), "documents:reports", "bi-journal-richtext", _reads_major_reports
     ),
+    NavItem(_("Hazard statistics"), "statistics:index", "bi-table", reads_statistics),
     NavItem(_("Evaluations"), "evaluations:list", "bi-clipboard-data", _sees_contracts),
     NavItem(_("Document requests"), "fieldwork:document_requests", "bi-folder2-open", _requests),
     NavItem(_("Fee demands"), "fieldwork:fee_complaints", "bi-cash-coin", _fee_demands),

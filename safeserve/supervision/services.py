@@ -57,11 +57,13 @@ def check_policy_values(values: dict[str, Any]) -> None:
             errors["tier_good_score"] = [_("The second tier cannot need more than the top tier.")]
         if values["tier_good_score"] < values["pass_score"]:
             errors["tier_good_score"] = [_("The second tier cannot need less than a pass.")]
-        last_day = calendar.monthrange(2024, values["annual_submission_month"])[1]
-        if values["annual_submission_day"] > last_day:
-            errors["annual_submission_day"] = [
-                _("That month has only %(n)d days.") % {"n": last_day}
-            ]
+        for month, day in (
+            ("annual_submission_month", "annual_submission_day"),
+            ("statistics_year_month", "statistics_year_day"),
+        ):
+            last_day = calendar.monthrange(2024, values[month])[1]
+            if values[day] > last_day:
+                errors[day] = [_("That month has only %(n)d days.") % {"n": last_day}]
     if errors:
         raise ApplicationError(
             "invalid_policy", _("Please correct the marked values."), errors=errors, status=400

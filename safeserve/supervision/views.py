@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 
@@ -18,6 +21,7 @@ from safeserve.common.models import POLICY_FIELDS, policy_for, policy_label
 from safeserve.common.request import AuthedRequest
 from safeserve.common.todo import todo_for
 from safeserve.supervision import ocds
+from safeserve.supervision.dashboards import Chart, dashboard_for, view_of
 from safeserve.supervision.forms import CountyPolicyForm
 from safeserve.supervision.selectors import landing_figures, late_major_reports
 from safeserve.supervision.services import (
@@ -41,6 +45,44 @@ def home(request: AuthedRequest) -> HttpResponse:
             "figures": figures,
         },
     )
+
+
+@login_required
+def dashboard(request: AuthedRequest) -> HttpResponse:
+    """数据看板: the user's figures and charts, every number a link to its list."""
+    require(view_of(request.user) is not None)
+    with replica_reads():
+        board = dashboard_for(request.user)
+    assert board is not None
+    return render(
+        request,
+        "supervision/dashboard.html",
+        {
+            "dashboard": board,
+            "charts": [_chart_view(c) for c in board.charts],
+            "now": timezone.now(),
+        },
+    )
+
+
+def _chart_view(chart: Chart) -> dict[str, Any]:
+    """What the template draws: the chart's data for ECharts, and its numbers as a table (a
+    row per category, a column per series)."""
+    rows = [
+        {"label": label, "points": [serie.points[i] for serie in chart.series]}
+        for i, label in enumerate(chart.categories)
+    ]
+    return {
+        "key": chart.key,
+        "title": chart.title,
+        "kind": chart.kind,
+        "note": chart.note,
+        "series": chart.series,
+        "rows": rows,
+        "data": chart.as_dict(),
+        "script_id": f"chart-{chart.key}-data",
+        "empty": not any(p.value for serie in chart.series for p in serie.points),
+    }
 
 
 @login_required

@@ -77,6 +77,12 @@ TONES: dict[str, dict[str, str]] = {
         "received": DONE,
         "returned": LATE,
     },
+    "statisticssubmission": {
+        "draft": WAITING,
+        "submitted": UNDER_WAY,
+        "received": DONE,
+        "returned": LATE,
+    },
     "sanction": {"proposed": WAITING, "confirmed": LATE, "rejected": ENDED, "lifted": ENDED},
     "enterprise": {"operating": DONE, "suspended": WAITING, "closed": ENDED},
     "employerchange": {

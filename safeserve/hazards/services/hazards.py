@@ -41,6 +41,7 @@ from safeserve.hazards.models import (
     ReportStatus,
     ReviewOutcome,
 )
+from safeserve.hazards.notifications import major_hazard_raised
 from safeserve.hazards.permissions import Actor, LinkActor, user_of
 from safeserve.hazards.workflows import HAZARD
 from safeserve.organizations.models import Organization, OrganizationKind
@@ -258,6 +259,7 @@ def hazard_raise(
                 "due_at": report.due_at,
             },
         )
+        major_hazard_raised(hazard, report)
     return hazard
 
 

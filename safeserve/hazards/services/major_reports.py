@@ -6,7 +6,8 @@ the hazard."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +28,7 @@ from safeserve.hazards.models import (
     ReviewOutcome,
     SupervisionLevel,
 )
+from safeserve.hazards.notifications import major_report_sent
 from safeserve.hazards.services.hazards import lock_hazard
 from safeserve.hazards.workflows import REPORT, ready_to_send
 
@@ -114,6 +116,7 @@ def major_report_send(*, actor: User, report: MajorHazardReport) -> MajorHazardR
             "late": locked.sent_late,
         },
     )
+    major_report_sent(locked)
     return locked
 
 
@@ -199,20 +202,31 @@ def major_report_supervise(
     return locked
 
 
+UNCHANGED: Any = object()  # governance_plan_save: the funds amount not given
+
+
 @transaction.atomic
 def governance_plan_save(
-    *, actor: User, report: MajorHazardReport, parts: dict[str, str]
+    *,
+    actor: User,
+    report: MajorHazardReport,
+    parts: dict[str, str],
+    funds_amount: Any = UNCHANGED,
 ) -> GovernancePlan:
-    """治理方案, entered by the enterprise or the provider once the report is sent."""
+    """治理方案, entered by the enterprise or the provider once the report is sent; with the
+    funds put in place as a number of 万元 (``funds_amount``: a number, text or None to
+    clear), which the hazard statistics add up."""
     _hazard, locked = _lock_report(report)
     REPORT.check("governance-plan", actor, locked)
     plan = GovernancePlan.objects.filter(report=locked).first() or GovernancePlan(
         report=locked, updated_by=actor
     )
-    before = {part: getattr(plan, part) for part in GOVERNANCE_PARTS} if plan.pk else {}
+    before = _plan_snapshot(plan) if plan.pk else {}
     for part in GOVERNANCE_PARTS:
         if part in parts:
             setattr(plan, part, (parts[part] or "").strip())
+    if funds_amount is not UNCHANGED:
+        plan.funds_amount = _wan(funds_amount)
     plan.updated_by = actor
     plan.save()
     audit_record(
@@ -220,9 +234,38 @@ def governance_plan_save(
         actor=actor,
         obj=locked,
         before=before,
-        after={part: getattr(plan, part) for part in GOVERNANCE_PARTS},
+        after=_plan_snapshot(plan),
     )
     return plan
+
+
+FUNDS_LIMIT = Decimal("9999999999.99")
+
+
+def _plan_snapshot(plan: GovernancePlan) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {part: getattr(plan, part) for part in GOVERNANCE_PARTS}
+    snapshot["funds_amount"] = str(plan.funds_amount) if plan.funds_amount is not None else ""
+    return snapshot
+
+
+def _wan(value: Any) -> Decimal | None:
+    """A sum of 万元: blank for none yet, else 0 or more with at most two decimals."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    message = _("Enter the governance funds in 10,000 yuan: a number of 0 or more, e.g. 30.5.")
+    try:
+        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0 or amount > FUNDS_LIMIT:
+        raise ApplicationError(
+            "invalid_funds", message, errors={"funds_amount": [message]}, status=400
+        )
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ApplicationError(
+            "invalid_funds", message, errors={"funds_amount": [message]}, status=400
+        )
+    return amount
 
 
 @transaction.atomic

@@ -51,8 +51,13 @@ DOCKERFILE = DEPLOY / "Dockerfile"
 COMPOSE = DEPLOY / "compose.yaml"
 HOST = "safeserve.example.gov.cn"
 
-SERVICES = ["web", "worker", "daily", "backup", "restore-drill"]
-TIMERS = {"daily": "00:10:00", "backup": "02:30:00", "restore-drill": "04:00:00"}
+SERVICES = ["web", "worker", "daily", "hourly", "backup", "restore-drill"]
+TIMERS = {
+    "daily": "00:10:00",
+    "hourly": "*:05:00",
+    "backup": "02:30:00",
+    "restore-drill": "04:00:00",
+}
 
 # Variables the env file may set that Django's settings do not read: deploy/gunicorn.conf.py
 # reads them (and prometheus_client reads PROMETHEUS_MULTIPROC_DIR).
@@ -633,6 +638,7 @@ def test_it_runs_the_scheduled_commands_in_order():
     python = "/opt/safeserve/.venv/bin/python manage.py"
     expected = {
         "daily": [f"{python} run_daily", f"{python} verify_audit"],
+        "hourly": [f"{python} run_hourly"],
         "backup": [f"{python} backup"],
         "restore-drill": [f"{python} restore_drill --latest"],
     }
@@ -659,7 +665,14 @@ def test_it_names_only_programs_and_commands_that_exist():
                 else:
                     assert Path(program).exists(), f"{path.name}: {program} not found"
     named = set().union(*(manage_commands(text) for text in texts))
-    assert {"db_worker", "run_daily", "verify_audit", "migrate", "collectstatic"} <= named
+    assert {
+        "db_worker",
+        "run_daily",
+        "run_hourly",
+        "verify_audit",
+        "migrate",
+        "collectstatic",
+    } <= named
     missing = named - set(get_commands())
     assert not missing, f"no such management command: {sorted(missing)}"
 

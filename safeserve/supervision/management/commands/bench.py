@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
 from safeserve.accounts.models import User
@@ -346,6 +347,8 @@ class Command(BaseCommand):
                 f"{'(admin list)':<15}{name:<34}{'':>8}{result['queries']:>4}"
                 f"{result['median_ms']:>9.1f}{result['p95_ms']:>9.1f}"
             )
+        today = timezone.localdate()
+        quarter = f"year={today.year}&quarter={(today.month - 1) // 3 + 1}"  # this one: its data
         for role, user in roles:
             if user is None:
                 continue
@@ -356,6 +359,9 @@ class Command(BaseCommand):
             hazard_base = "all" if everyone else ("county" if role == "county office" else "")
             rows: list[tuple[str, str, str, str]] = [
                 ("home page", "/", "", ""),
+                ("dashboard", "/dashboard/", "", ""),
+                ("hazard statistics (quarter)", f"/statistics/?{quarter}&by=sector", "", ""),
+                ("hazard statistics (townships)", f"/statistics/?{quarter}&by=township", "", ""),
                 ("hazard list", "/hazards/", "hazards", hazard_base),
                 (
                     "hazard list, rectifying",
