@@ -122,7 +122,8 @@ def _page(
             "rows": rows,
             "evaluated": evaluated,
             "contracts_label": _("Contracts of the year"),
-            "contracts_value": f"{len(rows)} · {_('with their final evaluation')} {evaluated}",
+            "contracts_value": _("%(n)d · with their final evaluation %(done)d")
+            % {"n": len(rows), "done": evaluated},
             "error": error,
             "errors": (error.errors if error else None) or {},
             "typed": typed or {},

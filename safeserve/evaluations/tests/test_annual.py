@@ -315,6 +315,8 @@ def test_the_pages_start_explain_submit_and_receive(users, contract, login):
             reverse("evaluations:submission", args=[submission.pk])
             in county.get("/").content.decode()
         )
+        detail = county.get(reverse("evaluations:submission", args=[submission.pk]))
+        assert "已有定稿评估" in detail.content.decode()  # the page reads Chinese throughout
         county.post(reverse("evaluations:submission_act", args=[submission.pk, "receive"]))
         submission.refresh_from_db()
         assert submission.status == SubmissionStatus.RECEIVED
