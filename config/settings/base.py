@@ -324,6 +324,7 @@ else:
         f"EMAIL_URL scheme {_email.scheme!r} is not supported (console, smtp, smtps, submission)."
     )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "safeserve@localhost")
+EMAIL_TIMEOUT = 30  # seconds: a hung mail server fails the message, which is retried later
 # How long notifications are kept (run_daily deletes older ones).
 NOTIFICATION_KEEP_DAYS = env_int("NOTIFICATION_KEEP_DAYS", 365, minimum=30)
 # Where people open the system: the links in notification emails start with it.

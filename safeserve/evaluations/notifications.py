@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,8 +51,12 @@ def submissions_due(now: dt.datetime) -> Iterator[Occasion]:
     """Annual submissions not yet sent (or returned) due within a week or already late: to
     the purchaser who submits, once per due date."""
     today = timezone.localdate(now)
+    # a draft, or a returned one not yet followed by a new one
+    waiting = Q(status=SubmissionStatus.DRAFT) | Q(
+        status=SubmissionStatus.RETURNED, resubmission__isnull=True
+    )
     submissions = AnnualSubmission.objects.filter(
-        status__in=(SubmissionStatus.DRAFT, SubmissionStatus.RETURNED),
+        waiting,
         due_on__lte=today + dt.timedelta(days=SUBMISSION_WARNING_DAYS),
         due_on__gte=today - dt.timedelta(days=SUBMISSION_WARNING_DAYS),
     )

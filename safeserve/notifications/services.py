@@ -31,8 +31,10 @@ logger = logging.getLogger(__name__)
 NOTIFIED_ROLES = (Role.ADMIN, Role.OFFICER, Role.LEADER)
 EMAIL_ATTEMPTS = 5  # then the email is given up as not delivered (the notification stays)
 EMAIL_RETRY = dt.timedelta(minutes=5)  # doubled after each failure: 5, 10, 20, 40 minutes
-EMAIL_LEASE = dt.timedelta(minutes=10)  # a sender that died leaves its batch to the next
-EMAIL_BATCH = 200
+# A sender that died leaves its batch to the next one after the lease, which outlasts a batch
+# of slow servers (settings.EMAIL_TIMEOUT a message).
+EMAIL_LEASE = dt.timedelta(minutes=30)
+EMAIL_BATCH = 50
 CHUNK = 500
 
 
@@ -163,8 +165,13 @@ def reminders_run(*, hourly: bool = False, now: dt.datetime | None = None) -> di
     for kind in kinds():
         if kind.due is None or kind.hourly != hourly:
             continue
-        with transaction.atomic():
-            written = notify(kind.key, kind.due(now))
+        try:
+            with transaction.atomic():
+                written = notify(kind.key, kind.due(now))
+        except Exception:  # one kind's failure leaves the others to be sent
+            logger.exception("reminders of kind %s failed", kind.key)
+            counts[kind.key] = -1
+            continue
         counts[kind.key] = sum(written.values())
         for county_id, count in written.items():
             per_county[county_id][kind.key] += count
@@ -223,6 +230,7 @@ def preferences_save(*, actor: User, choices: dict[str, tuple[bool, bool]]) -> N
     for key, (in_app, email) in choices.items():
         kind = KINDS[key]
         in_app = in_app or kind.mandatory
+        email = email and in_app  # an email is of a notification: none without it
         if in_app and email:
             NotificationPreference.objects.filter(user=actor, kind=key).delete()
         else:

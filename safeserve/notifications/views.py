@@ -79,7 +79,11 @@ def notification_mark_read(request: AuthedRequest) -> HttpResponseBase:
     """Marks the chosen notifications read (``id``, repeated), or all of them."""
     ids = None
     if "all" not in request.POST:
-        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit() and len(i) < 12]
+        ids = [
+            int(i)
+            for i in request.POST.getlist("id")
+            if i.isascii() and i.isdecimal() and len(i) <= 12
+        ][:1000]
     count = notifications_mark_read(actor=request.user, ids=ids)
     messages.success(
         request,

@@ -73,10 +73,10 @@ register_todo_rows(
 
 
 def due_periods(today: dt.date) -> list[tuple[int, int]]:
-    """The periods whose figures may be due now: the last ended quarter, and after a year's
-    end the whole year too."""
-    year, quarter = last_ended_quarter(today)
-    return [(year, quarter), (year, 0)] if quarter == 4 else [(year, quarter)]
+    """The periods whose figures may be due now: the last ended quarter and the last year
+    (its due date, county policy, may be any month of this one; callers keep those due
+    soon or lately)."""
+    return [last_ended_quarter(today), (today.year - 1, 0)]
 
 
 def statistics_due_notes(user: Any) -> list[TodoNote]:

@@ -338,3 +338,32 @@ def test_old_notifications_are_pruned_after_the_keeping_period(users, on_site, s
     assert notifications_prune(now=at(days=settings.NOTIFICATION_KEEP_DAYS - 1)) == 0
     assert notifications_prune(now=at(days=settings.NOTIFICATION_KEEP_DAYS + 1)) == count
     assert not Notification.objects.exists()
+
+
+def test_one_kind_failing_leaves_the_others_to_be_sent(users, task):
+    from dataclasses import replace
+
+    from safeserve.notifications.registry import KINDS
+
+    broken = replace(KINDS["hazard_due_soon"], due=_explode)
+    with mock.patch.dict(KINDS, {"hazard_due_soon": broken}):
+        counts = reminders_run()
+    assert counts["hazard_due_soon"] == -1 and counts["task_tomorrow"] == 4
+
+
+def _explode(now: Any) -> Any:
+    raise RuntimeError("a kind's query failed")
+
+
+def test_a_returned_submission_sent_again_is_not_reminded(users):
+    from safeserve.evaluations import annual
+
+    year = TODAY.year - 1
+    first = annual.submission_open(actor=users["township_officer"], year=year)
+    sent = annual.submission_submit(actor=users["township_leader"], submission=first)
+    annual.submission_return(actor=users["county_officer"], submission=sent, reason="请补充")
+    again = annual.submission_open(actor=users["township_officer"], year=year)
+    due = timezone.make_aware(dt.datetime.combine(again.due_on - dt.timedelta(days=3), dt.time(8)))
+    reminders_run(now=due)
+    keys = set(Notification.objects.filter(kind="submission_due").values_list("key", flat=True))
+    assert keys == {f"{again.pk}:{again.due_on}"}

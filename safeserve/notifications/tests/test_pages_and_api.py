@@ -84,6 +84,14 @@ def test_someone_elses_notification_is_not_found(users, on_site, login):
     assert theirs.read_at is None
 
 
+def test_odd_ids_to_mark_read_are_ignored_not_an_error(users, on_site, login):
+    raise_major(users, on_site)
+    client = login(users["county_officer"])
+    response = client.post("/notifications/read/", {"id": ["²", "x", "-1", "9" * 30]})
+    assert response.status_code == 302
+    assert Notification.objects.filter(read_at__isnull=True).count() == 7
+
+
 def test_mark_all_read_says_how_many(users, on_site, login):
     raise_major(users, on_site)
     client = login(users["county_officer"])
@@ -108,7 +116,7 @@ def test_the_preferences_page_saves_and_keeps_major_hazards_shown(users, login):
         p.kind: (p.in_app, p.email)
         for p in NotificationPreference.objects.filter(user=users["provider_admin"])
     }
-    assert saved["task_tomorrow"] == (False, True)
+    assert saved["task_tomorrow"] == (False, False)  # no email of what is not shown
     assert saved["hazard_due_soon"] == (True, False)
     # A disabled box sends nothing: the mandatory kind still shows in the app.
     assert saved.get("major_hazard_raised", (True, False))[0] is True
