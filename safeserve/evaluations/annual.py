@@ -285,10 +285,7 @@ def county_overview(*, viewer: Any, year: int) -> list[OverviewRow]:
     for purchaser in Organization.objects.filter(pk__in=ids).order_by("kind", "name"):
         submission = submissions.get(purchaser.pk)
         total, done = counts.get(purchaser.pk, [0, 0])
-        sent = submission is not None and submission.status in (
-            SubmissionStatus.SUBMITTED,
-            SubmissionStatus.RECEIVED,
-        )
+        sent = submission is not None and submission.sent
         late = submission.late if sent and submission else today > due
         rows.append(OverviewRow(purchaser, total, done, submission, due, late))
     return rows

@@ -417,9 +417,14 @@ class Referral(BaseModel):
         return f"{self.referred_on} → {self.referred_to}"
 
 
-class AnnualSubmissionQuerySet(models.QuerySet["AnnualSubmission"]):
-    def visible_to(self, user: Any) -> AnnualSubmissionQuerySet:
-        """The county office sees its county's; a purchaser its own (R16)."""
+class CountySubmissionQuerySet(models.QuerySet[Any]):
+    """Who sees a submission to the county office (common.CountySubmission): the county
+    office its county's, the township or department that sends it its own (R16). A concrete
+    queryset names the column of the sending unit."""
+
+    unit_field = "purchaser_id"
+
+    def visible_to(self, user: Any) -> Any:
         from safeserve.organizations.models import PURCHASER_KINDS, OrganizationKind
 
         if not getattr(user, "is_authenticated", False):
@@ -432,8 +437,12 @@ class AnnualSubmissionQuerySet(models.QuerySet["AnnualSubmission"]):
         if org.kind == OrganizationKind.COUNTY_OFFICE:
             return self.filter(county_id=org.county_id)
         if org.kind in PURCHASER_KINDS:
-            return self.filter(purchaser_id=org.pk)
+            return self.filter(**{self.unit_field: org.pk})
         return self.none()
+
+
+class AnnualSubmissionQuerySet(CountySubmissionQuerySet):
+    unit_field = "purchaser_id"
 
 
 class AnnualSubmission(CountySubmission):

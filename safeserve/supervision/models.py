@@ -4,36 +4,20 @@ office receives them, or returns them with reasons and the unit submits again.""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.models import CountySubmission, SubmissionStatus
+from safeserve.evaluations.models import CountySubmissionQuerySet
 from safeserve.organizations.models import Organization
 
 # The statistics go through the same states as every submission to the county office.
 StatisticsStatus = SubmissionStatus
 
 
-class StatisticsSubmissionQuerySet(models.QuerySet["StatisticsSubmission"]):
-    def visible_to(self, user: Any) -> StatisticsSubmissionQuerySet:
-        """The county office sees its county's; a township or department its own."""
-        from safeserve.organizations.models import PURCHASER_KINDS, OrganizationKind
-
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        org = getattr(user, "organization", None)
-        if org is None or not org.is_active:
-            return self.none()
-        if org.kind == OrganizationKind.COUNTY_OFFICE:
-            return self.filter(county_id=org.county_id)
-        if org.kind in PURCHASER_KINDS:
-            return self.filter(organization_id=org.pk)
-        return self.none()
+class StatisticsSubmissionQuerySet(CountySubmissionQuerySet):
+    unit_field = "organization_id"  # the township or department that sends the figures
 
 
 class StatisticsSubmission(CountySubmission):

@@ -273,7 +273,7 @@ class UnitRow:
 
     @property
     def sent(self) -> bool:
-        return self.submission is not None and self.submission.status in ("submitted", "received")
+        return self.submission is not None and self.submission.sent
 
     @property
     def late(self) -> bool:
