@@ -166,8 +166,9 @@ def seed_province_chain(counties: list[Region], sizes: Sizes | None = None) -> d
         AnnualSubmission,
     )
     # The chain went in by COPY, past the models' save: count it again.
-    tally.rebuild(ServiceTask.tally_model, ServiceTask.objects.all())
-    tally.rebuild(Hazard.tally_model, Hazard.objects.all())
+    for model in (ServiceTask, Hazard):
+        for counted in model.tallies:
+            tally.rebuild(counted, model.objects.all())
     return created
 
 

@@ -150,7 +150,7 @@ class TaskTally(Tally):
 
 
 class ServiceTask(Tallied, BaseModel):
-    tally_model = TaskTally
+    tallies = (TaskTally,)
 
     contract = models.ForeignKey(
         "contracts.Contract",

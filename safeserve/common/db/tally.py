@@ -1,14 +1,18 @@
 """Rollups ("tallies") of a big table: how many rows it holds for each combination of a few
-columns — the scope columns and the status — so that a list of more than
-``EXACT_COUNT_LIMIT`` rows, and a dashboard figure, read a sum over a few hundred tally rows
-instead of counting a province's million hazards (issue 15).
+columns — the scope columns and the status, or the month a row was found — so that a list of
+more than ``EXACT_COUNT_LIMIT`` rows, and a dashboard figure or chart, read a sum over a few
+hundred tally rows instead of counting a province's million hazards (issues 15 and 16).
 
-The tally is kept in the same transaction as the change that moves a row from one
+A tally is kept in the same transaction as the change that moves a row from one
 combination to another: ``Tallied.save`` and ``Tallied.delete`` do it for every service, so
 no verb can forget; a bulk write (``bulk_create``, ``QuerySet.update``, a COPY load) calls
 ``bump`` or ``rebuild`` itself. The test suite checks after every test that each tally
 equals the GROUP BY it stands for (``consistent``), and ``manage.py tallies`` checks or
 rebuilds them in production.
+
+A model may have several tallies (``Tallied.tallies``), and a tally's dimension may be
+computed from a column of the row (``Derived``: the local month of a timestamp), the same
+way in Python for one row and in SQL for a GROUP BY.
 
 A tally row is keyed by its values joined in one text column, because a unique constraint
 over nullable columns (a hazard routed to no department) treats NULLs as distinct on
@@ -17,11 +21,15 @@ SQLite; sums are what is read, so the key is only for the upsert.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.db import connections, models, router, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, DateField, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 Key = tuple[Any, ...]
 
@@ -34,11 +42,34 @@ def dimension(to: Any, *, null: bool = False) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class Derived:
+    """A dimension computed from one column of the counted row: ``value`` for a row in
+    Python, ``expression`` for the same in a GROUP BY."""
+
+    source: str  # the counted model's attribute it reads
+    value: Callable[[Any], Any]
+    expression: Callable[[], Any]
+
+
+def _local_month(value: dt.datetime | None) -> dt.date | None:
+    if value is None:
+        return None
+    return timezone.localtime(value).date().replace(day=1)
+
+
+def month_of(source: str) -> Derived:
+    """The first day of the (local) month of a timestamp column; None stays None."""
+    return Derived(source, _local_month, lambda: TruncMonth(source, output_field=DateField()))
+
+
 class Tally(models.Model):
     """The base of a tally table: its concrete class declares ``DIMENSIONS`` (attribute
-    names it shares with the counted model) and a field for each."""
+    names it shares with the counted model, or names of its ``DERIVED`` dimensions) and a
+    field for each."""
 
     DIMENSIONS: ClassVar[tuple[str, ...]] = ()
+    DERIVED: ClassVar[Mapping[str, Derived]] = {}
 
     key = models.CharField(max_length=200, unique=True, editable=False)
     n = models.BigIntegerField(default=0)
@@ -50,9 +81,30 @@ class Tally(models.Model):
     def total(cls, rows: QuerySet[Any]) -> int:
         return int(rows.aggregate(total=Sum("n"))["total"] or 0)
 
+    @classmethod
+    def sources(cls) -> tuple[str, ...]:
+        """The counted model's attributes the tally reads."""
+        return tuple(
+            cls.DERIVED[name].source if name in cls.DERIVED else name for name in cls.DIMENSIONS
+        )
+
+    @classmethod
+    def key_of(cls, values: Mapping[str, Any]) -> Key:
+        """The key of a row, from its ``sources`` values."""
+        return tuple(
+            cls.DERIVED[name].value(values[cls.DERIVED[name].source])
+            if name in cls.DERIVED
+            else values[name]
+            for name in cls.DIMENSIONS
+        )
+
 
 def _text(key: Key) -> str:
     return "|".join("" if value is None else str(value) for value in key)
+
+
+def _param(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def bump(tally: type[Tally], changes: Iterable[tuple[Key, int]], using: str = "default") -> None:
@@ -73,12 +125,14 @@ def bump(tally: type[Tally], changes: Iterable[tuple[Key, int]], using: str = "d
         f'ON CONFLICT ("key") DO UPDATE SET "n" = {table}."n" + excluded."n"'
     )
     with connections[using].cursor() as cursor:
-        cursor.executemany(sql, [[_text(key), *key, delta] for key, delta in merged.items()])
+        cursor.executemany(
+            sql, [[_text(key), *map(_param, key), delta] for key, delta in merged.items()]
+        )
 
 
 def _column(tally: type[Tally], attname: str) -> str:
     for field in tally._meta.concrete_fields:
-        if field.attname == attname:
+        if field.attname == attname or field.name == attname:
             return str(field.column)
     raise LookupError(f"{tally.__name__} has no column for {attname}")
 
@@ -87,20 +141,29 @@ def _attname(model: Any, name: str) -> str:
     return str(getattr(model._meta.get_field(name), "attname", name))
 
 
-def groups(dimensions: Sequence[str], rows: QuerySet[Any]) -> dict[Key, int]:
+def groups(
+    dimensions: Sequence[str], rows: QuerySet[Any], derived: Mapping[str, Derived] | None = None
+) -> dict[Key, int]:
     """What a tally over ``dimensions`` should hold for these rows: their GROUP BY."""
-    counted = rows.order_by().values_list(*dimensions).annotate(n=Count("pk"))
+    derived = derived or {}
+    computed = {name: derived[name].expression() for name in dimensions if name in derived}
+    counted = rows.order_by().annotate(**computed).values_list(*dimensions).annotate(n=Count("pk"))
     return {tuple(row[:-1]): row[-1] for row in counted}
 
 
 def rebuild(
-    tally: type[models.Model], rows: QuerySet[Any], dimensions: Sequence[str] | None = None
+    tally: type[models.Model],
+    rows: QuerySet[Any],
+    dimensions: Sequence[str] | None = None,
+    derived: Mapping[str, Derived] | None = None,
 ) -> int:
     """Replaces the tally with the GROUP BY of ``rows`` (the whole table: after a bulk load,
     a restore, or in the migration that adds it, which passes the historical models and
-    their ``dimensions``). Returns the number of tally rows."""
+    their ``dimensions`` and ``derived``). Returns the number of tally rows."""
     dimensions = tuple(dimensions or tally.DIMENSIONS)  # type: ignore[attr-defined]
-    found = groups(dimensions, rows)
+    if derived is None:
+        derived = getattr(tally, "DERIVED", {})
+    found = groups(dimensions, rows, derived)
     with transaction.atomic(using=router.db_for_write(tally)):
         tally._default_manager.all().delete()
         tally._default_manager.bulk_create(
@@ -115,7 +178,7 @@ def rebuild(
 
 def differences(tally: type[Tally], rows: QuerySet[Any]) -> dict[Key, tuple[int, int]]:
     """Each key whose tally differs from its GROUP BY: ``{key: (tallied, counted)}``."""
-    counted = groups(tally.DIMENSIONS, rows)
+    counted = groups(tally.DIMENSIONS, rows, tally.DERIVED)
     tallied: dict[Key, int] = {}
     for row in tally._default_manager.values_list(*tally.DIMENSIONS, "n"):
         tallied[tuple(row[:-1])] = tallied.get(tuple(row[:-1]), 0) + row[-1]
@@ -127,11 +190,16 @@ def differences(tally: type[Tally], rows: QuerySet[Any]) -> dict[Key, tuple[int,
     }
 
 
-class Tallied(models.Model):
-    """A model counted by a tally: saving or deleting a row moves its count in the same
-    transaction. ``tally_model`` names the tally class."""
+def _sources(model: Any) -> tuple[str, ...]:
+    """Every attribute of ``model`` one of its tallies reads."""
+    return tuple(dict.fromkeys(s for tally in model.tallies for s in tally.sources()))
 
-    tally_model: ClassVar[type[Tally]]
+
+class Tallied(models.Model):
+    """A model counted by tallies: saving or deleting a row moves its counts in the same
+    transaction. ``tallies`` names the tally classes."""
+
+    tallies: ClassVar[tuple[type[Tally], ...]]
 
     class Meta:
         abstract = True
@@ -139,84 +207,86 @@ class Tallied(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         update_fields = kwargs.get("update_fields")
-        dimensions = self.tally_model.DIMENSIONS
         if update_fields is not None and not {_attname(self, name) for name in update_fields} & set(
-            dimensions
+            _sources(self)
         ):
             super().save(*args, **kwargs)
             return
         with transaction.atomic(using=using):
-            before = None if self._state.adding else self._stored_key(using)
+            before = None if self._state.adding else self._stored_values(using)
             super().save(*args, **kwargs)
-            after = self._tally_key()
-            if before != after:
-                changes = [(after, 1)] if before is None else [(before, -1), (after, 1)]
-                bump(self.tally_model, changes, using=using)
+            after = self._values()
+            for tally in self.tallies:
+                new = tally.key_of(after)
+                old = None if before is None else tally.key_of(before)
+                if old != new:
+                    changes = [(new, 1)] if old is None else [(old, -1), (new, 1)]
+                    bump(tally, changes, using=using)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using):
-            before = self._stored_key(using)
+            before = self._stored_values(using)
             deleted = super().delete(*args, **kwargs)
             if before is not None:
-                bump(self.tally_model, [(before, -1)], using=using)
+                for tally in self.tallies:
+                    bump(tally, [(tally.key_of(before), -1)], using=using)
         return deleted
 
-    def _tally_key(self) -> Key:
-        return tuple(getattr(self, name) for name in self.tally_model.DIMENSIONS)
+    def _values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _sources(self)}
 
-    def _stored_key(self, using: str) -> Key | None:
-        """The key the database holds for this row, read under a row lock: a concurrent
-        change of the same row waits, so each move is counted from what it moved."""
+    def _stored_values(self, using: str) -> dict[str, Any] | None:
+        """What the database holds of this row for its tallies, read under a row lock: a
+        concurrent change of the same row waits, so each move is counted from what it
+        moved."""
         if self.pk is None:
             return None
-        found = (
+        return (
             type(self)
             ._base_manager.using(using)
             .select_for_update()
             .filter(pk=self.pk)
-            .values_list(*self.tally_model.DIMENSIONS)
+            .values(*_sources(self))
             .first()
         )
-        return tuple(found) if found is not None else None
 
 
 class TalliedQuerySet(models.QuerySet[Any]):
-    """The bulk writes of a tallied model keep its tally too, in the same transaction:
+    """The bulk writes of a tallied model keep its tallies too, in the same transaction:
     ``bulk_create`` counts what it made, ``delete`` what it removed, and an ``update`` of a
     dimension moves the rows it touched (reading their keys before and after: for tests
     and one-off repairs, not for lists of a million rows)."""
 
-    def _dimensions(self) -> tuple[str, ...]:
-        return self.model.tally_model.DIMENSIONS
+    def _groups(self, tally: type[Tally], rows: QuerySet[Any]) -> dict[Key, int]:
+        return groups(tally.DIMENSIONS, rows, tally.DERIVED)
 
     def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
         with transaction.atomic(using=self.db):
             made = super().bulk_create(objs, *args, **kwargs)
-            bump(
-                self.model.tally_model,
-                [(row._tally_key(), 1) for row in made],
-                using=self.db,
-            )
+            for tally in self.model.tallies:
+                bump(tally, [(tally.key_of(row._values()), 1) for row in made], using=self.db)
         return made
 
     def delete(self) -> tuple[int, dict[str, int]]:
         with transaction.atomic(using=self.db):
-            gone = groups(self._dimensions(), self)
+            gone = {tally: self._groups(tally, self) for tally in self.model.tallies}
             deleted = super().delete()
-            bump(self.model.tally_model, [(k, -n) for k, n in gone.items()], using=self.db)
+            for tally, counted in gone.items():
+                bump(tally, [(k, -n) for k, n in counted.items()], using=self.db)
         return deleted
 
     def update(self, **kwargs: Any) -> int:
         touched = {_attname(self.model, name) for name in kwargs}
-        if not touched & set(self._dimensions()):
+        if not touched & set(_sources(self.model)):
             return super().update(**kwargs)
         with transaction.atomic(using=self.db):
             pks = list(self.select_for_update().values_list("pk", flat=True))
             rows = self.model._base_manager.using(self.db).filter(pk__in=pks)
-            before = groups(self._dimensions(), rows)
+            before = {tally: self._groups(tally, rows) for tally in self.model.tallies}
             updated = super().update(**kwargs)
-            after = groups(self._dimensions(), rows)
-            moves = [(k, -n) for k, n in before.items()] + list(after.items())
-            bump(self.model.tally_model, moves, using=self.db)
+            for tally, counted in before.items():
+                after = self._groups(tally, rows)
+                moves = [(k, -n) for k, n in counted.items()] + list(after.items())
+                bump(tally, moves, using=self.db)
         return updated

@@ -6,6 +6,7 @@ checks them when it ends: conftest.py.)"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from safeserve.demo.tests.test_province import SMALL
 from safeserve.fieldwork.filters import TaskFilter
 from safeserve.fieldwork.models import ServiceTask, TaskStatus, TaskTally
 from safeserve.hazards.filters import HazardFilter
-from safeserve.hazards.models import Hazard, HazardStatus, HazardTally
+from safeserve.hazards.models import Hazard, HazardMonthTally, HazardStatus, HazardTally
 from safeserve.organizations.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,30 @@ def test_the_tally_moves_with_the_row_and_rolls_back_with_it(chain: Region) -> N
     assert (tallied(HazardStatus.RECTIFYING), tallied(HazardStatus.CLOSED)) == (rectifying, closed)
 
 
+def test_the_month_tally_counts_by_the_countys_month_and_moves_on_closing(chain: Region) -> None:
+    hazard = Hazard.objects.filter(county=chain).exclude(status=HazardStatus.CLOSED).first()
+    assert hazard is not None
+    june, july = dt.date(2026, 6, 1), dt.date(2026, 7, 1)
+
+    def found(month: dt.date) -> int:
+        return HazardMonthTally.total(HazardMonthTally.objects.filter(found_month=month))
+
+    def closed(month: dt.date) -> int:
+        return HazardMonthTally.total(HazardMonthTally.objects.filter(closed_month=month))
+
+    before = (found(june), closed(july))
+    # 31 May 16:30 UTC is already 1 June in the county (Asia/Shanghai)
+    may_in_utc = dt.datetime(2026, 5, 31, 16, 30, tzinfo=dt.UTC)
+    Hazard.objects.filter(pk=hazard.pk).update(found_at=may_in_utc)
+    assert found(june) == before[0] + 1
+    hazard.refresh_from_db()
+    hazard.status = HazardStatus.CLOSED
+    hazard.closed_at = may_in_utc + dt.timedelta(days=30)  # 1 July, 00:30 in the county
+    hazard.save(update_fields=["status", "closed_at", "updated_at"])
+    assert (found(june), closed(july)) == (before[0] + 1, before[1] + 1)
+    assert not differences(HazardMonthTally, Hazard.objects.all())
+
+
 def test_bulk_writes_keep_the_tally(chain: Region) -> None:
     tasks = ServiceTask.objects.filter(county=chain, status=TaskStatus.PLANNED)
     some = list(tasks.values_list("pk", flat=True)[:7])
@@ -139,7 +164,8 @@ def test_bulk_writes_keep_the_tally(chain: Region) -> None:
 
 def test_the_command_finds_and_repairs_a_wrong_tally(chain: Region, capsys: Any) -> None:
     call_command("tallies")
-    assert "OK      Hazard" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "OK      Hazard (HazardTally)" in out and "OK      Hazard (HazardMonthTally)" in out
     row = HazardTally.objects.filter(county=chain).order_by("pk").first()
     HazardTally.objects.filter(pk=row.pk).update(n=F("n") + 3)
     with pytest.raises(CommandError, match="--rebuild"):

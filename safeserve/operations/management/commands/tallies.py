@@ -24,13 +24,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         wrong = 0
-        for model in TALLIED:
-            name = model.__name__
+        for model, tally in [(counted, t) for counted in TALLIED for t in counted.tallies]:
+            name = f"{model.__name__} ({tally.__name__})"
             if options["rebuild"]:
-                groups = rebuild(model.tally_model, model._base_manager.all())
+                groups = rebuild(tally, model._base_manager.all())
                 self.stdout.write(f"REBUILT {name}: {groups} groups")
                 continue
-            found = differences(model.tally_model, model._base_manager.all())
+            found = differences(tally, model._base_manager.all())
             if not found:
                 self.stdout.write(f"OK      {name}")
                 continue
