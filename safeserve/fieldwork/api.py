@@ -605,7 +605,7 @@ class DocumentRequestViewSet(ExportMixin, ScopedViewSet):
         document_request = self.get_object()
         body = body_dict(request)
         confidential = str(body.get("confidential", "true")).lower() not in ("0", "false", "no")
-        files = [(f.name, f, confidential) for f in request.FILES.getlist("files")]
+        files = [(f.name or "", f, confidential) for f in request.FILES.getlist("files")]
         services.document_request_answer(
             actor=actor_of(request),
             request=document_request,

@@ -25,10 +25,12 @@ class EmailStatus(models.TextChoices):
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def visible_to(self, user: Any) -> NotificationQuerySet:
-        """One's own notifications only: each was checked against its recipient's scope."""
+        """One's own notifications only, and only those written for the role one holds: each
+        was checked against its recipient's scope when written, and a changed role changes
+        the scope (an administrator made an expert no longer sees the whole provider's)."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(recipient_id=user.pk)
+        return self.filter(recipient_id=user.pk, role=user.role)
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
@@ -41,6 +43,8 @@ class Notification(models.Model):
     county = models.ForeignKey(
         "organizations.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The recipient's role when it was written (see NotificationQuerySet.visible_to).
+    role = models.CharField(max_length=20, blank=True)
     kind = models.CharField(_("kind"), max_length=40)
     key = models.CharField(max_length=120)  # the occasion (registry.Occasion.key)
     params = models.JSONField(default=dict, blank=True)

@@ -129,6 +129,7 @@ def notify(kind_key: str, occasions: Iterable[Occasion]) -> Counter[int | None]:
         emailed = bool(user.email) and (preference is None or preference.email)
         rows[(pk, occasion.key)] = Notification(
             recipient_id=pk,
+            role=user.role,
             county_id=occasion.county_id,
             kind=kind.key,
             key=occasion.key[:120],
@@ -189,7 +190,9 @@ def reminders_run(*, hourly: bool = False, now: dt.datetime | None = None) -> di
 
 def notifications_prune(*, now: dt.datetime | None = None) -> int:
     """Deletes notifications older than ``NOTIFICATION_KEEP_DAYS`` (``run_daily``): what they
-    told of stays on the records themselves and in the audit trail."""
+    told of stays on the records themselves and in the audit trail. An occasion that still
+    stands after the keeping period (a hazard overdue for more than a year, a document never
+    signed) is reminded once more, on purpose: a year's silence is not what a duty wants."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.NOTIFICATION_KEEP_DAYS)
     deleted, _by_model = Notification.objects.filter(created_at__lt=cutoff).delete()
@@ -277,14 +280,19 @@ def emails_send(*, now: dt.datetime | None = None, limit: int = EMAIL_BATCH) -> 
     connection = get_connection(fail_silently=False)
     for notification in batch:
         user = people.get(notification.recipient_id)
+        unreachable = (
+            user is None
+            or not user.email
+            or not user.is_active
+            or user.role != notification.role  # written for a scope no longer theirs
+        )
         try:
-            if user is None or not user.email or not user.is_active:
-                raise ValueError("no address")
+            if unreachable or user is None:
+                raise ValueError("no address, or no longer in this role")
             _message(notification, user, connection).send()
         except Exception as exc:  # SMTP, DNS, refused address: all retried the same way
             failed += 1
             attempts = notification.email_attempts + 1
-            unreachable = user is None or not user.email or not user.is_active
             gave_up = attempts >= EMAIL_ATTEMPTS or unreachable
             Notification.objects.filter(pk=notification.pk).update(
                 email_attempts=attempts,

@@ -109,7 +109,13 @@ def table_response(
     kind: str,
     submission: StatisticsSubmission | None,
 ) -> HttpResponseBase:
-    name = f"{unit}-{period_label(table.year, table.quarter)}-隐患排查治理统计"
+    name = "-".join(
+        [
+            unit,
+            period_label(table.year, table.quarter),
+            _("Hazard investigation and governance statistics"),
+        ]
+    )
     audit_record(
         action="statistics.downloaded",
         actor=actor,

@@ -217,6 +217,25 @@ def test_nobody_is_told_of_what_they_may_not_see(users, on_site):
     assert not Notification.objects.filter(key="probe").exists()
 
 
+def test_a_changed_role_no_longer_shows_or_mails_what_the_old_role_was_told(users, task):
+    """Told as the provider's administrator (the whole provider's tasks), then made one of
+    its experts: what the administrator was told is no longer theirs to read, nor mailed."""
+    admin = users["provider_admin"]
+    _with_email(admin, "admin@example.gov.cn")
+    reminders_run()
+    assert Notification.objects.visible_to(admin).filter(kind="task_tomorrow").count() == 1
+    admin.role = "expert"
+    admin.save(update_fields=["role"])
+    assert not Notification.objects.visible_to(admin).exists()
+    assert Notification.objects.filter(recipient=admin).count() == 1  # kept, not shown
+    assert emails_send() == (0, 1)
+    mailed = Notification.objects.get(recipient=admin)
+    assert mailed.email_status == EmailStatus.FAILED and not mail.outbox
+    admin.role = "admin"  # given back: in scope again
+    admin.save(update_fields=["role"])
+    assert Notification.objects.visible_to(admin).count() == 1
+
+
 def test_an_inactive_person_is_not_told(users, task):
     users["expert2"].is_active = False
     users["expert2"].save(update_fields=["is_active"])

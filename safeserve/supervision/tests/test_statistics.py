@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -345,6 +346,10 @@ def test_the_page_shows_the_table_and_exports_it(users, on_site, login):
     assert sheet.status_code == 200
     pdf = client.get(f"/statistics/table.pdf?year={YEAR}&quarter={QUARTER}")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert quote("隐患排查治理情况统计") in pdf["Content-Disposition"]
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/statistics/table.pdf?year={YEAR}&quarter={QUARTER}")
+    assert quote("Hazard investigation and governance statistics") in english["Content-Disposition"]
 
 
 def test_a_bad_period_on_the_page_is_named_and_loses_nothing(users, login):
