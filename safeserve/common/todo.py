@@ -9,7 +9,8 @@ words the person reads, and the candidates to try — the objects the person can
 states those verbs start from (applied here, from the table), narrowed in SQL to those that
 plausibly wait on this person and ordered most urgent first. Only the first ``PER_ROW``
 candidates of a row are tried, so a home page costs the same number of queries whatever the
-county's size; a row with more links to its list, filtered the same way.
+county's size (one per row, and a second for a row with candidates); a row with more links
+to its list, filtered the same way.
 """
 
 from __future__ import annotations
@@ -203,12 +204,17 @@ def todo_for(user: Any) -> Todo:
     if not user.is_authenticated:
         return Todo(items, more)
     for row in _ROWS.values():
-        candidates = list(row.candidates(user).filter(status__in=row.states)[: PER_ROW + 1])
-        if len(candidates) > PER_ROW:
-            candidates = candidates[:PER_ROW]
-            more.append((row, row.list_url(user)))
-        if not candidates:
+        rows = row.candidates(user).filter(status__in=row.states)
+        # Most rows wait on someone else: first their ids alone, a query the database plans
+        # in a fraction of the time of one with every related table the items show.
+        pks = list(rows.values_list("pk", flat=True)[: PER_ROW + 1])
+        if not pks:
             continue
+        if len(pks) > PER_ROW:
+            pks = pks[:PER_ROW]
+            more.append((row, row.list_url(user)))
+        found = {obj.pk: obj for obj in rows.filter(pk__in=pks)}
+        candidates = [found[pk] for pk in pks if pk in found]
         row.prepare(candidates, user)
         for obj in candidates:
             if not row.offers(user, obj):

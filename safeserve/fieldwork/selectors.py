@@ -111,26 +111,51 @@ def document_request_list(*, viewer: User) -> QuerySet[DocumentRequest]:
     )
 
 
+def _my_open_tasks(viewer: User, today: dt.date) -> QuerySet[ServiceTask]:
+    """An expert's own tasks on site, or planned up to the end of this week."""
+    week_end = today + dt.timedelta(days=6 - today.weekday())
+    return (
+        ServiceTask.objects.visible_to(viewer)
+        .filter(
+            assignments__expert__user_id=viewer.pk,
+            status__in=[TaskStatus.PLANNED, TaskStatus.ON_SITE],
+        )
+        .filter(Q(status=TaskStatus.ON_SITE) | Q(planned_date__lte=week_end))
+    )
+
+
+def _week_bucket(task: ServiceTask, today: dt.date) -> str:
+    if task.status == TaskStatus.ON_SITE:
+        return "on_site"
+    if task.planned_date < today:
+        return "late"
+    return "today" if task.planned_date == today else "week"
+
+
+WEEK_BUCKETS = ("on_site", "late", "today", "week")
+
+
 def my_week(viewer: User, today: dt.date) -> dict[str, list[ServiceTask]]:
     """An expert's open tasks: overdue (planned before today, not yet on site), today, and the
     rest of the week; on-site tasks first."""
-    week_end = today + dt.timedelta(days=6 - today.weekday())
-    tasks = list(
-        with_details(
-            ServiceTask.objects.visible_to(viewer).filter(
-                assignments__expert__user_id=viewer.pk,
-                status__in=[TaskStatus.PLANNED, TaskStatus.ON_SITE],
-            )
-        )
-        .filter(Q(status=TaskStatus.ON_SITE) | Q(planned_date__lte=week_end))
-        .order_by("planned_date", "pk")
+    tasks = with_details(_my_open_tasks(viewer, today)).order_by("planned_date", "pk")
+    week: dict[str, list[ServiceTask]] = {bucket: [] for bucket in WEEK_BUCKETS}
+    for task in tasks:
+        week[_week_bucket(task, today)].append(task)
+    return week
+
+
+def my_week_counts(viewer: User, today: dt.date) -> dict[str, int]:
+    """How many tasks ``my_week`` holds in each part, in one query (the home page's figures)."""
+    on_site = Q(status=TaskStatus.ON_SITE)
+    planned = Q(status=TaskStatus.PLANNED)
+    counted = _my_open_tasks(viewer, today).aggregate(
+        on_site=Count("pk", filter=on_site, distinct=True),
+        late=Count("pk", filter=planned & Q(planned_date__lt=today), distinct=True),
+        today=Count("pk", filter=planned & Q(planned_date=today), distinct=True),
+        week=Count("pk", filter=planned & Q(planned_date__gt=today), distinct=True),
     )
-    return {
-        "on_site": [t for t in tasks if t.status == TaskStatus.ON_SITE],
-        "late": [t for t in tasks if t.status == TaskStatus.PLANNED and t.planned_date < today],
-        "today": [t for t in tasks if t.status == TaskStatus.PLANNED and t.planned_date == today],
-        "week": [t for t in tasks if t.status == TaskStatus.PLANNED and t.planned_date > today],
-    }
+    return {bucket: int(counted[bucket] or 0) for bucket in WEEK_BUCKETS}
 
 
 def checklist_progress(task: ServiceTask) -> list[tuple[Inspection, int, int]]:

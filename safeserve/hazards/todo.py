@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.common.todo import TodoRow, register_todo_rows
 from safeserve.contracts.models import Contract, Engagement
 from safeserve.hazards.models import ExtensionRequest, Hazard, MajorHazardReport
+from safeserve.hazards.permissions import share_contract_experts
 from safeserve.hazards.workflows import EXTENSION, HAZARD, REPORT
 from safeserve.organizations.models import Role
 
@@ -151,6 +152,7 @@ register_todo_rows(
             url=_hazard_url,
             since=lambda hazard: hazard.submitted_at,
             list_url=_hazards_list("?status=submitted"),
+            prepare=share_contract_experts,
         ),
         TodoRow(
             key="extension.decide",

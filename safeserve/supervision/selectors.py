@@ -188,30 +188,30 @@ def _employer_change_figures(user: User) -> list[Figure]:
 
 def _fieldwork_figures(user: User) -> list[Figure]:
     """Tasks and hazards within the user's scope (R11: overdue hazards are flagged)."""
-    from safeserve.fieldwork.selectors import my_week
+    from safeserve.fieldwork.selectors import my_week_counts
     from safeserve.hazards.selectors import hazard_figures
 
     figures: list[Figure] = []
     if user.role == Role.EXPERT:
         today = timezone.localdate()
-        week = my_week(user, today)
+        week = my_week_counts(user, today)
         week_end = today + timedelta(days=6 - today.weekday())
         tasks = reverse("fieldwork:list") + "?mine=1"
         figures += [
             Figure(
                 _("My tasks on site now"),
-                len(week["on_site"]),
+                week["on_site"],
                 f"{tasks}&status=on_site",
                 "success",
             ),
             Figure(
                 _("My tasks today"),
-                len(week["today"]) + len(week["late"]),
+                week["today"] + week["late"],
                 f"{tasks}&status=planned&date_to={today.isoformat()}",
             ),
             Figure(
                 _("My tasks later this week"),
-                len(week["week"]),
+                week["week"],
                 f"{tasks}&status=planned&date_from={(today + timedelta(days=1)).isoformat()}"
                 f"&date_to={week_end.isoformat()}",
                 "secondary",

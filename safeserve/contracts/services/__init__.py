@@ -17,6 +17,7 @@ from safeserve.contracts.services.coverage import (
     coverage_remove,
 )
 from safeserve.contracts.services.engagements import (
+    contracts_allowing,
     engagement_candidates,
     engagement_create,
     engagement_end,
@@ -59,6 +60,7 @@ __all__ = [
     "contract_snapshot",
     "contract_start",
     "contract_terminate",
+    "contracts_allowing",
     "coverage_add",
     "coverage_add_listed",
     "coverage_add_matching",

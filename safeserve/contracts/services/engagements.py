@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,26 +39,54 @@ def engagement_candidates(contract: Contract) -> Any:
     )
 
 
+def _engaged_on(on_date: dt.date, prefix: str = "") -> Q:
+    """An engagement running on the date (``prefix``: the path to it, e.g. ``engagements__``)."""
+    return Q(
+        **{
+            f"{prefix}ended_at__isnull": True,
+            f"{prefix}starts_on__lte": on_date,
+            f"{prefix}ends_on__gte": on_date,
+        }
+    )
+
+
 def experts_allowed(contract: Contract, on_date: dt.date | None = None) -> Any:
     """R7: the experts who may work on the contract's tasks — the provider's own employees
     and the experts it engaged for this contract, on the date, each serving in the county's
     pool (admitted, not suspended). Nobody else, and no other provider."""
     on_date = on_date or timezone.localdate()
-    from django.db.models import Q as Q_
-
     return (
         serving_experts(contract.county_id)
         .filter(
-            Q_(employer_id=contract.provider_id)
-            | Q_(
-                engagements__contract=contract,
-                engagements__ended_at__isnull=True,
-                engagements__starts_on__lte=on_date,
-                engagements__ends_on__gte=on_date,
-            )
+            Q(employer_id=contract.provider_id)
+            | (Q(engagements__contract=contract) & _engaged_on(on_date, "engagements__"))
         )
         .distinct()
     )
+
+
+def contracts_allowing(
+    expert: Expert, contracts: Iterable[Contract], on_date: dt.date | None = None
+) -> set[int]:
+    """``experts_allowed`` asked once for many contracts (a 待办 of several hazards): the ids
+    of those on which the expert may work on the date, in a query per county and one more."""
+    on_date = on_date or timezone.localdate()
+    contracts = list(contracts)
+    serving = {
+        county_id
+        for county_id in {c.county_id for c in contracts}
+        if serving_experts(county_id).filter(pk=expert.pk).exists()
+    }
+    engaged = set(
+        Engagement.objects.filter(
+            _engaged_on(on_date), expert=expert, contract_id__in=[c.pk for c in contracts]
+        ).values_list("contract_id", flat=True)
+    )
+    return {
+        c.pk
+        for c in contracts
+        if c.county_id in serving and (c.provider_id == expert.employer_id or c.pk in engaged)
+    }
 
 
 @transaction.atomic

@@ -48,6 +48,25 @@ def test_own_employees_are_allowed_and_outsiders_only_when_engaged(demo, signed)
     )
 
 
+def test_many_contracts_asked_at_once_answer_as_each_asked_alone(demo, signed):  # noqa: F811
+    """contracts_allowing (the 待办's one question for many hazards) agrees with
+    experts_allowed for the provider's own expert, an outsider before and after being
+    engaged, and on a day past the engagement."""
+    outsider = _outsider()
+    own = Expert.objects.filter(employer=signed.provider, is_active=True).first()
+
+    def agree(expert: Expert, on: dt.date) -> bool:
+        alone = services.experts_allowed(signed, on).filter(pk=expert.pk).exists()
+        together = services.contracts_allowing(expert, [signed], on) == {signed.pk}
+        assert alone == together, (expert, on)
+        return alone
+
+    assert agree(own, TODAY) and not agree(outsider, TODAY)
+    _engage(demo, signed, outsider)
+    assert agree(outsider, TODAY)
+    assert not agree(outsider, TODAY + dt.timedelta(days=91))
+
+
 def test_another_provider_cannot_engage_or_act_under_the_contract(demo, signed):  # noqa: F811
     with pytest.raises(PermissionDenied):
         _engage(demo, signed, _outsider(), actor=demo["other_provider_admin"])

@@ -16,6 +16,7 @@ from django.urls import reverse
 from safeserve.common.tests.clock import SHANGHAI
 from safeserve.fieldwork import services as fieldwork
 from safeserve.fieldwork.models import ServiceTask, TaskStatus
+from safeserve.fieldwork.selectors import my_week_counts
 from safeserve.fieldwork.tests.conftest import (
     TODAY,
     assign,
@@ -68,8 +69,11 @@ def test_it_lists_an_experts_day_and_week(
     def listed(on: dt.date) -> dict[str, list[int]]:
         with time_machine.travel(dt.datetime.combine(on, dt.time(9), tzinfo=SHANGHAI)):
             response = login(users["expert"]).get(reverse("fieldwork:list"))
+            counted = my_week_counts(users["expert"], on)  # the home page's figures
         assert response.status_code == 200
-        return {key: [t.pk for t in value] for key, value in response.context["week"].items()}
+        week = {key: [t.pk for t in value] for key, value in response.context["week"].items()}
+        assert counted == {key: len(value) for key, value in week.items()}
+        return week
 
     wednesday = listed(monday + dt.timedelta(days=2))
     assert wednesday["week"] == [tasks[3].pk, tasks[6].pk] and wednesday["today"] == []
