@@ -70,8 +70,15 @@ def contract_list(*, viewer: User) -> QuerySet[Contract]:
 
 def payable_balance(contract: Contract) -> tuple[Decimal, Decimal, Decimal]:
     """(paid, deducted, still payable) — payable = amount (after amendments) − deductions − paid."""
-    paid = contract.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    deducted = deduction_totals(contract)[0]
+    read = getattr(contract, "_prefetched_objects_cache", {})  # the contract page's lists
+    if "payments" in read:
+        paid = sum((p.amount for p in read["payments"]), Decimal(0))
+    else:
+        paid = contract.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    if "deductions" in read:
+        deducted = deduction_totals_of(list(read["deductions"]))[0]
+    else:
+        deducted = deduction_totals(contract)[0]
     return paid, deducted, contract.current_amount - deducted - paid
 
 

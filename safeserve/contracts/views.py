@@ -27,7 +27,7 @@ from safeserve.common.validation import id_or_none, year_or_none
 from safeserve.contracts import exports, selectors, services
 from safeserve.contracts.filters import ContractFilter
 from safeserve.contracts.forms import AmendmentForm, TermsForm
-from safeserve.contracts.models import Amendment, Contract, ContractStatus
+from safeserve.contracts.models import Amendment, Contract, ContractStatus, Payment
 from safeserve.contracts.panels import contract_panels
 from safeserve.contracts.workflows import AMENDMENT, CONTRACT
 from safeserve.enterprises.models import Enterprise
@@ -96,8 +96,10 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     amendments = Prefetch(
         "amendments", queryset=Amendment.objects.select_related("created_by", "decided_by")
     )
-    prefetch_related_objects([contract], amendments)
-    payments = list(contract.payments.select_related("installment"))
+    payments_read = Prefetch("payments", queryset=Payment.objects.select_related("installment"))
+    # prefetched, so the verbs' guards read the balance from them (selectors.payable_balance)
+    prefetch_related_objects([contract], amendments, payments_read, "deductions")
+    payments = list(contract.payments.all())
     deductions = list(contract.deductions.all())
     paid = sum((p.amount for p in payments), Decimal(0))
     deducted, recoverable = selectors.deduction_totals_of(deductions)

@@ -5,9 +5,11 @@ requests. Views parse, fetch through scope, call one service, and render or redi
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
@@ -40,7 +42,6 @@ from safeserve.fieldwork.models import (
     InspectionPhoto,
     ServiceTask,
     TaskKind,
-    TaskRating,
     TaskRecord,
     TaskStatus,
     TaskTally,
@@ -160,19 +161,33 @@ def _task(request: AuthedRequest, pk: int) -> ServiceTask:
     return get_visible(selectors.with_details(ServiceTask.objects.all()), request.user, pk=pk)
 
 
+def _one(task: ServiceTask, name: str) -> Any:
+    """The task's record or rating (one to one), or None: read by a join on the page."""
+    try:
+        return getattr(task, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 @login_required
 def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = get_visible(
+        selectors.with_details(ServiceTask.objects.select_related("record", "rating")),
+        request.user,
+        pk=pk,
+    )
     user = request.user
     contract = task.contract
     verbs = TASK.verbs_for(user, task)
-    current, older = services.suggested_templates(task) if task.uses_checklists else ([], [])
+    templates = services.available_templates(task.county_id) if task.uses_checklists else []
+    current, older = (
+        services.suggested_templates(task, templates) if task.uses_checklists else ([], [])
+    )
     show_older = request.GET.get("older") == "1"
     chosen = {i.template_id for i in task.inspections.all()}
     working_papers = perms.sees_working_papers(user)
     inspections = services.checklist_progress(task) if working_papers else []
-    record = TaskRecord.objects.filter(task=task).first()
-    rating = TaskRating.objects.filter(task=task).first()
+    record, rating = _one(task, "record"), _one(task, "rating")
     return render(
         request,
         "fieldwork/task_detail.html",
@@ -187,7 +202,7 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "suggested": [t for t in current if t.pk not in chosen],
             "others": [
                 t
-                for t in services.available_templates(task.county_id)
+                for t in templates
                 if t.pk not in chosen
                 and t not in current
                 and t not in older

@@ -62,14 +62,15 @@ def available_templates(county_id: int) -> list[ChecklistTemplate]:
 
 
 def suggested_templates(
-    task: ServiceTask,
+    task: ServiceTask, templates: list[ChecklistTemplate] | None = None
 ) -> tuple[list[ChecklistTemplate], list[ChecklistTemplate]]:
     """The checklists matching the task's enterprise — its industry code, special flags and
     the ordinary list for everyone — in force, then superseded ones (for areas the current
     criteria's transcription does not cover yet). When no industry criteria match the code
     (an unusual code, a sector set by hand), the criteria of the enterprise's high-risk
-    sector are suggested instead. One query."""
-    templates = available_templates(task.county_id)
+    sector are suggested instead. One query, none when given ``available_templates``."""
+    if templates is None:
+        templates = available_templates(task.county_id)
     enterprise = task.enterprise
 
     def suggest(pool: list[ChecklistTemplate]) -> list[ChecklistTemplate]:
