@@ -362,6 +362,9 @@ SILENCED_SYSTEM_CHECKS = [
     # Lockout is by account on purpose: a township office shares one public address, so
     # locking by address would lock out the whole office.
     "axes.W006",
+    # The open-hazard indexes carry found_at as a covering column on PostgreSQL (the
+    # dashboards' overdue-by-month reads the index alone); SQLite keeps the index without it.
+    "models.W040",
 ]
 if not env_bool("SECURE_HSTS_PRELOAD", False):
     SILENCED_SYSTEM_CHECKS.append("security.W021")
