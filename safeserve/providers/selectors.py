@@ -16,7 +16,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from safeserve.common.lib.dates import years_from
-from safeserve.common.models import policy_for
+from safeserve.common.models import CountyPolicy, policy_for
 from safeserve.providers.models import (
     Debarment,
     EmployerChange,
@@ -50,9 +50,12 @@ def _county_id(user: User) -> int | None:
     return org.county_id if org is not None else None
 
 
-def lookback_start(county_id: int | None, today: dt.date | None = None) -> dt.date:
+def lookback_start(
+    county_id: int | None, today: dt.date | None = None, policy: CountyPolicy | None = None
+) -> dt.date:
+    """Where the county's look-back for violations begins (``policy``: already read)."""
     today = today or timezone.localdate()
-    years = policy_for(county_id).violation_lookback_years
+    years = (policy or policy_for(county_id)).violation_lookback_years
     return years_from(today, -years)
 
 

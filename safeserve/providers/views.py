@@ -167,7 +167,7 @@ def provider_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "violations": ViolationRecord.objects.filter(
                 provider=provider, county_id=county_id
             ).select_related("recorded_by"),
-            "lookback_start": selectors.lookback_start(county_id, today),
+            "lookback_start": selectors.lookback_start(county_id, today, policy),
             "debarments": _with_in_force(
                 Debarment.objects.filter(provider=provider, county_id=county_id), today
             ),
