@@ -36,12 +36,20 @@ class ExportMixin:
         masked); past 10,000 rows 202 with the id of a background export to follow at
         ``/api/v1/exports/<id>/``."""
         viewset: Any = self
+        scoped = viewset.get_queryset()
+        filterset_class = getattr(viewset, "filterset_class", None)
+        described = (
+            filterset_class(request.query_params, queryset=scoped, request=request).in_words()
+            if filterset_class is not None and hasattr(filterset_class, "in_words")
+            else ""
+        )
         return export_response(
             actor=actor_of(request),
             export=self.list_export,
-            queryset=viewset.filter_queryset(viewset.get_queryset()),
+            queryset=viewset.filter_queryset(scoped),
             filters=request.query_params.urlencode(),
             channel="api",
+            described=described,
         )
 
 
@@ -58,6 +66,7 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
             "title",
             "channel",
             "filters",
+            "described",
             "status",
             "total_rows",
             "processed_rows",

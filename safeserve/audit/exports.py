@@ -115,15 +115,27 @@ def export_list(
 
 
 def export_response(
-    *, actor: Any, export: ListExport, queryset: QuerySet[Any], filters: str, channel: str
+    *,
+    actor: Any,
+    export: ListExport,
+    queryset: QuerySet[Any],
+    filters: str,
+    channel: str,
+    described: str = "",
 ) -> HttpResponseBase:
     """The spreadsheet, or — past ``STREAM_LIMIT`` rows — a background export: the web goes
-    to its page, the API gets 202 with its id and where to ask."""
+    to its page, the API gets 202 with its id and where to ask. ``filters`` is the query as
+    sent (for the audit trail), ``described`` the same in words (for the export's page)."""
     with replica_reads():
         rows = queryset.order_by().values("pk")[: STREAM_LIMIT + 1].count()
     if rows > STREAM_LIMIT:
         job = export_job_create(
-            actor=actor, export=export, queryset=queryset, filters=filters, channel=channel
+            actor=actor,
+            export=export,
+            queryset=queryset,
+            filters=filters,
+            channel=channel,
+            described=described,
         )
         url = reverse("exports:detail", args=[job.pk])
         if channel == "api":
@@ -149,7 +161,13 @@ def _sealed(query: bytes) -> str:
 
 
 def export_job_create(
-    *, actor: Any, export: ListExport, queryset: QuerySet[Any], filters: str, channel: str
+    *,
+    actor: Any,
+    export: ListExport,
+    queryset: QuerySet[Any],
+    filters: str,
+    channel: str,
+    described: str = "",
 ) -> ExportJob:
     """Queues the export of ``queryset`` (already scoped and filtered) for the task."""
     from safeserve.audit.tasks import run_export
@@ -163,6 +181,7 @@ def export_job_create(
         title=str(export.title)[:120],
         channel=channel,
         filters=filters[:500],
+        described=described[:500],
         language=translation.get_language() or settings.LANGUAGE_CODE,
         query=query,
         mac=_sealed(query),
@@ -273,6 +292,7 @@ def export_page(request: Any, *, export: ListExport, filters: Any) -> HttpRespon
         queryset=filters.qs,
         filters=request.GET.urlencode(),
         channel="web",
+        described=filters.in_words(),
     )
     if isinstance(response, HttpResponseRedirect):  # to the background export's page
         messages.info(request, BACKGROUND % {"n": STREAM_LIMIT})

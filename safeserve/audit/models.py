@@ -196,6 +196,7 @@ class ExportJob(Progress, models.Model):
     title = models.CharField(_("title"), max_length=120)
     channel = models.CharField(_("channel"), max_length=10)
     filters = models.CharField(_("filters"), max_length=500, blank=True)
+    described = models.CharField(_("filters in words"), max_length=500, blank=True)
     language = models.CharField(max_length=10, editable=False)  # the headers' language
     # The list's query, pickled with a MAC (audit/exports.py): the requester's data scope and
     # filters as they were when asked.

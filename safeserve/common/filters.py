@@ -10,6 +10,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -104,6 +105,34 @@ class ListFilterSet(django_filters.FilterSet):
     @property
     def user(self) -> Any:
         return getattr(self.request, "user", None)
+
+    def in_words(self) -> str:
+        """The filters in use as the filter bar names them, e.g. 状态：整改中；级别：重大隐患
+        (an export's page says what it selected); empty when none or when one is bad."""
+        if not self.is_valid():
+            return ""
+        parts = []
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, "", [], ()):
+                continue
+            field = self.form.fields[name]
+            parts.append(f"{field.label}：{_in_words(field, value)}")
+        return "；".join(parts)
+
+
+def _in_words(field: forms.Field, value: Any) -> str:
+    if isinstance(value, list | tuple | QuerySet):
+        return "、".join(_in_words(field, item) for item in value)
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    choices = getattr(field, "choices", None)
+    if choices is not None and not isinstance(value, models.Model):
+        labels = {str(key): label for key, label in choices if not isinstance(label, list | tuple)}
+        if str(value) in labels:
+            return str(labels[str(value)])
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
 
 
 def filtered(

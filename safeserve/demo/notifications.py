@@ -6,8 +6,10 @@ with an address sent — one refused by the mail server — and a finished backg
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from django.db.models import F
+from django.http import QueryDict
 from django.test import override_settings
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ from safeserve.audit.models import ExportJob
 from safeserve.demo.clock import on
 from safeserve.hazards import exports as hazard_exports
 from safeserve.hazards import selectors as hazard_selectors
+from safeserve.hazards.filters import HazardFilter
 from safeserve.notifications.models import EmailStatus, Notification
 from safeserve.notifications.services import emails_send, reminders_run
 
@@ -71,17 +74,24 @@ def seed_notifications() -> dict[str, int]:
 
 
 def _finished_export(today: dt.date) -> int:
-    """The county officer's export of every hazard, written by the worker yesterday."""
+    """The county officer's export of the open hazards, written by the worker yesterday."""
     officer = User.objects.filter(username="county_officer").first()
     if officer is None or ExportJob.objects.filter(created_by=officer).exists():
         return 0
+    query = QueryDict("open=1")
+    filters = HazardFilter(
+        query,
+        queryset=hazard_selectors.hazard_list(viewer=officer),
+        request=SimpleNamespace(user=officer),  # type: ignore[arg-type]
+    )
     with on(today, 1, 16, 20):
         job = export_job_create(
             actor=officer,
             export=hazard_exports.HAZARDS,
-            queryset=hazard_selectors.hazard_list(viewer=officer),
-            filters="",
+            queryset=filters.qs,
+            filters=query.urlencode(),
             channel="web",
+            described=filters.in_words(),
         )
         export_job_run(job.pk)
     return 1

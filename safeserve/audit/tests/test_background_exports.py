@@ -61,6 +61,8 @@ def test_a_large_web_export_goes_to_its_page_and_its_file_is_the_same_spreadshee
     )
     page = client.get(response.url).content.decode()
     assert "超过 3 条记录：导出转入后台生成。" in page  # the message of the redirect
+    assert job.described == "重点：否" and "重点：否" in page  # in words, not is_key=0
+    assert "is_key=0" not in page
     assert "下载" in page and f"/exports/{job.pk}/download/" in page
     download = client.get(f"/exports/{job.pk}/download/")
     assert download.status_code == 200
@@ -83,6 +85,7 @@ def test_the_api_answers_202_and_the_export_is_followed_there(
     body = response.json()
     job = client.get(body["status_url"]).json()
     assert (job["id"], job["status"], job["percent"]) == (body["id"], "succeeded", 100)
+    assert job["described"] == ""  # no filter
     assert job["total_rows"] == visible
     download = client.get(job["download_url"])
     assert download.status_code == 200
