@@ -58,8 +58,12 @@ def own_enterprise(viewer: User) -> Enterprise | None:
     return Enterprise.objects.filter(organization=org).first()
 
 
-def with_details(queryset: QuerySet[ServiceTask]) -> QuerySet[ServiceTask]:
-    return queryset.select_related(
+def with_details(
+    queryset: QuerySet[ServiceTask], *, inspections: bool = True
+) -> QuerySet[ServiceTask]:
+    """The task with what its page, list and API show (``inspections``: its checklists, which
+    the list page does not show)."""
+    tasks = queryset.select_related(
         "enterprise", "contract__provider", "contract__purchaser", "contract__project__item"
     ).prefetch_related(
         Prefetch(
@@ -70,13 +74,13 @@ def with_details(queryset: QuerySet[ServiceTask]) -> QuerySet[ServiceTask]:
             .defer("expert__id_number", "expert__phone")
             .order_by("role", "pk"),
         ),
-        "inspections__template",
     )
+    return tasks.prefetch_related("inspections__template") if inspections else tasks
 
 
-def task_list(*, viewer: User) -> QuerySet[ServiceTask]:
+def task_list(*, viewer: User, inspections: bool = True) -> QuerySet[ServiceTask]:
     """The tasks the viewer sees, by planned date, each with its hazard count; TaskFilter
-    narrows them."""
+    narrows them (``inspections``: read their checklists too, for the API)."""
     tasks = ServiceTask.objects.visible_to(viewer)
     # The hazards app comes after this one: reach its model through the relation.
     hazard_model = ServiceTask._meta.get_field("hazards").related_model
@@ -91,7 +95,30 @@ def task_list(*, viewer: User) -> QuerySet[ServiceTask]:
         Subquery(hazards.order_by().values("task_id").annotate(n=Count("pk")).values("n")[:1]),
         0,
     )
-    return with_details(tasks.annotate(hazard_count=count)).order_by("planned_date", "pk")
+    counted = tasks.annotate(hazard_count=count)
+    return with_details(counted, inspections=inspections).order_by("planned_date", "pk")
+
+
+# What a row of the task list page shows (fieldwork/task_list.html), and no more.
+TASK_ROW_FIELDS = (
+    "title",
+    "kind",
+    "status",
+    "planned_date",
+    "enterprise",
+    "enterprise__name",
+    "contract",
+    "contract__number",
+)
+
+
+def task_rows(tasks: QuerySet[ServiceTask]) -> QuerySet[ServiceTask]:
+    """The list page's rows: of the task, its enterprise and its contract only what the row
+    shows, so a page of 50 builds 50 tasks with their enterprise and contract number instead
+    of every column of six related records (issue 15)."""
+    return (
+        tasks.select_related(None).select_related("enterprise", "contract").only(*TASK_ROW_FIELDS)
+    )
 
 
 def fee_complaint_list(*, viewer: User) -> QuerySet[FeeComplaint]:

@@ -56,7 +56,9 @@ def _fail(request: AuthedRequest, exc: ApplicationError) -> None:
 
 @login_required
 def task_list(request: AuthedRequest) -> HttpResponse:
-    filters = filtered(request, TaskFilter, selectors.task_list(viewer=request.user))
+    filters = filtered(
+        request, TaskFilter, selectors.task_list(viewer=request.user, inspections=False)
+    )
     expert = perms.expert_of(request.user)
     return render(
         request,
@@ -64,7 +66,7 @@ def task_list(request: AuthedRequest) -> HttpResponse:
         {
             "page": paginate(
                 request,
-                filters.qs,
+                selectors.task_rows(filters.qs),
                 total=tallied_total(filters, TaskTally.objects.visible_to(request.user)),
             ),
             "filters": filters,
@@ -77,7 +79,9 @@ def task_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def task_export(request: AuthedRequest) -> HttpResponseBase:
-    filters = filtered(request, TaskFilter, selectors.task_list(viewer=request.user))
+    filters = filtered(
+        request, TaskFilter, selectors.task_list(viewer=request.user, inspections=False)
+    )
     return export_page(request, export=exports.TASKS, filters=filters)
 
 
