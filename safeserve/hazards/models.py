@@ -93,17 +93,16 @@ class HazardTallyQuerySet(models.QuerySet[Any]):
         return tally_scope(self, user, _scope_columns)
 
 
-class HazardTally(Tally):
-    """How many hazards each scope holds in each status and level (common/db/tally.py)."""
+class HazardScopeTally(Tally):
+    """The scope columns both hazard tallies count by: the same as the hazard's, so the same
+    ``_scope_columns`` rule reads them (common/db/tally.py)."""
 
-    DIMENSIONS = (
+    SCOPE = (
         "county_id",
         "purchaser_id",
         "provider_org_id",
         "routed_department_id",
         "routed_township_id",
-        "level",
-        "status",
     )
 
     county = dimension(Region)
@@ -111,41 +110,36 @@ class HazardTally(Tally):
     provider_org = dimension(Organization)
     routed_department = dimension(Organization, null=True)
     routed_township = dimension(Organization, null=True)
-    level = models.CharField(max_length=8, choices=HazardLevel.choices)
-    status = models.CharField(max_length=12, choices=HazardStatus.choices)
 
     objects = HazardTallyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class HazardTally(HazardScopeTally):
+    """How many hazards each scope holds in each status and level."""
+
+    DIMENSIONS = (*HazardScopeTally.SCOPE, "level", "status")
+
+    level = models.CharField(max_length=8, choices=HazardLevel.choices)
+    status = models.CharField(max_length=12, choices=HazardStatus.choices)
 
     class Meta:
         verbose_name = _("hazard tally")
         verbose_name_plural = _("hazard tallies")
 
 
-class HazardMonthTally(Tally):
+class HazardMonthTally(HazardScopeTally):
     """How many hazards each scope found, and closed, in each month: the dashboards' chart
     of hazards by month (issue 16) sums a few hundred of these rows instead of grouping a
-    county's year of hazards (common/db/tally.py)."""
+    county's year of hazards."""
 
-    DIMENSIONS = (
-        "county_id",
-        "purchaser_id",
-        "provider_org_id",
-        "routed_department_id",
-        "routed_township_id",
-        "found_month",
-        "closed_month",
-    )
+    DIMENSIONS = (*HazardScopeTally.SCOPE, "found_month", "closed_month")
     DERIVED = {"found_month": month_of("found_at"), "closed_month": month_of("closed_at")}
 
-    county = dimension(Region)
-    purchaser = dimension(Organization)
-    provider_org = dimension(Organization)
-    routed_department = dimension(Organization, null=True)
-    routed_township = dimension(Organization, null=True)
     found_month = models.DateField()
     closed_month = models.DateField(null=True)
-
-    objects = HazardTallyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("hazard tally by month")
