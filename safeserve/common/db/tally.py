@@ -55,12 +55,20 @@ class Derived:
 def _local_month(value: dt.datetime | None) -> dt.date | None:
     if value is None:
         return None
-    return timezone.localtime(value).date().replace(day=1)
+    return timezone.localtime(value, timezone.get_default_timezone()).date().replace(day=1)
 
 
 def month_of(source: str) -> Derived:
-    """The first day of the (local) month of a timestamp column; None stays None."""
-    return Derived(source, _local_month, lambda: TruncMonth(source, output_field=DateField()))
+    """The first day of the month of a timestamp column in the county's clock (TIME_ZONE),
+    whatever time zone a request may have activated: a stored count must not depend on who
+    moved it. None stays None."""
+    return Derived(
+        source,
+        _local_month,
+        lambda: TruncMonth(
+            source, output_field=DateField(), tzinfo=timezone.get_default_timezone()
+        ),
+    )
 
 
 class Tally(models.Model):

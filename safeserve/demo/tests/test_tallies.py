@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F
 from django.http import QueryDict
+from django.utils import timezone
 
 from safeserve.accounts.models import User
 from safeserve.common import pagination
@@ -129,14 +130,17 @@ def test_the_month_tally_counts_by_the_countys_month_and_moves_on_closing(chain:
         return HazardMonthTally.total(HazardMonthTally.objects.filter(closed_month=month))
 
     before = (found(june), closed(july))
-    # 31 May 16:30 UTC is already 1 June in the county (Asia/Shanghai)
+    # 31 May 16:30 UTC is already 1 June in the county (Asia/Shanghai), even while a
+    # request has another time zone active: a stored count follows the county's clock
     may_in_utc = dt.datetime(2026, 5, 31, 16, 30, tzinfo=dt.UTC)
-    Hazard.objects.filter(pk=hazard.pk).update(found_at=may_in_utc)
+    with timezone.override(dt.UTC):
+        Hazard.objects.filter(pk=hazard.pk).update(found_at=may_in_utc)
     assert found(june) == before[0] + 1
     hazard.refresh_from_db()
     hazard.status = HazardStatus.CLOSED
     hazard.closed_at = may_in_utc + dt.timedelta(days=30)  # 1 July, 00:30 in the county
-    hazard.save(update_fields=["status", "closed_at", "updated_at"])
+    with timezone.override(dt.UTC):
+        hazard.save(update_fields=["status", "closed_at", "updated_at"])
     assert (found(june), closed(july)) == (before[0] + 1, before[1] + 1)
     assert not differences(HazardMonthTally, Hazard.objects.all())
 
