@@ -101,8 +101,8 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     prefetch_related_objects([contract], amendments, payments_read, "deductions")
     payments = list(contract.payments.all())
     deductions = list(contract.deductions.all())
-    paid = sum((p.amount for p in payments), Decimal(0))
-    deducted, recoverable = selectors.deduction_totals_of(deductions)
+    balance = selectors.payable_balance(contract)  # from the lists just read
+    recoverable = selectors.deduction_totals_of(deductions)[1]
     user = request.user
     verbs = CONTRACT.verbs_for(user, contract)
     criteria = list(contract.criteria.all())
@@ -153,7 +153,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "coverage_count": coverage_count,
             # The county's coverage page is the government's (the provider cannot open it).
             "reads_coverage": can_read_procurement(user),
-            "balance": (paid, deducted, contract.current_amount - deducted - paid),
+            "balance": balance,
             "recoverable": recoverable,
             "payments": payments,
             "deductions": deductions,
