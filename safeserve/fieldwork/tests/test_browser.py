@@ -66,8 +66,12 @@ def test_an_expert_inspects_on_a_phone(live_server, browser, tmp_path: Path) -> 
 
     page.goto(f"{base}/tasks/")
     page.click(f"[data-testid=my-week] a[href='/tasks/{task.pk}/']")
+    # The button shows while the page is still parsing; app.js (at the end of the body)
+    # adds the location on submit, so wait for the page to load before tapping it.
+    page.wait_for_url(f"{base}/tasks/{task.pk}/")
     page.click("[data-testid=check-in]")
     page.wait_for_selector("[data-testid=checked-in]")
+    page.wait_for_load_state()
     task.refresh_from_db()
     assert task.status == TaskStatus.ON_SITE
     assert task.check_in_latitude is not None and float(task.check_in_latitude) == 30.5
@@ -75,6 +79,7 @@ def test_an_expert_inspects_on_a_phone(live_server, browser, tmp_path: Path) -> 
     page.select_option("select[name=template]", label="通用安全生产检查表（一般隐患）")
     page.click("[data-testid=add-checklist]")
     page.wait_for_selector("[data-testid=item]")
+    page.wait_for_load_state()  # the cards save in place once htmx has loaded
     # The page fits the phone: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 

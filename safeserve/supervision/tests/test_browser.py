@@ -45,6 +45,7 @@ def test_county_and_township_officers_see_different_navigation(live_server, brow
     page.click("text=单位管理")
     assert page.locator("table").inner_text().count("人民政府") == 8
 
+    page.wait_for_load_state()  # the menu opens once Bootstrap's script has run
     page.click("button.dropdown-toggle")
     page.click("[data-testid=logout]")
     page.wait_for_url(f"{base}/accounts/login/")
