@@ -26,7 +26,10 @@ class ModelBackend(DjangoModelBackend):
 
     def get_user(self, user_id: Any) -> User | None:
         user = (
-            User.objects.select_related("organization", "organization__county")
+            # An expert's profile comes with the login (their pages read it on every request);
+            # its encrypted ID number and phone only when a page shows them.
+            User.objects.select_related("organization", "organization__county", "expert")
+            .defer("expert__id_number", "expert__phone")
             .filter(pk=user_id)
             .first()
         )

@@ -22,7 +22,7 @@ from safeserve.accounts.forms import LoginForm, PasswordChangeForm, ReasonForm, 
 from safeserve.accounts.middleware import LAST_SEEN, LOGIN_AT
 from safeserve.accounts.models import LoginResult, User
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
@@ -296,6 +296,12 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     can_manage = target.organization is not None and can_manage_users_of(
         request.user, target.organization
     )
+    # Colleagues see each other's names; phones and history only managers and oneself.
+    history = HistoryPanel(
+        request, target if (can_manage or target.pk == request.user.pk) else None
+    )
+    if (fragment := history.fragment()) is not None:
+        return fragment
     return render(
         request,
         "accounts/user_detail.html",
@@ -306,9 +312,7 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "phone": target.phone
             if (can_manage or target.pk == request.user.pk)
             else mask_phone(target.phone),
-            "history": history_for(target, request.user)
-            if (can_manage or target.pk == request.user.pk)
-            else [],
+            "history": history,
             "reason_form": ReasonForm(),
             "locked_until": selectors.lockout_of(target) if can_manage else None,
             "has_second_factor": can_manage and otp.totp_device(target) is not None,

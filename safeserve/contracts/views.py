@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
@@ -23,12 +23,13 @@ from safeserve.common.lib.uploads import validate_scan
 from safeserve.common.lib.xlsx import write_rows, xlsx_response
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
+from safeserve.common.tabs import tab_of
 from safeserve.common.validation import id_or_none, year_or_none
 from safeserve.contracts import exports, selectors, services
 from safeserve.contracts.filters import ContractFilter
 from safeserve.contracts.forms import AmendmentForm, TermsForm
 from safeserve.contracts.models import Amendment, Contract, ContractStatus, Payment
-from safeserve.contracts.panels import contract_panels
+from safeserve.contracts.panels import TABS, contract_panels, contract_url
 from safeserve.contracts.workflows import AMENDMENT, CONTRACT
 from safeserve.enterprises.models import Enterprise
 from safeserve.enterprises.spreadsheets import codes_from_upload
@@ -38,19 +39,19 @@ from safeserve.procurement.permissions import (
 )
 
 
-def _contract_for(request: AuthedRequest, pk: int) -> Contract:
-    return get_visible(
-        Contract.objects.select_related(
-            "purchaser",
-            "provider",
-            "project",
-            "project__item",
-            "purchaser_signed_by",
-            "provider_signed_by",
-        ),
-        request.user,
-        pk=pk,
+def _contracts() -> QuerySet[Contract]:
+    return Contract.objects.select_related(
+        "purchaser",
+        "provider",
+        "project",
+        "project__item",
+        "purchaser_signed_by",
+        "provider_signed_by",
     )
+
+
+def _contract_for(request: AuthedRequest, pk: int) -> Contract:
+    return get_visible(_contracts(), request.user, pk=pk)
 
 
 @login_required
@@ -88,78 +89,117 @@ def contract_draft(request: AuthedRequest, project_pk: int) -> HttpResponse:
 COVERAGE_SHOWN = 500  # the contract page lists this many covered enterprises
 
 
+def _tabs_of(contract: Contract) -> list[tuple[str, str]]:
+    names = {
+        "overview": _("Terms and amendments"),
+        "experts": _("Experts on the contract"),
+        "coverage": _("Covered enterprises"),
+        "payments": _("Payments and deductions"),
+        "evaluations": _("Evaluations"),
+    }
+    signed = contract.signed_on is not None  # money and evaluations follow the signature
+    return [
+        (tab, str(names[tab])) for tab in TABS if signed or tab not in ("payments", "evaluations")
+    ]
+
+
 @login_required
 def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    contract = _contract_for(request, pk)
-    # Read once, used by every figure and list of the page (the amount after amendments,
-    # the balance, the ledgers): issue 15 counted the amendments read three times.
+    contract = get_visible(selectors.with_balance(_contracts()), request.user, pk=pk)
+    history = HistoryPanel(request, contract)
+    if (fragment := history.fragment()) is not None:
+        return fragment
+    tabs = _tabs_of(contract)
+    tab = tab_of(request, tabs)
+    # The amount after amendments heads every tab; the overview lists them.
     amendments = Prefetch(
         "amendments", queryset=Amendment.objects.select_related("created_by", "decided_by")
     )
-    payments_read = Prefetch("payments", queryset=Payment.objects.select_related("installment"))
-    # prefetched, so the verbs' guards read the balance from them (selectors.payable_balance)
-    prefetch_related_objects([contract], amendments, payments_read, "deductions")
-    payments = list(contract.payments.all())
-    deductions = list(contract.deductions.all())
-    balance = selectors.payable_balance(contract)  # from the lists just read
-    recoverable = selectors.deduction_totals_of(deductions)[1]
+    if tab == "payments":
+        # the ledger, from which the balance is summed too (selectors.payable_balance)
+        payments = Prefetch("payments", queryset=Payment.objects.select_related("installment"))
+        prefetch_related_objects([contract], amendments, payments, "deductions")
+    else:
+        prefetch_related_objects([contract], amendments)
     user = request.user
     verbs = CONTRACT.verbs_for(user, contract)
-    criteria = list(contract.criteria.all())
-    installments = list(contract.installments.all())
-    form = TermsForm(
-        initial={
-            **services.contract_snapshot(contract),
-            "criteria": "\n".join(
-                f"{c.name} | {c.weight} | {c.requirement} | {c.method}"
-                + (" | 一票否决" if c.veto else "")
-                for c in criteria
-            ),
-            "installments": "\n".join(f"{i.amount} | {i.condition}" for i in installments),
-        }
-    )
-    coverage = list(
-        contract.coverage.select_related("enterprise", "enterprise__township").order_by(
-            "enterprise__name"
-        )[:COVERAGE_SHOWN]
-    )
-    # counted only when the page shows fewer than all of them
-    coverage_count = contract.coverage.count() if len(coverage) == COVERAGE_SHOWN else len(coverage)
-    return render(
-        request,
-        "contracts/contract_detail.html",
-        {
-            "contract": contract,
-            "verbs": verbs,
-            "criteria": criteria,
-            "installments": installments,
-            "amendments": _amendments_for(user, contract),
-            "missing": services.missing_terms(contract)
-            if contract.status == ContractStatus.DRAFT
-            else [],
-            "form": form,
-            "amendment_form": AmendmentForm(),
-            "history": history_for(contract, user),
-            "allowed_experts": services.experts_allowed(contract)
+    context: dict[str, Any] = {
+        "contract": contract,
+        "verbs": verbs,
+        "tabs": tabs,
+        "tab": tab,
+        "history": history,
+    }
+    if tab == "overview":
+        context.update(_overview(user, contract, verbs))
+    elif tab == "experts":
+        context.update(
+            allowed_experts=services.experts_allowed(contract)
             .select_related("employer")
             .order_by("name")[:200],
-            "engagements": contract.engagements.select_related(
-                "expert", "expert__employer"
-            ).order_by("-created_at"),
-            "engage_candidates": services.engagement_candidates(contract)
+            engagements=contract.engagements.select_related("expert", "expert__employer").order_by(
+                "-created_at"
+            ),
+            engage_candidates=services.engagement_candidates(contract)
             if "engagements" in verbs
             else [],
-            "coverage": coverage,
-            "coverage_count": coverage_count,
+        )
+    elif tab == "coverage":
+        coverage = list(
+            contract.coverage.select_related("enterprise", "enterprise__township").order_by(
+                "enterprise__name"
+            )[:COVERAGE_SHOWN]
+        )
+        context.update(
+            coverage=coverage,
+            # counted only when the page shows fewer than all of them
+            coverage_count=contract.coverage.count()
+            if len(coverage) == COVERAGE_SHOWN
+            else len(coverage),
             # The county's coverage page is the government's (the provider cannot open it).
-            "reads_coverage": can_read_procurement(user),
-            "balance": balance,
-            "recoverable": recoverable,
-            "payments": payments,
-            "deductions": deductions,
-            "panels": contract_panels(request, contract, verbs),
-        },
-    )
+            reads_coverage=can_read_procurement(user),
+        )
+    elif tab == "payments":
+        deductions = list(contract.deductions.all())
+        context.update(
+            balance=selectors.payable_balance(contract),
+            recoverable=selectors.deduction_totals_of(deductions)[1],
+            payments=list(contract.payments.all()),
+            deductions=deductions,
+            installments=list(contract.installments.all()) if "payments" in verbs else [],
+        )
+    else:
+        context["panels"] = [p for p in contract_panels(request, contract, verbs) if p]
+    return render(request, "contracts/contract_detail.html", context)
+
+
+def _overview(user: Any, contract: Contract, verbs: list[str]) -> dict[str, Any]:
+    """The terms (a form while the purchaser drafts them), the amendments and the end."""
+    criteria = list(contract.criteria.all())
+    installments = list(contract.installments.all())
+    form = None
+    if "terms" in verbs:
+        form = TermsForm(
+            initial={
+                **services.contract_snapshot(contract),
+                "criteria": "\n".join(
+                    f"{c.name} | {c.weight} | {c.requirement} | {c.method}"
+                    + (" | 一票否决" if c.veto else "")
+                    for c in criteria
+                ),
+                "installments": "\n".join(f"{i.amount} | {i.condition}" for i in installments),
+            }
+        )
+    return {
+        "criteria": criteria,
+        "installments": installments,
+        "amendments": _amendments_for(user, contract),
+        "missing": services.missing_terms(contract)
+        if contract.status == ContractStatus.DRAFT
+        else [],
+        "form": form,
+        "amendment_form": AmendmentForm(),
+    }
 
 
 @login_required
@@ -354,7 +394,7 @@ def coverage_change(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(n)d enterprises added.") % {"n": added})
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
-    return redirect("contracts:detail", pk=contract.pk)
+    return redirect(contract_url(contract, "coverage"))
 
 
 @login_required
@@ -408,7 +448,7 @@ def money(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
             if what == "payment"
             else _("Deduction of %(amount)s recorded.") % {"amount": shown},
         )
-    return redirect("contracts:detail", pk=contract.pk)
+    return redirect(contract_url(contract, "payments"))
 
 
 @login_required
@@ -469,7 +509,7 @@ def engagement(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, done)
-    return redirect("contracts:detail", pk=contract.pk)
+    return redirect(contract_url(contract, "experts"))
 
 
 @login_required

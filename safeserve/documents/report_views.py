@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from safeserve.accounts.otp import otp_required
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
@@ -56,6 +56,9 @@ def report_export(request: AuthedRequest) -> HttpResponseBase:
 @login_required
 def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
+    history = HistoryPanel(request, report)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     verbs = selectors.report_verbs(request.user, report)
     versions = list(
         TechnicalReport.objects.visible_to(request.user)
@@ -76,7 +79,7 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "sections": [(name, TechnicalReport._meta.get_field(name)) for name in SECTIONS],
             "versions": versions,
             "reads_unsigned": selectors.reads_unsigned(request.user, report),
-            "history": history_for(report, request.user),
+            "history": history,
         },
     )
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
@@ -72,6 +72,9 @@ def _enterprise_for(request: AuthedRequest, pk: int) -> Enterprise:
 @login_required
 def enterprise_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     enterprise = _enterprise_for(request, pk)
+    history = HistoryPanel(request, enterprise)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     can_edit = can_edit_enterprise(request.user, enterprise)
     return render(
         request,
@@ -88,7 +91,7 @@ def enterprise_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                     "sector": enterprise.sector if enterprise.sector_overridden else RESTORE_MAPPING
                 }
             ),
-            "history": history_for(enterprise, request.user),
+            "history": history,
         },
     )
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
@@ -108,6 +108,9 @@ def _page(
     typed: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    history = HistoryPanel(request, submission)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     rows = annual.summary_of(submission)
     evaluated = sum(1 for r in rows if r["evaluation_id"])
     for row in rows:
@@ -127,7 +130,7 @@ def _page(
             "error": error,
             "errors": (error.errors if error else None) or {},
             "typed": typed or {},
-            "history": history_for(submission, request.user),
+            "history": history,
         },
         status=status,
     )

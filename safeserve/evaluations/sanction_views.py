@@ -15,14 +15,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
 from safeserve.common.models import policy_for
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
-from safeserve.contracts.selectors import deduction_totals, payable_balance
+from safeserve.contracts.selectors import deduction_totals_of, payable_balance
 from safeserve.evaluations import exports, sanctions, selectors
 from safeserve.evaluations.filters import SanctionFilter
 from safeserve.evaluations.models import Sanction
@@ -64,8 +64,13 @@ def _page(
     typed: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    verbs = SANCTION.verbs_for(request.user, sanction)
     referrals = sees_referrals(request.user, sanction)
+    history = HistoryPanel(
+        request, sanction, hide_actions=() if referrals else ("sanction.referred",)
+    )
+    if (fragment := history.fragment()) is not None:
+        return fragment
+    verbs = SANCTION.verbs_for(request.user, sanction)
     today = timezone.localdate()
     ban_from, ban_until = sanctions.ban_period(today, policy_for(sanction.county_id).ban_years)
     return render(
@@ -77,7 +82,7 @@ def _page(
             "contract": sanction.contract,
             "verbs": verbs,
             "balance": payable_balance(sanction.contract),
-            "recoverable": deduction_totals(sanction.contract)[1],
+            "recoverable": deduction_totals_of(list(sanction.contract.deductions.all()))[1],
             "ban_from": ban_from,
             "ban_until": ban_until,
             "failed": [
@@ -89,9 +94,7 @@ def _page(
             "errors": (error.errors if error else None) or {},
             "typed": typed or {},
             "sees_referrals": referrals,
-            "history": history_for(
-                sanction, request.user, hide_actions=() if referrals else ("sanction.referred",)
-            ),
+            "history": history,
         },
         status=status,
     )

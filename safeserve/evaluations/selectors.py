@@ -60,7 +60,14 @@ def sanction_details(queryset: QuerySet[Sanction]) -> QuerySet[Sanction]:
         "debarment",
         "decided_by",
         "lifted_by",
-    ).prefetch_related("referrals", "evaluation__scores")
+    ).prefetch_related(
+        "referrals",
+        "evaluation__scores",
+        # the contract's balance on the page, summed from these (payable_balance)
+        "contract__amendments",
+        "contract__payments",
+        "contract__deductions",
+    )
 
 
 def submission_list(*, viewer: Any) -> QuerySet[AnnualSubmission]:

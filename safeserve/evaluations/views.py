@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.audit.services import audit_record
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
@@ -30,6 +30,7 @@ from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
 from safeserve.common.validation import id_or_none, year_or_none
 from safeserve.contracts.models import Contract
+from safeserve.contracts.panels import contract_url
 from safeserve.evaluations import (
     exports,
     metrics,
@@ -161,6 +162,9 @@ def _page(
     typed: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    history = HistoryPanel(request, evaluation, hide_actions=selectors.hidden_history(request.user))
+    if (fragment := history.fragment()) is not None:
+        return fragment
     verbs = EVALUATION.verbs_for(request.user, evaluation)
     if evaluation.status == EvaluationStatus.DRAFT:
         live = [
@@ -185,9 +189,7 @@ def _page(
             "error": error,
             "errors": (error.errors if error else None) or {},
             "typed": typed or {},
-            "history": history_for(
-                evaluation, request.user, hide_actions=selectors.hidden_history(request.user)
-            ),
+            "history": history,
             # why the county office commissioned a re-evaluation is not the provider's to read
             "is_provider": getattr(request.user.organization, "kind", "") == "provider",
             "sanction": Sanction.objects.visible_to(request.user)
@@ -223,14 +225,14 @@ def evaluation_open(request: AuthedRequest, contract_pk: int) -> HttpResponse:
         end = dt.date.fromisoformat(request.POST.get("period_end", ""))
     except ValueError:
         messages.error(request, _("Choose one of the periods offered."))
-        return redirect("contracts:detail", pk=contract.pk)
+        return redirect(contract_url(contract, "evaluations"))
     try:
         evaluation = services.evaluation_open(
             actor=request.user, contract=contract, period_start=start, period_end=end
         )
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
-        return redirect("contracts:detail", pk=contract.pk)
+        return redirect(contract_url(contract, "evaluations"))
     messages.success(
         request, _("The evaluation is open: score each criterion with a comment, then send it.")
     )
@@ -332,4 +334,4 @@ def expert_rate(request: AuthedRequest, contract_pk: int, expert_pk: int) -> Htt
         messages.error(request, f"{expert.name}：{exc.message}")
     else:
         messages.success(request, _("%(name)s is rated.") % {"name": expert.name})
-    return redirect(reverse("contracts:detail", args=[contract.pk]) + "#evaluations")
+    return redirect(contract_url(contract, "evaluations"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -76,6 +76,13 @@ def with_details(
         ),
     )
     return tasks.prefetch_related("inspections__template") if inspections else tasks
+
+
+def with_hazard_flag(queryset: QuerySet[ServiceTask]) -> QuerySet[ServiceTask]:
+    """Each task with ``has_hazards`` (any hazard raised on it, whoever may see them), which the
+    cancel verb's guard reads instead of asking again."""
+    raised = ServiceTask.objects.filter(pk=OuterRef("pk"), hazards__isnull=False)
+    return queryset.annotate(has_hazards=Exists(raised))
 
 
 def task_list(*, viewer: User, inspections: bool = True) -> QuerySet[ServiceTask]:
@@ -199,9 +206,13 @@ def checklist_progress(task: ServiceTask) -> list[tuple[Inspection, int, int]]:
 
 
 def missing_findings(task: ServiceTask) -> list[str]:
-    """What still stops the lead expert from recording the findings, as sentences."""
+    """What still stops the lead expert from recording the findings, as sentences. The task
+    page sets ``checklist_progress_read`` to the progress it has just read, for its verbs'
+    guards and its own list alike; anything else reads it here."""
     if task.uses_checklists:
-        inspections = checklist_progress(task)
+        inspections = getattr(task, "checklist_progress_read", None)
+        if inspections is None:
+            inspections = checklist_progress(task)
         if not inspections:
             return [_("Choose at least one checklist.")]
         missing = []

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
@@ -176,21 +176,32 @@ def _one(task: ServiceTask, name: str) -> Any:
 @login_required
 def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     task = get_visible(
-        selectors.with_details(ServiceTask.objects.select_related("record", "rating")),
+        selectors.with_hazard_flag(
+            selectors.with_details(
+                ServiceTask.objects.select_related("record", "rating"), inspections=False
+            )
+        ),
         request.user,
         pk=pk,
     )
     user = request.user
-    contract = task.contract
-    verbs = TASK.verbs_for(user, task)
-    templates = services.available_templates(task.county_id) if task.uses_checklists else []
-    current, older = (
-        services.suggested_templates(task, templates) if task.uses_checklists else ([], [])
-    )
-    show_older = request.GET.get("older") == "1"
-    chosen = {i.template_id for i in task.inspections.all()}
     working_papers = perms.sees_working_papers(user)
-    inspections = services.checklist_progress(task) if working_papers else []
+    history = HistoryPanel(
+        request, task, hide_actions=() if working_papers else ENTERPRISE_HIDDEN_TASK_EVENTS
+    )
+    if (fragment := history.fragment()) is not None:
+        return fragment
+    contract = task.contract
+    # The checklists and the choice of more: for those who read the working papers.
+    sheets = task.uses_checklists and working_papers
+    inspections = services.checklist_progress(task) if sheets else []
+    if sheets:
+        task.checklist_progress_read = inspections  # type: ignore[attr-defined]  # the finish guard too
+    verbs = TASK.verbs_for(user, task)
+    chosen = {sheet.template_id for sheet, _total, _answered in inspections}
+    templates = services.available_templates(task.county_id) if sheets else []
+    current, older = services.suggested_templates(task, templates) if sheets else ([], [])
+    show_older = request.GET.get("older") == "1"
     record, rating = _one(task, "record"), _one(task, "rating")
     return render(
         request,
@@ -212,7 +223,7 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 and t not in older
                 and (show_older or not t.superseded)
             ]
-            if task.uses_checklists
+            if sheets
             else [],
             # Superseded criteria only when asked for (areas the current text does not cover).
             "show_older": show_older,
@@ -225,14 +236,13 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             else [],
             "record": record,
             "record_fields": services.RECORD_FIELDS.get(task.kind, ()),
-            "test_results": list(task.test_results.all()),
+            # the template shows the measurements of a testing task only
+            "test_results": list(task.test_results.all())
+            if task.kind == TaskKind.OCCUPATIONAL_TESTING
+            else [],
             "panels": task_panels(request, task, verbs),
             "rating": rating,
-            "history": history_for(
-                task,
-                user,
-                hide_actions=() if working_papers else ENTERPRISE_HIDDEN_TASK_EVENTS,
-            ),
+            "history": history,
             "today": timezone.localdate(),
         },
     )
@@ -508,6 +518,9 @@ def document_request(request: AuthedRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
+    history = HistoryPanel(request, item)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     verbs = DOCUMENT_REQUEST.verbs_for(request.user, item)
     if request.method == "POST":
         try:
@@ -533,7 +546,7 @@ def document_request(request: AuthedRequest, pk: int) -> HttpResponse:
             "item": item,
             "documents": list(item.documents.all()),
             "verbs": verbs,
-            "history": history_for(item, request.user),
+            "history": history,
         },
     )
 

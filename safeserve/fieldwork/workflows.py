@@ -92,7 +92,9 @@ def findings_complete(task: ServiceTask) -> ApplicationError | None:
 
 
 def no_hazards(task: ServiceTask) -> ApplicationError | None:
-    if not task.hazards.exists():
+    # the task page reads it with the task (selectors.with_hazard_flag)
+    known = getattr(task, "has_hazards", None)
+    if not (task.hazards.exists() if known is None else known):
         return None
     return ApplicationError(
         "has_hazards",

@@ -21,6 +21,7 @@ def task_hazards(request: AuthedRequest, task: ServiceTask, verbs: list[str]) ->
         Hazard.objects.visible_to(request.user)
         .filter(task=task)
         .select_related("notice", "contract__provider")
+        .prefetch_related("extensions")  # the verbs' guards read them: one query, not one each
         .order_by("pk")
     )
     rows = []

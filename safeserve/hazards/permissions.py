@@ -55,9 +55,18 @@ Actor = Any  # a User, or a LinkActor for the notice link
 
 
 def report_of(hazard: Hazard) -> MajorHazardReport | None:
-    """A major hazard's report (a general hazard has none); cached on the hazard."""
+    """A major hazard's report (a general hazard has none); cached on the hazard, and taken
+    from the hazard's own query when that joined it (``select_related("major_report")``)."""
     if not hasattr(hazard, "_report"):
-        hazard._report = MajorHazardReport.objects.filter(hazard_id=hazard.pk).first()  # type: ignore[attr-defined]
+        report: MajorHazardReport | None
+        if type(hazard).major_report.is_cached(hazard):
+            try:
+                report = hazard.major_report
+            except MajorHazardReport.DoesNotExist:
+                report = None
+        else:
+            report = MajorHazardReport.objects.filter(hazard_id=hazard.pk).first()
+        hazard._report = report  # type: ignore[attr-defined]
     return hazard._report  # type: ignore[attr-defined]
 
 

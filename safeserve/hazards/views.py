@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
@@ -85,6 +85,9 @@ def _hazard(request: AuthedRequest, pk: int) -> Hazard:
 @login_required
 def hazard_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     hazard = _hazard(request, pk)
+    history = HistoryPanel(request, hazard)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     user = request.user
     report = MajorHazardReport.objects.visible_to(user).filter(hazard_id=hazard.pk).first()
     extensions = list(hazard.extensions.all())
@@ -100,14 +103,23 @@ def hazard_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "report": report,
             "files": [f for f in hazard.files.all() if f.stage == "finding"],
             "verification_files": [f for f in hazard.files.all() if f.stage == "verification"],
-            "rectifications": list(hazard.rectifications.prefetch_related("files")),
+            "rectifications": _rectifications_of(hazard),
             "reviews": list(hazard.reviews.select_related("reviewed_by")),
             "extensions": extensions,
             "pending": pending,
             "extension_verbs": EXTENSION.verbs_for(user, pending) if pending else [],
-            "history": history_for(hazard, user),
+            "history": history,
         },
     )
+
+
+def _rectifications_of(hazard: Hazard) -> list[Any]:
+    """The hazard's rectifications, each with its evidence (``shown_files``) taken from the
+    hazard's files already read rather than read again."""
+    rows: list[Any] = list(hazard.rectifications.all())
+    for row in rows:
+        row.shown_files = [f for f in hazard.files.all() if f.submission_id == row.pk]
+    return rows
 
 
 @login_required
@@ -433,21 +445,26 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     link = request.build_absolute_uri(
         reverse("notice_link", args=[notice.pk, services.notice_token(notice)])
     )
+    # What the notice lists, and what the acknowledge verb's guards read of each.
+    hazards = list(
+        notice.hazards.select_related("enterprise", "contract__provider", "task").order_by("pk")
+    )
+    for hazard in hazards:
+        hazard.notice = notice
     return render(
         request,
         "hazards/notice.html",
         {
             "notice": notice,
-            "hazards": list(selectors.with_details(notice.hazards.all()).order_by("pk")),
+            "hazards": hazards,
             "link": link,
             "link_valid": services.link_is_valid(notice),
             "panels": notice_panels(request, notice),
             # Acknowledging signs the whole notice: offered while a hazard of it waits.
             "can_acknowledge": any(
                 HAZARD.allows("acknowledge", request.user, h)
-                for h in notice.hazards.filter(status=HazardStatus.NOTIFIED).select_related(
-                    "enterprise", "contract__provider", "task"
-                )
+                for h in hazards
+                if h.status == HazardStatus.NOTIFIED
             ),
         },
     )
@@ -526,6 +543,9 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_visible(
         selectors.report_details(MajorHazardReport.objects.all()), request.user, pk=pk
     )
+    history = HistoryPanel(request, report)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     hazard = (
         Hazard.objects.select_related("task", "contract__provider", "enterprise")
         .prefetch_related("task__assignments")
@@ -548,7 +568,7 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             ],
             "levels": SupervisionLevel.choices,
             "now": timezone.now(),
-            "history": history_for(report, user),
+            "history": history,
         },
     )
 

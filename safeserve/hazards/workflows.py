@@ -65,7 +65,12 @@ def rejects(user: Any, hazard: Hazard) -> bool:
 
 
 def no_pending_extension(hazard: Hazard) -> ApplicationError | None:
-    if not hazard.extensions.filter(status=ExtensionStatus.PENDING).exists():
+    read = getattr(hazard, "_prefetched_objects_cache", {}).get("extensions")  # pages' lists
+    if read is not None:
+        pending = any(e.status == ExtensionStatus.PENDING for e in read)
+    else:
+        pending = hazard.extensions.filter(status=ExtensionStatus.PENDING).exists()
+    if not pending:
         return None
     return ApplicationError(
         "extension_pending", _("An extension request is already waiting for a decision.")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
@@ -80,6 +80,9 @@ def _organization_for(request: HttpRequest, pk: int) -> Organization:
 @login_required
 def organization_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     org = _organization_for(request, pk)
+    history = HistoryPanel(request, org)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     can_manage_users = can_manage_users_of(request.user, org)
     users = org.users.order_by("username") if can_manage_users else None
     return render(
@@ -90,7 +93,7 @@ def organization_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "users": users,
             "can_manage_users": can_manage_users,
             "can_edit": can_manage_organizations(request.user) and org.county_id is not None,
-            "history": history_for(org, request.user),
+            "history": history,
             "masked_phone": mask_phone(org.contact_phone),
         },
     )

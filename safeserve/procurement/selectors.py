@@ -3,7 +3,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from safeserve.procurement.models import (
     ProjectStatus,
@@ -29,8 +40,8 @@ def project_holds(project: PurchaseProject) -> Decimal:
     """R3: what one project holds of its item's budget — the one rule awards, signing,
     amendments and the budget pages all use. It holds its award until its contract is signed,
     then the contract's amount after agreed amendments; a terminated contract holds only what
-    was paid under it; a cancelled project holds nothing. Expects ``contract``,
-    ``contract__amendments`` and ``contract__payments`` fetched (see ``holding_projects``)."""
+    was paid under it; a cancelled project holds nothing. Reads the totals ``holding_projects``
+    adds, else the contract's amendments and payments."""
     if project.status == ProjectStatus.CANCELLED:
         return Decimal(0)
     award = project.award_amount or Decimal(0)
@@ -38,18 +49,40 @@ def project_holds(project: PurchaseProject) -> Decimal:
     if contract is None or contract.status == "draft":
         return award
     if contract.status == "terminated":
+        paid = getattr(project, "contract_paid", None)
+        if paid is not None:
+            return Decimal(paid)
         return sum((p.amount for p in contract.payments.all()), Decimal(0))
+    agreed = getattr(project, "contract_agreed", None)
+    if agreed is not None:
+        return Decimal(contract.amount) + Decimal(agreed)
     return Decimal(contract.current_amount)
 
 
 def holding_projects(items: Any) -> Any:
-    """The projects under ``items`` with what ``project_holds`` reads, in a fixed number of
-    queries."""
+    """The projects under ``items`` with what ``project_holds`` reads — each contract's agreed
+    amendments and payments summed (``contract_agreed``, ``contract_paid``) — in one query."""
+    money = DecimalField(max_digits=16, decimal_places=2)
+
+    def total(path: str, **only: Any) -> Coalesce:
+        # one relation per subquery, so neither sum is multiplied by the other's rows
+        summed = (
+            PurchaseProject.objects.filter(pk=OuterRef("pk"))
+            .annotate(total=Sum(path, filter=Q(**only) if only else None))
+            .values("total")
+        )
+        return Coalesce(Subquery(summed, output_field=money), Value(Decimal(0)), output_field=money)
+
     return (
         PurchaseProject.objects.filter(item__in=items)
         .exclude(status=ProjectStatus.CANCELLED)
         .select_related("contract")
-        .prefetch_related("contract__amendments", "contract__payments")
+        .annotate(
+            contract_agreed=total(
+                "contract__amendments__amount_delta", contract__amendments__status="agreed"
+            ),
+            contract_paid=total("contract__payments__amount"),
+        )
     )
 
 

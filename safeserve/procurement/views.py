@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
@@ -97,7 +98,11 @@ def _plan_for(request: AuthedRequest, pk: int) -> PurchasePlan:
 @login_required
 def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = _plan_for(request, pk)
+    history = HistoryPanel(request, plan)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     user = request.user
+    prefetch_related_objects([plan], "items")  # listed, and read by the submit verb's guard
     group = (
         LeadingGroup.objects.filter(purchaser_id=plan.purchaser_id, year=plan.year)
         .prefetch_related("members")
@@ -119,7 +124,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "verbs": PLAN.verbs_for(user, plan),
             "item_form": ItemForm(),
             "reason_form": ReasonForm(),
-            "history": history_for(plan, user),
+            "history": history,
         },
     )
 
@@ -314,6 +319,16 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     project = _project_for(request, pk)
     user = request.user
     purchaser = is_purchaser_of(user, project.purchaser_id)
+    # Refused awards name other providers: the purchaser and county office only.
+    history = HistoryPanel(
+        request,
+        project,
+        hide_actions=()
+        if purchaser or is_county_office_officer(user, project.county_id)
+        else ("project.award_refused",),
+    )
+    if (fragment := history.fragment()) is not None:
+        return fragment
     award_form = AwardForm(
         request.GET or None,
         providers=_providers_for(project),
@@ -341,14 +356,7 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "result": result,
             "document_form": DocumentForm(),
             "reason_form": ReasonForm(),
-            # Refused awards name other providers: the purchaser and county office only.
-            "history": history_for(
-                project,
-                user,
-                hide_actions=()
-                if purchaser or is_county_office_officer(user, project.county_id)
-                else ("project.award_refused",),
-            ),
+            "history": history,
         },
     )
 

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from safeserve.accounts.models import User
 from safeserve.audit.exports import export_page
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import get_visible, require
 from safeserve.common.exceptions import ApplicationError
 from safeserve.common.filters import filtered
@@ -27,6 +28,7 @@ from safeserve.common.lib.masking import mask_id_number, mask_phone
 from safeserve.common.models import policy_for
 from safeserve.common.pagination import paginate, query_without_page
 from safeserve.common.request import AuthedRequest
+from safeserve.common.tabs import tab_of, tab_url
 from safeserve.organizations.models import OrganizationKind, Role
 from safeserve.providers import exports, selectors, services
 from safeserve.providers.filters import EmployerChangeFilter, ExpertFilter, ProviderFilter
@@ -144,43 +146,57 @@ def _with_in_force(debarments: Any, today: dt.date) -> list[Debarment]:
 @login_required
 def provider_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     provider = _provider_for(request, pk)
+    history = HistoryPanel(request, provider)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     county_id = _county_id(request)
-    policy = policy_for(county_id)
-    today = timezone.localdate()
-    qualifications = [
-        (q, q.state_on(today, policy.qualification_warning_days))
-        for q in provider.qualifications.order_by("type", "-valid_to")
+    tabs = [
+        ("overview", _("Profile and qualifications")),
+        ("violations", _("Violations")),
+        ("experts", _("Its experts")),
     ]
+    tab = tab_of(request, tabs)
     county_office = is_county_office_actor(request.user)
+    can_edit = can_edit_provider(request.user, provider)
     admission = ProviderAdmission.objects.filter(provider=provider, county_id=county_id).first()
-    return render(
-        request,
-        "providers/provider_detail.html",
-        {
-            "provider": provider,
-            "can_edit": can_edit_provider(request.user, provider),
-            "county_office": county_office,
-            "qualifications": qualifications,
-            "equipment": provider.equipment.all(),
-            "admission": admission,
-            "admission_verbs": ADMISSION.verbs_for(request.user, admission) if admission else [],
-            "violations": ViolationRecord.objects.filter(
-                provider=provider, county_id=county_id
-            ).select_related("recorded_by"),
-            "lookback_start": selectors.lookback_start(county_id, today, policy),
-            "debarments": _with_in_force(
+    context: dict[str, Any] = {
+        "provider": provider,
+        "tabs": tabs,
+        "tab": tab,
+        "can_edit": can_edit,
+        "county_office": county_office,
+        "admission": admission,
+        "history": history,
+    }
+    today = timezone.localdate()
+    if tab == "overview":
+        policy = policy_for(county_id)
+        context.update(
+            qualifications=[
+                (q, q.state_on(today, policy.qualification_warning_days))
+                for q in provider.qualifications.order_by("type", "-valid_to")
+            ],
+            equipment=provider.equipment.all(),
+            admission_verbs=ADMISSION.verbs_for(request.user, admission) if admission else [],
+            debarments=_with_in_force(
                 Debarment.objects.filter(provider=provider, county_id=county_id), today
             ),
-            "today": today,
-            "experts": provider.experts.order_by("name").prefetch_related("specialties"),
-            "contact_phone": provider.contact_phone
-            if (county_office or can_edit_provider(request.user, provider))
+            contact_phone=provider.contact_phone
+            if (county_office or can_edit)
             else mask_phone(provider.contact_phone),
-            "admission_form": AdmissionForm(),
-            "violation_form": ViolationForm(),
-            "history": history_for(provider, request.user),
-        },
-    )
+            admission_form=AdmissionForm(),
+        )
+    elif tab == "violations":
+        context.update(
+            violations=ViolationRecord.objects.filter(
+                provider=provider, county_id=county_id
+            ).select_related("recorded_by"),
+            lookback_start=selectors.lookback_start(county_id, today, policy_for(county_id)),
+            violation_form=ViolationForm(),
+        )
+    else:
+        context["experts"] = provider.experts.order_by("name").prefetch_related("specialties")
+    return render(request, "providers/provider_detail.html", context)
 
 
 @login_required
@@ -337,14 +353,14 @@ def provider_violation(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ViolationForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Fill in the date, source and description of the violation."))
-        return redirect("providers:detail", pk=provider.pk)
+        return redirect(tab_url(reverse("providers:detail", args=[provider.pk]), "violations"))
     try:
         services.violation_record(actor=request.user, provider=provider, **form.cleaned_data)
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Violation recorded."))
-    return redirect("providers:detail", pk=provider.pk)
+    return redirect(tab_url(reverse("providers:detail", args=[provider.pk]), "violations"))
 
 
 # --- Experts ------------------------------------------------------------------------------
@@ -408,6 +424,9 @@ def _accounts_for(provider: Provider, expert: Expert | None = None) -> Any:
 @login_required
 def expert_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     expert = _expert_for(request, pk)
+    history = HistoryPanel(request, expert)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     personal = can_see_personal_data(request.user, expert)
     county_id = _county_id(request)
     membership = next((m for m in expert.pool_memberships.all() if m.county_id == county_id), None)
@@ -421,7 +440,7 @@ def expert_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit_expert(request.user, expert),
             "county_office": is_county_office_actor(request.user),
             "membership": membership,
-            "history": history_for(expert, request.user),
+            "history": history,
             "panels": expert_panels(request, expert),
         },
     )
@@ -626,6 +645,9 @@ def _change_for(request: AuthedRequest, pk: int) -> EmployerChange:
 @login_required
 def employer_change_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     change = _change_for(request, pk)
+    history = HistoryPanel(request, change)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     reveals = sees_record_holder(request.user, change)
     verbs = EMPLOYER_CHANGE.verbs_for(request.user, change)
     # Why the county office cannot approve yet (the guard's own words).
@@ -639,7 +661,7 @@ def employer_change_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "reveals": reveals,
             "verbs": verbs,
             "blocked": refusal.message if refusal is not None else None,
-            "history": history_for(change, request.user),
+            "history": history,
         },
     )
 

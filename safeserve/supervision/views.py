@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 
-from safeserve.audit.selectors import history_for
+from safeserve.audit.history import HistoryPanel
 from safeserve.common.access import require
 from safeserve.common.db.routers import replica_reads
 from safeserve.common.exceptions import ApplicationError
@@ -91,6 +91,9 @@ def county_policy(request: AuthedRequest) -> HttpResponse:
     org = request.user.organization
     county_id = org.county_id if org else None
     policy = policy_for(county_id)
+    history = HistoryPanel(request, policy if policy.pk else None)
+    if (fragment := history.fragment()) is not None:
+        return fragment
     can_edit = can_edit_policy(request.user)
     form = CountyPolicyForm(request.POST or None, initial=policy_snapshot(policy))
     if request.method == "POST":
@@ -114,7 +117,7 @@ def county_policy(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "rows": rows,
             "can_edit": can_edit,
-            "history": history_for(policy, request.user) if policy.pk else [],
+            "history": history,
         },
     )
 

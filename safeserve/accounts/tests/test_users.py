@@ -177,7 +177,9 @@ def test_deactivate_needs_a_reason_and_not_oneself(world, login):
     assert not target.is_active
     event = AuditEvent.objects.get(action="user.deactivated", object_id=str(target.pk))
     assert event.reason == "调离"
-    page = client.get(reverse("accounts:user_detail", args=[target.pk])).content.decode()
+    page = client.get(
+        reverse("accounts:user_detail", args=[target.pk]) + "?history=1"
+    ).content.decode()
     assert "停用用户" in page and "调离" in page
     client.post(reverse("accounts:user_reactivate", args=[target.pk]))
     target.refresh_from_db()

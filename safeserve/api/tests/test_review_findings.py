@@ -29,7 +29,7 @@ def test_history_panels_show_only_the_viewers_county(directory, login):
     )
     page = (
         login(directory["township_officer"])
-        .get(reverse("providers:detail", args=[provider.pk]))
+        .get(reverse("providers:detail", args=[provider.pk]) + "?history=1")
         .content.decode()
     )
     assert "B县内部处罚-机密" not in page and "A县准入" in page
@@ -45,9 +45,13 @@ def test_ip_addresses_in_history_are_for_the_county_office_only(world, login):
     )
     assert (
         "203.0.113.77"
-        in client.get(reverse("organizations:detail", args=[org.pk])).content.decode()
+        in client.get(
+            reverse("organizations:detail", args=[org.pk]) + "?history=1"
+        ).content.decode()
     )
-    page = login(world["township_officer"]).get(reverse("organizations:detail", args=[org.pk]))
+    page = login(world["township_officer"]).get(
+        reverse("organizations:detail", args=[org.pk]) + "?history=1"
+    )
     assert "203.0.113.77" not in page.content.decode()
 
 

@@ -73,7 +73,7 @@ def test_the_admission_history_says_register_and_states_in_chinese(
     )
     html = (
         login(directory["county_officer"])
-        .get(reverse("providers:detail", args=[newcomer.pk]))
+        .get(reverse("providers:detail", args=[newcomer.pk]) + "?history=1")
         .content.decode()
     )
     panel = html[html.index('data-testid="history-panel"') :]

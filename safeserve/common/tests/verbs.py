@@ -69,13 +69,14 @@ def tried(call: Callable[[], Any]) -> bool | str:
 class Walk:
     """One lifecycle. ``states`` makes the object in each state (from a fresh start, so the
     calls of one state cannot leak into the next); ``calls`` performs each verb with valid
-    input; ``page`` and ``detail`` name the URLs; ``key`` names the object on a page that
-    shows several (e.g. an amendment on its contract's page)."""
+    input; ``page`` (the page's URL, or each of its tabs') and ``detail`` name the URLs;
+    ``key`` names the object on a page that shows several (e.g. an amendment on its
+    contract's page)."""
 
     states: dict[str, Callable[[], Any]]
     personas: Iterable[str]
     calls: dict[str, Callable[[Any, Any], Any]]
-    page: Callable[[Any], str]
+    page: Callable[[Any], str | list[str]]  # a page in tabs: each tab's URL
     detail: Callable[[Any], str]
     actions_of: Callable[[dict[str, Any], Any], list[str]] = field(
         default=lambda body, obj: body.get("allowed_actions", [])
@@ -92,12 +93,12 @@ class Walk:
             offered[state] = set()
             for persona in self.personas:
                 user = users[persona]
-                page = login(user).get(self.page(obj))
-                buttons = (
-                    page_buttons(page.content.decode(), self.key(obj))
-                    if page.status_code == 200
-                    else set()
-                )
+                urls = self.page(obj)
+                buttons: set[str] = set()
+                for url in [urls] if isinstance(urls, str) else urls:
+                    page = login(user).get(url)
+                    if page.status_code == 200:
+                        buttons |= page_buttons(page.content.decode(), self.key(obj))
                 response = api(user).get(self.detail(obj))
                 allowed = (
                     set(self.actions_of(response.json(), obj))

@@ -106,7 +106,9 @@ def test_an_engagement_is_ended_and_the_page_shows_it(demo, signed, login):  # n
     engagement = _engage(demo, signed, _outsider())
     services.engagement_end(actor=demo["provider_admin"], engagement=engagement, reason="完成")
     assert _outsider().pk not in set(services.experts_allowed(signed).values_list("pk", flat=True))
-    page = login(demo["provider_admin"]).get(reverse("contracts:detail", args=[signed.pk]))
+    page = login(demo["provider_admin"]).get(
+        reverse("contracts:detail", args=[signed.pk]) + "?tab=experts"
+    )
     assert "不得转包" in page.content.decode()
 
 

@@ -20,6 +20,8 @@ from safeserve.procurement.models import ProjectStatus, PurchaseProject
 from safeserve.procurement.tests.conftest import TODAY
 from safeserve.providers.models import Expert
 
+# The contract page's tabs: its verbs' forms are spread over them.
+CONTRACT_TABS = ["overview", "experts", "coverage", "payments", "evaluations"]
 PERSONAS = [
     "township_leader",
     "township_officer",
@@ -130,7 +132,9 @@ def test_the_contract_table_drives_page_api_and_services(demo, login, api):
         },
         personas=PERSONAS,
         calls=_contract_calls(demo),
-        page=lambda c: reverse("contracts:detail", args=[c.pk]),
+        page=lambda c: [
+            reverse("contracts:detail", args=[c.pk]) + f"?tab={tab}" for tab in CONTRACT_TABS
+        ],
         detail=lambda c: f"/api/v1/contracts/{c.pk}/",
         reload=_reload,
     )

@@ -155,7 +155,9 @@ def test_refusals_name_the_rule(users, contract, api, next_year):
 
 def test_the_pages_open_score_send_reply_and_finalise(users, contract, login, next_year):
     officer = login(users["township_officer"])
-    page = officer.get(reverse("contracts:detail", args=[contract.pk])).content.decode()
+    page = officer.get(
+        reverse("contracts:detail", args=[contract.pk]) + "?tab=evaluations"
+    ).content.decode()
     assert 'data-testid="open-evaluation"' in page
     start, end, _closing = services.open_periods(contract)[0]
     response = officer.post(

@@ -71,7 +71,9 @@ def test_only_the_purchaser_rates_and_only_its_contracts_experts(users, worked):
 def test_the_page_and_the_api_rate_and_list(users, worked, login, api):
     lead = expert_of(users["expert"])
     officer = login(users["township_officer"])
-    page = officer.get(reverse("contracts:detail", args=[worked.pk])).content.decode()
+    page = officer.get(
+        reverse("contracts:detail", args=[worked.pk]) + "?tab=evaluations"
+    ).content.decode()
     assert reverse("evaluations:rate", args=[worked.pk, lead.pk]) in page
     officer.post(
         reverse("evaluations:rate", args=[worked.pk, lead.pk]),

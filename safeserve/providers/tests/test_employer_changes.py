@@ -196,7 +196,7 @@ def test_approval_moves_the_expert_with_history_pool_and_login(
         action="user.organization_changed", object_id=str(account.pk)
     ).exists()
     page = login(directory["provider_admin"]).get(
-        reverse("providers:expert_detail", args=[mover.pk])
+        reverse("providers:expert_detail", args=[mover.pk]) + "?history=1"
     )
     assert page.status_code == 200 and OTHER in page.content.decode()
 

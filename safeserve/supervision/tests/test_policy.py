@@ -87,7 +87,7 @@ def test_the_policy_page(world, login):
     )
     assert response.status_code == 302
     assert policy_for(world["county_leader"].organization.county_id).ban_years == 3
-    page = client.get(reverse("county_policy")).content.decode()
+    page = client.get(reverse("county_policy") + "?history=1").content.decode()
     assert "加重处罚" in page
     bad = client.post(reverse("county_policy"), {**_defaults(), "contract_max_years": 5})
     assert bad.status_code == 200 and "3" in bad.content.decode()
