@@ -183,6 +183,9 @@ class Enterprise(BaseModel):
             models.Index(fields=["county", "sector", "is_key"], name="enterprise_sector_key_idx"),
             # The lists sort by name; with the key this serves ORDER BY name, id LIMIT n.
             models.Index(fields=["name", "id"], name="enterprise_name_id_idx"),
+            # ... and this one a county's list: the one above walked every other county's
+            # enterprises to find the first 50 of one county (37 ms on the province fixture).
+            models.Index(fields=["county", "name", "id"], name="enterprise_county_name_idx"),
             # USCC prefix search (LIKE 'x%') needs the pattern operator class on PostgreSQL.
             models.Index(
                 fields=["uscc"],

@@ -138,6 +138,10 @@ def test_the_enterprise_list_reads_an_index(chain: Region) -> None:
     user = User.objects.get(username="p1_county_officer")
     plan = _plan(Enterprise.objects.visible_to(user).order_by("name", "pk")[:51])
     assert "Index" in plan and "Seq Scan" not in plan
+    # A county's list in name order from its own index, not the province's name order
+    # filtered county by county.
+    only = "enterprise_county_name_idx"
+    assert only in _plan(Enterprise.objects.visible_to(user).order_by("name", "pk")[:51], only=only)
 
 
 def test_a_name_search_reads_the_trigram_index(chain: Region) -> None:
