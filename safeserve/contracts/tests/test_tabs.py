@@ -4,7 +4,6 @@ at ≤ 10 queries whatever the number of rows; forms on a tab return to it."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from safeserve.common.tests.pages import active_tab
 from safeserve.contracts import services
 from safeserve.contracts.models import (
     Amendment,
@@ -34,12 +34,6 @@ ALL_TABS = ["overview", "experts", "coverage", "payments", "evaluations"]
 def _url(contract: Contract, tab: str) -> str:
     url = reverse("contracts:detail", args=[contract.pk])
     return url if tab == "overview" else f"{url}?tab={tab}"
-
-
-def _active(html: str) -> str:
-    """The tab drawn as the current one."""
-    tabs = re.findall(r'<a class="nav-link( active)?"[^>]*?data-tab="(\w+)"', html, re.S)
-    return "".join(name for active, name in tabs if active)
 
 
 def _page(client: Any, contract: Contract, tab: str) -> str:
@@ -68,7 +62,8 @@ def test_each_tab_shows_its_own_section(demo: Any, signed: Contract, login: Any)
     overview = _page(client, signed, "overview")
     assert "合同条款" in overview
     assert (
-        _active(overview) == "overview" and _active(_page(client, signed, "coverage")) == "coverage"
+        active_tab(overview) == "overview"
+        and active_tab(_page(client, signed, "coverage")) == "coverage"
     )
     # No evaluation yet, and no period open for one: the tab says so.
     assert 'data-testid="no-evaluations"' in _page(client, signed, "evaluations")

@@ -5,7 +5,6 @@ rows, for each role that opens it."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from safeserve.common.tests.pages import active_tab
 from safeserve.providers.models import (
     Provider,
     ProviderEquipment,
@@ -29,16 +29,11 @@ def _url(provider: Provider, tab: str) -> str:
     return url if tab == "overview" else f"{url}?tab={tab}"
 
 
-def _active(html: str) -> str:
-    tabs = re.findall(r'<a class="nav-link( active)?"[^>]*?data-tab="(\w+)"', html, re.S)
-    return "".join(name for active, name in tabs if active)
-
-
 def test_each_tab_shows_its_own_section(directory: Any, login: Any) -> None:
     provider = Provider.objects.get(name=ELIGIBLE)
     client = login(directory["county_officer"])
     pages = {tab: client.get(_url(provider, tab)).content.decode() for tab in TABS}
-    assert {tab: _active(html) for tab, html in pages.items()} == {t: t for t in TABS}
+    assert {tab: active_tab(html) for tab, html in pages.items()} == {t: t for t in TABS}
     assert "资质" in pages["overview"] and "统一社会信用代码" in pages["overview"]
     record = reverse("providers:violation", args=[provider.pk])  # the county office's form
     assert record in pages["violations"] and record not in pages["overview"]
@@ -46,7 +41,7 @@ def test_each_tab_shows_its_own_section(directory: Any, login: Any) -> None:
     assert expert is not None
     assert expert.name in pages["experts"] and expert.name not in pages["violations"]
     # An unknown tab opens the profile.
-    assert _active(client.get(_url(provider, "nonsense")).content.decode()) == "overview"
+    assert active_tab(client.get(_url(provider, "nonsense")).content.decode()) == "overview"
 
 
 def test_a_recorded_violation_returns_to_its_tab(directory: Any, login: Any) -> None:
