@@ -79,8 +79,11 @@ class HistoryPanel:
         return f"{self.request.path}?{PARAMETER}=1"
 
     def fragment(self) -> HttpResponse | None:
-        """The panel alone, for htmx; None for any other request (the page renders)."""
-        if not (self.requested and getattr(self.request, "htmx", False)):
+        """The panel alone, for htmx's GET; None for any other request (the page renders, or
+        a form posted to it is handled as always)."""
+        if not (
+            self.request.method == "GET" and self.requested and getattr(self.request, "htmx", False)
+        ):
             return None
         response = render(self.request, "includes/history_panel.html", {"history": self})
         patch_vary_headers(response, ["HX-Request"])

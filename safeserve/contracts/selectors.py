@@ -88,6 +88,12 @@ def contract_list(*, viewer: User) -> QuerySet[Contract]:
     )
 
 
+def _net_of_credits(field: str) -> Sum:
+    """R17 in SQL: a deduction's ``field`` less the credits that reversed it (a credit row
+    counts negative). ``deduction_totals_of`` is the same rule for rows already read."""
+    return Sum(Case(When(credit=True, then=-F(field)), default=F(field)))
+
+
 def with_balance(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
     """Each contract with its payments' and net deductions' totals read in the same query
     (``paid_total``, ``deducted_total``), which payable_balance then reads: every tab of the
@@ -104,7 +110,7 @@ def with_balance(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
         Deduction.objects.filter(contract=OuterRef("pk"))
         .order_by()
         .values("contract")
-        .annotate(total=Sum(Case(When(credit=True, then=-F("amount")), default=F("amount"))))
+        .annotate(total=_net_of_credits("amount"))
         .values("total")
     )
     return contracts.annotate(
@@ -150,16 +156,9 @@ def deduction_totals_of(deductions: list[Any]) -> tuple[Decimal, Decimal]:
 def deduction_totals(contract: Contract) -> tuple[Decimal, Decimal]:
     """(deducted, to be recovered): deductions less the credits that reversed them (R17)."""
     sums = contract.deductions.aggregate(
-        deducted=Sum("amount", filter=Q(credit=False)),
-        credited=Sum("amount", filter=Q(credit=True)),
-        owed=Sum("recoverable", filter=Q(credit=False)),
-        waived=Sum("recoverable", filter=Q(credit=True)),
+        deducted=_net_of_credits("amount"), owed=_net_of_credits("recoverable")
     )
-    zero = Decimal(0)
-    return (
-        (sums["deducted"] or zero) - (sums["credited"] or zero),
-        (sums["owed"] or zero) - (sums["waived"] or zero),
-    )
+    return sums["deducted"] or Decimal(0), sums["owed"] or Decimal(0)
 
 
 def coverage_report(*, viewer: User, year: int) -> CoverageReport:

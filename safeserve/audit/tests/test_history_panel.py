@@ -76,3 +76,18 @@ def test_a_colleague_reads_no_history_of_a_user_even_when_asking(world: Any, log
     assert "暂无变更记录" in colleague.content.decode()
     page = login(world["expert2"]).get(reverse("accounts:user_detail", args=[target.pk]))
     assert "history-placeholder" not in page.content.decode()  # nothing to fetch
+
+
+def test_a_form_posted_to_a_page_with_history_is_handled_as_a_form(world: Any, login: Any) -> None:
+    """Only htmx's GET gets the panel alone: a POST to the same address (the county policy
+    page posts to itself) still changes the policy, whatever its query string."""
+    from safeserve.common.models import POLICY_FIELDS, CountyPolicy, policy_for
+
+    values = {f: getattr(CountyPolicy(), f) for f in POLICY_FIELDS}
+    response = login(world["county_leader"]).post(
+        reverse("county_policy") + "?history=1",
+        {**values, "ban_years": 3, "reason": "加重处罚"},
+        **HX,
+    )
+    assert response.status_code == 302
+    assert policy_for(world["county_leader"].organization.county_id).ban_years == 3
