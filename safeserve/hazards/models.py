@@ -9,12 +9,20 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, DateField, Q, When
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from safeserve.common.db.tally import Tallied, TalliedQuerySet, Tally, dimension, month_of
+from safeserve.common.db.tally import (
+    Derived,
+    Tallied,
+    TalliedQuerySet,
+    Tally,
+    dimension,
+    month_of,
+)
 from safeserve.common.lib.uploads import UploadPath
 from safeserve.common.models import BaseModel
 from safeserve.organizations.models import PURCHASER_KINDS, Organization, OrganizationKind, Region
@@ -150,8 +158,39 @@ class HazardMonthTally(HazardScopeTally):
         ]
 
 
+def _deadline_month_while_open(status: str, deadline: dt.date) -> dt.date | None:
+    return None if status == HazardStatus.CLOSED else deadline.replace(day=1)
+
+
+def _deadline_month_while_open_sql() -> Case:
+    return Case(
+        When(~Q(status=HazardStatus.CLOSED), then=TruncMonth("deadline", output_field=DateField())),
+        default=None,
+        output_field=DateField(),
+    )
+
+
+class HazardDeadlineTally(HazardScopeTally):
+    """How many open hazards each scope must have rectified by each month (R11): the
+    overdue figure sums the months before this one and counts only this month's few days
+    from the hazards themselves, instead of reading every open hazard of a province."""
+
+    DIMENSIONS = (*HazardScopeTally.SCOPE, "open_month")
+    DERIVED = {
+        "open_month": Derived(
+            ("status", "deadline"), _deadline_month_while_open, _deadline_month_while_open_sql
+        )
+    }
+
+    open_month = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = _("hazard tally by deadline month")
+        verbose_name_plural = _("hazard tallies by deadline month")
+
+
 class Hazard(Tallied, BaseModel):
-    tallies = (HazardTally, HazardMonthTally)
+    tallies = (HazardTally, HazardMonthTally, HazardDeadlineTally)
 
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     number = models.CharField(_("hazard number"), max_length=30, unique=True)
@@ -282,6 +321,10 @@ class Hazard(Tallied, BaseModel):
                 name="hazard_provider_open_idx",
                 condition=~Q(status="closed"),
                 include=["found_at"],
+            ),
+            # This month's overdue hazards across every county (the platform's figure).
+            models.Index(
+                fields=["deadline"], name="hazard_open_deadline_idx", condition=~Q(status="closed")
             ),
         ]
         constraints = [

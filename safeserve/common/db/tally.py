@@ -11,8 +11,8 @@ equals the GROUP BY it stands for (``consistent``), and ``manage.py tallies`` ch
 rebuilds them in production.
 
 A model may have several tallies (``Tallied.tallies``), and a tally's dimension may be
-computed from a column of the row (``Derived``: the local month of a timestamp), the same
-way in Python for one row and in SQL for a GROUP BY.
+computed from columns of the row (``Derived``: the local month of a timestamp, the deadline of
+an open row), the same way in Python for one row and in SQL for a GROUP BY.
 
 A tally row is keyed by its values joined in one text column, because a unique constraint
 over nullable columns (a hazard routed to no department) treats NULLs as distinct on
@@ -44,11 +44,12 @@ def dimension(to: Any, *, null: bool = False) -> Any:
 
 @dataclass(frozen=True)
 class Derived:
-    """A dimension computed from one column of the counted row: ``value`` for a row in
-    Python, ``expression`` for the same in a GROUP BY."""
+    """A dimension computed from columns of the counted row: ``value`` of their values (in
+    the order of ``sources``) for a row in Python, ``expression`` for the same in a GROUP
+    BY."""
 
-    source: str  # the counted model's attribute it reads
-    value: Callable[[Any], Any]
+    sources: tuple[str, ...]  # the counted model's attributes it reads
+    value: Callable[..., Any]
     expression: Callable[[], Any]
 
 
@@ -63,7 +64,7 @@ def month_of(source: str) -> Derived:
     whatever time zone a request may have activated: a stored count must not depend on who
     moved it. None stays None."""
     return Derived(
-        source,
+        (source,),
         _local_month,
         lambda: TruncMonth(
             source, output_field=DateField(), tzinfo=timezone.get_default_timezone()
@@ -93,14 +94,18 @@ class Tally(models.Model):
     def sources(cls) -> tuple[str, ...]:
         """The counted model's attributes the tally reads."""
         return tuple(
-            cls.DERIVED[name].source if name in cls.DERIVED else name for name in cls.DIMENSIONS
+            dict.fromkeys(
+                source
+                for name in cls.DIMENSIONS
+                for source in (cls.DERIVED[name].sources if name in cls.DERIVED else (name,))
+            )
         )
 
     @classmethod
     def key_of(cls, values: Mapping[str, Any]) -> Key:
         """The key of a row, from its ``sources`` values."""
         return tuple(
-            cls.DERIVED[name].value(values[cls.DERIVED[name].source])
+            cls.DERIVED[name].value(*(values[source] for source in cls.DERIVED[name].sources))
             if name in cls.DERIVED
             else values[name]
             for name in cls.DIMENSIONS

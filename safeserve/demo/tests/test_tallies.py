@@ -23,8 +23,15 @@ from safeserve.demo.province import seed_province_chain
 from safeserve.demo.tests.test_province import SMALL
 from safeserve.fieldwork.filters import TaskFilter
 from safeserve.fieldwork.models import ServiceTask, TaskStatus, TaskTally
+from safeserve.hazards import selectors
 from safeserve.hazards.filters import HazardFilter
-from safeserve.hazards.models import Hazard, HazardMonthTally, HazardStatus, HazardTally
+from safeserve.hazards.models import (
+    Hazard,
+    HazardDeadlineTally,
+    HazardMonthTally,
+    HazardStatus,
+    HazardTally,
+)
 from safeserve.organizations.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +185,70 @@ def test_the_command_finds_and_repairs_a_wrong_tally(chain: Region, capsys: Any)
     call_command("tallies", "--rebuild")
     call_command("tallies")
     assert "OK      Hazard" in capsys.readouterr().out
+
+
+FIGURE_ROLES = [*TALLIED_ROLES, "admin", "p1_expert0_0"]
+
+
+@pytest.mark.parametrize("username", FIGURE_ROLES)
+def test_the_figures_from_the_tallies_equal_the_hazards_counted(
+    chain: Region, username: str
+) -> None:
+    """Open, overdue, major and submitted, read from the tallies plus this month's days,
+    equal the same figures counted from the hazards, with deadlines on every side of the
+    month's first day and of today (10 June). Time is fixed, so the months are known."""
+    today = timezone.localdate()
+    assert today == dt.date(2026, 6, 10)
+    open_ = Hazard.objects.filter(county=chain).exclude(status=HazardStatus.CLOSED)
+    edges = [
+        dt.date(2026, 5, 31),  # last month: from the tally
+        dt.date(2026, 6, 1),  # this month, overdue: counted
+        dt.date(2026, 6, 9),
+        today,  # due today: not yet overdue
+        dt.date(2026, 7, 1),
+    ]
+    pks = list(open_.order_by("pk").values_list("pk", flat=True)[: len(edges) * 3])
+    for i, pk in enumerate(pks):
+        hazard = Hazard.objects.get(pk=pk)
+        hazard.deadline = edges[i % len(edges)]
+        hazard.save(update_fields=["deadline", "updated_at"])
+    user = User.objects.get(username=username)
+    figures = selectors.hazard_figures(user)
+    assert figures == selectors._counted_figures(user)
+    if username == "p1_county_officer":  # one figure by hand
+        overdue = open_.filter(deadline__lt=today).count()
+        assert figures["overdue"] == overdue > 0
+
+
+def test_the_figures_read_the_same_few_rows_for_a_county_and_the_platform(
+    chain: Region, django_assert_max_num_queries: Any
+) -> None:
+    for username in ("p1_county_officer", "admin"):
+        user = User.objects.select_related("organization").get(username=username)
+        with django_assert_max_num_queries(3):
+            selectors.hazard_figures(user)
+
+
+def test_the_deadline_tally_moves_when_a_hazard_closes_or_its_deadline_moves(
+    chain: Region,
+) -> None:
+    hazard = Hazard.objects.filter(county=chain).exclude(status=HazardStatus.CLOSED).first()
+    assert hazard is not None
+
+    def due(month: dt.date | None) -> int:
+        return HazardDeadlineTally.total(
+            HazardDeadlineTally.objects.filter(county=chain, open_month=month)
+        )
+
+    may, august = dt.date(2026, 5, 1), dt.date(2026, 8, 1)
+    hazard.deadline = dt.date(2026, 5, 20)
+    hazard.save(update_fields=["deadline", "updated_at"])
+    before = (due(may), due(august), due(None))
+    hazard.deadline = dt.date(2026, 8, 3)  # an extension granted
+    hazard.save(update_fields=["deadline", "updated_at"])
+    assert (due(may), due(august)) == (before[0] - 1, before[1] + 1)
+    hazard.status = HazardStatus.CLOSED
+    hazard.closed_at = timezone.now()
+    hazard.save(update_fields=["status", "closed_at", "updated_at"])
+    assert (due(august), due(None)) == (before[1], before[2] + 1)
+    assert not differences(HazardDeadlineTally, Hazard.objects.all())
