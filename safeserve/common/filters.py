@@ -6,14 +6,16 @@ the field in the API, the field's message on the page.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import django_filters
 from django import forms
 from django.db import models
 from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -39,31 +41,46 @@ def _attributes(attrs: dict[str, Any]) -> SafeString:
 class QuickSelect(forms.Select):
     """A select drawn in Python rather than through a template per option: a platform
     administrator's filter bar lists every township of the province, and Django's widget
-    templates made that the most of the list page's time. Same HTML as Django's."""
+    templates (and the option dictionaries behind them) made that the most of the list
+    page's time. Same HTML as Django's, the same option chosen (the first that matches)."""
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts: list[str] = [
-            format_html('<select name="{}"{}>', widget["name"], _attributes(widget["attrs"]))
-        ]
-        for group, options, _index in widget["optgroups"]:
-            if group:
-                parts.append(format_html('<optgroup label="{}">', group))
-            parts.extend(
-                format_html(
-                    '<option value="{}"{}>{}</option>',
-                    option["value"],
-                    _attributes(option["attrs"]),
-                    option["label"],
-                )
-                for option in options
-            )
-            if group:
+        chosen = set(self.format_value(value))
+        final = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final["multiple"] = True
+        parts: list[str] = [f'<select name="{escape(name)}"{_attributes(final)}>']
+        pending = [True]  # no option marked yet (a single select marks one)
+
+        def option(value: Any, label: Any) -> str:
+            text = "" if value is None else str(value)
+            mark = ""
+            if (pending[0] or self.allow_multiple_selected) and text in chosen:
+                pending[0] = False
+                mark = " selected"
+            return f'<option value="{escape(text)}"{mark}>{conditional_escape(label)}</option>'
+
+        for value_, label in self._drawn_choices():
+            if isinstance(label, (list, tuple)):
+                parts.append(f'<optgroup label="{conditional_escape(value_)}">')
+                parts.extend(option(v, sub) for v, sub in label)
                 parts.append("</optgroup>")
+            else:
+                parts.append(option(value_, label))
         parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 — each part escaped by format_html
+        return mark_safe("".join(parts))  # noqa: S308 — every value and label escaped
+
+    def _drawn_choices(self) -> Iterable[tuple[Any, Any]]:
+        """The choices; a model field's read in one fetch: Django's iterator reads them
+        through a server-side cursor on PostgreSQL, three round trips for a hundred rows."""
+        choices = self.choices
+        if not isinstance(choices, ModelChoiceIterator):
+            return choices
+        field = choices.field
+        first = [("", field.empty_label)] if field.empty_label is not None else []
+        return [*first, *(choices.choice(row) for row in choices.queryset.all())]
 
 
 class FlagCheckbox(forms.CheckboxInput):
