@@ -175,7 +175,7 @@ def seek_page(
         if backwards:
             rows = rows.reverse()
     with replica_reads():
-        found = list(rows[: per_page + 1])
+        found = _first(rows, per_page + 1)
     more = len(found) > per_page
     found = found[:per_page]
     if backwards:
@@ -196,6 +196,21 @@ def seek_page(
         if decoded is not None and (more or not backwards):
             page.previous_cursor = cursor_of(found[0], True)
     return page
+
+
+def _first(rows: QuerySet[Any], n: int) -> list[Any]:
+    """The first ``n`` rows. A list that joins each row's details (``select_related``)
+    finds its page's keys first, from the scope and the order alone, then reads the details
+    of those rows: in one query the database joins the details of every row in scope
+    before it sorts and cuts, where the scope is itself a join (an expert's 3,156 hazards
+    through their assignments: 115 ms, against 4 + 29 ms in two steps)."""
+    if not rows.query.select_related:
+        return list(rows[:n])
+    keys = list(rows.values_list("pk", flat=True)[:n])
+    if not keys:
+        return []
+    found = {row.pk: row for row in rows.filter(pk__in=keys)}
+    return [found[key] for key in keys if key in found]
 
 
 def keyable(queryset: QuerySet[Any]) -> bool:

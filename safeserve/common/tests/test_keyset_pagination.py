@@ -41,7 +41,12 @@ def _cursor(page: KeysetPage, which: str) -> str:
     return getattr(page, f"{which}_cursor")
 
 
-def test_forward_then_back_visits_every_row_once_in_order(regions: Any) -> None:
+@pytest.mark.parametrize("joined", [False, True])
+def test_forward_then_back_visits_every_row_once_in_order(regions: Any, joined: bool) -> None:
+    """With ``select_related`` the page finds its keys first, then the rows' details: the
+    same rows in the same order, and the joined row there without another query."""
+    if joined:
+        regions = regions.select_related("parent")
     expected = list(regions.values_list("pk", flat=True))
     pages = [paginate(_get(), regions, per_page=10)]
     assert isinstance(pages[0], KeysetPage)
@@ -56,6 +61,8 @@ def test_forward_then_back_visits_every_row_once_in_order(regions: Any) -> None:
         back.append(paginate(_get(f"cursor={back[-1].previous_cursor}"), regions, per_page=10))
     assert [[r.pk for r in p] for p in reversed(back)] == [[r.pk for r in p] for p in pages]
     assert all(p.count == 123 and p.count_exact for p in pages)
+    if joined:
+        assert all("parent" in r._state.fields_cache for p in pages for r in p)
 
 
 def test_a_damaged_cursor_shows_the_first_page(regions: Any) -> None:
