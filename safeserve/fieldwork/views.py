@@ -72,7 +72,8 @@ def task_list(request: AuthedRequest) -> HttpResponse:
             "filters": filters,
             "query": query_without_page(request),
             "week": selectors.my_week(request.user, timezone.localdate()) if expert else None,
-            "plannable": list(selectors.contracts_acted_on(request.user)[:50]),
+            # the menu shows each contract's number (its name) and links to its planning
+            "plannable": list(selectors.contracts_acted_on(request.user).only("number")[:50]),
         },
     )
 
