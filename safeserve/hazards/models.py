@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, DateField, Q, When
+from django.db.models import Case, DateField, F, Q, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -162,12 +162,15 @@ def _deadline_month_while_open(status: str, deadline: dt.date) -> dt.date | None
     return None if status == HazardStatus.CLOSED else deadline.replace(day=1)
 
 
-def _deadline_month_while_open_sql() -> Case:
-    return Case(
-        When(~Q(status=HazardStatus.CLOSED), then=TruncMonth("deadline", output_field=DateField())),
+def _deadline_month_while_open_sql() -> TruncMonth:
+    # The month of the CASE, not a CASE of months: the truncation then turns PostgreSQL's
+    # timestamp back into a date, as it does for a column.
+    open_deadline = Case(
+        When(~Q(status=HazardStatus.CLOSED), then=F("deadline")),
         default=None,
         output_field=DateField(),
     )
+    return TruncMonth(open_deadline, output_field=DateField())
 
 
 class HazardDeadlineTally(HazardScopeTally):

@@ -1,6 +1,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.models import Case, DateField, Q, When
+from django.db.models import Case, DateField, F, Q, When
 from django.db.models.functions import TruncMonth
 
 from safeserve.common.db.tally import Derived, rebuild
@@ -11,11 +11,10 @@ def _month_while_open(status, deadline):
 
 
 def _month_while_open_sql():
-    return Case(
-        When(~Q(status="closed"), then=TruncMonth("deadline", output_field=DateField())),
-        default=None,
-        output_field=DateField(),
+    open_deadline = Case(
+        When(~Q(status="closed"), then=F("deadline")), default=None, output_field=DateField()
     )
+    return TruncMonth(open_deadline, output_field=DateField())
 
 
 def fill(apps, schema_editor):
