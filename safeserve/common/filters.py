@@ -55,7 +55,7 @@ class QuickSelect(forms.Select):
         pending = [True]  # no option marked yet (a single select marks one)
 
         def option(value: Any, label: Any) -> str:
-            text = "" if value is None else str(value)
+            text = str(value)
             mark = ""
             if (pending[0] or self.allow_multiple_selected) and text in chosen:
                 pending[0] = False
@@ -64,11 +64,13 @@ class QuickSelect(forms.Select):
 
         for value_, label in self._drawn_choices():
             if isinstance(label, (list, tuple)):
-                parts.append(f'<optgroup label="{conditional_escape(value_)}">')
+                if value_:
+                    parts.append(f'<optgroup label="{conditional_escape(value_)}">')
                 parts.extend(option(v, sub) for v, sub in label)
-                parts.append("</optgroup>")
+                if value_:
+                    parts.append("</optgroup>")
             else:
-                parts.append(option(value_, label))
+                parts.append(option("" if value_ is None else value_, label))
         parts.append("</select>")
         return mark_safe("".join(parts))  # noqa: S308 — every value and label escaped
 
@@ -79,7 +81,11 @@ class QuickSelect(forms.Select):
         if not isinstance(choices, ModelChoiceIterator):
             return choices
         field = choices.field
-        first = [("", field.empty_label)] if field.empty_label is not None else []
+        first = []
+        if field.empty_label is not None:
+            first.append(("", field.empty_label))
+        if getattr(field, "null_label", None) is not None:  # django-filter's "none" choice
+            first.append((field.null_value, field.null_label))
         return [*first, *(choices.choice(row) for row in choices.queryset.all())]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django import forms
+from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 
 from safeserve.common.filters import QuickSelect
 from safeserve.organizations.models import Region
@@ -15,6 +16,7 @@ CHOICES: list[Any] = [
     ("", "全部"),
     ("a", "甲 <b>"),
     ("组", [("b", "乙"), ("c", '丙"丁')]),
+    ("", [("d", "无组名")]),  # a group without a name is drawn without its wrapper
 ]
 
 
@@ -41,3 +43,14 @@ def test_model_choices_too(world: Any) -> None:
     django, quick = _both(field.choices, chosen.pk, {"id": "id_township"})
     assert quick == django.replace("> <", "><")
     assert f'<option value="{chosen.pk}" selected>' in quick
+
+
+@pytest.mark.parametrize("value", ["", "null"])
+def test_django_filters_none_choice_too(world: Any, value: str) -> None:
+    """django-filter's model field offers "none" after "all": drawn there, and chosen."""
+    field = FilterModelChoiceField(
+        Region.objects.order_by("pk")[:3], empty_label="全部乡镇", null_label="未填写"
+    )
+    django, quick = _both(field.choices, value, {"id": "id_township"})
+    assert quick == django.replace("> <", "><")
+    assert '<option value="null"' in quick

@@ -154,15 +154,18 @@ def _task_list_queries(client: Any) -> int:
 
 
 def test_it_lists_tasks_in_a_constant_number_of_queries(
-    users: dict[str, Any], contract: Any, login: Any
+    users: dict[str, Any], contract: Any, login: Any, request: pytest.FixtureRequest
 ) -> None:
     enterprise = contract.coverage.first().enterprise
     for day in range(3):
         assign(users, plan_task(users, contract, enterprise, days=day + 1))
     client = login(users["township_officer"])
     few = _task_list_queries(client)
+    plannable = len(client.get(reverse("fieldwork:list")).context["plannable"])
     for day in range(3, 9):
         assign(users, plan_task(users, contract, enterprise, days=day + 1))
+    request.getfixturevalue("training_contract")  # one more contract in the planning menu
+    assert len(client.get(reverse("fieldwork:list")).context["plannable"]) == plannable + 1
     assert _task_list_queries(client) == few
     expert = login(users["expert"])
     few = _task_list_queries(expert)
