@@ -84,8 +84,9 @@ class QuickSelect(forms.Select):
         first = []
         if field.empty_label is not None:
             first.append(("", field.empty_label))
-        if getattr(field, "null_label", None) is not None:  # django-filter's "none" choice
-            first.append((field.null_value, field.null_label))
+        null_label = getattr(field, "null_label", None)  # django-filter's "none" choice
+        if null_label is not None:
+            first.append((getattr(field, "null_value", "null"), null_label))
         return [*first, *(choices.choice(row) for row in choices.queryset.all())]
 
 
