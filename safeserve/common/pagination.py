@@ -210,10 +210,17 @@ def _first(rows: QuerySet[Any], n: int) -> tuple[list[Any], int]:
         found = list(rows[:n])
         return found, len(found)
     keys = list(rows.values_list("pk", flat=True)[:n])
+    return in_key_order(rows, keys), len(keys)
+
+
+def in_key_order(rows: QuerySet[Any], keys: list[Any]) -> list[Any]:
+    """The rows of ``rows`` with these primary keys, in the keys' order: the second step of
+    reading a list by its keys first (a page here, a 待办 row in common/todo.py). A row that
+    left ``rows`` since its key was read is left out."""
     if not keys:
-        return [], 0
+        return []
     read = {row.pk: row for row in rows.filter(pk__in=keys)}
-    return [read[key] for key in keys if key in read], len(keys)
+    return [read[key] for key in keys if key in read]
 
 
 def keyable(queryset: QuerySet[Any]) -> bool:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from safeserve.common.pagination import in_key_order
 from safeserve.common.workflow import VerbTable
 
 PER_ROW = 10
@@ -213,8 +214,7 @@ def todo_for(user: Any) -> Todo:
         if len(pks) > PER_ROW:
             pks = pks[:PER_ROW]
             more.append((row, row.list_url(user)))
-        found = {obj.pk: obj for obj in rows.filter(pk__in=pks)}
-        candidates = [found[pk] for pk in pks if pk in found]
+        candidates = in_key_order(rows, pks)
         row.prepare(candidates, user)
         for obj in candidates:
             if not row.offers(user, obj):
