@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.models import DeniedAccess, LoginLog, LoginResult, User
-from safeserve.common.filters import FlagFilter, ListFilterSet
+from safeserve.common.filters import FlagFilter, ListFilterSet, NamedChoiceFilter
 from safeserve.organizations.models import Organization, Role
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -34,7 +34,7 @@ def _organizations(request: HttpRequest | None) -> QuerySet[Organization]:
 
 class UserFilter(ListFilterSet):
     q = django_filters.CharFilter(label=_("Name or username"), method="filter_q", max_length=60)
-    organization = django_filters.ModelChoiceFilter(
+    organization = NamedChoiceFilter(
         label=_("Organization"), queryset=_organizations, empty_label=_("All organizations")
     )
     role = django_filters.ChoiceFilter(

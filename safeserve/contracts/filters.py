@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.common.filters import ListFilterSet
+from safeserve.common.filters import ListFilterSet, NamedChoiceFilter
 from safeserve.contracts.models import Contract, ContractStatus
 from safeserve.organizations.models import OrganizationKind
 from safeserve.procurement.filters import YearFilter, hide, is_purchaser, purchasers_of
@@ -31,14 +31,12 @@ class ContractFilter(ListFilterSet):
         label=_("Status"), choices=ContractStatus.choices, empty_label=_("All states")
     )
     year = YearFilter(label=_("Year of service"), method="filter_year")
-    purchaser = django_filters.ModelChoiceFilter(
+    purchaser = NamedChoiceFilter(
         label=_("Purchaser"),
         queryset=purchasers_of(lambda user: Contract.objects.visible_to(user)),
         empty_label=_("All"),
     )
-    provider = django_filters.ModelChoiceFilter(
-        label=_("Provider"), queryset=_providers, empty_label=_("All")
-    )
+    provider = NamedChoiceFilter(label=_("Provider"), queryset=_providers, empty_label=_("All"))
 
     class Meta:
         model = Contract

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import HighRiskSector
 from safeserve.common.exceptions import ApplicationError
-from safeserve.common.filters import FlagFilter, ListFilterSet
+from safeserve.common.filters import FlagFilter, ListFilterSet, NamedChoiceFilter
 from safeserve.enterprises import selectors
 from safeserve.enterprises.models import Enterprise, EnterpriseStatus
 from safeserve.organizations.models import Region
@@ -37,7 +37,7 @@ class EnterpriseFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label=_("Name, code or pinyin initials"), method="filter_q", max_length=100
     )
-    township = django_filters.ModelChoiceFilter(
+    township = NamedChoiceFilter(
         label=_("Township"), queryset=_townships, empty_label=_("All townships")
     )
     sector = django_filters.ChoiceFilter(

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import ServiceCategory
-from safeserve.common.filters import ListFilterSet
+from safeserve.common.filters import ListFilterSet, NamedChoiceFilter
 from safeserve.organizations.models import PURCHASER_KINDS, Organization
 from safeserve.procurement.models import (
     PlanStatus,
@@ -66,7 +66,7 @@ class PlanFilter(ListFilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=PlanStatus.choices, empty_label=_("All states")
     )
-    purchaser = django_filters.ModelChoiceFilter(
+    purchaser = NamedChoiceFilter(
         label=_("Purchaser"),
         queryset=purchasers_of(lambda user: PurchasePlan.objects.visible_to(user)),
         empty_label=_("All"),
@@ -92,7 +92,7 @@ class ProjectFilter(ListFilterSet):
         choices=ServiceCategory.choices,
         empty_label=_("All kinds"),
     )
-    purchaser = django_filters.ModelChoiceFilter(
+    purchaser = NamedChoiceFilter(
         label=_("Purchaser"),
         queryset=purchasers_of(lambda user: PurchaseProject.objects.visible_to(user)),
         empty_label=_("All"),

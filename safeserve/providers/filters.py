@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet
+from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet, NamedChoiceFilter
 from safeserve.common.lib.crypto import blind_index
 from safeserve.providers.models import (
     AdmissionStatus,
@@ -143,7 +143,7 @@ class ExpertFilter(ListFilterSet):
     pool = django_filters.ChoiceFilter(
         label=_("Pool"), choices=POOL, empty_label=_("All"), method="filter_pool"
     )
-    employer = django_filters.ModelChoiceFilter(
+    employer = NamedChoiceFilter(
         label=_("Employing provider"), queryset=_employers, empty_label=_("All")
     )
     is_active = FlagFilter(label=_("Active only"))
