@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.models import DeniedAccess, LoginLog, LoginResult, User
 from safeserve.common.filters import FlagFilter, ListFilterSet, NamedChoiceFilter
+from safeserve.common.forms import DATE
 from safeserve.organizations.models import Organization, Role
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def _organizations(request: HttpRequest | None) -> QuerySet[Organization]:

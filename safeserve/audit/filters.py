@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.audit.actions import action_choices, object_type_choices
 from safeserve.audit.models import AuditDigest, AuditEvent, ExportJob, ExportStatus
 from safeserve.common.filters import ListFilterSet
-
-DATE = forms.DateInput(attrs={"type": "date"})
+from safeserve.common.forms import DATE
 
 
 class AuditEventFilter(ListFilterSet):

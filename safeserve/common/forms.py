@@ -21,6 +21,10 @@ def apply_error(form: forms.Form, error: ApplicationError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
+# A date field: the browser's date picker, which sends and shows ISO dates (forms and filter
+# bars alike; Django deep-copies the widget for each field).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 DASHES = "---------"  # Django's empty choice, which nobody should have to read
 
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.common.forms import BootstrapFormMixin
+from safeserve.common.forms import DATE, BootstrapFormMixin
 from safeserve.contracts.services import Terms
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 2})
 
 

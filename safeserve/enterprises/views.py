@@ -54,7 +54,7 @@ def enterprise_list(request: AuthedRequest) -> HttpResponse:
         request,
         "enterprises/enterprise_list.html",
         {
-            "page": paginate(request, filters.qs),
+            "page": paginate(request, selectors.enterprise_rows(filters.qs)),
             "filters": filters,
             "query": query_without_page(request),
             "can_create": can_create_enterprise(request.user),

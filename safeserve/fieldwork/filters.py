@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet
+from safeserve.common.forms import DATE
 from safeserve.fieldwork.models import (
     DocumentRequest,
     DocumentRequestKind,
@@ -25,8 +25,6 @@ from safeserve.fieldwork.models import (
     answered_late,
     timeliness,
 )
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class TaskFilter(ListFilterSet):

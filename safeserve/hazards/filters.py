@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.filters import FlagFilter, IdFilter, ListFilterSet
+from safeserve.common.forms import DATE
 from safeserve.hazards.models import (
     Hazard,
     HazardLevel,
@@ -23,7 +23,6 @@ from safeserve.hazards.models import (
     SupervisionLevel,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
 NOT_SUPERVISED = "none"
 
 

@@ -7,12 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.choices import ProcurementMethod, ServiceCategory
-from safeserve.common.forms import BootstrapFormMixin
+from safeserve.common.forms import DATE, BootstrapFormMixin
 from safeserve.procurement.models import LeadingGroupRole
 from safeserve.procurement.services import ItemData, ProjectData
 from safeserve.providers.models import Provider, Specialty
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PlanForm(BootstrapFormMixin, forms.Form):

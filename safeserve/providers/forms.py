@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.models import User
-from safeserve.common.forms import BootstrapFormMixin
+from safeserve.common.forms import DATE, BootstrapFormMixin
 from safeserve.common.lib.masking import mask_id_number, mask_phone
 from safeserve.common.lib.uploads import validate_scan
 from safeserve.enterprises.validation import validate_phone
@@ -19,8 +19,6 @@ from safeserve.providers.models import (
     ViolationSource,
 )
 from safeserve.providers.services import ExpertData, ProviderData, QualificationData
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ProviderForm(BootstrapFormMixin, forms.Form):
