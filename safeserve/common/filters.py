@@ -136,11 +136,17 @@ class NamedChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = NamedChoiceField
 
 
+def _flag_in_use(value: Any) -> bool:
+    """The bound value is what was sent ("1", "true"…), the initial one a boolean."""
+    return value is True or (isinstance(value, str) and value.strip().lower() in TRUE_WORDS)
+
+
 class FlagCheckbox(forms.CheckboxInput):
-    """A checkbox on the page (sends 1); the API may also send true/false, yes/no, 1/0."""
+    """A checkbox on the page (sends 1); the API may also send true/false, yes/no, 1/0. Ticked
+    when the flag is in use, so filtering again keeps it."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, check_test=lambda value: value is True)
+        super().__init__(attrs, check_test=_flag_in_use)
 
     def format_value(self, value: Any) -> str:
         return "1"

@@ -145,3 +145,19 @@ def test_every_filter_bar_is_the_same_html_as_djangos(world: Any, rf: Any, bad: 
                 filterset_class.__name__,
                 field.name,
             )
+
+
+@pytest.mark.parametrize(
+    ("sent", "ticked"), [("1", True), ("true", True), ("0", False), ("no", False), (None, False)]
+)
+def test_a_flag_in_use_is_ticked_so_filtering_again_keeps_it(
+    world: Any, rf: Any, sent: Any, ticked: bool
+) -> None:
+    """仅看逾期 sent as overdue=1 comes back ticked: a second 筛选 (say, of another status)
+    keeps the overdue hazards alone instead of silently dropping the flag."""
+    from safeserve.hazards.filters import HazardFilter
+
+    request = rf.get("/", {"overdue": sent, "status": "rectifying"} if sent else {})
+    request.user = User.objects.filter(is_superuser=True).first()
+    box = str(HazardFilter(request.GET or None, queryset=None, request=request).form["overdue"])
+    assert (" checked" in box) is ticked
