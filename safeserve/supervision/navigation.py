@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.common.addresses import address
 from safeserve.enterprises.permissions import can_read_directory
 from safeserve.organizations.permissions import (
     can_create_counties,
@@ -25,13 +25,6 @@ from safeserve.providers.permissions import (
 )
 
 
-@functools.cache
-def _address(url_name: str, script_prefix: str) -> str:
-    """An entry's address, reversed once per process (and per script prefix): the menu
-    is drawn on every page, and reversing its twenty-odd names was a fixed cost of each."""
-    return reverse(url_name)
-
-
 @dataclass(frozen=True)
 class NavItem:
     label: Any
@@ -43,7 +36,7 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return _address(self.url_name, get_script_prefix())
+        return address(self.url_name, get_script_prefix())
 
     @property
     def prefixes(self) -> tuple[str, ...]:
