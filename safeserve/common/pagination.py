@@ -213,14 +213,39 @@ def _first(rows: QuerySet[Any], n: int) -> tuple[list[Any], int]:
     return in_key_order(rows, keys), len(keys)
 
 
-def in_key_order(rows: QuerySet[Any], keys: list[Any]) -> list[Any]:
+def in_key_order(rows: QuerySet[Any], keys: list[Any], *, again: bool = True) -> list[Any]:
     """The rows of ``rows`` with these primary keys, in the keys' order: the second step of
     reading a list by its keys first (a page here, a 待办 row in common/todo.py). A row that
-    left ``rows`` since its key was read is left out."""
+    left ``rows`` since its key was read is left out.
+
+    ``again=False`` reads the keys' rows with the same related rows but without asking
+    ``rows``' conditions again, for a caller that checks each row itself (the 待办 asks the
+    verb table of each): the conditions' joins (an expert's scope through their
+    assignments) cost 8 ms of planning for a 1 ms read of ten rows."""
     if not keys:
         return []
-    read = {row.pk: row for row in rows.filter(pk__in=keys)}
+    if again:
+        detailed = rows.filter(pk__in=keys)
+    else:
+        detailed = rows.model._default_manager.filter(pk__in=keys)
+        related = rows.query.select_related
+        if related is True:
+            detailed = detailed.select_related()
+        elif related:
+            detailed = detailed.select_related(*_paths(related))
+        # (Django keeps a queryset's prefetches in this attribute; no method reads it)
+        detailed = detailed.prefetch_related(*getattr(rows, "_prefetch_related_lookups", ()))
+    read = {row.pk: row for row in detailed}
     return [read[key] for key in keys if key in read]
+
+
+def _paths(related: dict[str, Any], prefix: str = "") -> list[str]:
+    """``select_related``'s nested names as the paths that ask for them again."""
+    paths = []
+    for name, below in related.items():
+        path = f"{prefix}{name}"
+        paths.extend(_paths(below, f"{path}__") if below else [path])
+    return paths
 
 
 def keyable(queryset: QuerySet[Any]) -> bool:

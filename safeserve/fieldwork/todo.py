@@ -93,7 +93,7 @@ register_todo_rows(
             candidates=lambda user: (
                 _tasks(user)
                 .filter(
-                    contract__provider__organization_id=user.organization_id or 0,
+                    provider_org_id=user.organization_id or 0,
                     assignments__isnull=True,
                 )
                 .order_by("planned_date", "pk")

@@ -88,7 +88,7 @@ register_todo_rows(
             label=_("Issue the rectification notice"),
             candidates=lambda user: (
                 _hazards(user)
-                .filter(contract__provider__organization_id=_org(user))
+                .filter(provider_org_id=_org(user))
                 .prefetch_related("task__assignments")
                 .order_by("found_at", "pk")
             ),
@@ -180,7 +180,7 @@ register_todo_rows(
             label=_("Send the major-hazard report"),
             candidates=lambda user: (
                 _reports(user)
-                .filter(hazard__contract__provider__organization_id=_org(user))
+                .filter(provider_org_id=_org(user))
                 .prefetch_related("hazard__task__assignments")
                 .order_by("due_at", "pk")
             ),
