@@ -32,20 +32,23 @@ locust --run-time 10s >"$OUT/warmup.log" 2>&1 || true
 # The CPU the server (gunicorn and its workers) and the whole machine use while measuring,
 # in clock ticks: what is left once the server and the load generator are taken out is
 # mostly PostgreSQL's.
+# (The fields after the process name, which may hold spaces: utime, stime, and for the
+# master the reaped children's too, so a worker that exits mid-run still counts.)
 server_ticks() {
   local pid total=0
   for pid in $server $(pgrep -P "$server"); do
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk -v master=$((pid == server)) \
+      '{t = $12 + $13 + master * ($14 + $15)} END {print t + 0}')))
   done
   echo "$total"
 }
 busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 echo "measuring (60 s)…"
-echo "$(server_ticks) $(busy_ticks)" >"$OUT/ticks"
+echo "$(server_ticks) $(busy_ticks) $(date +%s.%N)" >"$OUT/ticks"
 /usr/bin/time -f "%U %S" -o "$OUT/cpu" .venv/bin/locust -f deploy/loadtest/locustfile.py \
   --headless --host "http://127.0.0.1:$PORT" --users 20 --spawn-rate 20 --run-time 60s \
   --only-summary --csv "$OUT/run" >"$OUT/run.log" 2>&1 || true
-echo "$(server_ticks) $(busy_ticks)" >>"$OUT/ticks"
+echo "$(server_ticks) $(busy_ticks) $(date +%s.%N)" >>"$OUT/ticks"
 .venv/bin/python - "$OUT" "$(getconf CLK_TCK)" "$(nproc)" <<'PY'
 import csv, sys
 out, hertz, cores = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -60,14 +63,15 @@ for r in rows:
 print(f"requests/s {float(total['Requests/s']):.1f}; p95 {total['95%']} ms; "
       f"errors {total['Failure Count']} of {total['Request Count']}; "
       f"load generator CPU {user + system:.1f} s in 60 s")
-(server_before, busy_before), (server_after, busy_after) = (
-    [int(x) for x in line.split()] for line in open(f"{out}/ticks")
+(server_before, busy_before, at_before), (server_after, busy_after, at_after) = (
+    [float(x) for x in line.split()] for line in open(f"{out}/ticks")
 )
 server = (server_after - server_before) / hertz
 busy = (busy_after - busy_before) / hertz
+seconds = at_after - at_before
 served = max(int(total["Request Count"]), 1)
 rest = max(busy - server - user - system, 0.0)
 print(f"CPU per request: server {server * 1000 / served:.1f} ms, database and the rest "
       f"{rest * 1000 / served:.1f} ms, load generator {(user + system) * 1000 / served:.1f} ms; "
-      f"the {cores} cores {busy * 100 / (60 * cores):.0f}% busy")
+      f"the {cores} cores {busy * 100 / (seconds * cores):.0f}% busy (the whole machine)")
 PY

@@ -6,7 +6,10 @@ pattern around a different key."""
 from __future__ import annotations
 
 import functools
+from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 
 # A key no path converter changes, to find where a pattern puts the key.
@@ -33,3 +36,11 @@ def address_of(url_name: str, pk: int) -> str:
     ``reverse(url_name, args=[pk])`` answers for a whole-number key."""
     head, tail = _around_key(url_name, get_script_prefix())
     return f"{head}{int(pk)}{tail}"
+
+
+@receiver(setting_changed)
+def _forget(*, setting: str, **kwargs: Any) -> None:
+    """Another URL configuration (a test's override) reverses afresh."""
+    if setting == "ROOT_URLCONF":
+        address.cache_clear()
+        _around_key.cache_clear()

@@ -218,16 +218,19 @@ def in_key_order(rows: QuerySet[Any], keys: list[Any], *, again: bool = True) ->
     reading a list by its keys first (a page here, a 待办 row in common/todo.py). A row that
     left ``rows`` since its key was read is left out.
 
-    ``again=False`` reads the keys' rows with the same related rows but without asking
-    ``rows``' conditions again, for a caller that checks each row itself (the 待办 asks the
-    verb table of each): the conditions' joins (an expert's scope through their
-    assignments) cost 8 ms of planning for a 1 ms read of ten rows."""
+    ``again=False`` is for keys read through ``rows`` a moment before, by a caller that
+    checks each row's state itself (the 待办 asks the verb table of each): it reads those
+    rows with the same related rows but without ``rows``' conditions, whose joins (an
+    expert's scope through their assignments) cost 8 ms of planning for a 1 ms read of ten
+    rows. Never for keys from anywhere else: the scope was applied when they were read."""
     if not keys:
         return []
     if again:
         detailed = rows.filter(pk__in=keys)
     else:
-        detailed = rows.model._default_manager.filter(pk__in=keys)
+        # what this read keeps of ``rows``: its related rows, nothing it would compute
+        assert not rows.query.annotations and rows.query.deferred_loading == (frozenset(), True)
+        detailed = rows.model._default_manager.using(rows.db).filter(pk__in=keys).order_by()
         related = rows.query.select_related
         if related is True:
             detailed = detailed.select_related()

@@ -214,7 +214,8 @@ def todo_for(user: Any) -> Todo:
         if len(pks) > PER_ROW:
             pks = pks[:PER_ROW]
             more.append((row, row.list_url(user)))
-        # offers() below asks the verb table of each candidate as it now is
+        # The keys were just read through the scoped, narrowed candidates; offers() below
+        # asks the verb table of each as it now is.
         candidates = in_key_order(rows, pks, again=False)
         row.prepare(candidates, user)
         for obj in candidates:

@@ -12,7 +12,7 @@ from django.urls import reverse, set_script_prefix
 
 from safeserve.common.addresses import address, address_of
 
-USED = re.compile(r'\|address:"([a-z_]+:[a-z_]+)"')
+USED = re.compile(r"\|address:[\"']([a-z_]+:[a-z_]+)[\"']")
 
 
 def _names_the_templates_use() -> set[str]:

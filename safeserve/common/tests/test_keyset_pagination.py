@@ -132,3 +132,16 @@ def test_rows_read_by_their_keys(regions: Any, again: bool) -> None:
     else:
         assert [row.pk for row in read] == keys
         assert read[0].name == "改名"
+
+
+def test_rows_read_by_their_keys_with_every_related_row(regions: Any) -> None:
+    """``select_related()`` without names is kept as such: the same queries either way."""
+    rows = regions.select_related()
+    keys = list(rows.values_list("pk", flat=True)[:3])
+    counts = []
+    for again in (True, False):
+        with CaptureQueriesContext(connection) as queries:
+            read = pagination.in_key_order(rows, keys, again=again)
+            assert [row.parent.code for row in read] == ["880000"] * 3
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
