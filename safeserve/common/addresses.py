@@ -16,10 +16,14 @@ from django.urls import get_script_prefix, reverse
 _MARKER = 918273645
 
 
+def address(url_name: str) -> str:
+    """The address of a page without arguments, e.g. ``address("hazards:list")``."""
+    return _plain(url_name, get_script_prefix())
+
+
+# ``script_prefix`` keys both caches: the same process may serve under another prefix.
 @functools.cache
-def address(url_name: str, script_prefix: str) -> str:
-    """The address of a page without arguments (``script_prefix`` keys the cache: the same
-    process may serve under another prefix)."""
+def _plain(url_name: str, script_prefix: str) -> str:
     return reverse(url_name)
 
 
@@ -42,5 +46,5 @@ def address_of(url_name: str, pk: int) -> str:
 def _forget(*, setting: str, **kwargs: Any) -> None:
     """Another URL configuration (a test's override) reverses afresh."""
     if setting == "ROOT_URLCONF":
-        address.cache_clear()
+        _plain.cache_clear()
         _around_key.cache_clear()

@@ -136,9 +136,18 @@ class NamedChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = NamedChoiceField
 
 
+def flag_of(value: Any) -> bool | None:
+    """Yes, no, or None when ``value`` is neither a boolean nor one of the words for them:
+    what a flag's field accepts and what ticks its checkbox."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+
+
 def _flag_in_use(value: Any) -> bool:
     """The bound value is what was sent ("1", "true"…), the initial one a boolean."""
-    return value is True or (isinstance(value, str) and value.strip().lower() in TRUE_WORDS)
+    return value is not None and flag_of(value) is True
 
 
 class FlagCheckbox(forms.CheckboxInput):
@@ -162,14 +171,10 @@ class FlagField(forms.Field):
     def to_python(self, value: Any) -> bool | None:
         if value in (None, ""):
             return None
-        if isinstance(value, bool):
-            return value
-        word = str(value).strip().lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        flag = flag_of(value)
+        if flag is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return flag
 
 
 class FlagFilter(django_filters.Filter):

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import get_script_prefix
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.common.addresses import address
@@ -36,7 +35,7 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return address(self.url_name, get_script_prefix())
+        return address(self.url_name)
 
     @property
     def prefixes(self) -> tuple[str, ...]:

@@ -34,6 +34,7 @@ def test_it_is_what_django_reverses(name: str, prefix: str) -> None:
         for pk in (1, 7, 918273645, 10**12):
             assert address_of(name, pk) == reverse(name, args=[pk])
         assert address_of(name, "42") == reverse(name, args=[42])  # a key read from text
+        assert address("home") == reverse("home") == prefix
     finally:
         set_script_prefix("/")
 
@@ -41,4 +42,4 @@ def test_it_is_what_django_reverses(name: str, prefix: str) -> None:
 def test_a_page_without_a_key_is_refused() -> None:
     with pytest.raises(Exception):  # noqa: B017 — Django's NoReverseMatch or ours
         address_of("home", 1)
-    assert address("home", "/") == reverse("home")
+    assert address("home") == reverse("home")
